@@ -1,0 +1,426 @@
+"""The help desk: ticketlog's application service and composition root.
+
+:class:`HelpDesk` turns intent-named commands into domain commands, stores the resulting
+events (eventsourcing's ``Application``, persistence chosen by explicit store settings),
+and answers queries about tickets and agents. Every command reads the aggregate, lets it
+decide, and saves; when another writer got there first (optimistic concurrency on the
+aggregate's version), it reads again and decides again, so a lost race surfaces as the
+domain's own rejection (e.g. :class:`~ticketlog.domain.errors.TicketAlreadyAssigned`)
+and nothing of the losing attempt is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar, cast
+from uuid import UUID, uuid4
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError
+from eventsourcing.utils import Environment, EnvType
+
+from ticketlog.clock import Clock, SystemClock
+from ticketlog.domain.agent import Agent, AgentState
+from ticketlog.domain.aggregate import Aggregate, validated
+from ticketlog.domain.errors import (
+    AgentNotFound,
+    ConcurrencyConflict,
+    ConfigurationError,
+    NotFound,
+    TicketlogError,
+    TicketNotFound,
+)
+from ticketlog.domain.events import AgentProfile, DomainEvent, TicketEvent
+from ticketlog.domain.ticket import Ticket, TicketState
+from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority
+from ticketlog.persistence.mapper import EventMapper, UnknownEventType
+from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
+from ticketlog.projections.holdings import HOLDING_EVENTS, Holdings
+from ticketlog.projections.timeline import TimelineEntry, build_timeline
+
+A = TypeVar("A", bound=Aggregate[Any, Any])
+
+_PAGE = 1000
+_HOLDING_TOPICS = tuple(event.TOPIC for event in HOLDING_EVENTS)
+
+
+class StoreUnavailable(TicketlogError):
+    """The event store could not be opened or reached."""
+
+
+class HelpDesk(Application[UUID]):
+    """A customer-service desk whose every action is an event in an append-only log.
+
+    ``store`` is a :class:`~ticketlog.persistence.settings.MemoryStore`,
+    :class:`~ticketlog.persistence.settings.SQLiteStore` or
+    :class:`~ticketlog.persistence.settings.PostgresStore`, a URL such as
+    ``"sqlite:///desk.db"``, or ``None`` to read ``TICKETLOG_STORE`` (default: the SQLite
+    file ``ticketlog.db``). ``clock`` supplies the business time of commands that are not
+    given an explicit ``at`` (default: the UTC wall clock).
+
+    Use it as a context manager, or call :meth:`close` (which closes the store's
+    connections; the ticket command is :meth:`close_ticket`).
+    """
+
+    name = "ticketlog"
+    max_attempts: ClassVar[int] = 20
+    """How often a command re-reads and retries when other writers keep winning."""
+
+    def __init__(
+        self,
+        store: MemoryStore | SQLiteStore | PostgresStore | str | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.store = resolve_store(store)
+        self.clock: Clock = SystemClock() if clock is None else clock
+        self._holdings = Holdings()
+        self._holdings_position = 0
+        try:
+            super().__init__(env=self.store.eventsourcing_env())
+        except ModuleNotFoundError as error:
+            msg = f"{self.store.kind} store needs {error.name!r}: pip install 'ticketlog[postgres]'"
+            raise ConfigurationError(msg) from None
+        except (PersistenceError, OSError) as error:
+            msg = f"cannot open {self.store.url}: {error}"
+            raise StoreUnavailable(msg) from None
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Configure persistence from the store settings only, never from ``os.environ``."""
+        return Environment(name, env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """ticketlog's own event mapper (pydantic JSON under stable topics)."""
+        return EventMapper(compressor=self.factory.compressor(), cipher=self.factory.cipher())
+
+    # --- tickets -----------------------------------------------------------------
+
+    def receive(
+        self,
+        *,
+        channel: Channel | str,
+        customer_id: str,
+        ticket_id: UUID | None = None,
+        at: datetime | None = None,
+        **attributes: Any,
+    ) -> UUID:
+        """Record a new request; return its ticket id.
+
+        ``attributes``: category, priority, language, plan, customer_value, first_time,
+        estimated_effort, subject, queue, tier, required_skills (see
+        :class:`~ticketlog.domain.events.TicketReceived`).
+        """
+        ticket = Ticket.receive(
+            ticket_id=uuid4() if ticket_id is None else ticket_id,
+            at=self._now(at),
+            channel=channel,
+            customer_id=customer_id,
+            **attributes,
+        )
+        self._save_new(ticket)
+        return ticket.id
+
+    def assign(
+        self,
+        ticket_id: UUID,
+        agent_id: UUID,
+        *,
+        by: AssignedBy | str = AssignedBy.SELF,
+        actor_id: UUID | None = None,
+        policy: str | None = None,
+        at: datetime | None = None,
+    ) -> UUID:
+        """Give a waiting ticket to an eligible agent (online, under capacity, skilled)."""
+        when = self._now(at)
+
+        def command(ticket: Ticket) -> None:
+            agent = self.agent(agent_id)
+            holding = self._holding_count(agent_id)
+            ticket.assign(agent, holding=holding, at=when, by=by, actor_id=actor_id, policy=policy)
+
+        return self._change(Ticket, ticket_id, command)
+
+    def respond(
+        self, ticket_id: UUID, agent_id: UUID, *, public: bool = True, at: datetime | None = None
+    ) -> UUID:
+        """The holding agent replies to the customer (``public=False``: an internal note)."""
+        when = self._now(at)
+        return self._change(
+            Ticket, ticket_id, lambda t: t.respond(agent_id=agent_id, at=when, public=public)
+        )
+
+    def transfer(
+        self,
+        ticket_id: UUID,
+        *,
+        to_agent_id: UUID | None = None,
+        to_queue: str | None = None,
+        actor_id: UUID | None = None,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> UUID:
+        """Move a ticket to another agent and/or queue within its tier."""
+        when = self._now(at)
+
+        def command(ticket: Ticket) -> None:
+            to_agent = None if to_agent_id is None else self.agent(to_agent_id)
+            holding = 0 if to_agent_id is None else self._holding_count(to_agent_id)
+            ticket.transfer(
+                at=when,
+                to_agent=to_agent,
+                to_agent_holding=holding,
+                to_queue=to_queue,
+                actor_id=actor_id,
+                reason=reason,
+            )
+
+        return self._change(Ticket, ticket_id, command)
+
+    def escalate(
+        self,
+        ticket_id: UUID,
+        *,
+        kind: EscalationKind | str,
+        to_tier: int | None = None,
+        to_queue: str | None = None,
+        actor_id: UUID | None = None,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> UUID:
+        """Move a ticket up a tier (default: the next) or to a specialised queue."""
+        when = self._now(at)
+        return self._change(
+            Ticket,
+            ticket_id,
+            lambda t: t.escalate(
+                at=when,
+                kind=kind,
+                to_tier=to_tier,
+                to_queue=to_queue,
+                actor_id=actor_id,
+                reason=reason,
+            ),
+        )
+
+    def resolve(
+        self, ticket_id: UUID, agent_id: UUID, *, code: str = "solved", at: datetime | None = None
+    ) -> UUID:
+        """The holding agent gives a solution."""
+        when = self._now(at)
+        return self._change(
+            Ticket, ticket_id, lambda t: t.resolve(agent_id=agent_id, at=when, code=code)
+        )
+
+    def reopen(self, ticket_id: UUID, *, reason: str = "", at: datetime | None = None) -> UUID:
+        """The customer comes back after a resolution."""
+        when = self._now(at)
+        return self._change(Ticket, ticket_id, lambda t: t.reopen(at=when, reason=reason))
+
+    def rate(
+        self,
+        ticket_id: UUID,
+        *,
+        csat: int | None = None,
+        nps: int | None = None,
+        comment: str = "",
+        at: datetime | None = None,
+    ) -> UUID:
+        """The customer rates the latest resolution: CSAT 1-5 and/or NPS 0-10."""
+        when = self._now(at)
+        return self._change(
+            Ticket, ticket_id, lambda t: t.rate(at=when, csat=csat, nps=nps, comment=comment)
+        )
+
+    def close_ticket(
+        self,
+        ticket_id: UUID,
+        *,
+        actor_id: UUID | None = None,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> UUID:
+        """Close a ticket for good (``close()`` closes the desk's store connections)."""
+        when = self._now(at)
+        return self._change(
+            Ticket, ticket_id, lambda t: t.close(at=when, actor_id=actor_id, reason=reason)
+        )
+
+    def abandon(self, ticket_id: UUID, *, at: datetime | None = None) -> UUID:
+        """The customer gives up while the ticket waits."""
+        when = self._now(at)
+        return self._change(Ticket, ticket_id, lambda t: t.abandon(at=when))
+
+    def reprioritise(
+        self,
+        ticket_id: UUID,
+        priority: Priority | str,
+        *,
+        actor_id: UUID | None = None,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> UUID:
+        """Change a ticket's priority."""
+        when = self._now(at)
+        return self._change(
+            Ticket,
+            ticket_id,
+            lambda t: t.reprioritise(at=when, priority=priority, actor_id=actor_id, reason=reason),
+        )
+
+    # --- agents ------------------------------------------------------------------
+
+    def join_agent(
+        self,
+        name: str,
+        *,
+        team: str = "general",
+        tier: int = 1,
+        capacity: int = 1,
+        skills: Iterable[str] = (),
+        languages: Iterable[str] = ("en",),
+        online: bool = True,
+        agent_id: UUID | None = None,
+        at: datetime | None = None,
+    ) -> UUID:
+        """Add an agent to the desk (online at once unless ``online=False``); return their id."""
+        when = self._now(at)
+        profile = validated(
+            AgentProfile,
+            team=team,
+            tier=tier,
+            capacity=capacity,
+            skills=frozenset(skills),
+            languages=frozenset(languages),
+        )
+        agent = Agent.join(
+            agent_id=uuid4() if agent_id is None else agent_id, at=when, name=name, profile=profile
+        )
+        if online:
+            agent.go_online(at=when)
+        self._save_new(agent)
+        return agent.id
+
+    def change_agent(self, agent_id: UUID, *, at: datetime | None = None, **changes: Any) -> UUID:
+        """Change an agent's team, tier, capacity, skills or languages."""
+        when = self._now(at)
+        for key in ("skills", "languages"):
+            if key in changes:
+                changes[key] = frozenset(changes[key])
+        return self._change(Agent, agent_id, lambda a: a.change_profile(at=when, **changes))
+
+    def go_online(self, agent_id: UUID, *, at: datetime | None = None) -> UUID:
+        """The agent becomes available for tickets."""
+        when = self._now(at)
+        return self._change(Agent, agent_id, lambda a: a.go_online(at=when))
+
+    def go_offline(self, agent_id: UUID, *, at: datetime | None = None) -> UUID:
+        """The agent becomes unavailable (tickets they hold stay with them)."""
+        when = self._now(at)
+        return self._change(Agent, agent_id, lambda a: a.go_offline(at=when))
+
+    # --- queries -----------------------------------------------------------------
+
+    def ticket(self, ticket_id: UUID) -> TicketState:
+        """A ticket's current state; :class:`TicketNotFound` if there is none."""
+        return self._load(Ticket, ticket_id).state
+
+    def agent(self, agent_id: UUID) -> AgentState:
+        """An agent's current state; :class:`AgentNotFound` if there is none."""
+        return self._load(Agent, agent_id).state
+
+    def ticket_events(self, ticket_id: UUID) -> list[TicketEvent]:
+        """A ticket's events, oldest first; :class:`TicketNotFound` if there is none."""
+        events = self._events(ticket_id)
+        if not events or not isinstance(events[0], TicketEvent):
+            raise TicketNotFound(ticket_id)
+        return cast(list[TicketEvent], events)
+
+    def timeline(self, ticket_id: UUID) -> list[TimelineEntry]:
+        """Everything that happened to a ticket: time, actor, what, and how long it took."""
+        events = self.ticket_events(ticket_id)
+        agent_ids = {
+            value
+            for event in events
+            for field, value in event
+            if isinstance(value, UUID) and field != "originator_id"
+        }
+        names = {}
+        for agent_id in agent_ids:
+            try:
+                names[agent_id] = self.agent(agent_id).name
+            except NotFound:
+                continue
+        return build_timeline(events, names)
+
+    def held_by(self, agent_id: UUID) -> frozenset[UUID]:
+        """The tickets an agent holds now, as far as the log has been read."""
+        self._catch_up_holdings()
+        return self._holdings.held_by(agent_id)
+
+    def read_log(
+        self, after: int = 0, *, topics: Sequence[str] = ()
+    ) -> Iterator[tuple[int, DomainEvent]]:
+        """Every stored event after position ``after``, in log order, with its position.
+
+        Events of types this version of ticketlog does not know are skipped, so older
+        readers keep working on logs written by newer ones. ``topics`` limits the
+        event types read (by their ``TOPIC``).
+        """
+        while True:
+            page = self.recorder.select_notifications(
+                start=after, limit=_PAGE, topics=topics, inclusive_of_start=False
+            )
+            for notification in page:
+                after = notification.id
+                try:
+                    event = self.mapper.to_domain_event(notification)
+                except UnknownEventType:
+                    continue
+                yield after, cast(DomainEvent, event)
+            if len(page) < _PAGE:
+                return
+
+    # --- machinery ---------------------------------------------------------------
+
+    def _now(self, at: datetime | None) -> datetime:
+        return self.clock.now() if at is None else at
+
+    def _events(self, aggregate_id: UUID) -> list[DomainEvent]:
+        return cast(list[DomainEvent], list(self.events.get(aggregate_id)))
+
+    def _load(self, kind: type[A], aggregate_id: UUID) -> A:
+        events = self._events(aggregate_id)
+        if not events or not isinstance(events[0], kind.event_base):
+            raise (TicketNotFound if kind is Ticket else AgentNotFound)(aggregate_id)
+        aggregate = kind.from_events(events)
+        assert aggregate is not None  # noqa: S101 - events is not empty
+        return aggregate
+
+    def _save_new(self, aggregate: Aggregate[Any, Any]) -> None:
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            msg = f"id {aggregate.id} is taken"
+            raise ConcurrencyConflict(msg) from None
+
+    def _change(self, kind: type[A], aggregate_id: UUID, command: Callable[[A], None]) -> UUID:
+        """Read, decide, save; on a version conflict read again and decide again."""
+        for _ in range(self.max_attempts):
+            aggregate = self._load(kind, aggregate_id)
+            command(aggregate)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                continue
+            return aggregate_id
+        msg = f"gave up on {kind.__name__} {aggregate_id} after {self.max_attempts} conflicts"
+        raise ConcurrencyConflict(msg)
+
+    def _holding_count(self, agent_id: UUID) -> int:
+        return len(self.held_by(agent_id))
+
+    def _catch_up_holdings(self) -> None:
+        for position, event in self.read_log(self._holdings_position, topics=_HOLDING_TOPICS):
+            self._holdings.apply(event)
+            self._holdings_position = position

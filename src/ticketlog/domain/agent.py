@@ -1,0 +1,117 @@
+"""The agent aggregate: who can take which ticket, and when they are available."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from ticketlog.domain.aggregate import Aggregate, validated
+from ticketlog.domain.errors import InvalidTransition, SameTarget
+from ticketlog.domain.events import (
+    AgentEvent,
+    AgentJoined,
+    AgentProfile,
+    AgentProfileChanged,
+    AgentWentOffline,
+    AgentWentOnline,
+)
+
+
+@attrs.frozen
+class AgentState:
+    """An agent as routing sees them."""
+
+    id: UUID
+    name: str
+    profile: AgentProfile
+    online: bool
+    joined_at: datetime
+    last_at: datetime
+
+    @property
+    def team(self) -> str:
+        """The agent's team."""
+        return self.profile.team
+
+    @property
+    def tier(self) -> int:
+        """The highest ticket tier the agent serves."""
+        return self.profile.tier
+
+    @property
+    def capacity(self) -> int:
+        """How many tickets the agent may hold at once."""
+        return self.profile.capacity
+
+    @property
+    def skills(self) -> frozenset[str]:
+        """Skills (categories, products) the agent has."""
+        return self.profile.skills
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Languages the agent serves customers in."""
+        return self.profile.languages
+
+
+class Agent(Aggregate[AgentState, AgentEvent]):
+    """An agent of the desk."""
+
+    __slots__ = ()
+    event_base = AgentEvent
+
+    @classmethod
+    def evolve(cls, state: AgentState | None, event: AgentEvent) -> AgentState:
+        """Fold one agent event into the agent's state."""
+        if state is None:
+            if not isinstance(event, AgentJoined):
+                msg = f"an agent's history starts with AgentJoined, not {event.event_type}"
+                raise TypeError(msg)
+            return AgentState(
+                id=event.originator_id,
+                name=event.name,
+                profile=event.profile,
+                online=False,
+                joined_at=event.at,
+                last_at=event.at,
+            )
+        match event:
+            case AgentProfileChanged():
+                return attrs.evolve(state, profile=event.profile, last_at=event.at)
+            case AgentWentOnline():
+                return attrs.evolve(state, online=True, last_at=event.at)
+            case AgentWentOffline():
+                return attrs.evolve(state, online=False, last_at=event.at)
+        msg = f"{event.event_type} does not belong to an agent's history"
+        raise TypeError(msg)
+
+    @classmethod
+    def join(cls, *, agent_id: UUID, at: datetime, name: str, profile: AgentProfile) -> Agent:
+        """A new agent joins the desk, offline until :meth:`go_online`."""
+        return cls._create(AgentJoined, originator_id=agent_id, at=at, name=name, profile=profile)
+
+    def change_profile(self, *, at: datetime, **changes: Any) -> None:
+        """Change any of team, tier, capacity, skills, languages."""
+        current = self.state.profile
+        profile = validated(AgentProfile, **{**current.model_dump(), **changes})
+        if profile == current:
+            msg = f"agent {self.id} already has this profile"
+            raise SameTarget(msg)
+        self._trigger(AgentProfileChanged, at=at, profile=profile)
+
+    def go_online(self, *, at: datetime) -> None:
+        """The agent becomes available for tickets."""
+        if self.state.online:
+            msg = f"agent {self.id} is already online"
+            raise InvalidTransition(msg)
+        self._trigger(AgentWentOnline, at=at)
+
+    def go_offline(self, *, at: datetime) -> None:
+        """The agent becomes unavailable."""
+        if not self.state.online:
+            msg = f"agent {self.id} is already offline"
+            raise InvalidTransition(msg)
+        self._trigger(AgentWentOffline, at=at)

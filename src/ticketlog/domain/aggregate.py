@@ -1,0 +1,132 @@
+"""A minimal event-sourced aggregate: an id, a version, and a state folded from events.
+
+Aggregates here are plain classes with immutable (attrs) state and a pure ``evolve``
+function, so the same fold serves the write side, tests, and read models. They satisfy
+the protocol eventsourcing's ``Application.save`` and ``Repository`` expect (``id``,
+``version``, ``collect_events``) without depending on it: the domain imports no storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from uuid import UUID
+
+import pydantic
+
+from ticketlog.domain.errors import InvalidValue, OutOfOrder
+from ticketlog.domain.events import DomainEvent
+
+
+class HasLastAt(Protocol):
+    """A state that remembers the business time of its latest event."""
+
+    @property
+    def last_at(self) -> datetime: ...
+
+
+S = TypeVar("S", bound=HasLastAt)
+E = TypeVar("E", bound=DomainEvent)
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def invalid_value(error: pydantic.ValidationError) -> InvalidValue:
+    """Turn pydantic's report into ticketlog's :class:`InvalidValue` with a one-line message."""
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in e['loc']) or 'value'}: {e['msg']}" for e in error.errors()
+    )
+    return InvalidValue(f"{error.title}: {problems}")
+
+
+def validated(model: type[M], **fields: Any) -> M:
+    """Construct ``model`` from ``fields``, raising :class:`InvalidValue` if they are bad."""
+    try:
+        return model(**fields)
+    except pydantic.ValidationError as error:
+        raise invalid_value(error) from None
+
+
+class Aggregate(Generic[S, E]):
+    """Base of :class:`~ticketlog.domain.ticket.Ticket` and :class:`~ticketlog.domain.agent.Agent`.
+
+    Subclasses define ``evolve(state, event)`` (the pure fold) and intent-named command
+    methods that check the rules and then call :meth:`_trigger`.
+    """
+
+    __slots__ = ("_id", "_pending", "_state", "_version")
+
+    event_base: ClassVar[type[DomainEvent]]
+    """Only events of this class belong to this kind of aggregate."""
+
+    def __init__(self, event: E) -> None:
+        self._id = event.originator_id
+        self._version = event.originator_version
+        self._state: S = self.evolve(None, event)
+        self._pending: list[E] = []
+
+    @classmethod
+    def evolve(cls, state: S | None, event: E) -> S:
+        """Return the state after ``event`` (``state`` is ``None`` for the first event)."""
+        raise NotImplementedError
+
+    @classmethod
+    def _create(cls, event_class: type[E], **fields: Any) -> Self:
+        event = validated(event_class, originator_version=1, **fields)
+        aggregate = cls(event)
+        aggregate._pending.append(event)
+        return aggregate
+
+    @classmethod
+    def from_events(cls, events: Iterable[E]) -> Self | None:
+        """Rebuild an aggregate from its stored events (``None`` when there are none)."""
+        aggregate: Self | None = None
+        for event in events:
+            if aggregate is None:
+                aggregate = cls(event)
+            else:
+                aggregate._apply(event)
+        return aggregate
+
+    @property
+    def id(self) -> UUID:
+        """The aggregate's id."""
+        return self._id
+
+    @property
+    def version(self) -> int:
+        """How many events the aggregate has (the version of its latest event)."""
+        return self._version
+
+    @version.setter
+    def version(self, version: int) -> None:
+        self._version = version
+
+    @property
+    def state(self) -> S:
+        """The current immutable state."""
+        return self._state
+
+    def collect_events(self) -> list[E]:
+        """Hand over the events recorded since the last call (for saving)."""
+        events, self._pending = self._pending, []
+        return events
+
+    def _apply(self, event: E) -> None:
+        self._state = self.evolve(self._state, event)
+        self._version = event.originator_version
+
+    def _trigger(self, event_class: type[E], **fields: Any) -> E:
+        """Record a new event: validate it, check its time, fold it into the state."""
+        event = validated(
+            event_class, originator_id=self._id, originator_version=self._version + 1, **fields
+        )
+        if event.at < self._state.last_at:
+            msg = (
+                f"{event_class.__name__} at {event.at.isoformat()} is earlier than the "
+                f"latest event of {self._id} at {self._state.last_at.isoformat()}"
+            )
+            raise OutOfOrder(msg)
+        self._apply(event)
+        self._pending.append(event)
+        return event

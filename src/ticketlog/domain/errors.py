@@ -1,0 +1,98 @@
+"""The one small hierarchy of errors ticketlog raises.
+
+Every rejected command raises a subclass of :class:`TicketlogError` and records nothing.
+Catch :class:`CommandRejected` for "the desk said no", :class:`NotFound` for unknown ids,
+:class:`InvalidValue` for malformed input.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class TicketlogError(Exception):
+    """Base class of every error ticketlog raises on purpose."""
+
+
+class InvalidValue(TicketlogError, ValueError):
+    """A command or setting carried a malformed value (e.g. CSAT 7, an unknown channel)."""
+
+
+class ConfigurationError(TicketlogError, ValueError):
+    """The store settings or URL are malformed or name an unknown backend."""
+
+
+class NotFound(TicketlogError, LookupError):
+    """No aggregate of the expected kind has this id."""
+
+
+class TicketNotFound(NotFound):
+    """No ticket has this id."""
+
+    def __init__(self, ticket_id: UUID) -> None:
+        super().__init__(f"no ticket with id {ticket_id}")
+        self.ticket_id = ticket_id
+
+
+class AgentNotFound(NotFound):
+    """No agent has this id."""
+
+    def __init__(self, agent_id: UUID) -> None:
+        super().__init__(f"no agent with id {agent_id}")
+        self.agent_id = agent_id
+
+
+class CommandRejected(TicketlogError):
+    """A lifecycle rule forbids this command in the current state."""
+
+
+class InvalidTransition(CommandRejected):
+    """The ticket's status does not allow this command (see ``ticketlog.domain.lifecycle``)."""
+
+
+class TicketAlreadyAssigned(InvalidTransition):
+    """Someone else holds the ticket: assign it only while it waits in a queue."""
+
+
+class TicketIsClosed(InvalidTransition):
+    """A closed ticket accepts nothing."""
+
+
+class NotTheHolder(CommandRejected):
+    """The acting agent does not hold the ticket."""
+
+
+class SameTarget(CommandRejected):
+    """A transfer or escalation must name a target different from where the ticket is."""
+
+
+class AlreadyRated(CommandRejected):
+    """This resolution was rated already; a new rating needs a reopen and a new resolution."""
+
+
+class OutOfOrder(CommandRejected):
+    """The command's time is earlier than the ticket's or agent's latest event."""
+
+
+class AgentNotEligible(CommandRejected):
+    """The agent cannot be given this ticket."""
+
+
+class AgentOffline(AgentNotEligible):
+    """The agent is offline."""
+
+
+class AgentAtCapacity(AgentNotEligible):
+    """The agent already holds as many tickets as their capacity allows."""
+
+
+class AgentLacksSkill(AgentNotEligible):
+    """The agent lacks a skill or language the ticket requires."""
+
+
+class TierTooLow(AgentNotEligible):
+    """The ticket sits in a higher tier than the agent's."""
+
+
+class ConcurrencyConflict(TicketlogError):
+    """Other writers kept changing the same aggregate; the command gave up after retrying."""

@@ -1,0 +1,258 @@
+"""The event vocabulary: every fact ticketlog records, as immutable pydantic models.
+
+Events are the public storage contract. Each class has a stable ``TOPIC`` that is written
+with every stored event, so classes can move between modules without breaking old stores.
+Field names are part of the contract too; a change of meaning gets a new event version.
+
+Every event carries ``originator_id`` (the ticket or agent it belongs to),
+``originator_version`` (its position in that aggregate's history) and ``at``: the business
+time it happened, supplied by the caller's clock. Ticket events carry ``actor_id``, the
+agent who acted, or ``None`` for the customer or an automatic process.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+
+from ticketlog.domain.values import (
+    AssignedBy,
+    Capacity,
+    Channel,
+    Csat,
+    EscalationKind,
+    Name,
+    Nps,
+    Priority,
+    Text,
+    Tier,
+    Timestamp,
+)
+
+NameSet = Annotated[
+    frozenset[Name], PlainSerializer(sorted, return_type=list[str], when_used="json")
+]
+"""A set of names (skills, languages), stored sorted so equal sets store equal bytes."""
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+"""Every event class by its topic; the mapper resolves stored topics here."""
+
+
+class DomainEvent(BaseModel):
+    """Base of all ticketlog events."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_timedelta="float")
+
+    TOPIC: ClassVar[str] = ""
+
+    originator_id: UUID
+    originator_version: int = Field(ge=1)
+    at: Timestamp
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        topic = cls.__dict__.get("TOPIC")
+        if topic:
+            if topic in EVENT_TYPES:
+                msg = f"event topic {topic!r} is already used by {EVENT_TYPES[topic]}"
+                raise TypeError(msg)
+            EVENT_TYPES[topic] = cls
+
+    @property
+    def event_type(self) -> str:
+        """The event's class name, e.g. ``"TicketAssigned"``."""
+        return type(self).__name__
+
+
+# --- tickets -------------------------------------------------------------------------
+
+
+class TicketEvent(DomainEvent):
+    """Base of the events of one ticket."""
+
+    actor_id: UUID | None = None
+
+    @property
+    def ticket_id(self) -> UUID:
+        """The ticket this event belongs to."""
+        return self.originator_id
+
+
+class TicketReceived(TicketEvent):
+    """A request became a ticket, waiting in ``queue`` at ``tier``."""
+
+    TOPIC = "ticketlog:TicketReceived"
+
+    channel: Channel
+    customer_id: Name
+    category: Name = "general"
+    priority: Priority = Priority.NORMAL
+    language: Name = "en"
+    plan: Name | None = None
+    customer_value: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+    first_time: bool = False
+    estimated_effort: timedelta | None = Field(default=None, ge=timedelta(0))
+    subject: Text = ""
+    queue: Name = "general"
+    tier: Tier = 1
+    required_skills: NameSet = frozenset()
+
+
+class TicketAssigned(TicketEvent):
+    """An agent took the ticket (``by`` self) or was given it (router, supervisor)."""
+
+    TOPIC = "ticketlog:TicketAssigned"
+
+    agent_id: UUID
+    by: AssignedBy = AssignedBy.SELF
+    policy: Name | None = None
+
+
+class TicketResponded(TicketEvent):
+    """The holding agent wrote to the customer (``public``) or added an internal note."""
+
+    TOPIC = "ticketlog:TicketResponded"
+
+    actor_id: UUID
+    public: bool = True
+
+
+class TicketTransferred(TicketEvent):
+    """The ticket moved to another agent or queue without changing tier."""
+
+    TOPIC = "ticketlog:TicketTransferred"
+
+    from_agent_id: UUID | None
+    to_agent_id: UUID | None
+    from_queue: Name
+    to_queue: Name
+    reason: Text = ""
+
+
+class TicketEscalated(TicketEvent):
+    """The ticket moved up a tier or to a specialised queue; it waits there unassigned."""
+
+    TOPIC = "ticketlog:TicketEscalated"
+
+    kind: EscalationKind
+    from_tier: Tier
+    to_tier: Tier
+    from_queue: Name
+    to_queue: Name
+    from_agent_id: UUID | None = None
+    reason: Text = ""
+
+
+class TicketResolved(TicketEvent):
+    """The holding agent gave a solution; ``code`` says what kind."""
+
+    TOPIC = "ticketlog:TicketResolved"
+
+    actor_id: UUID
+    code: Name = "solved"
+
+
+class TicketReopened(TicketEvent):
+    """The customer came back after a resolution; the ticket waits in its queue again."""
+
+    TOPIC = "ticketlog:TicketReopened"
+
+    reason: Text = ""
+
+
+class TicketRated(TicketEvent):
+    """The customer rated the resolution: CSAT 1-5 and/or NPS 0-10."""
+
+    TOPIC = "ticketlog:TicketRated"
+
+    csat: Csat | None = None
+    nps: Nps | None = None
+    comment: Text = ""
+
+    @model_validator(mode="after")
+    def _has_a_score(self) -> TicketRated:
+        if self.csat is None and self.nps is None:
+            msg = "a rating needs a CSAT score, an NPS score, or both"
+            raise ValueError(msg)
+        return self
+
+
+class TicketClosed(TicketEvent):
+    """No further action is possible."""
+
+    TOPIC = "ticketlog:TicketClosed"
+
+    reason: Text = ""
+
+
+class TicketAbandoned(TicketEvent):
+    """The customer gave up (hung up, withdrew) before being served."""
+
+    TOPIC = "ticketlog:TicketAbandoned"
+
+
+class TicketReprioritised(TicketEvent):
+    """The ticket's priority changed from ``old`` to ``new``."""
+
+    TOPIC = "ticketlog:TicketReprioritised"
+
+    old: Priority
+    new: Priority
+    reason: Text = ""
+
+
+# --- agents --------------------------------------------------------------------------
+
+
+class AgentEvent(DomainEvent):
+    """Base of the events of one agent."""
+
+    @property
+    def agent_id(self) -> UUID:
+        """The agent this event belongs to."""
+        return self.originator_id
+
+
+class AgentProfile(BaseModel):
+    """What routing needs to know about an agent."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    team: Name = "general"
+    tier: Tier = 1
+    capacity: Capacity = 1
+    skills: NameSet = frozenset()
+    languages: NameSet = frozenset({"en"})
+
+
+class AgentJoined(AgentEvent):
+    """An agent joined the desk (offline until they go online)."""
+
+    TOPIC = "ticketlog:AgentJoined"
+
+    name: Name
+    profile: AgentProfile
+
+
+class AgentProfileChanged(AgentEvent):
+    """An agent's team, tier, capacity, skills or languages changed; carries the new profile."""
+
+    TOPIC = "ticketlog:AgentProfileChanged"
+
+    profile: AgentProfile
+
+
+class AgentWentOnline(AgentEvent):
+    """The agent is available for tickets."""
+
+    TOPIC = "ticketlog:AgentWentOnline"
+
+
+class AgentWentOffline(AgentEvent):
+    """The agent is unavailable; tickets they hold stay with them until moved."""
+
+    TOPIC = "ticketlog:AgentWentOffline"

@@ -1,0 +1,408 @@
+"""The ticket aggregate: its state, the fold of its events, and its commands.
+
+Each command checks the lifecycle table (:mod:`ticketlog.domain.lifecycle`) and its own
+rules, then records one event. A rejected command raises a
+:class:`~ticketlog.domain.errors.CommandRejected` and records nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from ticketlog.domain.agent import AgentState
+from ticketlog.domain.aggregate import Aggregate
+from ticketlog.domain.errors import (
+    AgentAtCapacity,
+    AgentLacksSkill,
+    AgentNotEligible,
+    AgentOffline,
+    AlreadyRated,
+    InvalidValue,
+    NotTheHolder,
+    SameTarget,
+    TierTooLow,
+)
+from ticketlog.domain.events import (
+    TicketAbandoned,
+    TicketAssigned,
+    TicketClosed,
+    TicketEscalated,
+    TicketEvent,
+    TicketRated,
+    TicketReceived,
+    TicketReopened,
+    TicketReprioritised,
+    TicketResolved,
+    TicketResponded,
+    TicketTransferred,
+)
+from ticketlog.domain.lifecycle import Command, check_allowed
+from ticketlog.domain.values import (
+    AssignedBy,
+    Channel,
+    EscalationKind,
+    Priority,
+    TicketStatus,
+)
+
+
+@attrs.frozen
+class TicketState:
+    """A ticket as it stands after its latest event."""
+
+    id: UUID
+    status: TicketStatus
+    channel: Channel
+    customer_id: str
+    category: str
+    priority: Priority
+    language: str
+    plan: str | None
+    customer_value: float
+    first_time: bool
+    estimated_effort: timedelta | None
+    subject: str
+    required_skills: frozenset[str]
+    queue: str
+    tier: int
+    received_at: datetime
+    last_at: datetime
+    agent_id: UUID | None = None
+    """The agent holding the ticket now, if any."""
+    last_agent_id: UUID | None = None
+    """The agent who held the ticket most recently (kept after resolution, for affinity)."""
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    """Time of the latest resolution."""
+    rated: bool = False
+    """Whether the latest resolution was rated."""
+    csat: int | None = None
+    nps: int | None = None
+    transfers: int = 0
+    escalations: int = 0
+    reopens: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        """Waiting or assigned: work remains to be done."""
+        return self.status in (TicketStatus.WAITING, TicketStatus.ASSIGNED)
+
+
+def eligibility_error(
+    agent: AgentState, ticket: TicketState, holding: int
+) -> AgentNotEligible | None:
+    """Why ``agent``, holding ``holding`` tickets, cannot take ``ticket`` (``None`` if they can)."""
+    if not agent.online:
+        return AgentOffline(f"agent {agent.name!r} is offline")
+    if holding >= agent.capacity:
+        return AgentAtCapacity(f"agent {agent.name!r} holds {holding} of {agent.capacity} tickets")
+    if agent.tier < ticket.tier:
+        return TierTooLow(
+            f"agent {agent.name!r} is tier {agent.tier}; the ticket is tier {ticket.tier}"
+        )
+    missing = ticket.required_skills - agent.skills
+    if missing:
+        return AgentLacksSkill(f"agent {agent.name!r} lacks skills {sorted(missing)}")
+    if ticket.language not in agent.languages:
+        return AgentLacksSkill(f"agent {agent.name!r} does not speak {ticket.language!r}")
+    return None
+
+
+def check_eligible(agent: AgentState, ticket: TicketState, holding: int) -> None:
+    """Raise the specific :class:`AgentNotEligible` if ``agent`` cannot take ``ticket``."""
+    error = eligibility_error(agent, ticket, holding)
+    if error is not None:
+        raise error
+
+
+def _received(event: TicketEvent) -> TicketState:
+    """The state of a ticket just received."""
+    if not isinstance(event, TicketReceived):
+        msg = f"a ticket's history starts with TicketReceived, not {event.event_type}"
+        raise TypeError(msg)
+    return TicketState(
+        id=event.originator_id,
+        status=TicketStatus.WAITING,
+        channel=event.channel,
+        customer_id=event.customer_id,
+        category=event.category,
+        priority=event.priority,
+        language=event.language,
+        plan=event.plan,
+        customer_value=event.customer_value,
+        first_time=event.first_time,
+        estimated_effort=event.estimated_effort,
+        subject=event.subject,
+        required_skills=event.required_skills,
+        queue=event.queue,
+        tier=event.tier,
+        received_at=event.at,
+        last_at=event.at,
+    )
+
+
+class Ticket(Aggregate[TicketState, TicketEvent]):
+    """One customer request, from receipt to closure."""
+
+    __slots__ = ()
+    event_base = TicketEvent
+
+    # --- the fold ----------------------------------------------------------------
+
+    @classmethod
+    def evolve(cls, state: TicketState | None, event: TicketEvent) -> TicketState:  # noqa: PLR0911
+        """Fold one ticket event into the ticket's state."""
+        if state is None:
+            return _received(event)
+        at = event.at
+        match event:
+            case TicketAssigned():
+                return attrs.evolve(
+                    state,
+                    status=TicketStatus.ASSIGNED,
+                    agent_id=event.agent_id,
+                    last_agent_id=event.agent_id,
+                    last_at=at,
+                )
+            case TicketResponded():
+                first = state.first_response_at
+                if first is None and event.public:
+                    first = at
+                return attrs.evolve(state, first_response_at=first, last_at=at)
+            case TicketTransferred():
+                to_agent = event.to_agent_id
+                return attrs.evolve(
+                    state,
+                    status=TicketStatus.WAITING if to_agent is None else TicketStatus.ASSIGNED,
+                    agent_id=to_agent,
+                    last_agent_id=to_agent or state.last_agent_id,
+                    queue=event.to_queue,
+                    transfers=state.transfers + 1,
+                    last_at=at,
+                )
+            case TicketEscalated():
+                return attrs.evolve(
+                    state,
+                    status=TicketStatus.WAITING,
+                    agent_id=None,
+                    tier=event.to_tier,
+                    queue=event.to_queue,
+                    escalations=state.escalations + 1,
+                    last_at=at,
+                )
+            case TicketResolved():
+                return attrs.evolve(
+                    state, status=TicketStatus.RESOLVED, agent_id=None, resolved_at=at, last_at=at
+                )
+            case TicketReopened():
+                return attrs.evolve(
+                    state,
+                    status=TicketStatus.WAITING,
+                    rated=False,
+                    reopens=state.reopens + 1,
+                    last_at=at,
+                )
+            case TicketRated():
+                return attrs.evolve(state, rated=True, csat=event.csat, nps=event.nps, last_at=at)
+            case TicketClosed():
+                return attrs.evolve(state, status=TicketStatus.CLOSED, agent_id=None, last_at=at)
+            case TicketAbandoned():
+                return attrs.evolve(state, status=TicketStatus.ABANDONED, last_at=at)
+            case TicketReprioritised():
+                return attrs.evolve(state, priority=event.new, last_at=at)
+        msg = f"{event.event_type} does not belong to a ticket's history"
+        raise TypeError(msg)
+
+    # --- commands ----------------------------------------------------------------
+
+    @classmethod
+    def receive(
+        cls,
+        *,
+        ticket_id: UUID,
+        at: datetime,
+        channel: Channel | str,
+        customer_id: str,
+        **attributes: Any,
+    ) -> Ticket:
+        """A request becomes a ticket waiting in its queue.
+
+        ``attributes`` are the optional fields of
+        :class:`~ticketlog.domain.events.TicketReceived` (category, priority, language, plan,
+        customer_value, first_time, estimated_effort, subject, queue, tier, required_skills).
+        """
+        return cls._create(
+            TicketReceived,
+            originator_id=ticket_id,
+            at=at,
+            channel=channel,
+            customer_id=customer_id,
+            **attributes,
+        )
+
+    def assign(
+        self,
+        agent: AgentState,
+        *,
+        holding: int,
+        at: datetime,
+        by: AssignedBy | str = AssignedBy.SELF,
+        actor_id: UUID | None = None,
+        policy: str | None = None,
+    ) -> None:
+        """Give the waiting ticket to ``agent``, who holds ``holding`` tickets already.
+
+        ``actor_id`` defaults to the agent when they take it themselves (``by`` self).
+        """
+        check_allowed(self.state.status, Command.ASSIGN)
+        check_eligible(agent, self.state, holding)
+        if actor_id is None and by == AssignedBy.SELF:
+            actor_id = agent.id
+        self._trigger(
+            TicketAssigned, at=at, agent_id=agent.id, by=by, actor_id=actor_id, policy=policy
+        )
+
+    def respond(self, *, agent_id: UUID, at: datetime, public: bool = True) -> None:
+        """The holding agent replies to the customer (or, with ``public=False``, notes)."""
+        check_allowed(self.state.status, Command.RESPOND)
+        self._check_holder(agent_id)
+        self._trigger(TicketResponded, at=at, actor_id=agent_id, public=public)
+
+    def transfer(
+        self,
+        *,
+        at: datetime,
+        to_agent: AgentState | None = None,
+        to_agent_holding: int = 0,
+        to_queue: str | None = None,
+        actor_id: UUID | None = None,
+        reason: str = "",
+    ) -> None:
+        """Move the ticket to another agent and/or queue, keeping its tier.
+
+        With ``to_agent`` the ticket is held by them (they must be eligible); without it,
+        it waits unassigned in ``to_queue``.
+        """
+        state = self.state
+        check_allowed(state.status, Command.TRANSFER)
+        queue = state.queue if to_queue is None else to_queue
+        to_agent_id = None if to_agent is None else to_agent.id
+        if (to_agent_id, queue) == (state.agent_id, state.queue):
+            msg = "a transfer must name another agent or another queue"
+            raise SameTarget(msg)
+        if to_agent is not None:
+            check_eligible(to_agent, state, to_agent_holding)
+        self._trigger(
+            TicketTransferred,
+            at=at,
+            actor_id=actor_id,
+            from_agent_id=state.agent_id,
+            to_agent_id=to_agent_id,
+            from_queue=state.queue,
+            to_queue=queue,
+            reason=reason,
+        )
+
+    def escalate(
+        self,
+        *,
+        at: datetime,
+        kind: EscalationKind | str,
+        to_tier: int | None = None,
+        to_queue: str | None = None,
+        actor_id: UUID | None = None,
+        reason: str = "",
+    ) -> None:
+        """Move the ticket up a tier or to a specialised queue, where it waits unassigned.
+
+        ``to_tier`` defaults to the next tier, except for functional escalations, which
+        default to the same tier (another team). An escalation never lowers the tier.
+        """
+        state = self.state
+        check_allowed(state.status, Command.ESCALATE)
+        if to_tier is None:
+            to_tier = state.tier if kind == EscalationKind.FUNCTIONAL else state.tier + 1
+        queue = state.queue if to_queue is None else to_queue
+        if to_tier < state.tier:
+            msg = (
+                f"an escalation cannot lower the tier ({state.tier} to {to_tier}); transfer instead"
+            )
+            raise InvalidValue(msg)
+        if (to_tier, queue) == (state.tier, state.queue):
+            msg = "an escalation must name a higher tier or another queue"
+            raise SameTarget(msg)
+        self._trigger(
+            TicketEscalated,
+            at=at,
+            actor_id=actor_id,
+            kind=kind,
+            from_tier=state.tier,
+            to_tier=to_tier,
+            from_queue=state.queue,
+            to_queue=queue,
+            from_agent_id=state.agent_id,
+            reason=reason,
+        )
+
+    def resolve(self, *, agent_id: UUID, at: datetime, code: str = "solved") -> None:
+        """The holding agent gives a solution."""
+        check_allowed(self.state.status, Command.RESOLVE)
+        self._check_holder(agent_id)
+        self._trigger(TicketResolved, at=at, actor_id=agent_id, code=code)
+
+    def reopen(self, *, at: datetime, reason: str = "") -> None:
+        """The customer comes back after a resolution; the ticket waits in its queue."""
+        check_allowed(self.state.status, Command.REOPEN)
+        self._trigger(TicketReopened, at=at, reason=reason)
+
+    def rate(
+        self, *, at: datetime, csat: int | None = None, nps: int | None = None, comment: str = ""
+    ) -> None:
+        """The customer rates the latest resolution (once per resolution)."""
+        check_allowed(self.state.status, Command.RATE)
+        if self.state.rated:
+            msg = "this resolution is rated already"
+            raise AlreadyRated(msg)
+        self._trigger(TicketRated, at=at, csat=csat, nps=nps, comment=comment)
+
+    def close(self, *, at: datetime, actor_id: UUID | None = None, reason: str = "") -> None:
+        """No further action is possible; the ticket accepts nothing after this."""
+        check_allowed(self.state.status, Command.CLOSE)
+        self._trigger(TicketClosed, at=at, actor_id=actor_id, reason=reason)
+
+    def abandon(self, *, at: datetime) -> None:
+        """The customer gives up while the ticket waits."""
+        check_allowed(self.state.status, Command.ABANDON)
+        self._trigger(TicketAbandoned, at=at)
+
+    def reprioritise(
+        self,
+        *,
+        at: datetime,
+        priority: Priority | str,
+        actor_id: UUID | None = None,
+        reason: str = "",
+    ) -> None:
+        """Change the ticket's priority."""
+        state = self.state
+        check_allowed(state.status, Command.REPRIORITISE)
+        if priority == state.priority:
+            msg = f"the ticket's priority is {state.priority} already"
+            raise SameTarget(msg)
+        self._trigger(
+            TicketReprioritised,
+            at=at,
+            actor_id=actor_id,
+            old=state.priority,
+            new=priority,
+            reason=reason,
+        )
+
+    def _check_holder(self, agent_id: UUID) -> None:
+        if agent_id != self.state.agent_id:
+            msg = f"agent {agent_id} does not hold ticket {self.id}"
+            raise NotTheHolder(msg)

@@ -1,0 +1,101 @@
+"""Value types of the ticket domain: enumerations and validated scalars.
+
+Every value that crosses the API is validated by pydantic against these types, so a bad
+priority, channel, tier or score is rejected before anything is written.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field
+
+MAX_TIER = 5
+"""The highest support tier ticketlog accepts (0 is the bot / self-service tier)."""
+
+
+class Channel(StrEnum):
+    """Where a request came from."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    CHAT = "chat"
+    SOCIAL = "social"
+    PORTAL = "portal"
+    BOT = "bot"
+
+
+class Priority(StrEnum):
+    """Severity of a ticket, lowest first."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """0 for ``low`` up to 3 for ``urgent``; higher is more severe."""
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {p: i for i, p in enumerate(Priority)}
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket is in its lifecycle."""
+
+    WAITING = "waiting"
+    """In a queue, held by nobody."""
+    ASSIGNED = "assigned"
+    """Held by one agent."""
+    RESOLVED = "resolved"
+    """A solution was given; the customer may rate it or come back (reopen)."""
+    CLOSED = "closed"
+    """Final: accepts no further command."""
+    ABANDONED = "abandoned"
+    """The customer gave up before being served; it can only be closed."""
+
+
+class AssignedBy(StrEnum):
+    """Who made an assignment."""
+
+    SELF = "self"
+    ROUTER = "router"
+    SUPERVISOR = "supervisor"
+
+
+class EscalationKind(StrEnum):
+    """Why a ticket moved up a tier or to a specialised team."""
+
+    FUNCTIONAL = "functional"
+    """The agent lacks the skills or resources: another team takes it."""
+    HIERARCHICAL = "hierarchical"
+    """Up the chain: a supervisor or a more senior tier."""
+    AUTOMATIC = "automatic"
+    """An SLA target passed without the required response or resolution."""
+    BOT_TO_HUMAN = "bot_to_human"
+    """An automated channel could not help; a human takes over."""
+
+
+Tier = Annotated[int, Field(ge=0, le=MAX_TIER)]
+"""Support tier: 0 is the bot / self-service tier, 1 first line, up to ``MAX_TIER``."""
+
+Csat = Annotated[int, Field(ge=1, le=5)]
+"""Customer satisfaction score, 1 (very unsatisfied) to 5 (very satisfied)."""
+
+Nps = Annotated[int, Field(ge=0, le=10)]
+"""Net-promoter answer, 0 (not at all likely to recommend) to 10 (extremely likely)."""
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+"""A non-empty short name: queue, team, category, skill, language, plan, code."""
+
+Text = Annotated[str, Field(max_length=10_000)]
+"""Free text: subjects, reasons, comments."""
+
+Capacity = Annotated[int, Field(ge=1, le=1_000)]
+"""How many tickets an agent may hold at once."""
+
+Timestamp = AwareDatetime
+"""Business time of an event; always timezone-aware."""

@@ -1,0 +1,179 @@
+"""Where a desk keeps its events: one explicit, validated settings object.
+
+Three stores, all eventsourcing's own persistence modules:
+
+* ``memory://`` — in-process, gone when the process ends (tests, simulations);
+* ``sqlite:///desk.db`` — one SQLite file, the embedded default (``sqlite:////abs/path.db``
+  for an absolute path);
+* ``postgresql://user:password@host:port/dbname?schema=s&pool_size=5`` — several
+  processes or machines sharing one desk (needs the ``postgres`` extra).
+
+:func:`store_from_env` reads the URL from ``TICKETLOG_STORE``; nothing else is read from
+the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter
+
+from ticketlog.domain.aggregate import invalid_value
+from ticketlog.domain.errors import ConfigurationError
+
+ENV_VAR = "TICKETLOG_STORE"
+"""The environment variable :func:`store_from_env` reads."""
+
+DEFAULT_URL = "sqlite:///ticketlog.db"
+"""The store used when neither settings nor ``TICKETLOG_STORE`` are given."""
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MemoryStore(_Settings):
+    """Events kept in this process's memory."""
+
+    kind: Literal["memory"] = "memory"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing environment variables that select this store."""
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+    @property
+    def url(self) -> str:
+        """The store as a URL."""
+        return "memory://"
+
+
+class SQLiteStore(_Settings):
+    """Events in one SQLite file (write-ahead logging; several processes may share it)."""
+
+    kind: Literal["sqlite"] = "sqlite"
+    path: Path
+    lock_timeout: int = Field(default=30, ge=1)
+    """Seconds a writer waits for another process's write lock before giving up."""
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing environment variables that select this store."""
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(self.path),
+            "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout),
+        }
+
+    @property
+    def url(self) -> str:
+        """The store as a URL."""
+        return f"sqlite:///{self.path}"
+
+
+class PostgresStore(_Settings):
+    """Events in a PostgreSQL database, shared by any number of processes."""
+
+    kind: Literal["postgres"] = "postgres"
+    dbname: str = Field(min_length=1)
+    host: str = "127.0.0.1"
+    port: int = Field(default=5432, ge=1, le=65535)
+    user: str = "postgres"
+    password: SecretStr = SecretStr("")
+    db_schema: str | None = Field(default=None, min_length=1)
+    """PostgreSQL schema holding the tables (default: the server's search path)."""
+    pool_size: int = Field(default=5, ge=1)
+    connect_timeout: int = Field(default=10, ge=1)
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing environment variables that select this store."""
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password.get_secret_value(),
+            "POSTGRES_POOL_SIZE": str(self.pool_size),
+            "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
+        }
+        if self.db_schema:
+            env["POSTGRES_SCHEMA"] = self.db_schema
+        return env
+
+    @property
+    def url(self) -> str:
+        """The store as a URL (password masked)."""
+        secret = ":***" if self.password.get_secret_value() else ""
+        query = f"?schema={self.db_schema}" if self.db_schema else ""
+        return f"postgresql://{self.user}{secret}@{self.host}:{self.port}/{self.dbname}{query}"
+
+
+StoreSettings = Annotated[MemoryStore | SQLiteStore | PostgresStore, Field(discriminator="kind")]
+"""Any one of the three stores."""
+
+_STORE = TypeAdapter[MemoryStore | SQLiteStore | PostgresStore](StoreSettings)
+
+
+def parse_store_url(url: str) -> MemoryStore | SQLiteStore | PostgresStore:
+    """Settings from a URL such as ``sqlite:///desk.db``; :class:`ConfigurationError` if bad."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    fields: dict[str, object]
+    if parts.scheme == "memory":
+        fields = {"kind": "memory"}
+    elif parts.scheme == "sqlite":
+        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        if parts.netloc or not path:
+            msg = (
+                f"an SQLite URL looks like sqlite:///relative.db or sqlite:////abs.db, not {url!r}"
+            )
+            raise ConfigurationError(msg)
+        fields = {"kind": "sqlite", "path": path, **query}
+    elif parts.scheme in ("postgres", "postgresql"):
+        fields = {"kind": "postgres", "dbname": unquote(parts.path.lstrip("/"))}
+        if parts.hostname:
+            fields["host"] = parts.hostname
+        if parts.username:
+            fields["user"] = unquote(parts.username)
+        if parts.password:
+            fields["password"] = unquote(parts.password)
+        try:
+            port = parts.port
+        except ValueError:
+            msg = f"bad port in store URL {url!r}"
+            raise ConfigurationError(msg) from None
+        if port is not None:
+            fields["port"] = port
+        if "schema" in query:
+            query["db_schema"] = query.pop("schema")
+        fields.update(query)
+    else:
+        msg = f"unknown store {url!r}: use memory://, sqlite:///FILE or postgresql://HOST/DB"
+        raise ConfigurationError(msg)
+    try:
+        return _STORE.validate_python(fields)
+    except pydantic.ValidationError as error:
+        raise ConfigurationError(str(invalid_value(error))) from None
+
+
+def store_from_env(
+    environ: Mapping[str, str] | None = None,
+) -> MemoryStore | SQLiteStore | PostgresStore:
+    """Settings from ``TICKETLOG_STORE`` (default :data:`DEFAULT_URL`)."""
+    env = os.environ if environ is None else environ
+    return parse_store_url(env.get(ENV_VAR, DEFAULT_URL))
+
+
+def resolve_store(
+    store: MemoryStore | SQLiteStore | PostgresStore | str | None,
+) -> MemoryStore | SQLiteStore | PostgresStore:
+    """Settings from settings, a URL, or (``None``) the environment."""
+    if store is None:
+        return store_from_env()
+    if isinstance(store, str):
+        return parse_store_url(store)
+    return store
