@@ -1,0 +1,50 @@
+"""`make demo`'s script, run as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from ticketlog import HelpDesk, SQLiteStore, TicketStatus
+
+SCRIPT = Path(__file__).parents[2] / "examples" / "day_at_the_desk.py"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_demo_prints_the_escalated_timeline_and_leaves_a_readable_store(tmp_path: Path) -> None:
+    db = tmp_path / "day.db"
+    result = run("--db", str(db))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(
+        "escalated (hierarchical) from tier 1 general to tier 2 engineering" in ln for ln in lines
+    )
+    assert any("[Chloe] resolved (bug-fixed)" in ln for ln in lines)
+    assert "30 events, 4 tickets" in result.stdout
+    with HelpDesk(SQLiteStore(path=db)) as desk:
+        events = [event for _, event in desk.read_log()]
+        assert len(events) == 30
+        tickets = {e.originator_id for e in events if e.event_type == "TicketReceived"}
+        assert {desk.ticket(t).status for t in tickets} == {
+            TicketStatus.RESOLVED,
+            TicketStatus.CLOSED,
+        }
+
+
+def test_the_demo_refuses_to_write_over_an_existing_file(tmp_path: Path) -> None:
+    db = tmp_path / "day.db"
+    db.write_bytes(b"")
+    result = run("--db", str(db))
+    assert result.returncode == 2
+    assert "exists" in result.stderr
+    assert "Traceback" not in result.stderr
