@@ -50,7 +50,10 @@ class ManualClock:
         return self._now
 
     def set(self, when: datetime) -> None:
-        """Jump to ``when`` (not earlier than now)."""
+        """Jump to ``when`` (timezone-aware, not earlier than now)."""
+        if when.tzinfo is None:
+            msg = "ManualClock.set needs a timezone-aware time"
+            raise ValueError(msg)
         if when < self._now:
             msg = "a clock does not go backwards"
             raise ValueError(msg)

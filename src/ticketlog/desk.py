@@ -11,7 +11,8 @@ and nothing of the losing attempt is stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
@@ -27,6 +28,7 @@ from ticketlog.domain.errors import (
     AgentNotFound,
     ConcurrencyConflict,
     ConfigurationError,
+    DuplicateId,
     NotFound,
     TicketlogError,
     TicketNotFound,
@@ -77,6 +79,7 @@ class HelpDesk(Application[UUID]):
         self.clock: Clock = SystemClock() if clock is None else clock
         self._holdings = Holdings()
         self._holdings_position = 0
+        self._holdings_lock = threading.Lock()
         try:
             super().__init__(env=self.store.eventsourcing_env())
         except ModuleNotFoundError as error:
@@ -136,7 +139,7 @@ class HelpDesk(Application[UUID]):
 
         def command(ticket: Ticket) -> None:
             agent = self.agent(agent_id)
-            holding = self._holding_count(agent_id)
+            holding = self._holding_count(agent_id, besides=ticket_id)
             ticket.assign(agent, holding=holding, at=when, by=by, actor_id=actor_id, policy=policy)
 
         return self._change(Ticket, ticket_id, command)
@@ -165,7 +168,9 @@ class HelpDesk(Application[UUID]):
 
         def command(ticket: Ticket) -> None:
             to_agent = None if to_agent_id is None else self.agent(to_agent_id)
-            holding = 0 if to_agent_id is None else self._holding_count(to_agent_id)
+            holding = (
+                0 if to_agent_id is None else self._holding_count(to_agent_id, besides=ticket_id)
+            )
             ticket.transfer(
                 at=when,
                 to_agent=to_agent,
@@ -277,8 +282,8 @@ class HelpDesk(Application[UUID]):
         team: str = "general",
         tier: int = 1,
         capacity: int = 1,
-        skills: Iterable[str] = (),
-        languages: Iterable[str] = ("en",),
+        skills: Collection[str] = (),
+        languages: Collection[str] = ("en",),
         online: bool = True,
         agent_id: UUID | None = None,
         at: datetime | None = None,
@@ -290,8 +295,8 @@ class HelpDesk(Application[UUID]):
             team=team,
             tier=tier,
             capacity=capacity,
-            skills=frozenset(skills),
-            languages=frozenset(languages),
+            skills=skills,
+            languages=languages,
         )
         agent = Agent.join(
             agent_id=uuid4() if agent_id is None else agent_id, at=when, name=name, profile=profile
@@ -304,9 +309,6 @@ class HelpDesk(Application[UUID]):
     def change_agent(self, agent_id: UUID, *, at: datetime | None = None, **changes: Any) -> UUID:
         """Change an agent's team, tier, capacity, skills or languages."""
         when = self._now(at)
-        for key in ("skills", "languages"):
-            if key in changes:
-                changes[key] = frozenset(changes[key])
         return self._change(Agent, agent_id, lambda a: a.change_profile(at=when, **changes))
 
     def go_online(self, agent_id: UUID, *, at: datetime | None = None) -> UUID:
@@ -354,9 +356,10 @@ class HelpDesk(Application[UUID]):
         return build_timeline(events, names)
 
     def held_by(self, agent_id: UUID) -> frozenset[UUID]:
-        """The tickets an agent holds now, as far as the log has been read."""
+        """The tickets an agent holds now (the log is read up to its end first)."""
         self._catch_up_holdings()
-        return self._holdings.held_by(agent_id)
+        with self._holdings_lock:
+            return self._holdings.held_by(agent_id)
 
     def read_log(
         self, after: int = 0, *, topics: Sequence[str] = ()
@@ -402,7 +405,7 @@ class HelpDesk(Application[UUID]):
             self.save(aggregate)
         except IntegrityError:
             msg = f"id {aggregate.id} is taken"
-            raise ConcurrencyConflict(msg) from None
+            raise DuplicateId(msg) from None
 
     def _change(self, kind: type[A], aggregate_id: UUID, command: Callable[[A], None]) -> UUID:
         """Read, decide, save; on a version conflict read again and decide again."""
@@ -417,10 +420,12 @@ class HelpDesk(Application[UUID]):
         msg = f"gave up on {kind.__name__} {aggregate_id} after {self.max_attempts} conflicts"
         raise ConcurrencyConflict(msg)
 
-    def _holding_count(self, agent_id: UUID) -> int:
-        return len(self.held_by(agent_id))
+    def _holding_count(self, agent_id: UUID, *, besides: UUID) -> int:
+        """How many tickets ``agent_id`` holds other than ``besides``."""
+        return len(self.held_by(agent_id) - {besides})
 
     def _catch_up_holdings(self) -> None:
-        for position, event in self.read_log(self._holdings_position, topics=_HOLDING_TOPICS):
-            self._holdings.apply(event)
-            self._holdings_position = position
+        with self._holdings_lock:
+            for position, event in self.read_log(self._holdings_position, topics=_HOLDING_TOPICS):
+                self._holdings.apply(event)
+                self._holdings_position = position

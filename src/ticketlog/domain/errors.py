@@ -62,6 +62,10 @@ class NotTheHolder(CommandRejected):
     """The acting agent does not hold the ticket."""
 
 
+class DuplicateId(CommandRejected):
+    """A new ticket or agent was given an id that is already taken."""
+
+
 class SameTarget(CommandRejected):
     """A transfer or escalation must name a target different from where the ticket is."""
 

@@ -19,6 +19,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from ticketlog.domain.values import (
+    MAX_ESTIMATED_EFFORT,
     AssignedBy,
     Capacity,
     Channel,
@@ -95,7 +96,9 @@ class TicketReceived(TicketEvent):
     plan: Name | None = None
     customer_value: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
     first_time: bool = False
-    estimated_effort: timedelta | None = Field(default=None, ge=timedelta(0))
+    estimated_effort: timedelta | None = Field(
+        default=None, ge=timedelta(0), le=MAX_ESTIMATED_EFFORT
+    )
     subject: Text = ""
     queue: Name = "general"
     tier: Tier = 1

@@ -284,8 +284,10 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
     ) -> None:
         """Move the ticket to another agent and/or queue, keeping its tier.
 
-        With ``to_agent`` the ticket is held by them (they must be eligible); without it,
-        it waits unassigned in ``to_queue``.
+        With ``to_agent`` the ticket is held by them (they must be eligible, unless they
+        hold it already and only the queue changes); without it, it waits unassigned in
+        ``to_queue``. ``to_agent_holding`` counts the tickets ``to_agent`` holds besides
+        this one.
         """
         state = self.state
         check_allowed(state.status, Command.TRANSFER)
@@ -294,7 +296,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
         if (to_agent_id, queue) == (state.agent_id, state.queue):
             msg = "a transfer must name another agent or another queue"
             raise SameTarget(msg)
-        if to_agent is not None:
+        if to_agent is not None and to_agent_id != state.agent_id:
             check_eligible(to_agent, state, to_agent_holding)
         self._trigger(
             TicketTransferred,

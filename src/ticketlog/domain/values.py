@@ -6,13 +6,17 @@ priority, channel, tier or score is rejected before anything is written.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 MAX_TIER = 5
 """The highest support tier ticketlog accepts (0 is the bot / self-service tier)."""
+
+MAX_ESTIMATED_EFFORT = timedelta(days=366)
+"""The longest effort estimate a ticket may carry (stored exactly, to the microsecond)."""
 
 
 class Channel(StrEnum):
@@ -97,5 +101,14 @@ Text = Annotated[str, Field(max_length=10_000)]
 Capacity = Annotated[int, Field(ge=1, le=1_000)]
 """How many tickets an agent may hold at once."""
 
-Timestamp = AwareDatetime
-"""Business time of an event; always timezone-aware."""
+
+def _to_utc(when: datetime) -> datetime:
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:
+        msg = f"{when.isoformat()} cannot be expressed in UTC"
+        raise ValueError(msg) from None
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+"""Business time of an event: timezone-aware on input, stored and returned in UTC."""

@@ -118,46 +118,68 @@ StoreSettings = Annotated[MemoryStore | SQLiteStore | PostgresStore, Field(discr
 _STORE = TypeAdapter[MemoryStore | SQLiteStore | PostgresStore](StoreSettings)
 
 
+_QUERY_KEYS = {
+    "memory": frozenset[str](),
+    "sqlite": frozenset({"lock_timeout"}),
+    "postgres": frozenset({"schema", "pool_size", "connect_timeout"}),
+}
+"""The settings each kind of URL may carry in its query string."""
+
+
 def parse_store_url(url: str) -> MemoryStore | SQLiteStore | PostgresStore:
     """Settings from a URL such as ``sqlite:///desk.db``; :class:`ConfigurationError` if bad."""
     parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    fields: dict[str, object]
-    if parts.scheme == "memory":
-        fields = {"kind": "memory"}
-    elif parts.scheme == "sqlite":
+    kind = {"memory": "memory", "sqlite": "sqlite", "postgres": "postgres"}.get(
+        "postgres" if parts.scheme == "postgresql" else parts.scheme
+    )
+    if kind is None:
+        msg = f"unknown store {url!r}: use memory://, sqlite:///FILE or postgresql://HOST/DB"
+        raise ConfigurationError(msg)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    unknown = set(query) - _QUERY_KEYS[kind]
+    if unknown:
+        msg = f"{kind} store URL {url!r} has unknown settings: {', '.join(sorted(unknown))}"
+        raise ConfigurationError(msg)
+    fields: dict[str, object] = {"kind": kind, **query}
+    if kind == "memory":
+        if parts.netloc or parts.path:
+            msg = f"a memory store URL is just memory://, not {url!r}"
+            raise ConfigurationError(msg)
+    elif kind == "sqlite":
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if parts.netloc or not path:
             msg = (
                 f"an SQLite URL looks like sqlite:///relative.db or sqlite:////abs.db, not {url!r}"
             )
             raise ConfigurationError(msg)
-        fields = {"kind": "sqlite", "path": path, **query}
-    elif parts.scheme in ("postgres", "postgresql"):
-        fields = {"kind": "postgres", "dbname": unquote(parts.path.lstrip("/"))}
-        if parts.hostname:
-            fields["host"] = parts.hostname
-        if parts.username:
-            fields["user"] = unquote(parts.username)
-        if parts.password:
-            fields["password"] = unquote(parts.password)
-        try:
-            port = parts.port
-        except ValueError:
-            msg = f"bad port in store URL {url!r}"
-            raise ConfigurationError(msg) from None
-        if port is not None:
-            fields["port"] = port
-        if "schema" in query:
-            query["db_schema"] = query.pop("schema")
-        fields.update(query)
+        fields["path"] = path
     else:
-        msg = f"unknown store {url!r}: use memory://, sqlite:///FILE or postgresql://HOST/DB"
-        raise ConfigurationError(msg)
+        fields.update(_postgres_fields(url))
+        if "schema" in fields:
+            fields["db_schema"] = fields.pop("schema") or None
     try:
         return _STORE.validate_python(fields)
     except pydantic.ValidationError as error:
         raise ConfigurationError(str(invalid_value(error))) from None
+
+
+def _postgres_fields(url: str) -> dict[str, object]:
+    parts = urlsplit(url)
+    fields: dict[str, object] = {"dbname": unquote(parts.path.lstrip("/"))}
+    if parts.hostname:
+        fields["host"] = parts.hostname
+    if parts.username:
+        fields["user"] = unquote(parts.username)
+    if parts.password:
+        fields["password"] = unquote(parts.password)
+    try:
+        port = parts.port
+    except ValueError:
+        msg = f"bad port in store URL {url!r}"
+        raise ConfigurationError(msg) from None
+    if port is not None:
+        fields["port"] = port
+    return fields
 
 
 def store_from_env(
