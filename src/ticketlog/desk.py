@@ -18,7 +18,12 @@ from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    Mapper,
+    PersistenceError,
+)
 from eventsourcing.utils import Environment, EnvType
 
 from ticketlog.clock import Clock, SystemClock
@@ -92,6 +97,15 @@ class HelpDesk(Application[UUID]):
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Configure persistence from the store settings only, never from ``os.environ``."""
         return Environment(name, env)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """The store's recorder, with its tables created (safely, when shared)."""
+        recorder = super().construct_recorder()
+        if isinstance(self.store, PostgresStore):
+            from ticketlog.persistence.postgres import create_tables  # noqa: PLC0415 - extra
+
+            create_tables(recorder)
+        return recorder
 
     def construct_mapper(self) -> Mapper[UUID]:
         """ticketlog's own event mapper (pydantic JSON under stable topics)."""

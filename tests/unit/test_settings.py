@@ -245,6 +245,7 @@ def test_the_postgres_store_selects_eventsourcings_postgres_module() -> None:
         "POSTGRES_PASSWORD": "pw",
         "POSTGRES_POOL_SIZE": "3",
         "POSTGRES_CONNECT_TIMEOUT": "10",
+        "CREATE_TABLE": "n",
         "POSTGRES_SCHEMA": "s",
     }
 

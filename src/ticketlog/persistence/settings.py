@@ -99,6 +99,8 @@ class PostgresStore(_Settings):
             "POSTGRES_PASSWORD": self.password.get_secret_value(),
             "POSTGRES_POOL_SIZE": str(self.pool_size),
             "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
+            # ticketlog creates the tables itself, under a lock (persistence.postgres).
+            "CREATE_TABLE": "n",
         }
         if self.db_schema:
             env["POSTGRES_SCHEMA"] = self.db_schema

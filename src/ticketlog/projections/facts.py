@@ -1,0 +1,207 @@
+"""Ticket facts: one flat record per ticket with everything the KPIs are computed from.
+
+The fold keeps, per ticket, its attributes and the times and counts of what happened
+to it. KPIs (:mod:`ticketlog.projections.kpis`) are pure functions of these records,
+so every KPI can be explained from one row per ticket (and exported as a DataFrame).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import attrs
+
+from ticketlog.domain.events import (
+    AgentJoined,
+    AgentProfileChanged,
+    DomainEvent,
+    TicketAbandoned,
+    TicketAssigned,
+    TicketClosed,
+    TicketEscalated,
+    TicketRated,
+    TicketReceived,
+    TicketReopened,
+    TicketReprioritised,
+    TicketResolved,
+    TicketResponded,
+    TicketTransferred,
+)
+from ticketlog.domain.values import Channel, Priority, TicketStatus
+
+
+@attrs.define(slots=True)
+class TicketFacts:
+    """What happened to one ticket, as of the latest event folded."""
+
+    ticket_id: UUID
+    channel: Channel
+    category: str
+    priority: Priority
+    """The ticket's current priority (after any reprioritisation)."""
+    language: str
+    plan: str | None
+    customer_value: float
+    first_time: bool
+    queue: str
+    """The queue the ticket is in now (or was in when it left)."""
+    tier: int
+    """The tier the ticket is at now (after escalations)."""
+    received_at: datetime
+    status: TicketStatus = TicketStatus.WAITING
+    first_assigned_at: datetime | None = None
+    first_agent_id: UUID | None = None
+    first_response_at: datetime | None = None
+    """First public reply by an agent."""
+    resolved_at: datetime | None = None
+    """Latest resolution."""
+    resolver_id: UUID | None = None
+    """The agent of the latest resolution."""
+    resolver_team: str | None = None
+    resolutions: int = 0
+    closed_at: datetime | None = None
+    abandoned_at: datetime | None = None
+    transfers: int = 0
+    escalations: int = 0
+    reopens: int = 0
+    handle_time: timedelta = timedelta(0)
+    """Sum of the assignment spells that have ended."""
+    holder_id: UUID | None = None
+    spell_start: datetime | None = None
+    csat: int | None = None
+    """Latest CSAT rating."""
+    nps: int | None = None
+    """Latest NPS rating."""
+
+    @property
+    def wait(self) -> timedelta | None:
+        """Received to first assignment (speed of answer)."""
+        return None if self.first_assigned_at is None else self.first_assigned_at - self.received_at
+
+    @property
+    def first_reply_time(self) -> timedelta | None:
+        """Received to first public reply."""
+        return None if self.first_response_at is None else self.first_response_at - self.received_at
+
+    @property
+    def resolution_time(self) -> timedelta | None:
+        """Received to latest resolution."""
+        return None if self.resolved_at is None else self.resolved_at - self.received_at
+
+    @property
+    def first_contact_resolution(self) -> bool:
+        """Resolved by the first agent who held it, with no transfer, escalation or reopen."""
+        return (
+            self.resolutions > 0
+            and self.resolver_id == self.first_agent_id
+            and self.transfers == 0
+            and self.escalations == 0
+            and self.reopens == 0
+        )
+
+    @property
+    def is_open(self) -> bool:
+        """Waiting or assigned."""
+        return self.status in (TicketStatus.WAITING, TicketStatus.ASSIGNED)
+
+
+class TicketFactsProjection:
+    """Folds ticket events into :class:`TicketFacts`, one per ticket."""
+
+    def __init__(self) -> None:
+        self.tickets: dict[UUID, TicketFacts] = {}
+        self.teams: dict[UUID, str] = {}
+        """Agent id to the agent's current team."""
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, TicketFactsProjection)
+            and self.tickets == other.tickets
+            and self.teams == other.teams
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __iter__(self) -> Iterator[TicketFacts]:
+        return iter(self.tickets.values())
+
+    def __len__(self) -> int:
+        return len(self.tickets)
+
+    def apply(self, event: DomainEvent) -> None:  # noqa: PLR0912 - one branch per event type
+        """Fold one event into the facts of its ticket (agent events update teams)."""
+        if isinstance(event, TicketReceived):
+            self.tickets[event.originator_id] = TicketFacts(
+                ticket_id=event.originator_id,
+                channel=event.channel,
+                category=event.category,
+                priority=event.priority,
+                language=event.language,
+                plan=event.plan,
+                customer_value=event.customer_value,
+                first_time=event.first_time,
+                queue=event.queue,
+                tier=event.tier,
+                received_at=event.at,
+            )
+            return
+        if isinstance(event, AgentJoined | AgentProfileChanged):
+            self.teams[event.originator_id] = event.profile.team
+            return
+        facts = self.tickets.get(event.originator_id)
+        if facts is None:
+            return
+        at = event.at
+        if isinstance(event, TicketAssigned):
+            if facts.first_agent_id is None:
+                facts.first_agent_id = event.agent_id
+                facts.first_assigned_at = at
+            self._hold(facts, event.agent_id, at)
+            facts.status = TicketStatus.ASSIGNED
+        elif isinstance(event, TicketResponded):
+            if event.public and facts.first_response_at is None:
+                facts.first_response_at = at
+        elif isinstance(event, TicketTransferred):
+            facts.transfers += 1
+            facts.queue = event.to_queue
+            self._hold(facts, event.to_agent_id, at)
+            facts.status = (
+                TicketStatus.WAITING if event.to_agent_id is None else TicketStatus.ASSIGNED
+            )
+        elif isinstance(event, TicketEscalated):
+            facts.escalations += 1
+            facts.queue, facts.tier = event.to_queue, event.to_tier
+            self._hold(facts, None, at)
+            facts.status = TicketStatus.WAITING
+        elif isinstance(event, TicketResolved):
+            self._hold(facts, None, at)
+            facts.resolutions += 1
+            facts.resolved_at = at
+            facts.resolver_id = event.actor_id
+            facts.resolver_team = self.teams.get(event.actor_id)
+            facts.status = TicketStatus.RESOLVED
+        elif isinstance(event, TicketReopened):
+            facts.reopens += 1
+            facts.status = TicketStatus.WAITING
+        elif isinstance(event, TicketRated):
+            facts.csat = event.csat if event.csat is not None else facts.csat
+            facts.nps = event.nps if event.nps is not None else facts.nps
+        elif isinstance(event, TicketClosed):
+            self._hold(facts, None, at)
+            facts.closed_at = at
+            facts.status = TicketStatus.CLOSED
+        elif isinstance(event, TicketAbandoned):
+            facts.abandoned_at = at
+            facts.status = TicketStatus.ABANDONED
+        elif isinstance(event, TicketReprioritised):
+            facts.priority = event.new
+
+    @staticmethod
+    def _hold(facts: TicketFacts, agent_id: UUID | None, at: datetime) -> None:
+        """End the current assignment spell (if any) and start one for ``agent_id``."""
+        if facts.spell_start is not None:
+            facts.handle_time += at - facts.spell_start
+        facts.holder_id = agent_id
+        facts.spell_start = None if agent_id is None else at

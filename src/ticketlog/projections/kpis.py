@@ -1,0 +1,250 @@
+"""Service KPIs, exactly as DESIGN §6 defines them, computed from ticket facts.
+
+Every KPI is a pure function of :class:`~ticketlog.projections.facts.TicketFacts` records
+and an explicit ``now`` (for tickets still open against their SLA targets). Shares are
+percentages (0-100); durations are :class:`Durations` (count, mean, p50, p90, p95) in
+calendar time. Percentiles are exact: linear interpolation between closest ranks (the
+"type 7" definition used by numpy and pandas by default).
+
+Definitions (denominators in brackets):
+
+- ``wait`` — received to first assignment [tickets ever assigned];
+- ``first_reply`` — received to first public reply [tickets replied to];
+- ``resolution`` — received to latest resolution [resolved tickets];
+- ``handle`` — time agents held the ticket, summed over assignment spells; its mean is
+  AHT [resolved tickets];
+- ``fcr`` — resolved by the first agent who held it, with no transfer, escalation or
+  reopen [resolved tickets];
+- ``csat`` — ratings of 4 or 5 [tickets with a CSAT rating]; ``csat_mean`` their mean;
+- ``nps`` — % promoters (9-10) minus % detractors (0-6) [tickets with an NPS rating];
+- ``sla_first_reply`` — replied within target [tickets replied to, or past their target
+  without a reply; abandoned tickets never replied to are excluded];
+- ``sla_resolution`` — resolved within target [resolved tickets, or open ones past
+  target; abandoned tickets and tickets closed unresolved are excluded]; the
+  ``*_breaches`` fields count the misses;
+- ``transfer_rate``, ``escalation_rate``, ``reopen_rate``, ``abandonment_rate`` — tickets
+  with at least one such event [all tickets]; ``*_per_ticket`` the mean count.
+
+The latest rating of a ticket counts; the ticket's current priority and category select
+its SLA targets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import attrs
+
+from ticketlog.domain.values import TicketStatus
+from ticketlog.projections.facts import TicketFacts
+from ticketlog.projections.sla import SlaTargets
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (0 <= q <= 1) of ascending ``sorted_values``, interpolated linearly."""
+    if not sorted_values:
+        msg = "percentile of no values"
+        raise ValueError(msg)
+    position = (len(sorted_values) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    fraction = position - low
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * fraction
+
+
+@attrs.frozen
+class Durations:
+    """Summary of a set of durations."""
+
+    count: int
+    mean: timedelta | None
+    p50: timedelta | None
+    p90: timedelta | None
+    p95: timedelta | None
+
+    @classmethod
+    def of(cls, values: Iterable[timedelta]) -> Durations:
+        """Summarise ``values`` (mean and exact percentiles)."""
+        seconds = sorted(value.total_seconds() for value in values)
+        if not seconds:
+            return cls(count=0, mean=None, p50=None, p90=None, p95=None)
+
+        def td(s: float) -> timedelta:
+            return timedelta(seconds=s)
+
+        return cls(
+            count=len(seconds),
+            mean=td(math.fsum(seconds) / len(seconds)),
+            p50=td(percentile(seconds, 0.50)),
+            p90=td(percentile(seconds, 0.90)),
+            p95=td(percentile(seconds, 0.95)),
+        )
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part`` as a percentage of ``whole`` (``None`` when ``whole`` is 0)."""
+    return None if whole == 0 else 100.0 * part / whole
+
+
+@attrs.frozen
+class Kpis:
+    """The service KPIs of a set of tickets (see the module docstring for definitions)."""
+
+    tickets: int
+    open: int
+    resolved: int
+    wait: Durations
+    first_reply: Durations
+    resolution: Durations
+    handle: Durations
+    fcr: float | None
+    csat: float | None
+    csat_mean: float | None
+    csat_count: int
+    nps: float | None
+    nps_count: int
+    sla_first_reply: float | None
+    first_reply_breaches: int
+    sla_resolution: float | None
+    resolution_breaches: int
+    transfer_rate: float | None
+    escalation_rate: float | None
+    reopen_rate: float | None
+    abandonment_rate: float | None
+    transfers_per_ticket: float | None
+    escalations_per_ticket: float | None
+    reopens_per_ticket: float | None
+
+    @property
+    def aht(self) -> timedelta | None:
+        """Average handle time of resolved tickets."""
+        return self.handle.mean
+
+
+def _mean(values: Sequence[int]) -> float | None:
+    return None if not values else math.fsum(values) / len(values)
+
+
+def _sla(facts: Sequence[TicketFacts], now: datetime, sla: SlaTargets) -> tuple[int, int, int, int]:
+    """(first replies met, first-reply breaches, resolutions met, resolution breaches)."""
+    reply_met = reply_missed = resolve_met = resolve_missed = 0
+    for f in facts:
+        reply_target = sla.first_reply(f.priority, f.category)
+        frt = f.first_reply_time
+        if frt is not None:
+            if frt <= reply_target:
+                reply_met += 1
+            else:
+                reply_missed += 1
+        elif f.abandoned_at is None and now - f.received_at > reply_target:
+            reply_missed += 1
+        resolve_target = sla.resolution(f.priority, f.category)
+        rt = f.resolution_time
+        if rt is not None:
+            if rt <= resolve_target:
+                resolve_met += 1
+            else:
+                resolve_missed += 1
+        elif f.is_open and now - f.received_at > resolve_target:
+            resolve_missed += 1
+    return reply_met, reply_missed, resolve_met, resolve_missed
+
+
+def compute_kpis(
+    facts: Iterable[TicketFacts], *, now: datetime, sla: SlaTargets | None = None
+) -> Kpis:
+    """The KPIs of ``facts`` as of ``now`` (SLA targets: ``sla`` or the defaults)."""
+    tickets = list(facts)
+    sla = SlaTargets() if sla is None else sla
+    resolved = [f for f in tickets if f.resolutions > 0]
+    csats = [f.csat for f in tickets if f.csat is not None]
+    npss = [f.nps for f in tickets if f.nps is not None]
+    reply_met, reply_missed, resolve_met, resolve_missed = _sla(tickets, now, sla)
+    n = len(tickets)
+    return Kpis(
+        tickets=n,
+        open=sum(f.is_open for f in tickets),
+        resolved=len(resolved),
+        wait=Durations.of(w for f in tickets if (w := f.wait) is not None),
+        first_reply=Durations.of(r for f in tickets if (r := f.first_reply_time) is not None),
+        resolution=Durations.of(r for f in resolved if (r := f.resolution_time) is not None),
+        handle=Durations.of(f.handle_time for f in resolved),
+        fcr=share(sum(f.first_contact_resolution for f in resolved), len(resolved)),
+        csat=share(sum(score >= 4 for score in csats), len(csats)),
+        csat_mean=None if not csats else math.fsum(csats) / len(csats),
+        csat_count=len(csats),
+        nps=None
+        if not npss
+        else 100.0 * (sum(s >= 9 for s in npss) - sum(s <= 6 for s in npss)) / len(npss),
+        nps_count=len(npss),
+        sla_first_reply=share(reply_met, reply_met + reply_missed),
+        first_reply_breaches=reply_missed,
+        sla_resolution=share(resolve_met, resolve_met + resolve_missed),
+        resolution_breaches=resolve_missed,
+        transfer_rate=share(sum(f.transfers > 0 for f in tickets), n),
+        escalation_rate=share(sum(f.escalations > 0 for f in tickets), n),
+        reopen_rate=share(sum(f.reopens > 0 for f in tickets), n),
+        abandonment_rate=share(sum(f.status is TicketStatus.ABANDONED for f in tickets), n),
+        transfers_per_ticket=_mean([f.transfers for f in tickets]),
+        escalations_per_ticket=_mean([f.escalations for f in tickets]),
+        reopens_per_ticket=_mean([f.reopens for f in tickets]),
+    )
+
+
+class Dimension(StrEnum):
+    """What KPIs can be grouped by."""
+
+    CHANNEL = "channel"
+    CATEGORY = "category"
+    PRIORITY = "priority"
+    TIER = "tier"
+    QUEUE = "queue"
+    AGENT = "agent"
+    """The agent of the latest resolution (``None``: never resolved)."""
+    TEAM = "team"
+    """The team of the agent of the latest resolution."""
+    PLAN = "plan"
+    DAY = "day"
+    """The UTC day the ticket was received (``YYYY-MM-DD``)."""
+    WEEK = "week"
+    """The ISO week the ticket was received (``YYYY-Www``)."""
+
+
+def _week(at: datetime) -> str:
+    year, week, _ = at.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+GROUP_KEYS: Mapping[Dimension, Callable[[TicketFacts], Hashable]] = {
+    Dimension.CHANNEL: lambda f: f.channel,
+    Dimension.CATEGORY: lambda f: f.category,
+    Dimension.PRIORITY: lambda f: f.priority,
+    Dimension.TIER: lambda f: f.tier,
+    Dimension.QUEUE: lambda f: f.queue,
+    Dimension.AGENT: lambda f: f.resolver_id,
+    Dimension.TEAM: lambda f: f.resolver_team,
+    Dimension.PLAN: lambda f: f.plan,
+    Dimension.DAY: lambda f: f.received_at.date().isoformat(),
+    Dimension.WEEK: lambda f: _week(f.received_at),
+}
+"""How each dimension reads its group from a ticket's facts."""
+
+
+def kpis_by(
+    facts: Iterable[TicketFacts],
+    by: Dimension | str,
+    *,
+    now: datetime,
+    sla: SlaTargets | None = None,
+) -> dict[Hashable, Kpis]:
+    """KPIs per group of ``by``, groups in ascending order (``None`` last)."""
+    key = GROUP_KEYS[Dimension(by)]
+    groups: defaultdict[Hashable, list[TicketFacts]] = defaultdict(list)
+    for f in facts:
+        groups[key(f)].append(f)
+    ordered = sorted(groups, key=lambda g: (g is None, str(g)))
+    return {group: compute_kpis(groups[group], now=now, sla=sla) for group in ordered}

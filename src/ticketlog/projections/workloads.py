@@ -1,0 +1,178 @@
+"""Agent workloads: who holds what, capacity and headroom, handle time and occupancy.
+
+Occupancy is the time an agent held at least one ticket while online, divided by the
+time they were online. Times are accumulated at each event that changes an agent's
+online state or holdings; views add the still-running interval up to ``now``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import attrs
+
+from ticketlog.domain.events import (
+    AgentJoined,
+    AgentProfile,
+    AgentProfileChanged,
+    AgentWentOffline,
+    AgentWentOnline,
+    DomainEvent,
+    TicketAssigned,
+    TicketClosed,
+    TicketEscalated,
+    TicketResolved,
+    TicketTransferred,
+)
+
+
+@attrs.define(slots=True)
+class _Load:
+    """Mutable per-agent accumulators of the fold."""
+
+    name: str
+    profile: AgentProfile
+    online: bool
+    since: datetime
+    """Time of the latest change of online state or holdings."""
+    held: dict[UUID, datetime] = attrs.Factory(dict)
+    """Held tickets and when each spell began."""
+    handled: int = 0
+    handle_time: timedelta = timedelta(0)
+    online_time: timedelta = timedelta(0)
+    busy_time: timedelta = timedelta(0)
+
+    def advance(self, at: datetime) -> None:
+        if self.online and at > self.since:
+            elapsed = at - self.since
+            self.online_time += elapsed
+            if self.held:
+                self.busy_time += elapsed
+        self.since = max(self.since, at)
+
+
+@attrs.frozen
+class Workload:
+    """One agent's workload as of a given time."""
+
+    agent_id: UUID
+    name: str
+    team: str
+    tier: int
+    capacity: int
+    online: bool
+    held: frozenset[UUID]
+    handled: int
+    """Tickets this agent resolved."""
+    handle_time: timedelta
+    """Time spent holding tickets (ended spells and those still running)."""
+    online_time: timedelta
+    busy_time: timedelta
+
+    @property
+    def holding(self) -> int:
+        """How many tickets the agent holds."""
+        return len(self.held)
+
+    @property
+    def headroom(self) -> int:
+        """How many more tickets the agent could take (never negative)."""
+        return max(self.capacity - len(self.held), 0)
+
+    @property
+    def occupancy(self) -> float | None:
+        """Share (0-100) of online time spent holding at least one ticket."""
+        if self.online_time <= timedelta(0):
+            return None
+        return 100.0 * self.busy_time / self.online_time
+
+
+class Workloads:
+    """Folds agent and ticket events into per-agent workloads."""
+
+    def __init__(self) -> None:
+        self._agents: dict[UUID, _Load] = {}
+        self._holder: dict[UUID, UUID] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Workloads)
+            and self._agents == other._agents
+            and self._holder == other._holder
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def apply(self, event: DomainEvent) -> None:
+        """Fold one event in; events that concern no agent are ignored."""
+        at = event.at
+        if isinstance(event, AgentJoined):
+            self._agents[event.originator_id] = _Load(
+                name=event.name, profile=event.profile, online=False, since=at
+            )
+        elif isinstance(event, AgentProfileChanged):
+            self._agent(event.originator_id, at).profile = event.profile
+        elif isinstance(event, AgentWentOnline | AgentWentOffline):
+            self._agent(event.originator_id, at).online = isinstance(event, AgentWentOnline)
+        elif isinstance(event, TicketAssigned):
+            self._hold(event.originator_id, event.agent_id, at)
+        elif isinstance(event, TicketTransferred):
+            self._hold(event.originator_id, event.to_agent_id, at)
+        elif isinstance(event, TicketEscalated | TicketClosed):
+            self._hold(event.originator_id, None, at)
+        elif isinstance(event, TicketResolved):
+            resolver = self._holder.get(event.originator_id)
+            self._hold(event.originator_id, None, at)
+            if resolver is not None:
+                self._agents[resolver].handled += 1
+
+    def _agent(self, agent_id: UUID, at: datetime) -> _Load:
+        load = self._agents[agent_id]
+        load.advance(at)
+        return load
+
+    def _hold(self, ticket_id: UUID, agent_id: UUID | None, at: datetime) -> None:
+        previous = self._holder.pop(ticket_id, None)
+        if previous is not None and previous in self._agents:
+            load = self._agent(previous, at)
+            load.handle_time += at - load.held.pop(ticket_id, at)
+        if agent_id is not None and agent_id in self._agents:
+            self._agent(agent_id, at).held[ticket_id] = at
+            self._holder[ticket_id] = agent_id
+
+    def holder_of(self, ticket_id: UUID) -> UUID | None:
+        """The agent holding ``ticket_id``, if any."""
+        return self._holder.get(ticket_id)
+
+    def held_by(self, agent_id: UUID) -> frozenset[UUID]:
+        """The tickets ``agent_id`` holds."""
+        load = self._agents.get(agent_id)
+        return frozenset(() if load is None else load.held)
+
+    def agent_ids(self) -> list[UUID]:
+        """Every agent who joined, in joining order."""
+        return list(self._agents)
+
+    def workload(self, agent_id: UUID, *, now: datetime) -> Workload:
+        """One agent's workload as of ``now`` (``KeyError`` for an unknown agent)."""
+        load = self._agents[agent_id]
+        running = now - load.since if load.online and now > load.since else timedelta(0)
+        spells = sum((now - start for start in load.held.values() if now > start), timedelta(0))
+        return Workload(
+            agent_id=agent_id,
+            name=load.name,
+            team=load.profile.team,
+            tier=load.profile.tier,
+            capacity=load.profile.capacity,
+            online=load.online,
+            held=frozenset(load.held),
+            handled=load.handled,
+            handle_time=load.handle_time + spells,
+            online_time=load.online_time + running,
+            busy_time=load.busy_time + (running if load.held else timedelta(0)),
+        )
+
+    def workloads(self, *, now: datetime) -> list[Workload]:
+        """Every agent's workload as of ``now``, in joining order."""
+        return [self.workload(agent_id, now=now) for agent_id in self._agents]

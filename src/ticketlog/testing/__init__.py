@@ -1,0 +1,26 @@
+"""Helpers for testing code built on ticketlog: hypothesis strategies and a stateful model.
+
+* :mod:`ticketlog.testing.strategies` — valid ticket attributes, agent profiles, scores;
+* :mod:`ticketlog.testing.model` — :class:`DeskModel`, a plain-dict reference desk that
+  predicts which commands the desk accepts and which error it raises otherwise;
+* :mod:`ticketlog.testing.stateful` — :class:`DeskMachine`, a hypothesis state machine
+  that drives a real :class:`~ticketlog.desk.HelpDesk` next to the model and checks the
+  desk's invariants after every step.
+
+This package needs hypothesis (``pip install 'ticketlog[testing]'``); the rest of
+ticketlog does not.
+"""
+
+from __future__ import annotations
+
+try:
+    import hypothesis  # noqa: F401 - fail early with a helpful message
+except ModuleNotFoundError as error:  # pragma: no cover - depends on the environment
+    msg = "ticketlog.testing needs hypothesis: pip install 'ticketlog[testing]'"
+    raise ImportError(msg) from error
+
+from ticketlog.testing import strategies
+from ticketlog.testing.model import DeskModel, ModelAgent, ModelTicket
+from ticketlog.testing.stateful import DeskMachine
+
+__all__ = ["DeskMachine", "DeskModel", "ModelAgent", "ModelTicket", "strategies"]

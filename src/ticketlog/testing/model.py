@@ -1,0 +1,395 @@
+"""A reference model of the help desk: plain dicts, no event sourcing.
+
+:class:`DeskModel` takes the same commands as :class:`~ticketlog.desk.HelpDesk` and
+predicts, for each, whether the desk accepts it (and how many events it stores) or
+rejects it (and with which exception class). It is written from the rules in the design
+brief (section 4) and the lifecycle table, not from the aggregates' code, so that a
+stateful test comparing the two (:mod:`ticketlog.testing.stateful`) checks the desk
+against an independent statement of the rules.
+
+Where a command breaks several rules at once, the model names the first broken rule in
+this order: unknown ticket, unknown agent, the ticket's status, then the command's own
+rules (target, holder, rating, values), then the agent's eligibility (online, capacity,
+tier, skills, language).
+
+Each command returns the number of events the desk stores when it accepts; a rejected
+command raises and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from ticketlog.domain.errors import (
+    AgentAtCapacity,
+    AgentLacksSkill,
+    AgentNotFound,
+    AgentOffline,
+    AlreadyRated,
+    InvalidTransition,
+    InvalidValue,
+    NotTheHolder,
+    SameTarget,
+    TicketAlreadyAssigned,
+    TicketIsClosed,
+    TicketlogError,
+    TicketNotFound,
+    TierTooLow,
+)
+from ticketlog.domain.values import MAX_TIER, EscalationKind, Priority, TicketStatus
+
+__all__ = ["DeskModel", "ModelAgent", "ModelTicket"]
+
+_WAITING = TicketStatus.WAITING
+_ASSIGNED = TicketStatus.ASSIGNED
+_RESOLVED = TicketStatus.RESOLVED
+_CLOSED = TicketStatus.CLOSED
+_ABANDONED = TicketStatus.ABANDONED
+
+_ACCEPTS: Mapping[TicketStatus, frozenset[str]] = {
+    # In a queue: anything but work that needs a holder, or a solution.
+    _WAITING: frozenset({"assign", "transfer", "escalate", "close", "abandon", "reprioritise"}),
+    # Held by an agent: work on it, move it, solve it; not assign again, not abandon.
+    _ASSIGNED: frozenset({"respond", "transfer", "escalate", "resolve", "close", "reprioritise"}),
+    # Solved: the customer rates it or comes back; or it is closed.
+    _RESOLVED: frozenset({"reopen", "rate", "close"}),
+    # The customer gave up: it can only be closed.
+    _ABANDONED: frozenset({"close"}),
+    # Final.
+    _CLOSED: frozenset(),
+}
+"""For each status, the commands a ticket in it accepts."""
+
+
+@attrs.define
+class ModelTicket:
+    """What the model remembers about a ticket."""
+
+    status: TicketStatus
+    queue: str
+    tier: int
+    priority: Priority
+    language: str
+    required_skills: frozenset[str]
+    holder: UUID | None = None
+    """The agent holding the ticket, if any."""
+    rated: bool = False
+    """Whether the current resolution was rated."""
+
+
+@attrs.define
+class ModelAgent:
+    """What the model remembers about an agent."""
+
+    online: bool
+    team: str
+    tier: int
+    capacity: int
+    skills: frozenset[str]
+    languages: frozenset[str]
+
+    def profile(self) -> tuple[str, int, int, frozenset[str], frozenset[str]]:
+        """Team, tier, capacity, skills and languages, for comparing profiles."""
+        return (self.team, self.tier, self.capacity, self.skills, self.languages)
+
+
+class DeskModel:
+    """A trivially correct desk: dicts of tickets and agents and the rules, nothing else."""
+
+    def __init__(self) -> None:
+        self.tickets: dict[UUID, ModelTicket] = {}
+        self.agents: dict[UUID, ModelAgent] = {}
+
+    # --- queries -----------------------------------------------------------------
+
+    def status(self, ticket_id: UUID) -> TicketStatus:
+        """The status the ticket should have."""
+        return self._ticket(ticket_id).status
+
+    def holder(self, ticket_id: UUID) -> UUID | None:
+        """The agent who should hold the ticket."""
+        return self._ticket(ticket_id).holder
+
+    def held_by(self, agent_id: UUID) -> frozenset[UUID]:
+        """The tickets the agent should hold."""
+        return frozenset(tid for tid, t in self.tickets.items() if t.holder == agent_id)
+
+    def can_take(self, agent_id: UUID, ticket_id: UUID) -> bool:
+        """Whether the agent could be given the ticket now (status aside)."""
+        try:
+            self._check_can_take(
+                agent_id, self._agent(agent_id), ticket_id, self._ticket(ticket_id)
+            )
+        except TicketlogError:
+            return False
+        return True
+
+    # --- tickets -----------------------------------------------------------------
+
+    def receive(
+        self,
+        ticket_id: UUID,
+        *,
+        queue: str = "general",
+        tier: int = 1,
+        priority: Priority | str = Priority.NORMAL,
+        language: str = "en",
+        required_skills: Iterable[str] = (),
+        **other: Any,
+    ) -> int:
+        """A new ticket waits in ``queue``; the other attributes do not affect the rules."""
+        self.tickets[ticket_id] = ModelTicket(
+            status=_WAITING,
+            queue=queue,
+            tier=tier,
+            priority=Priority(priority),
+            language=language,
+            required_skills=frozenset(required_skills),
+        )
+        return 1
+
+    def assign(self, ticket_id: UUID, agent_id: UUID) -> int:
+        """A waiting ticket goes to an eligible agent."""
+        ticket = self._ticket(ticket_id)
+        agent = self._agent(agent_id)
+        self._check_accepts(ticket, "assign")
+        self._check_can_take(agent_id, agent, ticket_id, ticket)
+        ticket.status = _ASSIGNED
+        ticket.holder = agent_id
+        return 1
+
+    def respond(self, ticket_id: UUID, agent_id: UUID) -> int:
+        """The holder writes to the customer."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "respond")
+        self._check_holder(ticket, agent_id)
+        return 1
+
+    def transfer(
+        self, ticket_id: UUID, *, to_agent_id: UUID | None = None, to_queue: str | None = None
+    ) -> int:
+        """The ticket goes to another agent and/or queue (to a queue only: it waits there).
+
+        An agent given the ticket must be able to take it; its holder, moving it to another
+        queue, keeps it unchecked.
+        """
+        ticket = self._ticket(ticket_id)
+        agent = None if to_agent_id is None else self._agent(to_agent_id)
+        self._check_accepts(ticket, "transfer")
+        queue = ticket.queue if to_queue is None else to_queue
+        if to_agent_id == ticket.holder and queue == ticket.queue:
+            msg = "a transfer must go somewhere else"
+            raise SameTarget(msg)
+        if to_agent_id is not None and agent is not None and to_agent_id != ticket.holder:
+            # The holder keeps a ticket they move to another queue, whatever their state.
+            self._check_can_take(to_agent_id, agent, ticket_id, ticket)
+        ticket.holder = to_agent_id
+        ticket.status = _WAITING if to_agent_id is None else _ASSIGNED
+        ticket.queue = queue
+        return 1
+
+    def escalate(
+        self,
+        ticket_id: UUID,
+        *,
+        kind: EscalationKind | str,
+        to_tier: int | None = None,
+        to_queue: str | None = None,
+    ) -> int:
+        """The ticket goes up a tier (default: the next, or the same for functional
+        escalations) and/or to another queue, and waits there."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "escalate")
+        if to_tier is None:
+            same_tier = EscalationKind(kind) is EscalationKind.FUNCTIONAL
+            to_tier = ticket.tier if same_tier else ticket.tier + 1
+        queue = ticket.queue if to_queue is None else to_queue
+        if to_tier < ticket.tier:
+            msg = "an escalation never goes down a tier"
+            raise InvalidValue(msg)
+        if to_tier == ticket.tier and queue == ticket.queue:
+            msg = "an escalation must go somewhere else"
+            raise SameTarget(msg)
+        if to_tier > MAX_TIER:
+            msg = f"there is no tier above {MAX_TIER}"
+            raise InvalidValue(msg)
+        ticket.status = _WAITING
+        ticket.holder = None
+        ticket.tier = to_tier
+        ticket.queue = queue
+        return 1
+
+    def resolve(self, ticket_id: UUID, agent_id: UUID) -> int:
+        """The holder solves the ticket; the new resolution is not rated yet."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "resolve")
+        self._check_holder(ticket, agent_id)
+        ticket.status = _RESOLVED
+        ticket.holder = None
+        ticket.rated = False
+        return 1
+
+    def reopen(self, ticket_id: UUID) -> int:
+        """The customer comes back; the ticket waits in its queue."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "reopen")
+        ticket.status = _WAITING
+        return 1
+
+    def rate(self, ticket_id: UUID, *, csat: int | None = None, nps: int | None = None) -> int:
+        """The customer rates the resolution once, with at least one score in range."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "rate")
+        if ticket.rated:
+            msg = "rated already"
+            raise AlreadyRated(msg)
+        if csat is None and nps is None:
+            msg = "a rating needs a score"
+            raise InvalidValue(msg)
+        if csat is not None and not 1 <= csat <= 5:
+            msg = f"CSAT {csat} is not in 1..5"
+            raise InvalidValue(msg)
+        if nps is not None and not 0 <= nps <= 10:
+            msg = f"NPS {nps} is not in 0..10"
+            raise InvalidValue(msg)
+        ticket.rated = True
+        return 1
+
+    def close_ticket(self, ticket_id: UUID) -> int:
+        """The ticket is closed for good; nobody holds it."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "close")
+        ticket.status = _CLOSED
+        ticket.holder = None
+        return 1
+
+    def abandon(self, ticket_id: UUID) -> int:
+        """The customer gives up while waiting."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "abandon")
+        ticket.status = _ABANDONED
+        return 1
+
+    def reprioritise(self, ticket_id: UUID, priority: Priority | str) -> int:
+        """The ticket's priority changes to a different one."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "reprioritise")
+        new = Priority(priority)
+        if new is ticket.priority:
+            msg = f"priority is {new} already"
+            raise SameTarget(msg)
+        ticket.priority = new
+        return 1
+
+    # --- agents ------------------------------------------------------------------
+
+    def join_agent(
+        self,
+        agent_id: UUID,
+        *,
+        team: str = "general",
+        tier: int = 1,
+        capacity: int = 1,
+        skills: Iterable[str] = (),
+        languages: Iterable[str] = ("en",),
+        online: bool = True,
+        **other: Any,
+    ) -> int:
+        """A new agent joins (one event) and, unless ``online=False``, goes online (two)."""
+        self.agents[agent_id] = ModelAgent(
+            online=online,
+            team=team,
+            tier=tier,
+            capacity=capacity,
+            skills=frozenset(skills),
+            languages=frozenset(languages),
+        )
+        return 2 if online else 1
+
+    def change_agent(self, agent_id: UUID, **changes: Any) -> int:
+        """The agent's team, tier, capacity, skills or languages change (to something new)."""
+        agent = self._agent(agent_id)
+        fields: dict[str, Any] = {
+            key: frozenset(value) if key in ("skills", "languages") else value
+            for key, value in changes.items()
+        }
+        new = attrs.evolve(agent, **fields)
+        if new.profile() == agent.profile():
+            msg = "the profile is unchanged"
+            raise SameTarget(msg)
+        self.agents[agent_id] = new
+        return 1
+
+    def go_online(self, agent_id: UUID) -> int:
+        """An offline agent becomes available."""
+        agent = self._agent(agent_id)
+        if agent.online:
+            msg = "online already"
+            raise InvalidTransition(msg)
+        agent.online = True
+        return 1
+
+    def go_offline(self, agent_id: UUID) -> int:
+        """An online agent becomes unavailable; the tickets they hold stay with them."""
+        agent = self._agent(agent_id)
+        if not agent.online:
+            msg = "offline already"
+            raise InvalidTransition(msg)
+        agent.online = False
+        return 1
+
+    # --- rules -------------------------------------------------------------------
+
+    def _ticket(self, ticket_id: UUID) -> ModelTicket:
+        if ticket_id not in self.tickets:
+            raise TicketNotFound(ticket_id)
+        return self.tickets[ticket_id]
+
+    def _agent(self, agent_id: UUID) -> ModelAgent:
+        if agent_id not in self.agents:
+            raise AgentNotFound(agent_id)
+        return self.agents[agent_id]
+
+    @staticmethod
+    def _check_accepts(ticket: ModelTicket, command: str) -> None:
+        if command in _ACCEPTS[ticket.status]:
+            return
+        if ticket.status is _CLOSED:
+            msg = "closed"
+            raise TicketIsClosed(msg)
+        if ticket.status is _ASSIGNED and command == "assign":
+            msg = "held by someone already"
+            raise TicketAlreadyAssigned(msg)
+        msg = f"{command} on a {ticket.status} ticket"
+        raise InvalidTransition(msg)
+
+    @staticmethod
+    def _check_holder(ticket: ModelTicket, agent_id: UUID) -> None:
+        if ticket.holder != agent_id:
+            msg = "not the holder"
+            raise NotTheHolder(msg)
+
+    def _check_can_take(
+        self, agent_id: UUID, agent: ModelAgent, ticket_id: UUID, ticket: ModelTicket
+    ) -> None:
+        """An agent can be given a ticket when online, with room for one more ticket,
+        serving its tier, with its required skills and its language."""
+        if not agent.online:
+            msg = "offline"
+            raise AgentOffline(msg)
+        if len(self.held_by(agent_id) - {ticket_id}) >= agent.capacity:
+            msg = "no room"
+            raise AgentAtCapacity(msg)
+        if agent.tier < ticket.tier:
+            msg = "tier too low"
+            raise TierTooLow(msg)
+        if not ticket.required_skills <= agent.skills:
+            msg = "missing skills"
+            raise AgentLacksSkill(msg)
+        if ticket.language not in agent.languages:
+            msg = "missing language"
+            raise AgentLacksSkill(msg)

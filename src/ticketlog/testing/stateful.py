@@ -1,0 +1,590 @@
+"""A hypothesis state machine that drives a real desk next to the reference model.
+
+:class:`DeskMachine` applies every command to a :class:`~ticketlog.desk.HelpDesk` and to
+a :class:`~ticketlog.testing.model.DeskModel`, and fails as soon as they disagree: both
+must accept, or both reject with the same exception class. After every step it checks
+the invariants: no ticket is held by two agents, the desk's holdings match the tickets'
+states, every ticket's status (holder, queue, tier, priority) matches the model, closed
+tickets stay closed, and the log grew by exactly the events of the accepted commands.
+
+Run it as a test case::
+
+    from hypothesis import settings
+
+    from ticketlog.testing.stateful import DeskMachine
+
+    TestDesk = DeskMachine.TestCase
+    TestDesk.settings = settings(max_examples=100, stateful_step_count=40, deadline=None)
+
+Subclass it to drive your own desk (override :meth:`DeskMachine.make_desk`, e.g. for a
+fresh SQLite file per run), to add rules of your own (use :meth:`DeskMachine.compare` so
+desk and model stay in step), or to add invariants about your own policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    MultipleResults,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+)
+
+from ticketlog.clock import ManualClock
+from ticketlog.desk import HelpDesk
+from ticketlog.domain.errors import TicketlogError
+from ticketlog.domain.values import MAX_TIER, AssignedBy, EscalationKind, Priority, TicketStatus
+from ticketlog.persistence.settings import MemoryStore
+from ticketlog.testing.model import DeskModel
+from ticketlog.testing.strategies import (
+    LANGUAGES,
+    QUEUES,
+    SKILLS,
+    TEAMS,
+    AgentProfileArguments,
+    TicketAttributes,
+    agent_profiles,
+    csat_scores,
+    escalation_kinds,
+    nps_scores,
+    priorities,
+    ticket_attributes,
+)
+
+__all__ = ["WAITS", "DeskMachine"]
+
+WAITS = st.integers(min_value=0, max_value=3600)
+"""Seconds the clock moves before each step (zero included: events at the same time)."""
+
+# Tickets and agents drawn from overlapping, narrow alphabets, so that agents can often
+# take tickets (escalations still push tickets out of their reach).
+_LANGUAGES = LANGUAGES[:2]
+_SKILLS = SKILLS[:2]
+_TICKETS = ticket_attributes(languages=_LANGUAGES, skills=_SKILLS, max_tier=1)
+_AGENTS = agent_profiles(languages=_LANGUAGES, skills=_SKILLS)
+_QUEUES = st.sampled_from(QUEUES)
+_CODES = st.sampled_from(("solved", "workaround", "duplicate"))
+_CLOSE_REASONS = st.sampled_from(("", "spam", "merged", "no reply"))
+_UNKNOWN = (
+    "close unknown ticket",
+    "reopen unknown ticket",
+    "abandon unknown ticket",
+    "reprioritise unknown ticket",
+    "assign to unknown agent",
+    "transfer to unknown agent",
+    "unknown agent goes online",
+    "ticket goes offline",
+)
+_PROFILE_CHANGES = st.fixed_dictionaries(
+    {},
+    optional={
+        "team": st.sampled_from(TEAMS),
+        "tier": st.integers(min_value=0, max_value=3),
+        "capacity": st.integers(min_value=1, max_value=3),
+        "skills": st.frozensets(st.sampled_from(_SKILLS)),
+        "languages": st.frozensets(st.sampled_from(_LANGUAGES), min_size=1),
+    },
+)
+
+
+class DeskMachine(RuleBasedStateMachine):
+    """Random command sequences on a real desk, checked step by step against the model.
+
+    Each rule moves :attr:`clock` forward by a drawn number of seconds, then issues one
+    command to both :attr:`desk` and :attr:`model` through :meth:`compare`.
+    """
+
+    max_tickets: ClassVar[int] = 10
+    """Stop receiving tickets after this many, so rules keep working on the same ones."""
+    max_agents: ClassVar[int] = 4
+    """Stop adding agents after this many."""
+    start: ClassVar[datetime] = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    """Business time at which every run starts."""
+
+    tickets = Bundle[UUID]("tickets")
+    agents = Bundle[UUID]("agents")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = ManualClock(self.start)
+        self.model = self.make_model()
+        self.desk = self.make_desk()
+        self.expected_events = self.stored_events()
+        """How many events the log should hold: its size at the start plus every event of
+        every accepted command."""
+
+    # --- extension points ----------------------------------------------------------
+
+    def make_desk(self) -> HelpDesk:
+        """The desk under test: by default a fresh in-memory desk on :attr:`clock`.
+
+        Override to test another store; the desk must use ``self.clock`` and should hold
+        no tickets or agents of another run.
+        """
+        return HelpDesk(MemoryStore(), clock=self.clock)
+
+    def make_model(self) -> DeskModel:
+        """The reference model (override to extend it alongside new rules)."""
+        return DeskModel()
+
+    def teardown(self) -> None:
+        """Close the desk's store."""
+        self.desk.close()
+
+    # --- helpers -------------------------------------------------------------------
+
+    def stored_events(self) -> int:
+        """How many events the desk's log holds."""
+        return sum(1 for _ in self.desk.read_log())
+
+    def wait(self, seconds: int) -> None:
+        """Let ``seconds`` of business time pass."""
+        self.clock.advance(seconds=seconds)
+
+    def compare(
+        self, command: str, on_desk: Callable[[], object], on_model: Callable[[], int]
+    ) -> bool:
+        """Apply one command to desk and model; fail unless they agree.
+
+        Returns whether the command was accepted. The model's count of new events is
+        added to :attr:`expected_events` when it accepts.
+        """
+        desk_error: TicketlogError | None = None
+        model_error: TicketlogError | None = None
+        try:
+            on_desk()
+        except TicketlogError as error:
+            desk_error = error
+        try:
+            new_events = on_model()
+        except TicketlogError as error:
+            model_error = error
+        if desk_error is None and model_error is None:
+            self.expected_events += new_events
+            event(f"{command}: accepted")
+            return True
+        if desk_error is None:
+            msg = f"{command}: the desk accepted it, the model expected {model_error!r}"
+            raise AssertionError(msg)
+        if model_error is None:
+            msg = f"{command}: the desk rejected it with {desk_error!r}, the model accepted it"
+            raise AssertionError(msg)
+        if type(desk_error) is not type(model_error):
+            msg = (
+                f"{command}: the desk rejected it with {desk_error!r}, "
+                f"the model expected {model_error!r}"
+            )
+            raise AssertionError(msg)
+        event(f"{command}: {type(desk_error).__name__}")
+        return False
+
+    # --- arrivals ------------------------------------------------------------------
+
+    @initialize(target=agents, profiles=st.lists(_AGENTS, min_size=1, max_size=3), seconds=WAITS)
+    def first_agents(
+        self, profiles: list[AgentProfileArguments], seconds: int
+    ) -> MultipleResults[UUID]:
+        """Every run starts with some agents..."""
+        self.wait(seconds)
+        return multiple(*(self._join_agent(profile) for profile in profiles))
+
+    @initialize(target=tickets, batch=st.lists(_TICKETS, min_size=1, max_size=4), seconds=WAITS)
+    def first_tickets(self, batch: list[TicketAttributes], seconds: int) -> MultipleResults[UUID]:
+        """...and some tickets, so that every rule has something to work on."""
+        self.wait(seconds)
+        return multiple(*(self._receive(attributes) for attributes in batch))
+
+    @precondition(lambda self: len(self.model.tickets) < self.max_tickets)
+    @rule(target=tickets, batch=st.lists(_TICKETS, min_size=1, max_size=3), seconds=WAITS)
+    def receive(self, batch: list[TicketAttributes], seconds: int) -> MultipleResults[UUID]:
+        """Requests arrive (the strategies only draw valid ones: the desk must accept)."""
+        self.wait(seconds)
+        return multiple(*(self._receive(attributes) for attributes in batch))
+
+    @precondition(lambda self: len(self.model.agents) < self.max_agents)
+    @rule(target=agents, profile=_AGENTS, seconds=WAITS)
+    def join_agent(self, profile: AgentProfileArguments, seconds: int) -> UUID:
+        """An agent joins, online or not (the strategies only draw valid profiles)."""
+        self.wait(seconds)
+        return self._join_agent(profile)
+
+    def _receive(self, attributes: TicketAttributes) -> UUID:
+        ticket_id = self.desk.receive(**attributes)
+        self.expected_events += self.model.receive(ticket_id, **attributes)
+        return ticket_id
+
+    def _join_agent(self, profile: AgentProfileArguments) -> UUID:
+        agent_id = self.desk.join_agent(**profile)
+        self.expected_events += self.model.join_agent(agent_id, **profile)
+        return agent_id
+
+    # --- any command on any ticket and agent -----------------------------------------
+    #
+    # These rules draw tickets and agents at random, so many of their commands are
+    # rejected: they check that desk and model reject the same commands the same way.
+
+    @rule(ticket=tickets, agent=agents, by=st.sampled_from(AssignedBy), seconds=WAITS)
+    def assign(self, ticket: UUID, agent: UUID, by: AssignedBy, seconds: int) -> None:
+        """Someone gives a ticket to an agent."""
+        self.wait(seconds)
+        self.compare(
+            "assign",
+            lambda: self.desk.assign(ticket, agent, by=by),
+            lambda: self.model.assign(ticket, agent),
+        )
+
+    @rule(
+        ticket=tickets,
+        agent=agents,
+        action=st.sampled_from(("respond", "note", "resolve")),
+        code=_CODES,
+        seconds=WAITS,
+    )
+    def agent_works(self, ticket: UUID, agent: UUID, action: str, code: str, seconds: int) -> None:
+        """An agent replies to the customer, adds an internal note, or resolves."""
+        self.wait(seconds)
+        self._work(ticket, agent, action, code, "")
+
+    @rule(
+        ticket=tickets,
+        to_agent=st.none() | agents,
+        to_queue=st.none() | _QUEUES,
+        seconds=WAITS,
+    )
+    def transfer(
+        self, ticket: UUID, to_agent: UUID | None, to_queue: str | None, seconds: int
+    ) -> None:
+        """A ticket moves to an agent and/or a queue (with no agent: it waits there)."""
+        self.wait(seconds)
+        self._transfer(ticket, to_agent, to_queue, "")
+
+    @rule(
+        ticket=tickets,
+        kind=escalation_kinds(),
+        to_tier=st.none() | st.integers(min_value=0, max_value=MAX_TIER + 1),
+        to_queue=st.none() | _QUEUES,
+        seconds=WAITS,
+    )
+    def escalate(
+        self,
+        ticket: UUID,
+        kind: EscalationKind,
+        to_tier: int | None,
+        to_queue: str | None,
+        seconds: int,
+    ) -> None:
+        """A ticket moves up a tier (or not, or down: rejected) and/or to another queue."""
+        self.wait(seconds)
+        self.compare(
+            "escalate",
+            lambda: self.desk.escalate(ticket, kind=kind, to_tier=to_tier, to_queue=to_queue),
+            lambda: self.model.escalate(ticket, kind=kind, to_tier=to_tier, to_queue=to_queue),
+        )
+
+    @rule(
+        ticket=tickets,
+        action=st.sampled_from(("rate", "reopen", "abandon")),
+        csat=st.none() | csat_scores() | st.sampled_from((0, 6)),
+        nps=st.none() | nps_scores() | st.sampled_from((-1, 11)),
+        seconds=WAITS,
+    )
+    def customer_acts(
+        self, ticket: UUID, action: str, csat: int | None, nps: int | None, seconds: int
+    ) -> None:
+        """The customer rates (sometimes with no score, or one out of range), comes back,
+        or gives up."""
+        self.wait(seconds)
+        self._customer(ticket, action, csat, nps, "")
+
+    @rule(ticket=tickets, reason=_CLOSE_REASONS, seconds=WAITS)
+    def close_ticket(self, ticket: UUID, reason: str, seconds: int) -> None:
+        """A ticket is closed for good."""
+        self.wait(seconds)
+        self.compare(
+            "close",
+            lambda: self.desk.close_ticket(ticket, reason=reason),
+            lambda: self.model.close_ticket(ticket),
+        )
+
+    @rule(ticket=tickets, priority=priorities(), seconds=WAITS)
+    def reprioritise(self, ticket: UUID, priority: Priority, seconds: int) -> None:
+        """A ticket's priority changes (or is set to what it is: rejected)."""
+        self.wait(seconds)
+        self.compare(
+            "reprioritise",
+            lambda: self.desk.reprioritise(ticket, priority),
+            lambda: self.model.reprioritise(ticket, priority),
+        )
+
+    @rule(agent=agents, changes=_PROFILE_CHANGES, seconds=WAITS)
+    def change_agent(self, agent: UUID, changes: dict[str, Any], seconds: int) -> None:
+        """An agent's profile changes (or is set to what it is: rejected)."""
+        self.wait(seconds)
+        self.compare(
+            "change agent",
+            lambda: self.desk.change_agent(agent, **changes),
+            lambda: self.model.change_agent(agent, **changes),
+        )
+
+    @rule(agent=agents, online=st.booleans(), seconds=WAITS)
+    def agent_presence(self, agent: UUID, online: bool, seconds: int) -> None:
+        """An agent goes online or offline (or already is: rejected)."""
+        self.wait(seconds)
+        if online:
+            self.compare(
+                "go online",
+                lambda: self.desk.go_online(agent),
+                lambda: self.model.go_online(agent),
+            )
+        else:
+            self.compare(
+                "go offline",
+                lambda: self.desk.go_offline(agent),
+                lambda: self.model.go_offline(agent),
+            )
+
+    @rule(ticket=tickets, unknown=st.uuids(), command=st.sampled_from(_UNKNOWN), seconds=WAITS)
+    def name_an_unknown_id(self, ticket: UUID, unknown: UUID, command: str, seconds: int) -> None:
+        """A command names a ticket or agent that does not exist (a ticket's id is no
+        agent's)."""
+        self.wait(seconds)
+        desk, model = self.desk, self.model
+        on_desk: dict[str, Callable[[], object]] = {
+            "close unknown ticket": lambda: desk.close_ticket(unknown),
+            "reopen unknown ticket": lambda: desk.reopen(unknown),
+            "abandon unknown ticket": lambda: desk.abandon(unknown),
+            "reprioritise unknown ticket": lambda: desk.reprioritise(unknown, Priority.HIGH),
+            "assign to unknown agent": lambda: desk.assign(ticket, unknown),
+            "transfer to unknown agent": lambda: desk.transfer(ticket, to_agent_id=unknown),
+            "unknown agent goes online": lambda: desk.go_online(unknown),
+            "ticket goes offline": lambda: desk.go_offline(ticket),
+        }
+        on_model: dict[str, Callable[[], int]] = {
+            "close unknown ticket": lambda: model.close_ticket(unknown),
+            "reopen unknown ticket": lambda: model.reopen(unknown),
+            "abandon unknown ticket": lambda: model.abandon(unknown),
+            "reprioritise unknown ticket": lambda: model.reprioritise(unknown, Priority.HIGH),
+            "assign to unknown agent": lambda: model.assign(ticket, unknown),
+            "transfer to unknown agent": lambda: model.transfer(ticket, to_agent_id=unknown),
+            "unknown agent goes online": lambda: model.go_online(unknown),
+            "ticket goes offline": lambda: model.go_offline(ticket),
+        }
+        self.compare(command, on_desk[command], on_model[command])
+
+    # --- steps that make progress ----------------------------------------------------
+    #
+    # Commands drawn at random are mostly rejected, so on their own they rarely take a
+    # ticket far. These rules choose, by position, a command the model expects to
+    # succeed: assign a waiting ticket to an agent who can take it; the holder replies,
+    # notes or resolves; the customer rates, reopens, or the resolved ticket is closed;
+    # a held ticket is handed over. Desk and model are still compared; the model only
+    # chooses the arguments.
+
+    def next_steps(self) -> list[tuple[str, Callable[[], object], Callable[[], int]]]:
+        """Every (name, desk command, model command) the model expects to succeed now, for
+        :meth:`advance` to choose from (oldest ticket first)."""
+        desk, model = self.desk, self.model
+        steps: list[tuple[str, Callable[[], object], Callable[[], int]]] = []
+        for tid, ticket in model.tickets.items():
+            if ticket.status is TicketStatus.WAITING:
+                steps.extend(
+                    (
+                        "assign eligible",
+                        lambda t=tid, a=aid: desk.assign(t, a),
+                        lambda t=tid, a=aid: model.assign(t, a),
+                    )
+                    for aid in model.agents
+                    if model.can_take(aid, tid)
+                )
+            elif ticket.status is TicketStatus.ASSIGNED and ticket.holder is not None:
+                aid = ticket.holder
+                steps += [
+                    (
+                        "holder responds",
+                        lambda t=tid, a=aid: desk.respond(t, a),
+                        lambda t=tid, a=aid: model.respond(t, a),
+                    ),
+                    (
+                        "holder notes",
+                        lambda t=tid, a=aid: desk.respond(t, a, public=False),
+                        lambda t=tid, a=aid: model.respond(t, a),
+                    ),
+                    (
+                        "holder resolves",
+                        lambda t=tid, a=aid: desk.resolve(t, a),
+                        lambda t=tid, a=aid: model.resolve(t, a),
+                    ),
+                ]
+            elif ticket.status is TicketStatus.RESOLVED:
+                steps += [
+                    (
+                        "customer reopens",
+                        lambda t=tid: desk.reopen(t),
+                        lambda t=tid: model.reopen(t),
+                    ),
+                    (
+                        "resolved ticket closed",
+                        lambda t=tid: desk.close_ticket(t),
+                        lambda t=tid: model.close_ticket(t),
+                    ),
+                ]
+                if not ticket.rated:
+                    steps.append(
+                        (
+                            "customer rates",
+                            lambda t=tid: desk.rate(t, csat=5, nps=9),
+                            lambda t=tid: model.rate(t, csat=5, nps=9),
+                        )
+                    )
+        return steps
+
+    @precondition(lambda self: bool(self.next_steps()))
+    @rule(which=st.integers(min_value=0), seconds=WAITS)
+    def advance(self, which: int, seconds: int) -> None:
+        """Take one of the :meth:`next_steps`: a command the model expects to succeed."""
+        self.wait(seconds)
+        steps = self.next_steps()
+        self.compare(*steps[which % len(steps)])
+
+    def held_tickets(self) -> list[UUID]:
+        """Tickets someone holds, as the model sees them (oldest first)."""
+        return [tid for tid, ticket in self.model.tickets.items() if ticket.holder is not None]
+
+    @precondition(lambda self: bool(self.held_tickets()))
+    @rule(
+        which=st.integers(min_value=0),
+        to_agent=st.integers(min_value=0),
+        to_queue=st.none() | _QUEUES,
+        seconds=WAITS,
+    )
+    def hand_over_a_held_ticket(
+        self, which: int, to_agent: int, to_queue: str | None, seconds: int
+    ) -> None:
+        """A held ticket goes to some agent (perhaps its holder, in another queue)."""
+        self.wait(seconds)
+        held = self.held_tickets()
+        agents = list(self.model.agents)
+        self._transfer(held[which % len(held)], agents[to_agent % len(agents)], to_queue, "held: ")
+
+    # --- commands shared by several rules ----------------------------------------------
+
+    def _work(self, ticket: UUID, agent: UUID, action: str, code: str, label: str) -> None:
+        if action == "resolve":
+            self.compare(
+                f"{label}resolve",
+                lambda: self.desk.resolve(ticket, agent, code=code),
+                lambda: self.model.resolve(ticket, agent),
+            )
+        else:
+            self.compare(
+                f"{label}{action}",
+                lambda: self.desk.respond(ticket, agent, public=action == "respond"),
+                lambda: self.model.respond(ticket, agent),
+            )
+
+    def _transfer(
+        self, ticket: UUID, to_agent: UUID | None, to_queue: str | None, label: str
+    ) -> None:
+        self.compare(
+            f"{label}transfer to {'queue' if to_agent is None else 'agent'}",
+            lambda: self.desk.transfer(ticket, to_agent_id=to_agent, to_queue=to_queue),
+            lambda: self.model.transfer(ticket, to_agent_id=to_agent, to_queue=to_queue),
+        )
+
+    def _customer(
+        self, ticket: UUID, action: str, csat: int | None, nps: int | None, label: str
+    ) -> None:
+        on_desk: dict[str, Callable[[], object]] = {
+            "rate": lambda: self.desk.rate(ticket, csat=csat, nps=nps),
+            "reopen": lambda: self.desk.reopen(ticket),
+            "abandon": lambda: self.desk.abandon(ticket),
+            "close": lambda: self.desk.close_ticket(ticket),
+        }
+        on_model: dict[str, Callable[[], int]] = {
+            "rate": lambda: self.model.rate(ticket, csat=csat, nps=nps),
+            "reopen": lambda: self.model.reopen(ticket),
+            "abandon": lambda: self.model.abandon(ticket),
+            "close": lambda: self.model.close_ticket(ticket),
+        }
+        self.compare(f"{label}{action}", on_desk[action], on_model[action])
+
+    # --- invariants ----------------------------------------------------------------
+
+    @invariant()
+    def the_log_holds_exactly_the_accepted_events(self) -> None:
+        """Accepted commands stored their events; rejected ones stored nothing."""
+        stored = self.stored_events()
+        if stored != self.expected_events:
+            msg = (
+                f"the log holds {stored} events; "
+                f"accepted commands account for {self.expected_events}"
+            )
+            raise AssertionError(msg)
+
+    @invariant()
+    def no_ticket_is_held_by_two_agents(self) -> None:
+        """The agents' holdings are disjoint and agree with the tickets' holders."""
+        holder_of: dict[UUID, UUID] = {}
+        for agent_id in self.model.agents:
+            for ticket_id in self.desk.held_by(agent_id):
+                if ticket_id in holder_of:
+                    msg = f"ticket {ticket_id} is held by {holder_of[ticket_id]} and {agent_id}"
+                    raise AssertionError(msg)
+                holder_of[ticket_id] = agent_id
+        for ticket_id in self.model.tickets:
+            holder = self.desk.ticket(ticket_id).agent_id
+            if holder_of.get(ticket_id) != holder:
+                msg = (
+                    f"ticket {ticket_id} is held by {holder} by its state, "
+                    f"by {holder_of.get(ticket_id)} by the desk's holdings"
+                )
+                raise AssertionError(msg)
+
+    @invariant()
+    def tickets_are_where_the_model_says(self) -> None:
+        """Every ticket's status, holder, queue, tier and priority match the model."""
+        for ticket_id, expected in self.model.tickets.items():
+            state = self.desk.ticket(ticket_id)
+            if expected.status is TicketStatus.CLOSED and state.status is not TicketStatus.CLOSED:
+                msg = f"ticket {ticket_id} was closed and is now {state.status}"
+                raise AssertionError(msg)
+            actual = (state.status, state.agent_id, state.queue, state.tier, state.priority)
+            wanted = (
+                expected.status,
+                expected.holder,
+                expected.queue,
+                expected.tier,
+                expected.priority,
+            )
+            if actual != wanted:
+                msg = (
+                    f"ticket {ticket_id}: (status, holder, queue, tier, priority) is {actual}, "
+                    f"the model says {wanted}"
+                )
+                raise AssertionError(msg)
+            if state.status is TicketStatus.RESOLVED and state.rated != expected.rated:
+                msg = f"ticket {ticket_id}: rated is {state.rated}, the model says {expected.rated}"
+                raise AssertionError(msg)
+
+    @invariant()
+    def agents_are_as_the_model_says(self) -> None:
+        """Every agent's availability and profile match the model."""
+        for agent_id, expected in self.model.agents.items():
+            state = self.desk.agent(agent_id)
+            actual = (state.online, state.team, state.tier, state.capacity)
+            actual_sets = (state.skills, state.languages)
+            wanted = (expected.online, expected.team, expected.tier, expected.capacity)
+            if actual != wanted or actual_sets != (expected.skills, expected.languages):
+                msg = f"agent {agent_id} is {state}; the model says {expected}"
+                raise AssertionError(msg)
