@@ -11,7 +11,6 @@ and nothing of the losing attempt is stored.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar, cast
@@ -41,15 +40,18 @@ from ticketlog.domain.errors import (
 from ticketlog.domain.events import AgentProfile, DomainEvent, TicketEvent
 from ticketlog.domain.ticket import Ticket, TicketState
 from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority
+from ticketlog.persistence.checkpoints import checkpoints_for
 from ticketlog.persistence.mapper import EventMapper, UnknownEventType
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
-from ticketlog.projections.holdings import HOLDING_EVENTS, Holdings
+from ticketlog.projections.base import P, fold
+from ticketlog.projections.runner import Follower
+from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.timeline import TimelineEntry, build_timeline
+from ticketlog.projections.view import DeskView
 
 A = TypeVar("A", bound=Aggregate[Any, Any])
 
 _PAGE = 1000
-_HOLDING_TOPICS = tuple(event.TOPIC for event in HOLDING_EVENTS)
 
 
 class StoreUnavailable(TicketlogError):
@@ -64,7 +66,8 @@ class HelpDesk(Application[UUID]):
     :class:`~ticketlog.persistence.settings.PostgresStore`, a URL such as
     ``"sqlite:///desk.db"``, or ``None`` to read ``TICKETLOG_STORE`` (default: the SQLite
     file ``ticketlog.db``). ``clock`` supplies the business time of commands that are not
-    given an explicit ``at`` (default: the UTC wall clock).
+    given an explicit ``at`` (default: the UTC wall clock). ``sla`` sets the targets the
+    desk's views judge breaches by (default: :class:`~ticketlog.projections.sla.SlaTargets`).
 
     Use it as a context manager, or call :meth:`close` (which closes the store's
     connections; the ticket command is :meth:`close_ticket`).
@@ -79,12 +82,12 @@ class HelpDesk(Application[UUID]):
         store: MemoryStore | SQLiteStore | PostgresStore | str | None = None,
         *,
         clock: Clock | None = None,
+        sla: SlaTargets | None = None,
     ) -> None:
         self.store = resolve_store(store)
         self.clock: Clock = SystemClock() if clock is None else clock
-        self._holdings = Holdings()
-        self._holdings_position = 0
-        self._holdings_lock = threading.Lock()
+        self.sla = SlaTargets() if sla is None else sla
+        self._view = Follower(self, lambda: DeskView(sla=self.sla))
         try:
             super().__init__(env=self.store.eventsourcing_env())
         except ModuleNotFoundError as error:
@@ -371,9 +374,27 @@ class HelpDesk(Application[UUID]):
 
     def held_by(self, agent_id: UUID) -> frozenset[UUID]:
         """The tickets an agent holds now (the log is read up to its end first)."""
-        self._catch_up_holdings()
-        with self._holdings_lock:
-            return self._holdings.held_by(agent_id)
+        return self.view().workloads.held_by(agent_id)
+
+    def view(self) -> DeskView:
+        """Queues, workloads, ticket facts and backlog, caught up with the log.
+
+        The view lives in this process and follows the store incrementally: each call
+        folds only the events written since the previous one (by any process).
+        """
+        self._view.catch_up()
+        return self._view.projection
+
+    def view_as_of(self, when: datetime) -> DeskView:
+        """The desk as it was at ``when``: every event that happened by then, folded afresh."""
+        return fold(DeskView(sla=self.sla), (event for _, event in self.read_log()), until=when)
+
+    def follow(self, factory: Callable[[], P], *, name: str) -> Follower[P]:
+        """A follower of this desk's log that checkpoints ``factory``'s projection in the store.
+
+        Restarting with the same ``name`` resumes from the last checkpoint.
+        """
+        return Follower(self, factory, name=name, checkpoints=checkpoints_for(self.store))
 
     def read_log(
         self, after: int = 0, *, topics: Sequence[str] = ()
@@ -437,9 +458,3 @@ class HelpDesk(Application[UUID]):
     def _holding_count(self, agent_id: UUID, *, besides: UUID) -> int:
         """How many tickets ``agent_id`` holds other than ``besides``."""
         return len(self.held_by(agent_id) - {besides})
-
-    def _catch_up_holdings(self) -> None:
-        with self._holdings_lock:
-            for position, event in self.read_log(self._holdings_position, topics=_HOLDING_TOPICS):
-                self._holdings.apply(event)
-                self._holdings_position = position

@@ -1,4 +1,4 @@
-"""PostgreSQL specifics: create the event tables once, whoever opens the store first.
+"""PostgreSQL specifics: safe table creation, and projection checkpoints.
 
 eventsourcing's table set-up (``CREATE ... IF NOT EXISTS`` plus ``CREATE OR REPLACE
 FUNCTION``) is not safe when several processes open the same database at the same
@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from typing import cast
 
+import psycopg
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresRecorder
+from psycopg import sql
+
+from ticketlog.persistence.settings import PostgresStore
 
 SETUP_LOCK_KEY = 0x7469636B65746C67
 """The advisory-lock key ("ticketlg") that serialises table creation in one database."""
@@ -26,3 +30,58 @@ def create_tables(recorder: ApplicationRecorder) -> None:
             postgres.create_table()
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
+
+
+CHECKPOINTS_TABLE = "ticketlog_checkpoints"
+
+
+class PostgresCheckpoints:
+    """Checkpoints in a table of the PostgreSQL database (and schema) that holds the events."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+        table = (
+            sql.Identifier(CHECKPOINTS_TABLE)
+            if store.db_schema is None
+            else sql.Identifier(store.db_schema, CHECKPOINTS_TABLE)
+        )
+        self._select = sql.SQL("SELECT position, state FROM {} WHERE name = %s").format(table)
+        self._upsert = sql.SQL(
+            "INSERT INTO {} (name, position, state) VALUES (%s, %s, %s) ON CONFLICT (name) "
+            "DO UPDATE SET position = EXCLUDED.position, state = EXCLUDED.state"
+        ).format(table)
+        self._delete = sql.SQL("DELETE FROM {} WHERE name = %s").format(table)
+        create = sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} "
+            "(name TEXT PRIMARY KEY, position BIGINT NOT NULL, state BYTEA NOT NULL)"
+        ).format(table)
+        with self._connect() as db:
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (SETUP_LOCK_KEY,))
+            db.execute(create)
+
+    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
+        s = self._store
+        return psycopg.connect(
+            dbname=s.dbname,
+            host=s.host,
+            port=s.port,
+            user=s.user,
+            password=s.password.get_secret_value(),
+            connect_timeout=s.connect_timeout,
+        )
+
+    def load(self, name: str) -> tuple[int, bytes] | None:
+        """The checkpoint saved under ``name``."""
+        with self._connect() as db:
+            row = db.execute(self._select, (name,)).fetchone()
+        return None if row is None else (int(cast(int, row[0])), bytes(cast(bytes, row[1])))
+
+    def save(self, name: str, position: int, state: bytes) -> None:
+        """Replace the checkpoint under ``name``."""
+        with self._connect() as db:
+            db.execute(self._upsert, (name, position, state))
+
+    def delete(self, name: str) -> None:
+        """Forget the checkpoint under ``name``."""
+        with self._connect() as db:
+            db.execute(self._delete, (name,))

@@ -1,8 +1,45 @@
-"""Read models: deterministic folds of the event log (no I/O, no wall clock)."""
+"""Read models: deterministic folds of the event log (no I/O, no wall clock).
+
+:class:`DeskView` bundles the queues, workloads, ticket facts and backlog; KPIs are
+computed from ticket facts (:mod:`ticketlog.projections.kpis`); a :class:`Follower`
+keeps any projection up to date with a store and resumes from checkpoints.
+"""
 
 from __future__ import annotations
 
-from ticketlog.projections.holdings import Holdings
+from ticketlog.projections.backlog import Backlog
+from ticketlog.projections.base import Projection, fold
+from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
+from ticketlog.projections.kpis import Dimension, Durations, Kpis, compute_kpis, kpis_by
+from ticketlog.projections.queues import ORDERINGS, QueuedTicket, Queues
+from ticketlog.projections.runner import Checkpoints, EventSource, Follower
+from ticketlog.projections.sla import SlaTargets, Targets
 from ticketlog.projections.timeline import TimelineEntry, build_timeline
+from ticketlog.projections.view import DeskView
+from ticketlog.projections.workloads import Workload, Workloads
 
-__all__ = ["Holdings", "TimelineEntry", "build_timeline"]
+__all__ = [
+    "ORDERINGS",
+    "Backlog",
+    "Checkpoints",
+    "DeskView",
+    "Dimension",
+    "Durations",
+    "EventSource",
+    "Follower",
+    "Kpis",
+    "Projection",
+    "QueuedTicket",
+    "Queues",
+    "SlaTargets",
+    "Targets",
+    "TicketFacts",
+    "TicketFactsProjection",
+    "TimelineEntry",
+    "Workload",
+    "Workloads",
+    "build_timeline",
+    "compute_kpis",
+    "fold",
+    "kpis_by",
+]

@@ -1,0 +1,292 @@
+"""Queues: the open tickets, where they wait and who holds them.
+
+Waiting tickets are addressable by queue, and by any attribute through
+:meth:`Queues.waiting`. Orderings (FIFO, priority, SLA deadline, or any key a policy
+registers) are kept as sorted indexes per queue, so finding the first ticket of an
+ordering costs O(log n), not a scan. An index is built the first time it is used and
+maintained incrementally from then on, so rebuilding the projection from a long log pays
+for no index nobody reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import attrs
+from sortedcontainers import SortedKeyList
+
+from ticketlog.domain.events import (
+    DomainEvent,
+    TicketAbandoned,
+    TicketAssigned,
+    TicketClosed,
+    TicketEscalated,
+    TicketReceived,
+    TicketReopened,
+    TicketReprioritised,
+    TicketResolved,
+    TicketResponded,
+    TicketTransferred,
+)
+from ticketlog.domain.values import Channel, Priority
+from ticketlog.projections.sla import SlaTargets
+
+
+@attrs.frozen
+class QueuedTicket:
+    """An open ticket as routing sees it."""
+
+    ticket_id: UUID
+    queue: str
+    tier: int
+    priority: Priority
+    channel: Channel
+    category: str
+    language: str
+    required_skills: frozenset[str]
+    customer_id: str
+    plan: str | None
+    customer_value: float
+    first_time: bool
+    estimated_effort: timedelta | None
+    received_at: datetime
+    queued_at: datetime
+    """When the ticket last entered its queue (received, reopened, transferred, escalated)."""
+    replied: bool
+    """Whether an agent has replied publicly."""
+    due: datetime
+    """The next SLA deadline: first reply if not replied yet, else resolution."""
+    agent_id: UUID | None = None
+    """The holder, for assigned tickets."""
+    last_agent_id: UUID | None = None
+    """The agent who held the ticket most recently."""
+
+
+Ordering = Callable[[QueuedTicket], Any]
+"""A sort key over queued tickets; the smallest key comes first."""
+
+ORDERINGS: dict[str, Ordering] = {
+    "fifo": lambda t: (t.received_at, t.ticket_id),
+    "priority": lambda t: (-t.priority.rank, t.received_at, t.ticket_id),
+    "deadline": lambda t: (t.due, t.received_at, t.ticket_id),
+}
+"""Built-in orderings: oldest first; most severe first (then oldest); earliest SLA deadline."""
+
+ALL_QUEUES = "*"
+"""The name under which :meth:`Queues.first` and friends look across every queue."""
+
+
+class Queues:
+    """Folds ticket events into the set of open tickets, waiting or held."""
+
+    def __init__(
+        self, *, sla: SlaTargets | None = None, orderings: dict[str, Ordering] | None = None
+    ) -> None:
+        self.sla = SlaTargets() if sla is None else sla
+        self._orderings = dict(ORDERINGS if orderings is None else orderings)
+        self._open: dict[UUID, QueuedTicket] = {}
+        self._closed_attributes: dict[UUID, QueuedTicket] = {}
+        """Resolved tickets, kept so a reopen knows their attributes."""
+        self._waiting: dict[str, dict[UUID, QueuedTicket]] = {}
+        self._held: dict[UUID, dict[UUID, QueuedTicket]] = {}
+        self._indexes: dict[tuple[str, str], SortedKeyList[QueuedTicket, Any]] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Queues)
+            and self._open == other._open
+            and self._closed_attributes == other._closed_attributes
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_orderings"] = {}  # lambdas do not pickle; re-register after loading
+        state["_indexes"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._orderings = dict(ORDERINGS)
+
+    # --- the fold ----------------------------------------------------------------
+
+    def apply(self, event: DomainEvent) -> None:  # noqa: PLR0912 - one branch per event type
+        """Fold one event in; events that move no ticket are ignored."""
+        if isinstance(event, TicketReceived):
+            due = event.at + self.sla.first_reply(event.priority, event.category)
+            self._enter(
+                QueuedTicket(
+                    ticket_id=event.originator_id,
+                    queue=event.queue,
+                    tier=event.tier,
+                    priority=event.priority,
+                    channel=event.channel,
+                    category=event.category,
+                    language=event.language,
+                    required_skills=event.required_skills,
+                    customer_id=event.customer_id,
+                    plan=event.plan,
+                    customer_value=event.customer_value,
+                    first_time=event.first_time,
+                    estimated_effort=event.estimated_effort,
+                    received_at=event.at,
+                    queued_at=event.at,
+                    replied=False,
+                    due=due,
+                )
+            )
+            return
+        ticket_id = event.originator_id
+        if isinstance(event, TicketReopened):
+            ticket = self._closed_attributes.pop(ticket_id, None)
+            if ticket is not None:
+                self._enter(attrs.evolve(ticket, queued_at=event.at, agent_id=None))
+            return
+        ticket = self._open.get(ticket_id)
+        if ticket is None:
+            return
+        if isinstance(event, TicketAssigned):
+            self._move(ticket, agent_id=event.agent_id, last_agent_id=event.agent_id)
+        elif isinstance(event, TicketTransferred):
+            changes: dict[str, Any] = {"queue": event.to_queue, "agent_id": event.to_agent_id}
+            if event.to_agent_id is None:
+                changes["queued_at"] = event.at
+            else:
+                changes["last_agent_id"] = event.to_agent_id
+            self._move(ticket, **changes)
+        elif isinstance(event, TicketEscalated):
+            self._move(
+                ticket, queue=event.to_queue, tier=event.to_tier, agent_id=None, queued_at=event.at
+            )
+        elif isinstance(event, TicketResponded):
+            if event.public and not ticket.replied:
+                self._move(ticket, replied=True, due=self._resolution_due(ticket))
+        elif isinstance(event, TicketReprioritised):
+            changed = attrs.evolve(ticket, priority=event.new)
+            due = (
+                self._resolution_due(changed) if ticket.replied else self._first_reply_due(changed)
+            )
+            self._move(ticket, priority=event.new, due=due)
+        elif isinstance(event, TicketResolved):
+            self._leave(ticket)
+            self._closed_attributes[ticket_id] = attrs.evolve(ticket, agent_id=None)
+        elif isinstance(event, TicketClosed | TicketAbandoned):
+            self._leave(ticket)
+
+    def _first_reply_due(self, ticket: QueuedTicket) -> datetime:
+        return ticket.received_at + self.sla.first_reply(ticket.priority, ticket.category)
+
+    def _resolution_due(self, ticket: QueuedTicket) -> datetime:
+        return ticket.received_at + self.sla.resolution(ticket.priority, ticket.category)
+
+    def _enter(self, ticket: QueuedTicket) -> None:
+        self._open[ticket.ticket_id] = ticket
+        if ticket.agent_id is None:
+            self._waiting.setdefault(ticket.queue, {})[ticket.ticket_id] = ticket
+            for (queue, _), index in self._indexes.items():
+                if queue in (ticket.queue, ALL_QUEUES):
+                    index.add(ticket)
+        else:
+            self._held.setdefault(ticket.agent_id, {})[ticket.ticket_id] = ticket
+
+    def _leave(self, ticket: QueuedTicket) -> None:
+        del self._open[ticket.ticket_id]
+        if ticket.agent_id is None:
+            del self._waiting[ticket.queue][ticket.ticket_id]
+            for (queue, _), index in self._indexes.items():
+                if queue in (ticket.queue, ALL_QUEUES):
+                    index.remove(ticket)
+        else:
+            del self._held[ticket.agent_id][ticket.ticket_id]
+
+    def _move(self, ticket: QueuedTicket, **changes: Any) -> None:
+        self._leave(ticket)
+        self._enter(attrs.evolve(ticket, **changes))
+
+    # --- views -------------------------------------------------------------------
+
+    def get(self, ticket_id: UUID) -> QueuedTicket | None:
+        """The open ticket ``ticket_id`` (waiting or held), or ``None``."""
+        return self._open.get(ticket_id)
+
+    def queue_names(self) -> list[str]:
+        """Every queue that has ever had a waiting ticket, sorted."""
+        return sorted(self._waiting)
+
+    def waiting_count(self, queue: str = ALL_QUEUES) -> int:
+        """How many tickets wait (in ``queue``, or in all queues)."""
+        if queue == ALL_QUEUES:
+            return sum(len(tickets) for tickets in self._waiting.values())
+        return len(self._waiting.get(queue, {}))
+
+    def waiting(
+        self,
+        queue: str = ALL_QUEUES,
+        *,
+        order: str = "fifo",
+        where: Callable[[QueuedTicket], bool] | None = None,
+    ) -> Iterator[QueuedTicket]:
+        """Waiting tickets of ``queue`` in ``order``, optionally only those ``where`` holds."""
+        for ticket in self.index(queue, order):
+            if where is None or where(ticket):
+                yield ticket
+
+    def first(
+        self,
+        queue: str = ALL_QUEUES,
+        *,
+        order: str = "fifo",
+        where: Callable[[QueuedTicket], bool] | None = None,
+    ) -> QueuedTicket | None:
+        """The first waiting ticket in ``order`` (that satisfies ``where``), or ``None``."""
+        return next(self.waiting(queue, order=order, where=where), None)
+
+    def held_by(self, agent_id: UUID) -> list[QueuedTicket]:
+        """The tickets ``agent_id`` holds, most severe first, then oldest."""
+        return sorted(self._held.get(agent_id, {}).values(), key=self._orderings["priority"])
+
+    def breaching(
+        self, *, now: datetime, within: timedelta = timedelta(0), queue: str = ALL_QUEUES
+    ) -> list[QueuedTicket]:
+        """Waiting tickets whose SLA deadline is past, or falls within ``within`` of ``now``."""
+        index = self.index(queue, "deadline")
+        horizon = now + within
+        return list(
+            index.irange_key(
+                max_key=(horizon, datetime.max.replace(tzinfo=horizon.tzinfo), _MAX_UUID)
+            )
+        )
+
+    def register_ordering(self, name: str, key: Ordering) -> None:
+        """Add an ordering (e.g. a policy's sort key); its indexes are built on first use."""
+        if name in self._orderings:
+            msg = f"ordering {name!r} is already registered"
+            raise ValueError(msg)
+        self._orderings[name] = key
+
+    def index(self, queue: str, order: str) -> SortedKeyList[QueuedTicket, Any]:
+        """The sorted index of ``queue``'s waiting tickets by ``order`` (built on first use)."""
+        try:
+            return self._indexes[queue, order]
+        except KeyError:
+            pass
+        try:
+            key = self._orderings[order]
+        except KeyError:
+            msg = f"unknown ordering {order!r}; known: {sorted(self._orderings)}"
+            raise KeyError(msg) from None
+        if queue == ALL_QUEUES:
+            tickets = [t for waiting in self._waiting.values() for t in waiting.values()]
+        else:
+            tickets = list(self._waiting.get(queue, {}).values())
+        index = SortedKeyList(tickets, key=key)
+        self._indexes[queue, order] = index
+        return index
+
+
+_MAX_UUID = UUID(int=(1 << 128) - 1)

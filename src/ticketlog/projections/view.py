@@ -1,0 +1,51 @@
+"""The desk view: queues, workloads, ticket facts and backlog, folded together."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import datetime
+
+from ticketlog.domain.events import DomainEvent
+from ticketlog.projections.backlog import Backlog
+from ticketlog.projections.facts import TicketFactsProjection
+from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
+from ticketlog.projections.queues import Queues
+from ticketlog.projections.sla import SlaTargets
+from ticketlog.projections.workloads import Workloads
+
+
+class DeskView:
+    """Every read model of a desk, fed by one stream of events."""
+
+    def __init__(self, *, sla: SlaTargets | None = None) -> None:
+        self.sla = SlaTargets() if sla is None else sla
+        self.queues = Queues(sla=self.sla)
+        self.workloads = Workloads()
+        self.facts = TicketFactsProjection()
+        self.backlog = Backlog()
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, DeskView)
+            and self.queues == other.queues
+            and self.workloads == other.workloads
+            and self.facts == other.facts
+            and self.backlog == other.backlog
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def apply(self, event: DomainEvent) -> None:
+        """Fold one event into every read model."""
+        self.queues.apply(event)
+        self.workloads.apply(event)
+        self.facts.apply(event)
+        self.backlog.apply(event)
+
+    def kpis(self, *, now: datetime) -> Kpis:
+        """The KPIs of every ticket, as of ``now``."""
+        return compute_kpis(self.facts, now=now, sla=self.sla)
+
+    def kpis_by(self, by: Dimension | str, *, now: datetime) -> dict[Hashable, Kpis]:
+        """The KPIs per group of ``by`` (channel, category, priority, tier, ...), as of ``now``."""
+        return kpis_by(self.facts, by, now=now, sla=self.sla)
