@@ -11,15 +11,15 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[postgres,testing,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[postgres,analysis,testing,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python examples/day_at_the_desk.py $(DEMO_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples
-	$(BIN)/ruff format --check src tests examples
+	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff format --check src tests examples benchmarks
 	$(BIN)/mypy
 
 test: lint

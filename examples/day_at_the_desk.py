@@ -1,9 +1,10 @@
 """A scripted day at a small help desk, stored in an SQLite file.
 
 Agents join, tickets arrive on several channels and get assigned; one is transferred,
-one escalated from tier 1 to tier 2; they are resolved and rated. The script prints the
-full timeline of the escalated ticket and a few counts, then reopens the store to show
-that everything was read back from the file.
+one escalated from tier 1 to tier 2; they are resolved and rated; a few are still open
+at the end of the day. The script reopens the store (everything is read back from the
+file) and prints the escalated ticket's timeline, the queues, the agents' workloads and
+the day's KPIs.
 
     python examples/day_at_the_desk.py [--db PATH]
 """
@@ -12,16 +13,16 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from ticketlog import EscalationKind, HelpDesk, ManualClock, SQLiteStore, TicketStatus
+from ticketlog import EscalationKind, HelpDesk, ManualClock, SQLiteStore
+from ticketlog.projections import DeskView, Dimension
 
 
-def run_day(desk: HelpDesk, clock: ManualClock) -> UUID:
-    """Play the day on ``desk``; return the id of the escalated ticket."""
+def staff(desk: HelpDesk) -> tuple[UUID, UUID, UUID]:
+    """Two first-line agents and an engineer join; return their ids."""
     ana = desk.join_agent(
         "Ana", team="front", tier=1, capacity=2, skills=["billing"], languages=["en", "es"]
     )
@@ -30,6 +31,12 @@ def run_day(desk: HelpDesk, clock: ManualClock) -> UUID:
         "Chloe", team="engineering", tier=2, capacity=3, skills=["billing", "api"]
     )
 
+    return ana, ben, chloe
+
+
+def run_day(desk: HelpDesk, clock: ManualClock) -> UUID:
+    """Play the day on ``desk``; return the id of the escalated ticket."""
+    ana, ben, chloe = staff(desk)
     refund = desk.receive(
         channel="email", customer_id="acme", category="billing", subject="Charged twice", plan="pro"
     )
@@ -77,6 +84,7 @@ def run_day(desk: HelpDesk, clock: ManualClock) -> UUID:
     desk.respond(api, chloe)
     clock.advance(minutes=20)
     desk.resolve(api, chloe, code="bug-fixed")
+    desk.respond(call, ana)
     desk.resolve(call, ana)
     desk.resolve(parcel, ana)
     clock.advance(hours=2)
@@ -85,6 +93,17 @@ def run_day(desk: HelpDesk, clock: ManualClock) -> UUID:
     desk.rate(parcel, csat=2, comment="had to explain twice")
     clock.advance(hours=1)
     desk.close_ticket(refund, reason="customer confirmed")
+
+    clock.advance(minutes=30)
+    late = desk.receive(
+        channel="social", customer_id="hooli", category="billing", priority="urgent"
+    )
+    desk.receive(channel="email", customer_id="acme", category="shipping", subject="Wrong address")
+    desk.receive(channel="chat", customer_id="soylent", category="billing", priority="low")
+    clock.advance(minutes=5)
+    desk.assign(late, ana)
+    desk.respond(late, ana)
+    clock.advance(minutes=40)
     return api
 
 
@@ -107,13 +126,45 @@ def main() -> None:
             print(f"Timeline of the escalated ticket {escalated}:")
             for entry in desk.timeline(escalated):
                 print(f"  {entry}")
-            events = [event for _, event in desk.read_log()]
-            tickets = {e.originator_id for e in events if e.event_type == "TicketReceived"}
-            statuses = Counter(desk.ticket(t).status for t in tickets)
-            kinds = Counter(e.event_type for e in events)
-            print(f"\n{len(events)} events, {len(tickets)} tickets")
-            print("  by status: " + ", ".join(f"{s}={statuses[s]}" for s in TicketStatus))
-            print("  by event:  " + ", ".join(f"{k}={n}" for k, n in sorted(kinds.items())))
+            show_views(desk.view(), now=clock.now())
+
+
+def show_views(view: DeskView, *, now: datetime) -> None:
+    """Print the queues, the workloads and the KPIs as a supervisor sees them at ``now``."""
+    print(f"\nQueues at {now:%H:%M}:")
+    for queue in view.queues.queue_names():
+        waiting = list(view.queues.waiting(queue, order="priority"))
+        line = ", ".join(
+            f"{t.priority} {t.channel} {t.category} ({now - t.queued_at} waiting)" for t in waiting
+        )
+        print(f"  {queue:<12} {len(waiting)} waiting: {line or '-'}")
+    breaching = view.queues.breaching(now=now, within=timedelta(minutes=30))
+    print(f"  breaching or due within 30 min: {len(breaching)}")
+
+    print("\nWorkloads:")
+    print("  agent  team         holds  cap handled handle time occupancy")
+    for w in view.workloads.workloads(now=now):
+        occupancy = "-" if w.occupancy is None else f"{w.occupancy:.0f}%"
+        print(
+            f"  {w.name:<6} {w.team:<12} {w.holding:>5} {w.capacity:>4} {w.handled:>7} "
+            f"{_minutes(w.handle_time):>11} {occupancy:>9}"
+        )
+
+    print("\nKPIs:")
+    groups = {"all": view.kpis(now=now), **view.kpis_by(Dimension.CHANNEL, now=now)}
+    print("           tickets wait p50  FRT p90    AHT   FCR  CSAT SLA FRT")
+    for group, k in groups.items():
+        waits = f"{_minutes(k.wait.p50):>8} {_minutes(k.first_reply.p90):>8} {_minutes(k.aht):>6}"
+        shares = f"{_percent(k.fcr):>5} {_percent(k.csat):>5} {_percent(k.sla_first_reply):>7}"
+        print(f"  {group!s:<8} {k.tickets:>7} {waits} {shares}")
+
+
+def _minutes(duration: timedelta | None) -> str:
+    return "-" if duration is None else f"{duration.total_seconds() / 60:.0f}m"
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.0f}%"
 
 
 if __name__ == "__main__":

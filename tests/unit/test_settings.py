@@ -231,6 +231,7 @@ def test_the_sqlite_store_selects_eventsourcings_sqlite_module() -> None:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": "/abs/x.db",
         "SQLITE_LOCK_TIMEOUT": "7",
+        "ORIGINATOR_ID_TYPE": "text",
     }
 
 

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from ticketlog.domain.events import (
-    DomainEvent,
     TicketAbandoned,
     TicketClosed,
     TicketEscalated,
@@ -17,9 +16,10 @@ from ticketlog.domain.events import (
     TicketResolved,
     TicketTransferred,
 )
+from ticketlog.projections.base import Reducer, on
 
 
-class Backlog:
+class Backlog(Reducer):
     """Folds ticket events into the changes of the open-ticket count of each queue."""
 
     def __init__(self) -> None:
@@ -38,30 +38,32 @@ class Backlog:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def apply(self, event: DomainEvent) -> None:
-        """Fold one event in; events that open, close or move no ticket are ignored."""
-        ticket_id, at = event.originator_id, event.at
-        if isinstance(event, TicketReceived):
-            self._queue[ticket_id] = event.queue
-            self._open.add(ticket_id)
-            self._change(event.queue, at, +1)
-        elif ticket_id not in self._queue:
-            return
-        elif isinstance(event, TicketTransferred | TicketEscalated):
-            old, new = self._queue[ticket_id], event.to_queue
-            if old != new:
-                self._queue[ticket_id] = new
-                self._change(old, at, -1)
-                self._change(new, at, +1)
-        elif isinstance(event, TicketReopened) and ticket_id not in self._open:
-            self._open.add(ticket_id)
-            self._change(self._queue[ticket_id], at, +1)
-        elif (
-            isinstance(event, TicketResolved | TicketClosed | TicketAbandoned)
-            and ticket_id in self._open
-        ):
-            self._open.discard(ticket_id)
-            self._change(self._queue[ticket_id], at, -1)
+    @on(TicketReceived)
+    def _received(self, event: TicketReceived) -> None:
+        self._queue[event.originator_id] = event.queue
+        self._open.add(event.originator_id)
+        self._change(event.queue, event.at, +1)
+
+    @on(TicketTransferred, TicketEscalated)
+    def _moved(self, event: TicketTransferred | TicketEscalated) -> None:
+        ticket_id = event.originator_id
+        old, new = self._queue[ticket_id], event.to_queue
+        if old != new:
+            self._queue[ticket_id] = new
+            self._change(old, event.at, -1)
+            self._change(new, event.at, +1)
+
+    @on(TicketReopened)
+    def _reopened(self, event: TicketReopened) -> None:
+        if event.originator_id not in self._open:
+            self._open.add(event.originator_id)
+            self._change(self._queue[event.originator_id], event.at, +1)
+
+    @on(TicketResolved, TicketClosed, TicketAbandoned)
+    def _ended(self, event: TicketResolved | TicketClosed | TicketAbandoned) -> None:
+        if event.originator_id in self._open:
+            self._open.discard(event.originator_id)
+            self._change(self._queue[event.originator_id], event.at, -1)
 
     def _change(self, queue: str, at: datetime, delta: int) -> None:
         changes = self._changes[queue]

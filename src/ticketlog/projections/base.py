@@ -9,9 +9,9 @@ Views that depend on time (breaches, occupancy) take ``now`` as an argument.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from ticketlog.domain.events import DomainEvent
 
@@ -25,6 +25,7 @@ class Projection(Protocol):
 
 
 P = TypeVar("P", bound=Projection)
+R = TypeVar("R", bound="Reducer")
 
 
 def fold(projection: P, events: Iterable[DomainEvent], *, until: datetime | None = None) -> P:
@@ -37,3 +38,44 @@ def fold(projection: P, events: Iterable[DomainEvent], *, until: datetime | None
         if until is None or event.at <= until:
             projection.apply(event)
     return projection
+
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[Any, Any], None]
+
+
+def on(
+    *event_types: type[DomainEvent],
+) -> Callable[[Callable[[R, E], None]], Callable[[R, E], None]]:
+    """Mark a :class:`Reducer` method as the handler of ``event_types``."""
+
+    def mark(method: Callable[[R, E], None]) -> Callable[[R, E], None]:
+        method.__dict__["_handles"] = event_types
+        return method
+
+    return mark
+
+
+class Reducer:
+    """Base of projections whose methods handle one event type each (see :func:`on`).
+
+    ``apply`` finds the handler by the event's exact type in one dictionary lookup;
+    events without a handler (including types added by newer ticketlog versions) are
+    ignored.
+    """
+
+    _handlers: ClassVar[dict[type[DomainEvent], Handler]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers = dict(cls._handlers)
+        for attribute in vars(cls).values():
+            for event_type in getattr(attribute, "_handles", ()):
+                handlers[event_type] = attribute
+        cls._handlers = handlers
+
+    def apply(self, event: DomainEvent) -> None:
+        """Fold one event in (no-op for event types this projection does not handle)."""
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(self, event)

@@ -16,7 +16,6 @@ import attrs
 from ticketlog.domain.events import (
     AgentJoined,
     AgentProfileChanged,
-    DomainEvent,
     TicketAbandoned,
     TicketAssigned,
     TicketClosed,
@@ -30,6 +29,7 @@ from ticketlog.domain.events import (
     TicketTransferred,
 )
 from ticketlog.domain.values import Channel, Priority, TicketStatus
+from ticketlog.projections.base import Reducer, on
 
 
 @attrs.define(slots=True)
@@ -107,7 +107,7 @@ class TicketFacts:
         return self.status in (TicketStatus.WAITING, TicketStatus.ASSIGNED)
 
 
-class TicketFactsProjection:
+class TicketFactsProjection(Reducer):
     """Folds ticket events into :class:`TicketFacts`, one per ticket."""
 
     def __init__(self) -> None:
@@ -130,73 +130,97 @@ class TicketFactsProjection:
     def __len__(self) -> int:
         return len(self.tickets)
 
-    def apply(self, event: DomainEvent) -> None:  # noqa: PLR0912 - one branch per event type
-        """Fold one event into the facts of its ticket (agent events update teams)."""
-        if isinstance(event, TicketReceived):
-            self.tickets[event.originator_id] = TicketFacts(
-                ticket_id=event.originator_id,
-                channel=event.channel,
-                category=event.category,
-                priority=event.priority,
-                language=event.language,
-                plan=event.plan,
-                customer_value=event.customer_value,
-                first_time=event.first_time,
-                queue=event.queue,
-                tier=event.tier,
-                received_at=event.at,
-            )
-            return
-        if isinstance(event, AgentJoined | AgentProfileChanged):
-            self.teams[event.originator_id] = event.profile.team
-            return
-        facts = self.tickets.get(event.originator_id)
-        if facts is None:
-            return
-        at = event.at
-        if isinstance(event, TicketAssigned):
-            if facts.first_agent_id is None:
-                facts.first_agent_id = event.agent_id
-                facts.first_assigned_at = at
-            self._hold(facts, event.agent_id, at)
-            facts.status = TicketStatus.ASSIGNED
-        elif isinstance(event, TicketResponded):
-            if event.public and facts.first_response_at is None:
-                facts.first_response_at = at
-        elif isinstance(event, TicketTransferred):
-            facts.transfers += 1
-            facts.queue = event.to_queue
-            self._hold(facts, event.to_agent_id, at)
-            facts.status = (
-                TicketStatus.WAITING if event.to_agent_id is None else TicketStatus.ASSIGNED
-            )
-        elif isinstance(event, TicketEscalated):
-            facts.escalations += 1
-            facts.queue, facts.tier = event.to_queue, event.to_tier
-            self._hold(facts, None, at)
-            facts.status = TicketStatus.WAITING
-        elif isinstance(event, TicketResolved):
-            self._hold(facts, None, at)
-            facts.resolutions += 1
-            facts.resolved_at = at
-            facts.resolver_id = event.actor_id
-            facts.resolver_team = self.teams.get(event.actor_id)
-            facts.status = TicketStatus.RESOLVED
-        elif isinstance(event, TicketReopened):
-            facts.reopens += 1
-            facts.status = TicketStatus.WAITING
-        elif isinstance(event, TicketRated):
-            facts.csat = event.csat if event.csat is not None else facts.csat
-            facts.nps = event.nps if event.nps is not None else facts.nps
-        elif isinstance(event, TicketClosed):
-            self._hold(facts, None, at)
-            facts.closed_at = at
-            facts.status = TicketStatus.CLOSED
-        elif isinstance(event, TicketAbandoned):
-            facts.abandoned_at = at
-            facts.status = TicketStatus.ABANDONED
-        elif isinstance(event, TicketReprioritised):
-            facts.priority = event.new
+    @on(TicketReceived)
+    def _received(self, event: TicketReceived) -> None:
+        self.tickets[event.originator_id] = TicketFacts(
+            ticket_id=event.originator_id,
+            channel=event.channel,
+            category=event.category,
+            priority=event.priority,
+            language=event.language,
+            plan=event.plan,
+            customer_value=event.customer_value,
+            first_time=event.first_time,
+            queue=event.queue,
+            tier=event.tier,
+            received_at=event.at,
+        )
+
+    @on(AgentJoined, AgentProfileChanged)
+    def _profile(self, event: AgentJoined | AgentProfileChanged) -> None:
+        self.teams[event.originator_id] = event.profile.team
+
+    @on(TicketAssigned)
+    def _assigned(self, event: TicketAssigned) -> None:
+        facts = self.tickets[event.originator_id]
+        if facts.first_agent_id is None:
+            facts.first_agent_id = event.agent_id
+            facts.first_assigned_at = event.at
+        self._hold(facts, event.agent_id, event.at)
+        facts.status = TicketStatus.ASSIGNED
+
+    @on(TicketResponded)
+    def _responded(self, event: TicketResponded) -> None:
+        facts = self.tickets[event.originator_id]
+        if event.public and facts.first_response_at is None:
+            facts.first_response_at = event.at
+
+    @on(TicketTransferred)
+    def _transferred(self, event: TicketTransferred) -> None:
+        facts = self.tickets[event.originator_id]
+        facts.transfers += 1
+        facts.queue = event.to_queue
+        self._hold(facts, event.to_agent_id, event.at)
+        facts.status = TicketStatus.WAITING if event.to_agent_id is None else TicketStatus.ASSIGNED
+
+    @on(TicketEscalated)
+    def _escalated(self, event: TicketEscalated) -> None:
+        facts = self.tickets[event.originator_id]
+        facts.escalations += 1
+        facts.queue, facts.tier = event.to_queue, event.to_tier
+        self._hold(facts, None, event.at)
+        facts.status = TicketStatus.WAITING
+
+    @on(TicketResolved)
+    def _resolved(self, event: TicketResolved) -> None:
+        facts = self.tickets[event.originator_id]
+        self._hold(facts, None, event.at)
+        facts.resolutions += 1
+        facts.resolved_at = event.at
+        facts.resolver_id = event.actor_id
+        facts.resolver_team = self.teams.get(event.actor_id)
+        facts.status = TicketStatus.RESOLVED
+
+    @on(TicketReopened)
+    def _reopened(self, event: TicketReopened) -> None:
+        facts = self.tickets[event.originator_id]
+        facts.reopens += 1
+        facts.status = TicketStatus.WAITING
+
+    @on(TicketRated)
+    def _rated(self, event: TicketRated) -> None:
+        facts = self.tickets[event.originator_id]
+        if event.csat is not None:
+            facts.csat = event.csat
+        if event.nps is not None:
+            facts.nps = event.nps
+
+    @on(TicketClosed)
+    def _closed(self, event: TicketClosed) -> None:
+        facts = self.tickets[event.originator_id]
+        self._hold(facts, None, event.at)
+        facts.closed_at = event.at
+        facts.status = TicketStatus.CLOSED
+
+    @on(TicketAbandoned)
+    def _abandoned(self, event: TicketAbandoned) -> None:
+        facts = self.tickets[event.originator_id]
+        facts.abandoned_at = event.at
+        facts.status = TicketStatus.ABANDONED
+
+    @on(TicketReprioritised)
+    def _reprioritised(self, event: TicketReprioritised) -> None:
+        self.tickets[event.originator_id].priority = event.new
 
     @staticmethod
     def _hold(facts: TicketFacts, agent_id: UUID | None, at: datetime) -> None:

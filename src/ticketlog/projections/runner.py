@@ -8,13 +8,20 @@ projection classes can be rebuilt from the start of the log (:meth:`Follower.reb
 or fed directly by any in-process source (:func:`ticketlog.projections.base.fold`).
 
 SQLite offers no change notifications, so followers poll (:meth:`Follower.run`).
+
+While it folds, a follower pauses Python's cyclic garbage collector (reference counting
+still frees every event; folds create no reference cycles): on long logs the collector
+otherwise re-scans the growing read model again and again, costing about a quarter of
+the rebuild time.
 """
 
 from __future__ import annotations
 
+import gc
 import pickle
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Generic, Protocol
 
 from ticketlog.domain.events import DomainEvent
@@ -81,7 +88,7 @@ class Follower(Generic[P]):
 
     def catch_up(self, *, limit: int | None = None) -> int:
         """Fold the events written since the last call (at most ``limit``); return how many."""
-        with self._lock:
+        with self._lock, _collector_paused():
             count = 0
             for position, event in self._source.read_log(self.position):
                 self.projection.apply(event)
@@ -116,3 +123,15 @@ class Follower(Generic[P]):
         while not stop.is_set():
             self.catch_up()
             stop.wait(interval)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the block (if it was running)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -18,13 +18,13 @@ from ticketlog.domain.events import (
     AgentProfileChanged,
     AgentWentOffline,
     AgentWentOnline,
-    DomainEvent,
     TicketAssigned,
     TicketClosed,
     TicketEscalated,
     TicketResolved,
     TicketTransferred,
 )
+from ticketlog.projections.base import Reducer, on
 
 
 @attrs.define(slots=True)
@@ -88,7 +88,7 @@ class Workload:
         return 100.0 * self.busy_time / self.online_time
 
 
-class Workloads:
+class Workloads(Reducer):
     """Folds agent and ticket events into per-agent workloads."""
 
     def __init__(self) -> None:
@@ -104,28 +104,38 @@ class Workloads:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def apply(self, event: DomainEvent) -> None:
-        """Fold one event in; events that concern no agent are ignored."""
-        at = event.at
-        if isinstance(event, AgentJoined):
-            self._agents[event.originator_id] = _Load(
-                name=event.name, profile=event.profile, online=False, since=at
-            )
-        elif isinstance(event, AgentProfileChanged):
-            self._agent(event.originator_id, at).profile = event.profile
-        elif isinstance(event, AgentWentOnline | AgentWentOffline):
-            self._agent(event.originator_id, at).online = isinstance(event, AgentWentOnline)
-        elif isinstance(event, TicketAssigned):
-            self._hold(event.originator_id, event.agent_id, at)
-        elif isinstance(event, TicketTransferred):
-            self._hold(event.originator_id, event.to_agent_id, at)
-        elif isinstance(event, TicketEscalated | TicketClosed):
-            self._hold(event.originator_id, None, at)
-        elif isinstance(event, TicketResolved):
-            resolver = self._holder.get(event.originator_id)
-            self._hold(event.originator_id, None, at)
-            if resolver is not None:
-                self._agents[resolver].handled += 1
+    @on(AgentJoined)
+    def _joined(self, event: AgentJoined) -> None:
+        self._agents[event.originator_id] = _Load(
+            name=event.name, profile=event.profile, online=False, since=event.at
+        )
+
+    @on(AgentProfileChanged)
+    def _profile(self, event: AgentProfileChanged) -> None:
+        self._agent(event.originator_id, event.at).profile = event.profile
+
+    @on(AgentWentOnline, AgentWentOffline)
+    def _presence(self, event: AgentWentOnline | AgentWentOffline) -> None:
+        self._agent(event.originator_id, event.at).online = isinstance(event, AgentWentOnline)
+
+    @on(TicketAssigned)
+    def _assigned(self, event: TicketAssigned) -> None:
+        self._hold(event.originator_id, event.agent_id, event.at)
+
+    @on(TicketTransferred)
+    def _transferred(self, event: TicketTransferred) -> None:
+        self._hold(event.originator_id, event.to_agent_id, event.at)
+
+    @on(TicketEscalated, TicketClosed)
+    def _released(self, event: TicketEscalated | TicketClosed) -> None:
+        self._hold(event.originator_id, None, event.at)
+
+    @on(TicketResolved)
+    def _resolved(self, event: TicketResolved) -> None:
+        resolver = self._holder.get(event.originator_id)
+        self._hold(event.originator_id, None, event.at)
+        if resolver is not None:
+            self._agents[resolver].handled += 1
 
     def _agent(self, agent_id: UUID, at: datetime) -> _Load:
         load = self._agents[agent_id]

@@ -1,0 +1,81 @@
+"""KPI tables and per-ticket facts as pandas DataFrames (needs ``ticketlog[analysis]``).
+
+Durations stay durations (``timedelta64`` columns, ``NaT`` where undefined); shares are
+percentages; a KPI table has one row per group with the ``Durations`` fields flattened
+to ``<kpi>_<stat>`` columns (``wait_mean``, ``wait_p90``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ticketlog.domain.errors import ConfigurationError
+from ticketlog.projections.facts import TicketFacts
+from ticketlog.projections.kpis import Durations, Kpis
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _pandas() -> Any:
+    try:
+        import pandas  # noqa: PLC0415 - optional dependency
+    except ModuleNotFoundError:
+        msg = "DataFrames need pandas: pip install 'ticketlog[analysis]'"
+        raise ConfigurationError(msg) from None
+    return pandas
+
+
+_FACT_DURATIONS = ("wait", "first_reply_time", "resolution_time")
+
+
+def facts_frame(facts: Iterable[TicketFacts]) -> pd.DataFrame:
+    """One row per ticket: its attributes, times, counts, ratings and derived durations."""
+    rows = []
+    for f in facts:
+        row = attrs.asdict(f, recurse=False)
+        row.update({name: getattr(f, name) for name in _FACT_DURATIONS})
+        row["first_contact_resolution"] = f.first_contact_resolution
+        rows.append(row)
+    columns = [a.name for a in attrs.fields(TicketFacts)] + [
+        *_FACT_DURATIONS,
+        "first_contact_resolution",
+    ]
+    frame: pd.DataFrame = _pandas().DataFrame(rows, columns=columns)
+    for name in ("handle_time", *_FACT_DURATIONS):
+        frame[name] = _pandas().to_timedelta(frame[name])
+    return frame
+
+
+def _kpi_row(kpis: Kpis) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for name, value in attrs.asdict(kpis, recurse=False).items():
+        if isinstance(value, Durations):
+            for stat, stat_value in attrs.asdict(value).items():
+                row[f"{name}_{stat}"] = stat_value
+        else:
+            row[name] = value
+    return row
+
+
+def kpi_frame(kpis: Kpis | Mapping[Hashable, Kpis], *, index: str = "group") -> pd.DataFrame:
+    """A KPI table: one row for a :class:`Kpis`, or one row per group of a mapping."""
+    pandas = _pandas()
+    groups = {"all": kpis} if isinstance(kpis, Kpis) else kpis
+    rows = [_kpi_row(k) for k in groups.values()]
+    frame: pd.DataFrame = pandas.DataFrame(rows, index=pandas.Index(list(groups), name=index))
+    for column in _DURATION_COLUMNS:
+        if column in frame.columns:
+            frame[column] = pandas.to_timedelta(frame[column])
+    return frame
+
+
+_DURATION_COLUMNS = [
+    f"{field.name}_{stat}"
+    for field in attrs.fields(Kpis)
+    if field.type in (Durations, "Durations")
+    for stat in ("mean", "p50", "p90", "p95")
+]
