@@ -182,9 +182,8 @@ def main() -> None:
     print(f"raw     sqlite3 + orjson dicts : {rates['raw']:>11,.0f} events/s")
     print(f"events  read_log, typed events : {rates['events']:>11,.0f} events/s")
     print(f"rebuild Follower(DeskView)     : {rates['rebuild']:>11,.0f} events/s")
-    print(
-        f"ratio rebuild/raw {figures['ratio_to_raw']:.3f}, rebuild/events {figures['ratio_to_events']:.3f}"
-    )
+    ratios = figures["ratio_to_raw"], figures["ratio_to_events"]
+    print("ratio rebuild/raw {:.3f}, rebuild/events {:.3f}".format(*ratios))
 
 
 if __name__ == "__main__":
