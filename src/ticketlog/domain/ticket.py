@@ -8,7 +8,7 @@ rules, then records one event. A rejected command raises a
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
@@ -92,8 +92,36 @@ class TicketState:
         return self.status in (TicketStatus.WAITING, TicketStatus.ASSIGNED)
 
 
+class RoutableAgent(Protocol):
+    """What eligibility needs to know of an agent (an ``AgentState`` or a ``Workload``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def online(self) -> bool: ...
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def tier(self) -> int: ...
+    @property
+    def skills(self) -> frozenset[str]: ...
+    @property
+    def languages(self) -> frozenset[str]: ...
+
+
+class RoutableTicket(Protocol):
+    """What eligibility needs to know of a ticket (a ``TicketState`` or a queued ticket)."""
+
+    @property
+    def tier(self) -> int: ...
+    @property
+    def required_skills(self) -> frozenset[str]: ...
+    @property
+    def language(self) -> str: ...
+
+
 def eligibility_error(
-    agent: AgentState, ticket: TicketState, holding: int
+    agent: RoutableAgent, ticket: RoutableTicket, holding: int
 ) -> AgentNotEligible | None:
     """Why ``agent``, holding ``holding`` tickets, cannot take ``ticket`` (``None`` if they can)."""
     if not agent.online:
@@ -112,7 +140,7 @@ def eligibility_error(
     return None
 
 
-def check_eligible(agent: AgentState, ticket: TicketState, holding: int) -> None:
+def check_eligible(agent: RoutableAgent, ticket: RoutableTicket, holding: int) -> None:
     """Raise the specific :class:`AgentNotEligible` if ``agent`` cannot take ``ticket``."""
     error = eligibility_error(agent, ticket, holding)
     if error is not None:

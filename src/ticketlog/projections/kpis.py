@@ -39,7 +39,6 @@ from enum import StrEnum
 
 import attrs
 
-from ticketlog.domain.values import TicketStatus
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.sla import SlaTargets
 
@@ -188,7 +187,7 @@ def compute_kpis(
         transfer_rate=share(sum(f.transfers > 0 for f in tickets), n),
         escalation_rate=share(sum(f.escalations > 0 for f in tickets), n),
         reopen_rate=share(sum(f.reopens > 0 for f in tickets), n),
-        abandonment_rate=share(sum(f.status is TicketStatus.ABANDONED for f in tickets), n),
+        abandonment_rate=share(sum(f.abandoned_at is not None for f in tickets), n),
         transfers_per_ticket=_mean([f.transfers for f in tickets]),
         escalations_per_ticket=_mean([f.escalations for f in tickets]),
         reopens_per_ticket=_mean([f.reopens for f in tickets]),

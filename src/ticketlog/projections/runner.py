@@ -90,13 +90,15 @@ class Follower(Generic[P]):
         """Fold the events written since the last call (at most ``limit``); return how many."""
         with self._lock, _collector_paused():
             count = 0
+            if limit is not None and limit <= 0:
+                return count
             for position, event in self._source.read_log(self.position):
                 self.projection.apply(event)
                 self.position = position
                 count += 1
                 if count % self._every == 0:
                     self.checkpoint()
-                if limit is not None and count >= limit:
+                if count == limit:
                     break
             if count:
                 self.checkpoint()

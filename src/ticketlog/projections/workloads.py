@@ -38,6 +38,8 @@ class _Load:
     """Time of the latest change of online state or holdings."""
     held: dict[UUID, datetime] = attrs.Factory(dict)
     """Held tickets and when each spell began."""
+    idle_since: datetime | None = None
+    """When the agent last held no ticket (``None`` while holding one)."""
     handled: int = 0
     handle_time: timedelta = timedelta(0)
     online_time: timedelta = timedelta(0)
@@ -58,9 +60,7 @@ class Workload:
 
     agent_id: UUID
     name: str
-    team: str
-    tier: int
-    capacity: int
+    profile: AgentProfile
     online: bool
     held: frozenset[UUID]
     handled: int
@@ -69,6 +69,33 @@ class Workload:
     """Time spent holding tickets (ended spells and those still running)."""
     online_time: timedelta
     busy_time: timedelta
+    idle_since: datetime | None
+    """Since when the agent has held no ticket (``None`` while they hold one)."""
+
+    @property
+    def team(self) -> str:
+        """The agent's team."""
+        return self.profile.team
+
+    @property
+    def tier(self) -> int:
+        """The highest ticket tier the agent serves."""
+        return self.profile.tier
+
+    @property
+    def capacity(self) -> int:
+        """How many tickets the agent may hold at once."""
+        return self.profile.capacity
+
+    @property
+    def skills(self) -> frozenset[str]:
+        """The agent's skills."""
+        return self.profile.skills
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """The languages the agent serves customers in."""
+        return self.profile.languages
 
     @property
     def holding(self) -> int:
@@ -107,7 +134,11 @@ class Workloads(Reducer):
     @on(AgentJoined)
     def _joined(self, event: AgentJoined) -> None:
         self._agents[event.originator_id] = _Load(
-            name=event.name, profile=event.profile, online=False, since=event.at
+            name=event.name,
+            profile=event.profile,
+            online=False,
+            since=event.at,
+            idle_since=event.at,
         )
 
     @on(AgentProfileChanged)
@@ -147,8 +178,12 @@ class Workloads(Reducer):
         if previous is not None and previous in self._agents:
             load = self._agent(previous, at)
             load.handle_time += at - load.held.pop(ticket_id, at)
+            if not load.held:
+                load.idle_since = at
         if agent_id is not None and agent_id in self._agents:
-            self._agent(agent_id, at).held[ticket_id] = at
+            load = self._agent(agent_id, at)
+            load.held[ticket_id] = at
+            load.idle_since = None
             self._holder[ticket_id] = agent_id
 
     def holder_of(self, ticket_id: UUID) -> UUID | None:
@@ -172,15 +207,14 @@ class Workloads(Reducer):
         return Workload(
             agent_id=agent_id,
             name=load.name,
-            team=load.profile.team,
-            tier=load.profile.tier,
-            capacity=load.profile.capacity,
+            profile=load.profile,
             online=load.online,
             held=frozenset(load.held),
             handled=load.handled,
             handle_time=load.handle_time + spells,
             online_time=load.online_time + running,
             busy_time=load.busy_time + (running if load.held else timedelta(0)),
+            idle_since=load.idle_since,
         )
 
     def workloads(self, *, now: datetime) -> list[Workload]:
