@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
+from itertools import islice
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
 
@@ -29,29 +30,39 @@ from ticketlog.clock import Clock, SystemClock
 from ticketlog.domain.agent import Agent, AgentState
 from ticketlog.domain.aggregate import Aggregate, validated
 from ticketlog.domain.errors import (
+    AgentLacksSkill,
+    AgentNotEligible,
     AgentNotFound,
     ConcurrencyConflict,
     ConfigurationError,
     DuplicateId,
+    InvalidTransition,
     NotFound,
     TicketlogError,
     TicketNotFound,
+    TierTooLow,
 )
 from ticketlog.domain.events import AgentProfile, DomainEvent, TicketEvent
+from ticketlog.domain.lifecycle import Command, check_allowed
 from ticketlog.domain.ticket import Ticket, TicketState
 from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority
 from ticketlog.persistence.checkpoints import checkpoints_for
 from ticketlog.persistence.mapper import EventMapper, UnknownEventType
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
+from ticketlog.policies.protocol import PullPolicy, Router
+from ticketlog.policies.registry import create
 from ticketlog.projections.base import P, fold
 from ticketlog.projections.runner import Follower
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.timeline import TimelineEntry, build_timeline
 from ticketlog.projections.view import DeskView
+from ticketlog.projections.workloads import Workload
 
 A = TypeVar("A", bound=Aggregate[Any, Any])
 
 _PAGE = 1000
+_CANDIDATES = 16
+"""How many candidates ``assign_next`` takes from a policy before re-reading the log."""
 
 
 class StoreUnavailable(TicketlogError):
@@ -289,6 +300,85 @@ class HelpDesk(Application[UUID]):
             ticket_id,
             lambda t: t.reprioritise(at=when, priority=priority, actor_id=actor_id, reason=reason),
         )
+
+    # --- policies ----------------------------------------------------------------
+
+    def assign_next(
+        self, agent_id: UUID, policy: PullPolicy | str = "fifo", *, at: datetime | None = None
+    ) -> UUID | None:
+        """Give an agent the best waiting ticket ``policy`` offers; return its id.
+
+        Returns ``None`` when no waiting ticket fits. When another desk takes a candidate
+        first (or moves it out of reach), the next candidate is tried, so under
+        contention no ticket goes to two agents and none is skipped. Raises
+        :class:`~ticketlog.domain.errors.AgentOffline` or
+        :class:`~ticketlog.domain.errors.AgentAtCapacity` when the agent can take nothing.
+        """
+        pull = self._pull_policy(policy)
+        when = self._now(at)
+        for _ in range(self.max_attempts):
+            view = self.view()
+            agent = self._workload(view, agent_id, when)
+            batch = list(islice(pull.tickets_for(agent, view.queues, now=when), _CANDIDATES))
+            if not batch:
+                return None
+            for ticket in batch:
+                try:
+                    self.assign(ticket.ticket_id, agent_id, policy=pull.name, at=when)
+                except (InvalidTransition, TierTooLow, AgentLacksSkill):
+                    continue  # taken, closed or moved by someone else meanwhile
+                return ticket.ticket_id
+        msg = f"gave up finding a ticket for {agent_id} after {self.max_attempts} rounds"
+        raise ConcurrencyConflict(msg)
+
+    def route(
+        self, ticket_id: UUID, router: Router | str = "least-loaded", *, at: datetime | None = None
+    ) -> UUID | None:
+        """Give a waiting ticket to the agent ``router`` picks; return the agent's id.
+
+        Returns ``None`` when no agent can take it. An agent who fills up meanwhile is
+        skipped for the next one.
+        """
+        push = self._router(router)
+        when = self._now(at)
+        check_allowed(self.ticket(ticket_id).status, Command.ASSIGN)
+        view = self.view()
+        ticket = view.queues.get(ticket_id)
+        if ticket is None:
+            raise TicketNotFound(ticket_id)
+        agents = view.workloads.workloads(now=when)
+        for agent in push.agents_for(ticket, agents, view.queues, now=when):
+            try:
+                self.assign(
+                    ticket_id, agent.agent_id, by=AssignedBy.ROUTER, policy=push.name, at=when
+                )
+            except AgentNotEligible:
+                continue
+            return agent.agent_id
+        return None
+
+    @staticmethod
+    def _pull_policy(policy: PullPolicy | str) -> PullPolicy:
+        found = create(policy) if isinstance(policy, str) else policy
+        if not isinstance(found, PullPolicy):
+            msg = f"{policy!r} is a router, not a pull policy"
+            raise ConfigurationError(msg)
+        return found
+
+    @staticmethod
+    def _router(router: Router | str) -> Router:
+        found = create(router) if isinstance(router, str) else router
+        if not isinstance(found, Router):
+            msg = f"{router!r} is a pull policy, not a router"
+            raise ConfigurationError(msg)
+        return found
+
+    @staticmethod
+    def _workload(view: DeskView, agent_id: UUID, now: datetime) -> Workload:
+        try:
+            return view.workloads.workload(agent_id, now=now)
+        except KeyError:
+            raise AgentNotFound(agent_id) from None
 
     # --- agents ------------------------------------------------------------------
 

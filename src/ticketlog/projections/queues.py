@@ -70,12 +70,28 @@ class QueuedTicket(NamedTuple):
 Ordering = Callable[[QueuedTicket], Any]
 """A sort key over queued tickets; the smallest key comes first."""
 
+
+def by_arrival(ticket: QueuedTicket) -> tuple[datetime, UUID]:
+    """Oldest received first (FIFO); ties broken by ticket id."""
+    return ticket.received_at, ticket.ticket_id
+
+
+def by_priority(ticket: QueuedTicket) -> tuple[int, datetime, UUID]:
+    """Most severe first, then oldest received, then ticket id."""
+    return -ticket.priority.rank, ticket.received_at, ticket.ticket_id
+
+
+def by_deadline(ticket: QueuedTicket) -> tuple[datetime, datetime, UUID]:
+    """Earliest SLA deadline first (EDF), then oldest received, then ticket id."""
+    return ticket.due, ticket.received_at, ticket.ticket_id
+
+
 ORDERINGS: dict[str, Ordering] = {
-    "fifo": lambda t: (t.received_at, t.ticket_id),
-    "priority": lambda t: (-t.priority.rank, t.received_at, t.ticket_id),
-    "deadline": lambda t: (t.due, t.received_at, t.ticket_id),
+    "fifo": by_arrival,
+    "priority": by_priority,
+    "deadline": by_deadline,
 }
-"""Built-in orderings: oldest first; most severe first (then oldest); earliest SLA deadline."""
+"""The orderings every :class:`Queues` knows by name."""
 
 ALL_QUEUES = "*"
 """The name under which :meth:`Queues.first` and friends look across every queue."""
@@ -94,21 +110,28 @@ class Queues(Reducer):
         """Resolved tickets (as they were when resolved), kept so a reopen can requeue them."""
         self._waiting: dict[str, dict[UUID, QueuedTicket]] = {}
         self._held: dict[UUID, dict[UUID, QueuedTicket]] = {}
-        self._indexes: dict[tuple[str, str], SortedKeyList[QueuedTicket, Any]] = {}
+        self._last_agent: dict[str, UUID] = {}
+        """Customer to the agent who was last given one of their tickets."""
+        self._by_customer: dict[str, dict[UUID, QueuedTicket]] = {}
+        """Waiting tickets by customer."""
+        self._affine: dict[UUID, dict[UUID, QueuedTicket]] = {}
+        """Waiting tickets by the agent who last served their customer."""
+        self._indexes: dict[tuple[str, str | Ordering], SortedKeyList[QueuedTicket, Any]] = {}
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, Queues)
             and self._open == other._open
             and self._resolved == other._resolved
+            and self._last_agent == other._last_agent
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_orderings"] = {}  # lambdas do not pickle; re-register after loading
-        state["_indexes"] = {}
+        state["_orderings"] = {}  # registered keys may not pickle; re-register after loading
+        state["_indexes"] = {}  # rebuilt on first use
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -150,6 +173,7 @@ class Queues(Reducer):
     def _assigned(self, event: TicketAssigned) -> None:
         ticket = self._open[event.originator_id]
         self._move(ticket, agent_id=event.agent_id, last_agent_id=event.agent_id)
+        self._served(ticket.customer_id, event.agent_id)
 
     @on(TicketTransferred)
     def _transferred(self, event: TicketTransferred) -> None:
@@ -159,6 +183,7 @@ class Queues(Reducer):
         else:
             agent = event.to_agent_id
             self._move(ticket, queue=event.to_queue, agent_id=agent, last_agent_id=agent)
+            self._served(ticket.customer_id, agent)
 
     @on(TicketEscalated)
     def _escalated(self, event: TicketEscalated) -> None:
@@ -199,10 +224,25 @@ class Queues(Reducer):
     def _resolution_due(self, ticket: QueuedTicket) -> datetime:
         return ticket.received_at + self.sla.resolution(ticket.priority, ticket.category)
 
+    def _served(self, customer_id: str, agent_id: UUID) -> None:
+        """Remember that ``agent_id`` now serves ``customer_id`` (for affinity)."""
+        previous = self._last_agent.get(customer_id)
+        if previous == agent_id:
+            return
+        self._last_agent[customer_id] = agent_id
+        for ticket_id, ticket in self._by_customer.get(customer_id, {}).items():
+            if previous is not None:
+                del self._affine[previous][ticket_id]
+            self._affine.setdefault(agent_id, {})[ticket_id] = ticket
+
     def _enter(self, ticket: QueuedTicket) -> None:
         self._open[ticket.ticket_id] = ticket
         if ticket.agent_id is None:
             self._waiting.setdefault(ticket.queue, {})[ticket.ticket_id] = ticket
+            self._by_customer.setdefault(ticket.customer_id, {})[ticket.ticket_id] = ticket
+            served_by = self._last_agent.get(ticket.customer_id)
+            if served_by is not None:
+                self._affine.setdefault(served_by, {})[ticket.ticket_id] = ticket
             for (queue, _), index in self._indexes.items():
                 if queue in (ticket.queue, ALL_QUEUES):
                     index.add(ticket)
@@ -213,6 +253,10 @@ class Queues(Reducer):
         del self._open[ticket.ticket_id]
         if ticket.agent_id is None:
             del self._waiting[ticket.queue][ticket.ticket_id]
+            del self._by_customer[ticket.customer_id][ticket.ticket_id]
+            served_by = self._last_agent.get(ticket.customer_id)
+            if served_by is not None:
+                del self._affine[served_by][ticket.ticket_id]
             for (queue, _), index in self._indexes.items():
                 if queue in (ticket.queue, ALL_QUEUES):
                     index.remove(ticket)
@@ -243,7 +287,7 @@ class Queues(Reducer):
         self,
         queue: str = ALL_QUEUES,
         *,
-        order: str = "fifo",
+        order: str | Ordering = "fifo",
         where: Callable[[QueuedTicket], bool] | None = None,
     ) -> Iterator[QueuedTicket]:
         """Waiting tickets of ``queue`` in ``order``, optionally only those ``where`` holds."""
@@ -255,15 +299,23 @@ class Queues(Reducer):
         self,
         queue: str = ALL_QUEUES,
         *,
-        order: str = "fifo",
+        order: str | Ordering = "fifo",
         where: Callable[[QueuedTicket], bool] | None = None,
     ) -> QueuedTicket | None:
         """The first waiting ticket in ``order`` (that satisfies ``where``), or ``None``."""
         return next(self.waiting(queue, order=order, where=where), None)
 
+    def last_served_by(self, customer_id: str) -> UUID | None:
+        """The agent who was last given a ticket of ``customer_id``."""
+        return self._last_agent.get(customer_id)
+
+    def waiting_for(self, agent_id: UUID, *, order: str | Ordering = "fifo") -> list[QueuedTicket]:
+        """Waiting tickets of customers ``agent_id`` served last (affinity), in ``order``."""
+        return sorted(self._affine.get(agent_id, {}).values(), key=self._key(order))
+
     def held_by(self, agent_id: UUID) -> list[QueuedTicket]:
         """The tickets ``agent_id`` holds, most severe first, then oldest."""
-        return sorted(self._held.get(agent_id, {}).values(), key=self._orderings["priority"])
+        return sorted(self._held.get(agent_id, {}).values(), key=by_priority)
 
     def breaching(
         self, *, now: datetime, within: timedelta = timedelta(0), queue: str = ALL_QUEUES
@@ -284,17 +336,26 @@ class Queues(Reducer):
             raise ValueError(msg)
         self._orderings[name] = key
 
-    def index(self, queue: str, order: str) -> SortedKeyList[QueuedTicket, Any]:
-        """The sorted index of ``queue``'s waiting tickets by ``order`` (built on first use)."""
+    def _key(self, order: str | Ordering) -> Ordering:
+        if not isinstance(order, str):
+            return order
+        try:
+            return self._orderings[order]
+        except KeyError:
+            msg = f"unknown ordering {order!r}; known: {sorted(self._orderings)}"
+            raise KeyError(msg) from None
+
+    def index(self, queue: str, order: str | Ordering) -> SortedKeyList[QueuedTicket, Any]:
+        """The sorted index of ``queue``'s waiting tickets by ``order`` (built on first use).
+
+        ``order`` names a registered ordering or is a key function itself (a policy's);
+        the index is kept per key function object, so reuse the same function.
+        """
         try:
             return self._indexes[queue, order]
         except KeyError:
             pass
-        try:
-            key = self._orderings[order]
-        except KeyError:
-            msg = f"unknown ordering {order!r}; known: {sorted(self._orderings)}"
-            raise KeyError(msg) from None
+        key = self._key(order)
         if queue == ALL_QUEUES:
             tickets = [t for waiting in self._waiting.values() for t in waiting.values()]
         else:

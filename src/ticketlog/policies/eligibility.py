@@ -1,0 +1,62 @@
+"""Eligibility: which agent may take which ticket.
+
+:func:`can_take` is the domain's own rule (online, under capacity, tier high enough,
+required skills and language) and every policy applies it. The filters here narrow it
+further and combine with any ordering (see :class:`~ticketlog.policies.ordered.Ordered`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ticketlog.domain.ticket import eligibility_error
+from ticketlog.projections.queues import QueuedTicket
+from ticketlog.projections.workloads import Workload
+
+Eligibility = Callable[[Workload, QueuedTicket], bool]
+"""A filter: may this agent take this ticket?"""
+
+
+def can_take(agent: Workload, ticket: QueuedTicket) -> bool:
+    """The domain's rule: the desk would accept this assignment."""
+    return eligibility_error(agent, ticket, agent.holding) is None
+
+
+def anyone(agent: Workload, ticket: QueuedTicket) -> bool:
+    """No restriction beyond :func:`can_take`."""
+    return True
+
+
+def skills_match(*, category: bool = True, channel: bool = False) -> Eligibility:
+    """Agents skilled in the ticket's category (and, optionally, its channel).
+
+    A channel skill is written ``"channel:<name>"`` (e.g. ``"channel:phone"``). Languages
+    and the ticket's required skills are always checked by :func:`can_take`.
+    """
+
+    def eligible(agent: Workload, ticket: QueuedTicket) -> bool:
+        if category and ticket.category not in agent.skills:
+            return False
+        return not channel or f"channel:{ticket.channel}" in agent.skills
+
+    return eligible
+
+
+def same_tier(*, overflow: bool = False) -> Eligibility:
+    """Agents serve tickets of their own tier; with ``overflow``, idle agents serve lower tiers."""
+
+    def eligible(agent: Workload, ticket: QueuedTicket) -> bool:
+        if ticket.tier == agent.tier:
+            return True
+        return overflow and ticket.tier < agent.tier and agent.holding == 0
+
+    return eligible
+
+
+def all_of(*filters: Eligibility) -> Eligibility:
+    """Agents who pass every filter."""
+
+    def eligible(agent: Workload, ticket: QueuedTicket) -> bool:
+        return all(f(agent, ticket) for f in filters)
+
+    return eligible

@@ -1,0 +1,76 @@
+"""Policies by name: the built-ins, your own, and those of installed packages.
+
+A package makes a policy available by declaring an entry point in the
+``ticketlog.policies`` group whose object is a factory (a callable taking keyword
+options and returning a :class:`~ticketlog.policies.protocol.PullPolicy` or
+:class:`~ticketlog.policies.protocol.Router`)::
+
+    [project.entry-points."ticketlog.policies"]
+    vip-first = "mypackage.policies:vip_first"
+
+In-process code can call :func:`register` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any
+
+from ticketlog.domain.errors import ConfigurationError
+from ticketlog.policies import builtin
+from ticketlog.policies.protocol import PullPolicy, Router
+
+ENTRY_POINT_GROUP = "ticketlog.policies"
+
+Factory = Callable[..., PullPolicy | Router]
+
+_FACTORIES: dict[str, Factory] = {
+    "fifo": builtin.fifo,
+    "priority": builtin.priority,
+    "easiest-first": builtin.easiest_first,
+    "value": builtin.value_based,
+    "tiered": builtin.tiered,
+    "skills": builtin.skills_based,
+    "tiered-skills": builtin.tiered_skills,
+    "sla": builtin.sla_driven,
+    "affinity": builtin.affinity,
+    "round-robin": builtin.round_robin,
+    "least-loaded": builtin.least_loaded,
+    "capacity-aware": builtin.capacity_aware,
+    "longest-idle": builtin.longest_idle_agent,
+    "affinity-router": builtin.affinity_router,
+}
+
+
+def register(name: str, factory: Factory, *, replace: bool = False) -> None:
+    """Make ``factory`` available as ``name`` (``replace`` to override an existing one)."""
+    if name in _FACTORIES and not replace:
+        msg = f"a policy named {name!r} is already registered"
+        raise ConfigurationError(msg)
+    _FACTORIES[name] = factory
+
+
+def _installed() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def names() -> list[str]:
+    """Every policy name available: registered and installed."""
+    return sorted(set(_FACTORIES) | set(_installed()))
+
+
+def create(name: str, **options: Any) -> PullPolicy | Router:
+    """Build the policy registered (or installed) as ``name`` with ``options``."""
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        entry_point = _installed().get(name)
+        if entry_point is None:
+            msg = f"unknown policy {name!r}; available: {', '.join(names())}"
+            raise ConfigurationError(msg)
+        factory = entry_point.load()
+    try:
+        return factory(**options)
+    except TypeError as error:
+        msg = f"bad options for policy {name!r}: {error}"
+        raise ConfigurationError(msg) from None
