@@ -52,7 +52,7 @@ from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteSto
 from ticketlog.policies.protocol import PullPolicy, Router
 from ticketlog.policies.registry import create
 from ticketlog.projections.base import P, fold
-from ticketlog.projections.runner import Follower
+from ticketlog.projections.runner import Checkpoints, Follower
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.timeline import TimelineEntry, build_timeline
 from ticketlog.projections.view import DeskView
@@ -99,6 +99,7 @@ class HelpDesk(Application[UUID]):
         self.clock: Clock = SystemClock() if clock is None else clock
         self.sla = SlaTargets() if sla is None else sla
         self._view = Follower(self, lambda: DeskView(sla=self.sla))
+        self._checkpoints: Checkpoints | None = None
         try:
             super().__init__(env=self.store.eventsourcing_env())
         except ModuleNotFoundError as error:
@@ -484,7 +485,9 @@ class HelpDesk(Application[UUID]):
 
         Restarting with the same ``name`` resumes from the last checkpoint.
         """
-        return Follower(self, factory, name=name, checkpoints=checkpoints_for(self.store))
+        if self._checkpoints is None:
+            self._checkpoints = checkpoints_for(self.store)
+        return Follower(self, factory, name=name, checkpoints=self._checkpoints)
 
     def read_log(
         self, after: int = 0, *, topics: Sequence[str] = ()

@@ -659,3 +659,16 @@ def test_read_log_can_be_limited_to_some_topics(desk: HelpDesk) -> None:
 
 def test_an_empty_desk_has_an_empty_log(desk: HelpDesk) -> None:
     assert list(desk.read_log()) == []
+
+
+def test_followers_of_a_memory_desk_resume_from_checkpoints_kept_by_the_desk(
+    desk: HelpDesk,
+) -> None:
+    new_ticket(desk)
+    first = desk.follow(DeskView, name="ops")
+    assert first.catch_up() == 1
+    new_ticket(desk)
+    second = desk.follow(DeskView, name="ops")
+    assert second.position == first.position
+    assert second.catch_up() == 1
+    assert second.projection == desk.view()

@@ -81,7 +81,9 @@ class TicketState:
     rated: bool = False
     """Whether the latest resolution was rated."""
     csat: int | None = None
+    """The latest CSAT score given (kept across reopens)."""
     nps: int | None = None
+    """The latest NPS score given (kept across reopens)."""
     transfers: int = 0
     escalations: int = 0
     reopens: int = 0
@@ -235,7 +237,13 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                     last_at=at,
                 )
             case TicketRated():
-                return attrs.evolve(state, rated=True, csat=event.csat, nps=event.nps, last_at=at)
+                return attrs.evolve(
+                    state,
+                    rated=True,
+                    csat=state.csat if event.csat is None else event.csat,
+                    nps=state.nps if event.nps is None else event.nps,
+                    last_at=at,
+                )
             case TicketClosed():
                 return attrs.evolve(state, status=TicketStatus.CLOSED, agent_id=None, last_at=at)
             case TicketAbandoned():

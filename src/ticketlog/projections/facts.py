@@ -94,12 +94,17 @@ class TicketFacts:
     def first_contact_resolution(self) -> bool:
         """Resolved by the first agent who held it, with no transfer, escalation or reopen."""
         return (
-            self.resolutions > 0
+            self.is_resolved
             and self.resolver_id == self.first_agent_id
             and self.transfers == 0
             and self.escalations == 0
             and self.reopens == 0
         )
+
+    @property
+    def is_resolved(self) -> bool:
+        """Resolved at least once and not open again (resolved, or closed after a resolution)."""
+        return self.resolutions > 0 and not self.is_open
 
     @property
     def is_open(self) -> bool:
@@ -170,6 +175,9 @@ class TicketFactsProjection(Reducer):
         facts = self.tickets[event.originator_id]
         facts.transfers += 1
         facts.queue = event.to_queue
+        if event.to_agent_id is not None and facts.first_agent_id is None:
+            facts.first_agent_id = event.to_agent_id  # handed straight to an agent: served
+            facts.first_assigned_at = event.at
         self._hold(facts, event.to_agent_id, event.at)
         facts.status = TicketStatus.WAITING if event.to_agent_id is None else TicketStatus.ASSIGNED
 

@@ -10,7 +10,8 @@ Definitions (denominators in brackets):
 
 - ``wait`` — received to first assignment [tickets ever assigned];
 - ``first_reply`` — received to first public reply [tickets replied to];
-- ``resolution`` — received to latest resolution [resolved tickets];
+- ``resolution`` — received to latest resolution [resolved tickets: resolved at least
+  once and not open again now — a reopened ticket counts once it is resolved again];
 - ``handle`` — time agents held the ticket, summed over assignment spells; its mean is
   AHT [resolved tickets];
 - ``fcr`` — resolved by the first agent who held it, with no transfer, escalation or
@@ -19,8 +20,9 @@ Definitions (denominators in brackets):
 - ``nps`` — % promoters (9-10) minus % detractors (0-6) [tickets with an NPS rating];
 - ``sla_first_reply`` — replied within target [tickets replied to, or past their target
   without a reply; abandoned tickets never replied to are excluded];
-- ``sla_resolution`` — resolved within target [resolved tickets, or open ones past
-  target; abandoned tickets and tickets closed unresolved are excluded]; the
+- ``sla_resolution`` — finally resolved within target [resolved tickets, or open ones —
+  reopened ones included — past target; abandoned tickets and tickets closed unresolved
+  are excluded]; the
   ``*_breaches`` fields count the misses;
 - ``transfer_rate``, ``escalation_rate``, ``reopen_rate``, ``abandonment_rate`` — tickets
   with at least one such event [all tickets]; ``*_per_ticket`` the mean count.
@@ -39,6 +41,7 @@ from enum import StrEnum
 
 import attrs
 
+from ticketlog.domain.values import Priority
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.sla import SlaTargets
 
@@ -142,14 +145,13 @@ def _sla(facts: Sequence[TicketFacts], now: datetime, sla: SlaTargets) -> tuple[
         elif f.abandoned_at is None and now - f.received_at > reply_target:
             reply_missed += 1
         resolve_target = sla.resolution(f.priority, f.category)
-        rt = f.resolution_time
-        if rt is not None:
-            if rt <= resolve_target:
+        if f.is_open:  # never resolved, or reopened: judged by its final resolution
+            resolve_missed += now - f.received_at > resolve_target
+        elif f.is_resolved:
+            if f.resolution_time is not None and f.resolution_time <= resolve_target:
                 resolve_met += 1
             else:
                 resolve_missed += 1
-        elif f.is_open and now - f.received_at > resolve_target:
-            resolve_missed += 1
     return reply_met, reply_missed, resolve_met, resolve_missed
 
 
@@ -159,7 +161,7 @@ def compute_kpis(
     """The KPIs of ``facts`` as of ``now`` (SLA targets: ``sla`` or the defaults)."""
     tickets = list(facts)
     sla = SlaTargets() if sla is None else sla
-    resolved = [f for f in tickets if f.resolutions > 0]
+    resolved = [f for f in tickets if f.is_resolved]
     csats = [f.csat for f in tickets if f.csat is not None]
     npss = [f.nps for f in tickets if f.nps is not None]
     reply_met, reply_missed, resolve_met, resolve_missed = _sla(tickets, now, sla)
@@ -233,6 +235,15 @@ GROUP_KEYS: Mapping[Dimension, Callable[[TicketFacts], Hashable]] = {
 """How each dimension reads its group from a ticket's facts."""
 
 
+def _group_order(group: Hashable) -> tuple[bool, int, str]:
+    """Groups ascending: priorities by severity, tiers by number, others by name; None last."""
+    if isinstance(group, Priority):
+        return False, group.rank, ""
+    if isinstance(group, int):
+        return False, group, ""
+    return group is None, 0, str(group)
+
+
 def kpis_by(
     facts: Iterable[TicketFacts],
     by: Dimension | str,
@@ -245,5 +256,5 @@ def kpis_by(
     groups: defaultdict[Hashable, list[TicketFacts]] = defaultdict(list)
     for f in facts:
         groups[key(f)].append(f)
-    ordered = sorted(groups, key=lambda g: (g is None, str(g)))
+    ordered = sorted(groups, key=_group_order)
     return {group: compute_kpis(groups[group], now=now, sla=sla) for group in ordered}

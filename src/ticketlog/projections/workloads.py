@@ -32,6 +32,7 @@ class _Load:
     """Mutable per-agent accumulators of the fold."""
 
     name: str
+    joined: int
     profile: AgentProfile
     online: bool
     since: datetime
@@ -40,6 +41,7 @@ class _Load:
     """Held tickets and when each spell began."""
     idle_since: datetime | None = None
     """When the agent last held no ticket (``None`` while holding one)."""
+    last_assigned_at: datetime | None = None
     handled: int = 0
     handle_time: timedelta = timedelta(0)
     online_time: timedelta = timedelta(0)
@@ -71,6 +73,10 @@ class Workload:
     busy_time: timedelta
     idle_since: datetime | None
     """Since when the agent has held no ticket (``None`` while they hold one)."""
+    last_assigned_at: datetime | None
+    """When the agent was last given a ticket (``None``: never)."""
+    joined: int
+    """The agent's position in joining order (0 for the first), a stable tie-break."""
 
     @property
     def team(self) -> str:
@@ -135,6 +141,7 @@ class Workloads(Reducer):
     def _joined(self, event: AgentJoined) -> None:
         self._agents[event.originator_id] = _Load(
             name=event.name,
+            joined=len(self._agents),
             profile=event.profile,
             online=False,
             since=event.at,
@@ -184,6 +191,7 @@ class Workloads(Reducer):
             load = self._agent(agent_id, at)
             load.held[ticket_id] = at
             load.idle_since = None
+            load.last_assigned_at = at
             self._holder[ticket_id] = agent_id
 
     def holder_of(self, ticket_id: UUID) -> UUID | None:
@@ -215,6 +223,8 @@ class Workloads(Reducer):
             online_time=load.online_time + running,
             busy_time=load.busy_time + (running if load.held else timedelta(0)),
             idle_since=load.idle_since,
+            last_assigned_at=load.last_assigned_at,
+            joined=load.joined,
         )
 
     def workloads(self, *, now: datetime) -> list[Workload]:

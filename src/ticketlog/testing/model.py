@@ -8,9 +8,9 @@ stateful test comparing the two (:mod:`ticketlog.testing.stateful`) checks the d
 against an independent statement of the rules.
 
 Where a command breaks several rules at once, the model names the first broken rule in
-this order: unknown ticket, unknown agent, the ticket's status, then the command's own
-rules (target, holder, rating, values), then the agent's eligibility (online, capacity,
-tier, skills, language).
+this order: a taken id (for a new ticket or agent), an unknown ticket, an unknown agent,
+the ticket's status, the command's own rules (target, holder, rating, values), and last
+the agent's eligibility (online, capacity, tier, skills, language).
 
 Each command returns the number of events the desk stores when it accepts; a rejected
 command raises and changes nothing.
@@ -27,16 +27,17 @@ import attrs
 from ticketlog.domain.errors import (
     AgentAtCapacity,
     AgentLacksSkill,
+    AgentNotEligible,
     AgentNotFound,
     AgentOffline,
     AlreadyRated,
+    DuplicateId,
     InvalidTransition,
     InvalidValue,
     NotTheHolder,
     SameTarget,
     TicketAlreadyAssigned,
     TicketIsClosed,
-    TicketlogError,
     TicketNotFound,
     TierTooLow,
 )
@@ -118,15 +119,20 @@ class DeskModel:
         """The tickets the agent should hold."""
         return frozenset(tid for tid, t in self.tickets.items() if t.holder == agent_id)
 
-    def can_take(self, agent_id: UUID, ticket_id: UUID) -> bool:
-        """Whether the agent could be given the ticket now (status aside)."""
+    def why_not(self, agent_id: UUID, ticket_id: UUID) -> type[AgentNotEligible] | None:
+        """Why the agent could not be given the ticket now, status aside (``None``: they
+        could)."""
         try:
             self._check_can_take(
                 agent_id, self._agent(agent_id), ticket_id, self._ticket(ticket_id)
             )
-        except TicketlogError:
-            return False
-        return True
+        except AgentNotEligible as error:
+            return type(error)
+        return None
+
+    def can_take(self, agent_id: UUID, ticket_id: UUID) -> bool:
+        """Whether the agent could be given the ticket now, status aside."""
+        return self.why_not(agent_id, ticket_id) is None
 
     # --- tickets -----------------------------------------------------------------
 
@@ -142,6 +148,7 @@ class DeskModel:
         **other: Any,
     ) -> int:
         """A new ticket waits in ``queue``; the other attributes do not affect the rules."""
+        self._check_new_id(ticket_id)
         self.tickets[ticket_id] = ModelTicket(
             status=_WAITING,
             queue=queue,
@@ -300,6 +307,7 @@ class DeskModel:
         **other: Any,
     ) -> int:
         """A new agent joins (one event) and, unless ``online=False``, goes online (two)."""
+        self._check_new_id(agent_id)
         self.agents[agent_id] = ModelAgent(
             online=online,
             team=team,
@@ -343,6 +351,10 @@ class DeskModel:
         return 1
 
     # --- rules -------------------------------------------------------------------
+
+    def _check_new_id(self, new_id: UUID) -> None:
+        if new_id in self.tickets or new_id in self.agents:
+            raise DuplicateId(str(new_id))
 
     def _ticket(self, ticket_id: UUID) -> ModelTicket:
         if ticket_id not in self.tickets:

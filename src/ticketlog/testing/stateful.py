@@ -23,7 +23,7 @@ desk and model stay in step), or to add invariants about your own policies.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -44,7 +44,14 @@ from hypothesis.stateful import (
 from ticketlog.clock import ManualClock
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import TicketlogError
-from ticketlog.domain.values import MAX_TIER, AssignedBy, EscalationKind, Priority, TicketStatus
+from ticketlog.domain.values import (
+    MAX_TIER,
+    AssignedBy,
+    Channel,
+    EscalationKind,
+    Priority,
+    TicketStatus,
+)
 from ticketlog.persistence.settings import MemoryStore
 from ticketlog.testing.model import DeskModel
 from ticketlog.testing.strategies import (
@@ -62,7 +69,10 @@ from ticketlog.testing.strategies import (
     ticket_attributes,
 )
 
-__all__ = ["WAITS", "DeskMachine"]
+__all__ = ["WAITS", "DeskMachine", "Step", "pick"]
+
+Step = tuple[str, Callable[[], object], Callable[[], int]]
+"""A command for :meth:`DeskMachine.compare`: its name, the desk's call, the model's call."""
 
 WAITS = st.integers(min_value=0, max_value=3600)
 """Seconds the clock moves before each step (zero included: events at the same time)."""
@@ -72,11 +82,11 @@ WAITS = st.integers(min_value=0, max_value=3600)
 _LANGUAGES = LANGUAGES[:2]
 _SKILLS = SKILLS[:2]
 _TICKETS = ticket_attributes(languages=_LANGUAGES, skills=_SKILLS, max_tier=1)
-_AGENTS = agent_profiles(languages=_LANGUAGES, skills=_SKILLS)
+_AGENTS = agent_profiles(languages=_LANGUAGES, skills=_SKILLS, max_tier=MAX_TIER)
 _QUEUES = st.sampled_from(QUEUES)
 _CODES = st.sampled_from(("solved", "workaround", "duplicate"))
 _CLOSE_REASONS = st.sampled_from(("", "spam", "merged", "no reply"))
-_UNKNOWN = (
+_MISUSED_IDS = (
     "close unknown ticket",
     "reopen unknown ticket",
     "abandon unknown ticket",
@@ -85,12 +95,14 @@ _UNKNOWN = (
     "transfer to unknown agent",
     "unknown agent goes online",
     "ticket goes offline",
+    "receive with a taken id",
+    "join with a ticket's id",
 )
 _PROFILE_CHANGES = st.fixed_dictionaries(
     {},
     optional={
         "team": st.sampled_from(TEAMS),
-        "tier": st.integers(min_value=0, max_value=3),
+        "tier": st.integers(min_value=0, max_value=MAX_TIER),
         "capacity": st.integers(min_value=1, max_value=3),
         "skills": st.frozensets(st.sampled_from(_SKILLS)),
         "languages": st.frozensets(st.sampled_from(_LANGUAGES), min_size=1),
@@ -98,11 +110,25 @@ _PROFILE_CHANGES = st.fixed_dictionaries(
 )
 
 
+def pick(steps: Sequence[Step], which: int) -> Step:
+    """The step at position ``which``, spread evenly over the kinds (names) of steps first,
+    so that a common kind (e.g. assignments to any of several agents) does not crowd out
+    a rare one (e.g. the one resolved ticket's rating)."""
+    names = list(dict.fromkeys(name for name, _, _ in steps))
+    name = names[which % len(names)]
+    of_that_name = [step for step in steps if step[0] == name]
+    return of_that_name[which // len(names) % len(of_that_name)]
+
+
 class DeskMachine(RuleBasedStateMachine):
     """Random command sequences on a real desk, checked step by step against the model.
 
-    Each rule moves :attr:`clock` forward by a drawn number of seconds, then issues one
-    command to both :attr:`desk` and :attr:`model` through :meth:`compare`.
+    Each rule moves :attr:`clock` forward by a drawn number of seconds, then issues its
+    command (or, for :meth:`follow_a_ticket`, a few) to both :attr:`desk` and
+    :attr:`model` through :meth:`compare`. New tickets and agents are drawn from
+    :mod:`ticketlog.testing.strategies` and kept in the :attr:`tickets` and
+    :attr:`agents` bundles; closed tickets stay in the bundle, so commands keep being
+    tried on them.
     """
 
     max_tickets: ClassVar[int] = 10
@@ -157,8 +183,9 @@ class DeskMachine(RuleBasedStateMachine):
     ) -> bool:
         """Apply one command to desk and model; fail unless they agree.
 
-        Returns whether the command was accepted. The model's count of new events is
-        added to :attr:`expected_events` when it accepts.
+        They agree when both accept it and the desk stored as many events as the model
+        counts, or both reject it with the same exception class and the desk stored
+        nothing. Returns whether the command was accepted.
         """
         desk_error: TicketlogError | None = None
         model_error: TicketlogError | None = None
@@ -172,6 +199,7 @@ class DeskMachine(RuleBasedStateMachine):
             model_error = error
         if desk_error is None and model_error is None:
             self.expected_events += new_events
+            self._check_log(command, "accepted")
             event(f"{command}: accepted")
             return True
         if desk_error is None:
@@ -186,8 +214,18 @@ class DeskMachine(RuleBasedStateMachine):
                 f"the model expected {model_error!r}"
             )
             raise AssertionError(msg)
+        self._check_log(command, "rejected")
         event(f"{command}: {type(desk_error).__name__}")
         return False
+
+    def _check_log(self, command: str, outcome: str) -> None:
+        stored = self.stored_events()
+        if stored != self.expected_events:
+            msg = (
+                f"{command} ({outcome}): the log holds {stored} events, "
+                f"{self.expected_events} expected"
+            )
+            raise AssertionError(msg)
 
     # --- arrivals ------------------------------------------------------------------
 
@@ -354,10 +392,10 @@ class DeskMachine(RuleBasedStateMachine):
                 lambda: self.model.go_offline(agent),
             )
 
-    @rule(ticket=tickets, unknown=st.uuids(), command=st.sampled_from(_UNKNOWN), seconds=WAITS)
-    def name_an_unknown_id(self, ticket: UUID, unknown: UUID, command: str, seconds: int) -> None:
+    @rule(ticket=tickets, unknown=st.uuids(), command=st.sampled_from(_MISUSED_IDS), seconds=WAITS)
+    def misuse_an_id(self, ticket: UUID, unknown: UUID, command: str, seconds: int) -> None:
         """A command names a ticket or agent that does not exist (a ticket's id is no
-        agent's)."""
+        agent's), or gives a new ticket or agent an id that is taken."""
         self.wait(seconds)
         desk, model = self.desk, self.model
         on_desk: dict[str, Callable[[], object]] = {
@@ -369,6 +407,10 @@ class DeskMachine(RuleBasedStateMachine):
             "transfer to unknown agent": lambda: desk.transfer(ticket, to_agent_id=unknown),
             "unknown agent goes online": lambda: desk.go_online(unknown),
             "ticket goes offline": lambda: desk.go_offline(ticket),
+            "receive with a taken id": lambda: desk.receive(
+                ticket_id=ticket, channel=Channel.EMAIL, customer_id="c-1"
+            ),
+            "join with a ticket's id": lambda: desk.join_agent("Eve", agent_id=ticket),
         }
         on_model: dict[str, Callable[[], int]] = {
             "close unknown ticket": lambda: model.close_ticket(unknown),
@@ -379,83 +421,100 @@ class DeskMachine(RuleBasedStateMachine):
             "transfer to unknown agent": lambda: model.transfer(ticket, to_agent_id=unknown),
             "unknown agent goes online": lambda: model.go_online(unknown),
             "ticket goes offline": lambda: model.go_offline(ticket),
+            "receive with a taken id": lambda: model.receive(ticket),
+            "join with a ticket's id": lambda: model.join_agent(ticket),
         }
         self.compare(command, on_desk[command], on_model[command])
 
-    # --- steps that make progress ----------------------------------------------------
+    # --- steps that make progress, and near misses -------------------------------------
     #
     # Commands drawn at random are mostly rejected, so on their own they rarely take a
-    # ticket far. These rules choose, by position, a command the model expects to
-    # succeed: assign a waiting ticket to an agent who can take it; the holder replies,
-    # notes or resolves; the customer rates, reopens, or the resolved ticket is closed;
-    # a held ticket is handed over. Desk and model are still compared; the model only
-    # chooses the arguments.
+    # ticket far. These rules choose, by position in a list the model draws up, either
+    # commands it expects to succeed (assign a waiting ticket to an agent who can take
+    # it; the holder replies, notes or resolves; the customer rates or reopens, or the
+    # resolved ticket is closed) or commands one rule away from succeeding. Desk and
+    # model are still compared: the model only chooses the arguments.
 
-    def next_steps(self) -> list[tuple[str, Callable[[], object], Callable[[], int]]]:
-        """Every (name, desk command, model command) the model expects to succeed now, for
-        :meth:`advance` to choose from (oldest ticket first)."""
-        desk, model = self.desk, self.model
-        steps: list[tuple[str, Callable[[], object], Callable[[], int]]] = []
-        for tid, ticket in model.tickets.items():
-            if ticket.status is TicketStatus.WAITING:
-                steps.extend(
-                    (
-                        "assign eligible",
-                        lambda t=tid, a=aid: desk.assign(t, a),
-                        lambda t=tid, a=aid: model.assign(t, a),
-                    )
-                    for aid in model.agents
-                    if model.can_take(aid, tid)
-                )
-            elif ticket.status is TicketStatus.ASSIGNED and ticket.holder is not None:
-                aid = ticket.holder
-                steps += [
-                    (
-                        "holder responds",
-                        lambda t=tid, a=aid: desk.respond(t, a),
-                        lambda t=tid, a=aid: model.respond(t, a),
-                    ),
-                    (
-                        "holder notes",
-                        lambda t=tid, a=aid: desk.respond(t, a, public=False),
-                        lambda t=tid, a=aid: model.respond(t, a),
-                    ),
-                    (
-                        "holder resolves",
-                        lambda t=tid, a=aid: desk.resolve(t, a),
-                        lambda t=tid, a=aid: model.resolve(t, a),
-                    ),
-                ]
-            elif ticket.status is TicketStatus.RESOLVED:
-                steps += [
-                    (
-                        "customer reopens",
-                        lambda t=tid: desk.reopen(t),
-                        lambda t=tid: model.reopen(t),
-                    ),
-                    (
-                        "resolved ticket closed",
-                        lambda t=tid: desk.close_ticket(t),
-                        lambda t=tid: model.close_ticket(t),
-                    ),
-                ]
-                if not ticket.rated:
-                    steps.append(
-                        (
-                            "customer rates",
-                            lambda t=tid: desk.rate(t, csat=5, nps=9),
-                            lambda t=tid: model.rate(t, csat=5, nps=9),
-                        )
-                    )
+    def next_steps(self, ticket_id: UUID) -> list[Step]:
+        """Commands on the ticket that the model expects to succeed now: assign it to an
+        agent who can take it; its holder replies, notes or resolves; the customer rates
+        the resolution or comes back; a rated resolution is closed."""
+        ticket = self.model.tickets[ticket_id]
+        if ticket.status is TicketStatus.WAITING:
+            return [
+                self._assign_step(ticket_id, agent_id, "next: ")
+                for agent_id in self.model.agents
+                if self.model.can_take(agent_id, ticket_id)
+            ]
+        if ticket.status is TicketStatus.ASSIGNED and ticket.holder is not None:
+            return self._work_steps(ticket_id, ticket.holder, "next: holder ")
+        if ticket.status is TicketStatus.RESOLVED and not ticket.rated:
+            return [
+                self._customer_step(ticket_id, "rate", 5, 9, "next: "),
+                self._customer_step(ticket_id, "reopen", None, None, "next: "),
+            ]
+        if ticket.status is TicketStatus.RESOLVED:
+            return [
+                self._customer_step(ticket_id, "reopen", None, None, "next: "),
+                self._customer_step(ticket_id, "close", None, None, "next: "),
+            ]
+        return []
+
+    def near_misses(self, ticket_id: UUID) -> list[Step]:
+        """Commands on the ticket one rule away from succeeding: an agent who cannot take
+        it while it waits is given it; while assigned, it is assigned again or someone
+        other than its holder works on it; once resolved, it is rated with no score, or
+        rated again."""
+        ticket = self.model.tickets[ticket_id]
+        steps: list[Step] = []
+        if ticket.status is TicketStatus.WAITING:
+            for agent_id in self.model.agents:
+                reason = self.model.why_not(agent_id, ticket_id)
+                if reason is not None:
+                    label = f"near miss ({reason.__name__}): "
+                    steps.append(self._assign_step(ticket_id, agent_id, label))
+        elif ticket.status is TicketStatus.ASSIGNED:
+            for agent_id in self.model.agents:
+                steps.append(self._assign_step(ticket_id, agent_id, "near miss: "))
+                if agent_id != ticket.holder:
+                    steps += self._work_steps(ticket_id, agent_id, "near miss: ")
+        elif ticket.status is TicketStatus.RESOLVED:
+            steps.append(
+                self._customer_step(ticket_id, "rate", None, None, "near miss (no score): ")
+            )
+            if ticket.rated:
+                steps.append(self._customer_step(ticket_id, "rate", 1, None, "near miss (again): "))
         return steps
 
-    @precondition(lambda self: bool(self.next_steps()))
-    @rule(which=st.integers(min_value=0), seconds=WAITS)
-    def advance(self, which: int, seconds: int) -> None:
-        """Take one of the :meth:`next_steps`: a command the model expects to succeed."""
+    def open_tickets(self) -> list[UUID]:
+        """Tickets still in play (waiting, assigned or resolved), oldest first."""
+        return [
+            ticket_id
+            for ticket_id, ticket in self.model.tickets.items()
+            if ticket.status in (TicketStatus.WAITING, TicketStatus.ASSIGNED, TicketStatus.RESOLVED)
+        ]
+
+    @precondition(lambda self: bool(self.open_tickets()))
+    @rule(
+        which=st.integers(min_value=0),
+        moves=st.lists(
+            st.tuples(st.sampled_from(("next", "next", "next", "miss")), st.integers(0)),
+            min_size=1,
+            max_size=8,
+        ),
+        seconds=WAITS,
+    )
+    def follow_a_ticket(self, which: int, moves: list[tuple[str, int]], seconds: int) -> None:
+        """Take one ticket through a few of its :meth:`next_steps` (assigned, answered,
+        resolved, rated, reopened...), trying one of its :meth:`near_misses` now and then
+        (``"miss"`` moves)."""
         self.wait(seconds)
-        steps = self.next_steps()
-        self.compare(*steps[which % len(steps)])
+        candidates = self.open_tickets()
+        ticket = candidates[which % len(candidates)]
+        for kind, move in moves:
+            steps = self.near_misses(ticket) if kind == "miss" else self.next_steps(ticket)
+            if steps:
+                self.compare(*pick(steps, move))
 
     def held_tickets(self) -> list[UUID]:
         """Tickets someone holds, as the model sees them (oldest first)."""
@@ -505,19 +564,52 @@ class DeskMachine(RuleBasedStateMachine):
     def _customer(
         self, ticket: UUID, action: str, csat: int | None, nps: int | None, label: str
     ) -> None:
+        self.compare(*self._customer_step(ticket, action, csat, nps, label))
+
+    def _assign_step(self, ticket: UUID, agent: UUID, label: str) -> Step:
+        return (
+            f"{label}assign",
+            lambda: self.desk.assign(ticket, agent),
+            lambda: self.model.assign(ticket, agent),
+        )
+
+    def _work_steps(self, ticket: UUID, agent: UUID, label: str) -> list[Step]:
+        desk, model = self.desk, self.model
+        return [
+            (
+                f"{label}respond",
+                lambda: desk.respond(ticket, agent),
+                lambda: model.respond(ticket, agent),
+            ),
+            (
+                f"{label}note",
+                lambda: desk.respond(ticket, agent, public=False),
+                lambda: model.respond(ticket, agent),
+            ),
+            (
+                f"{label}resolve",
+                lambda: desk.resolve(ticket, agent),
+                lambda: model.resolve(ticket, agent),
+            ),
+        ]
+
+    def _customer_step(
+        self, ticket: UUID, action: str, csat: int | None, nps: int | None, label: str
+    ) -> Step:
+        desk, model = self.desk, self.model
         on_desk: dict[str, Callable[[], object]] = {
-            "rate": lambda: self.desk.rate(ticket, csat=csat, nps=nps),
-            "reopen": lambda: self.desk.reopen(ticket),
-            "abandon": lambda: self.desk.abandon(ticket),
-            "close": lambda: self.desk.close_ticket(ticket),
+            "rate": lambda: desk.rate(ticket, csat=csat, nps=nps),
+            "reopen": lambda: desk.reopen(ticket),
+            "abandon": lambda: desk.abandon(ticket),
+            "close": lambda: desk.close_ticket(ticket),
         }
         on_model: dict[str, Callable[[], int]] = {
-            "rate": lambda: self.model.rate(ticket, csat=csat, nps=nps),
-            "reopen": lambda: self.model.reopen(ticket),
-            "abandon": lambda: self.model.abandon(ticket),
-            "close": lambda: self.model.close_ticket(ticket),
+            "rate": lambda: model.rate(ticket, csat=csat, nps=nps),
+            "reopen": lambda: model.reopen(ticket),
+            "abandon": lambda: model.abandon(ticket),
+            "close": lambda: model.close_ticket(ticket),
         }
-        self.compare(f"{label}{action}", on_desk[action], on_model[action])
+        return (f"{label}{action}", on_desk[action], on_model[action])
 
     # --- invariants ----------------------------------------------------------------
 
