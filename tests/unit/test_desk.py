@@ -40,6 +40,7 @@ from ticketlog.domain.events import (
     TicketResolved,
 )
 from ticketlog.domain.values import AssignedBy, EscalationKind, Priority, TicketStatus
+from ticketlog.projections import DeskView
 
 UNKNOWN = UUID("00000000-0000-4000-8000-00000000dead")
 
