@@ -113,7 +113,9 @@ def measure(size: int, name: str, seed: int = 11) -> dict[str, Any]:
         scan_repeats,
     )
     decide_us = median_us(lambda: next(policy.tickets_for(agent, queues, now=now)), 2_000)
-    assert first == min(queues.waiting(), key=policy.key)
+    if first != min(queues.waiting(), key=policy.key):
+        msg = f"{name}: the index disagrees with a scan"
+        raise RuntimeError(msg)
 
     def cycle() -> None:
         ticket = next(policy.tickets_for(agent, queues, now=now))
