@@ -14,6 +14,7 @@ from ticketlog.domain.errors import (
     AgentNotEligible,
     AgentNotFound,
     AgentOffline,
+    AlreadyEscalated,
     AlreadyRated,
     CommandRejected,
     ConcurrencyConflict,
@@ -41,7 +42,9 @@ from ticketlog.domain.events import (
     DomainEvent,
     TicketAbandoned,
     TicketAssigned,
+    TicketAwaitingCustomer,
     TicketClosed,
+    TicketCustomerReplied,
     TicketEscalated,
     TicketEvent,
     TicketRated,
@@ -53,7 +56,14 @@ from ticketlog.domain.events import (
     TicketTransferred,
 )
 from ticketlog.domain.ticket import TicketState
-from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority, TicketStatus
+from ticketlog.domain.values import (
+    AssignedBy,
+    Channel,
+    EscalationKind,
+    Priority,
+    SlaTarget,
+    TicketStatus,
+)
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, parse_store_url
 from ticketlog.projections.timeline import TimelineEntry
 
@@ -70,6 +80,7 @@ __all__ = [
     "AgentState",
     "AgentWentOffline",
     "AgentWentOnline",
+    "AlreadyEscalated",
     "AlreadyRated",
     "AssignedBy",
     "Channel",
@@ -92,12 +103,15 @@ __all__ = [
     "Priority",
     "SQLiteStore",
     "SameTarget",
+    "SlaTarget",
     "StoreUnavailable",
     "SystemClock",
     "TicketAbandoned",
     "TicketAlreadyAssigned",
     "TicketAssigned",
+    "TicketAwaitingCustomer",
     "TicketClosed",
+    "TicketCustomerReplied",
     "TicketEscalated",
     "TicketEvent",
     "TicketIsClosed",

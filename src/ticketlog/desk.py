@@ -45,7 +45,7 @@ from ticketlog.domain.errors import (
 from ticketlog.domain.events import AgentProfile, DomainEvent, TicketEvent
 from ticketlog.domain.lifecycle import Command, check_allowed
 from ticketlog.domain.ticket import Ticket, TicketState
-from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority
+from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority, SlaTarget
 from ticketlog.persistence.checkpoints import checkpoints_for
 from ticketlog.persistence.mapper import EventMapper, UnknownEventType
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
@@ -220,9 +220,13 @@ class HelpDesk(Application[UUID]):
         to_queue: str | None = None,
         actor_id: UUID | None = None,
         reason: str = "",
+        breach: SlaTarget | str | None = None,
         at: datetime | None = None,
     ) -> UUID:
-        """Move a ticket up a tier (default: the next) or to a specialised queue."""
+        """Move a ticket up a tier (default: the next) or to a specialised queue.
+
+        ``breach`` marks an automatic escalation for a missed SLA target (once per breach).
+        """
         when = self._now(at)
         return self._change(
             Ticket,
@@ -234,8 +238,23 @@ class HelpDesk(Application[UUID]):
                 to_queue=to_queue,
                 actor_id=actor_id,
                 reason=reason,
+                breach=breach,
             ),
         )
+
+    def await_customer(
+        self, ticket_id: UUID, agent_id: UUID, *, reason: str = "", at: datetime | None = None
+    ) -> UUID:
+        """The holding agent waits on the customer: the SLA clock stops."""
+        when = self._now(at)
+        return self._change(
+            Ticket, ticket_id, lambda t: t.await_customer(agent_id=agent_id, at=when, reason=reason)
+        )
+
+    def customer_replied(self, ticket_id: UUID, *, at: datetime | None = None) -> UUID:
+        """The customer wrote back: a stopped SLA clock runs again."""
+        when = self._now(at)
+        return self._change(Ticket, ticket_id, lambda t: t.customer_replied(at=when))
 
     def resolve(
         self, ticket_id: UUID, agent_id: UUID, *, code: str = "solved", at: datetime | None = None

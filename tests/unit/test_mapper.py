@@ -34,6 +34,7 @@ from ticketlog.domain.values import (
     Channel,
     EscalationKind,
     Priority,
+    SlaTarget,
 )
 from ticketlog.persistence.mapper import CorruptEvent, EventMapper, UnknownEventType
 
@@ -49,6 +50,8 @@ EXPECTED_TOPICS = {
     "ticketlog:TicketClosed",
     "ticketlog:TicketAbandoned",
     "ticketlog:TicketReprioritised",
+    "ticketlog:TicketAwaitingCustomer",
+    "ticketlog:TicketCustomerReplied",
     "ticketlog:AgentJoined",
     "ticketlog:AgentProfileChanged",
     "ticketlog:AgentWentOnline",
@@ -104,6 +107,7 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "new": st.sampled_from(Priority),
     "by": st.sampled_from(AssignedBy),
     "kind": st.sampled_from(EscalationKind),
+    "breach": st.sampled_from(SlaTarget),
     # names and texts
     "customer_id": names,
     "category": names,
@@ -182,9 +186,9 @@ def assert_same_types(original: BaseModel, decoded: BaseModel) -> None:
 # --- the contract ---------------------------------------------------------------------------
 
 
-def test_the_stored_topics_are_exactly_the_fifteen_event_types() -> None:
+def test_the_stored_topics_are_exactly_the_seventeen_event_types() -> None:
     assert set(EVENT_TYPES) == EXPECTED_TOPICS
-    assert len(EVENT_TYPES) == 15
+    assert len(EVENT_TYPES) == 17
 
 
 @pytest.mark.parametrize("event_class", ALL_CLASSES, ids=lambda c: c.__name__)

@@ -38,7 +38,9 @@ from ticketlog.domain.events import (
     AgentProfile,
     TicketAbandoned,
     TicketAssigned,
+    TicketAwaitingCustomer,
     TicketClosed,
+    TicketCustomerReplied,
     TicketEscalated,
     TicketEvent,
     TicketRated,
@@ -211,6 +213,8 @@ rate           no       no        yes       no      no
 close          yes      yes       yes       no      yes
 abandon        yes      no        no        no      no
 reprioritise   yes      yes       no        no      no
+await          no       yes       no        no      no
+customer       yes      yes       no        no      no
 """
 """The table of DESIGN section 4, columns waiting, assigned, resolved, closed, abandoned."""
 
@@ -241,6 +245,8 @@ WHEN: dict[Command, Callable[[Ticket], None]] = {
     Command.CLOSE: lambda t: t.close(at=LATER),
     Command.ABANDON: lambda t: t.abandon(at=LATER),
     Command.REPRIORITISE: lambda t: t.reprioritise(at=LATER, priority=Priority.URGENT),
+    Command.AWAIT_CUSTOMER: lambda t: t.await_customer(agent_id=ANN_ID, at=LATER),
+    Command.CUSTOMER_REPLIED: lambda t: t.customer_replied(at=LATER),
 }
 """A valid attempt at each command (valid arguments; only the status may forbid it)."""
 
@@ -255,6 +261,8 @@ EVENT_OF: dict[Command, type[TicketEvent]] = {
     Command.CLOSE: TicketClosed,
     Command.ABANDON: TicketAbandoned,
     Command.REPRIORITISE: TicketReprioritised,
+    Command.AWAIT_CUSTOMER: TicketAwaitingCustomer,
+    Command.CUSTOMER_REPLIED: TicketCustomerReplied,
 }
 
 STATUS_AFTER: dict[Command, TicketStatus | None] = {
@@ -268,6 +276,8 @@ STATUS_AFTER: dict[Command, TicketStatus | None] = {
     Command.CLOSE: CLOSED,
     Command.ABANDON: ABANDONED,
     Command.REPRIORITISE: None,
+    Command.AWAIT_CUSTOMER: None,
+    Command.CUSTOMER_REPLIED: None,
 }
 """The status each command leads to (``None``: unchanged)."""
 
@@ -1196,6 +1206,8 @@ def test_a_command_at_a_naive_time_is_an_invalid_value(command: Command) -> None
         Command.CLOSE: lambda t: t.close(at=naive),
         Command.ABANDON: lambda t: t.abandon(at=naive),
         Command.REPRIORITISE: lambda t: t.reprioritise(at=naive, priority="high"),
+        Command.AWAIT_CUSTOMER: lambda t: t.await_customer(agent_id=ANN_ID, at=naive),
+        Command.CUSTOMER_REPLIED: lambda t: t.customer_replied(at=naive),
     }
     assert_rejected(ticket, InvalidValue, attempts[command])
 

@@ -74,6 +74,10 @@ class AlreadyRated(CommandRejected):
     """This resolution was rated already; a new rating needs a reopen and a new resolution."""
 
 
+class AlreadyEscalated(CommandRejected):
+    """This SLA breach was escalated already (automatic escalation happens once per breach)."""
+
+
 class OutOfOrder(CommandRejected):
     """The command's time is earlier than the ticket's or agent's latest event."""
 

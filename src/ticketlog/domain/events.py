@@ -28,6 +28,7 @@ from ticketlog.domain.values import (
     Name,
     Nps,
     Priority,
+    SlaTarget,
     Text,
     Tier,
     Timestamp,
@@ -148,6 +149,8 @@ class TicketEscalated(TicketEvent):
     to_queue: Name
     from_agent_id: UUID | None = None
     reason: Text = ""
+    breach: SlaTarget | None = None
+    """For automatic escalations: the SLA target whose miss triggered it."""
 
 
 class TicketResolved(TicketEvent):
@@ -196,6 +199,21 @@ class TicketAbandoned(TicketEvent):
     """The customer gave up (hung up, withdrew) before being served."""
 
     TOPIC = "ticketlog:TicketAbandoned"
+
+
+class TicketAwaitingCustomer(TicketEvent):
+    """The holding agent asked the customer something; the SLA clock stops until they reply."""
+
+    TOPIC = "ticketlog:TicketAwaitingCustomer"
+
+    actor_id: UUID
+    reason: Text = ""
+
+
+class TicketCustomerReplied(TicketEvent):
+    """The customer wrote back; if the SLA clock was stopped, it runs again."""
+
+    TOPIC = "ticketlog:TicketCustomerReplied"
 
 
 class TicketReprioritised(TicketEvent):

@@ -13,7 +13,13 @@ rate           no       no        yes       no      no
 close          yes      yes       yes       no      yes
 abandon        yes      no        no        no      no
 reprioritise   yes      yes       no        no      no
+await          no       yes       no        no      no
+customer       yes      yes       no        no      no
 =============  =======  ========  ========  ======  =========
+
+``await`` (the holder waits on the customer, stopping the SLA clock) also needs the
+ticket not to await the customer already; ``customer`` (the customer wrote back)
+restarts a stopped clock.
 
 The status each command leads to is defined by its event in
 :meth:`ticketlog.domain.ticket.Ticket.evolve`.
@@ -43,6 +49,8 @@ class Command(StrEnum):
     CLOSE = "close"
     ABANDON = "abandon"
     REPRIORITISE = "reprioritise"
+    AWAIT_CUSTOMER = "await"
+    CUSTOMER_REPLIED = "customer"
 
 
 ALLOWED: Mapping[Command, frozenset[TicketStatus]] = {
@@ -56,6 +64,8 @@ ALLOWED: Mapping[Command, frozenset[TicketStatus]] = {
     Command.CLOSE: frozenset({WAITING, ASSIGNED, RESOLVED, ABANDONED}),
     Command.ABANDON: frozenset({WAITING}),
     Command.REPRIORITISE: frozenset({WAITING, ASSIGNED}),
+    Command.AWAIT_CUSTOMER: frozenset({ASSIGNED}),
+    Command.CUSTOMER_REPLIED: frozenset({WAITING, ASSIGNED}),
 }
 """For each command, the statuses in which a ticket accepts it."""
 

@@ -20,7 +20,9 @@ from ticketlog.domain.errors import (
     AgentLacksSkill,
     AgentNotEligible,
     AgentOffline,
+    AlreadyEscalated,
     AlreadyRated,
+    InvalidTransition,
     InvalidValue,
     NotTheHolder,
     SameTarget,
@@ -29,7 +31,9 @@ from ticketlog.domain.errors import (
 from ticketlog.domain.events import (
     TicketAbandoned,
     TicketAssigned,
+    TicketAwaitingCustomer,
     TicketClosed,
+    TicketCustomerReplied,
     TicketEscalated,
     TicketEvent,
     TicketRated,
@@ -46,6 +50,7 @@ from ticketlog.domain.values import (
     Channel,
     EscalationKind,
     Priority,
+    SlaTarget,
     TicketStatus,
 )
 
@@ -87,6 +92,10 @@ class TicketState:
     transfers: int = 0
     escalations: int = 0
     reopens: int = 0
+    awaiting_customer: bool = False
+    """Whether the ticket waits on the customer (its SLA clock is stopped)."""
+    escalated_breaches: frozenset[SlaTarget] = frozenset()
+    """SLA targets whose miss was escalated automatically already."""
 
     @property
     def is_open(self) -> bool:
@@ -184,7 +193,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
     # --- the fold ----------------------------------------------------------------
 
     @classmethod
-    def evolve(cls, state: TicketState | None, event: TicketEvent) -> TicketState:  # noqa: PLR0911
+    def evolve(cls, state: TicketState | None, event: TicketEvent) -> TicketState:  # noqa: PLR0911, PLR0912 - one case per event type
         """Fold one ticket event into the ticket's state."""
         if state is None:
             return _received(event)
@@ -215,6 +224,9 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                     last_at=at,
                 )
             case TicketEscalated():
+                breaches = state.escalated_breaches
+                if event.breach is not None:
+                    breaches = breaches | {event.breach}
                 return attrs.evolve(
                     state,
                     status=TicketStatus.WAITING,
@@ -222,8 +234,13 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                     tier=event.to_tier,
                     queue=event.to_queue,
                     escalations=state.escalations + 1,
+                    escalated_breaches=breaches,
                     last_at=at,
                 )
+            case TicketAwaitingCustomer():
+                return attrs.evolve(state, awaiting_customer=True, last_at=at)
+            case TicketCustomerReplied():
+                return attrs.evolve(state, awaiting_customer=False, last_at=at)
             case TicketResolved():
                 return attrs.evolve(
                     state, status=TicketStatus.RESOLVED, agent_id=None, resolved_at=at, last_at=at
@@ -232,6 +249,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                 return attrs.evolve(
                     state,
                     status=TicketStatus.WAITING,
+                    awaiting_customer=False,
                     rated=False,
                     reopens=state.reopens + 1,
                     last_at=at,
@@ -354,14 +372,24 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
         to_queue: str | None = None,
         actor_id: UUID | None = None,
         reason: str = "",
+        breach: SlaTarget | str | None = None,
     ) -> None:
         """Move the ticket up a tier or to a specialised queue, where it waits unassigned.
 
         ``to_tier`` defaults to the next tier, except for functional escalations, which
         default to the same tier (another team). An escalation never lowers the tier.
+        ``breach`` names the SLA target whose miss triggers an automatic escalation;
+        each breach is escalated at most once (:class:`AlreadyEscalated`).
         """
         state = self.state
         check_allowed(state.status, Command.ESCALATE)
+        if breach is not None:
+            if kind != EscalationKind.AUTOMATIC:
+                msg = "only automatic escalations name an SLA breach"
+                raise InvalidValue(msg)
+            if breach in state.escalated_breaches:
+                msg = f"the {breach} breach of {self.id} was escalated already"
+                raise AlreadyEscalated(msg)
         if to_tier is None:
             to_tier = state.tier if kind == EscalationKind.FUNCTIONAL else state.tier + 1
         queue = state.queue if to_queue is None else to_queue
@@ -384,7 +412,22 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
             to_queue=queue,
             from_agent_id=state.agent_id,
             reason=reason,
+            breach=breach,
         )
+
+    def await_customer(self, *, agent_id: UUID, at: datetime, reason: str = "") -> None:
+        """The holding agent waits on the customer; the SLA clock stops."""
+        check_allowed(self.state.status, Command.AWAIT_CUSTOMER)
+        self._check_holder(agent_id)
+        if self.state.awaiting_customer:
+            msg = "the ticket awaits the customer already"
+            raise InvalidTransition(msg)
+        self._trigger(TicketAwaitingCustomer, at=at, actor_id=agent_id, reason=reason)
+
+    def customer_replied(self, *, at: datetime) -> None:
+        """The customer wrote back; a stopped SLA clock runs again."""
+        check_allowed(self.state.status, Command.CUSTOMER_REPLIED)
+        self._trigger(TicketCustomerReplied, at=at)
 
     def resolve(self, *, agent_id: UUID, at: datetime, code: str = "solved") -> None:
         """The holding agent gives a solution."""

@@ -83,6 +83,13 @@ class EscalationKind(StrEnum):
     """An automated channel could not help; a human takes over."""
 
 
+class SlaTarget(StrEnum):
+    """The two service-level targets a ticket is held to."""
+
+    FIRST_REPLY = "first_reply"
+    RESOLUTION = "resolution"
+
+
 Tier = Annotated[int, Field(ge=0, le=MAX_TIER)]
 """Support tier: 0 is the bot / self-service tier, 1 first line, up to ``MAX_TIER``."""
 

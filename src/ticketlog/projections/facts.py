@@ -18,7 +18,9 @@ from ticketlog.domain.events import (
     AgentProfileChanged,
     TicketAbandoned,
     TicketAssigned,
+    TicketAwaitingCustomer,
     TicketClosed,
+    TicketCustomerReplied,
     TicketEscalated,
     TicketRated,
     TicketReceived,
@@ -70,6 +72,8 @@ class TicketFacts:
     """Sum of the assignment spells that have ended."""
     holder_id: UUID | None = None
     spell_start: datetime | None = None
+    pauses: list[tuple[datetime, datetime | None]] = attrs.Factory(list)
+    """Times the ticket awaited the customer: (start, end), end ``None`` while it still does."""
     csat: int | None = None
     """Latest CSAT rating."""
     nps: int | None = None
@@ -199,12 +203,6 @@ class TicketFactsProjection(Reducer):
         facts.resolver_team = self.teams.get(event.actor_id)
         facts.status = TicketStatus.RESOLVED
 
-    @on(TicketReopened)
-    def _reopened(self, event: TicketReopened) -> None:
-        facts = self.tickets[event.originator_id]
-        facts.reopens += 1
-        facts.status = TicketStatus.WAITING
-
     @on(TicketRated)
     def _rated(self, event: TicketRated) -> None:
         facts = self.tickets[event.originator_id]
@@ -225,6 +223,24 @@ class TicketFactsProjection(Reducer):
         facts = self.tickets[event.originator_id]
         facts.abandoned_at = event.at
         facts.status = TicketStatus.ABANDONED
+
+    @on(TicketAwaitingCustomer)
+    def _awaiting(self, event: TicketAwaitingCustomer) -> None:
+        self.tickets[event.originator_id].pauses.append((event.at, None))
+
+    @on(TicketCustomerReplied)
+    def _customer_replied(self, event: TicketCustomerReplied) -> None:
+        pauses = self.tickets[event.originator_id].pauses
+        if pauses and pauses[-1][1] is None:
+            pauses[-1] = (pauses[-1][0], event.at)
+
+    @on(TicketReopened)
+    def _reopened(self, event: TicketReopened) -> None:
+        facts = self.tickets[event.originator_id]
+        facts.reopens += 1
+        facts.status = TicketStatus.WAITING
+        if facts.pauses and facts.pauses[-1][1] is None:
+            facts.pauses[-1] = (facts.pauses[-1][0], event.at)
 
     @on(TicketReprioritised)
     def _reprioritised(self, event: TicketReprioritised) -> None:

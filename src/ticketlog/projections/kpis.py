@@ -18,7 +18,9 @@ Definitions (denominators in brackets):
   reopen [resolved tickets];
 - ``csat`` — ratings of 4 or 5 [tickets with a CSAT rating]; ``csat_mean`` their mean;
 - ``nps`` — % promoters (9-10) minus % detractors (0-6) [tickets with an NPS rating];
-- ``sla_first_reply`` — replied within target [tickets replied to, or past their target
+- ``sla_first_reply`` — replied within target (targets count SLA time: working time
+  when the targets have a business-hours calendar, never the time a ticket awaited the
+  customer) [tickets replied to, or past their target
   without a reply; abandoned tickets never replied to are excluded];
 - ``sla_resolution`` — finally resolved within target [resolved tickets, or open ones —
   reopened ones included — past target; abandoned tickets and tickets closed unresolved
@@ -131,24 +133,33 @@ def _mean(values: Sequence[int]) -> float | None:
     return None if not values else math.fsum(values) / len(values)
 
 
+def sla_time(f: TicketFacts, until: datetime, sla: SlaTargets) -> timedelta:
+    """SLA time from receipt to ``until``: working time if ``sla`` has a calendar, never
+    counting the time the ticket awaited the customer."""
+    elapsed = sla.elapsed(f.received_at, until)
+    for start, end in f.pauses:
+        if start < until:
+            elapsed -= sla.elapsed(max(start, f.received_at), min(end or until, until))
+    return elapsed
+
+
 def _sla(facts: Sequence[TicketFacts], now: datetime, sla: SlaTargets) -> tuple[int, int, int, int]:
     """(first replies met, first-reply breaches, resolutions met, resolution breaches)."""
     reply_met = reply_missed = resolve_met = resolve_missed = 0
     for f in facts:
         reply_target = sla.first_reply(f.priority, f.category)
-        frt = f.first_reply_time
-        if frt is not None:
-            if frt <= reply_target:
+        if f.first_response_at is not None:
+            if sla_time(f, f.first_response_at, sla) <= reply_target:
                 reply_met += 1
             else:
                 reply_missed += 1
-        elif f.abandoned_at is None and now - f.received_at > reply_target:
+        elif f.abandoned_at is None and sla_time(f, now, sla) > reply_target:
             reply_missed += 1
         resolve_target = sla.resolution(f.priority, f.category)
         if f.is_open:  # never resolved, or reopened: judged by its final resolution
-            resolve_missed += now - f.received_at > resolve_target
-        elif f.is_resolved:
-            if f.resolution_time is not None and f.resolution_time <= resolve_target:
+            resolve_missed += sla_time(f, now, sla) > resolve_target
+        elif f.is_resolved and f.resolved_at is not None:
+            if sla_time(f, f.resolved_at, sla) <= resolve_target:
                 resolve_met += 1
             else:
                 resolve_missed += 1

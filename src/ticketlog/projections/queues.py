@@ -11,7 +11,7 @@ for no index nobody reads.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -20,7 +20,9 @@ from sortedcontainers import SortedKeyList
 from ticketlog.domain.events import (
     TicketAbandoned,
     TicketAssigned,
+    TicketAwaitingCustomer,
     TicketClosed,
+    TicketCustomerReplied,
     TicketEscalated,
     TicketReceived,
     TicketReopened,
@@ -29,7 +31,7 @@ from ticketlog.domain.events import (
     TicketResponded,
     TicketTransferred,
 )
-from ticketlog.domain.values import Channel, Priority
+from ticketlog.domain.values import Channel, Priority, SlaTarget
 from ticketlog.projections.base import Reducer, on
 from ticketlog.projections.sla import SlaTargets
 
@@ -65,6 +67,12 @@ class QueuedTicket(NamedTuple):
     """The holder, for assigned tickets."""
     last_agent_id: UUID | None = None
     """The agent who held the ticket most recently."""
+    paused_since: datetime | None = None
+    """Since when the ticket awaits the customer (its SLA clock stopped), if it does."""
+    paused: timedelta = timedelta(0)
+    """SLA time spent awaiting the customer in earlier, finished pauses."""
+    escalated: frozenset[SlaTarget] = frozenset()
+    """SLA targets whose miss was escalated automatically already."""
 
 
 Ordering = Callable[[QueuedTicket], Any]
@@ -160,14 +168,16 @@ class Queues(Reducer):
                 received_at=event.at,
                 queued_at=event.at,
                 replied=False,
-                due=event.at + self.sla.first_reply(event.priority, event.category),
+                due=self.sla.deadline(
+                    event.at, self.sla.first_reply(event.priority, event.category)
+                ),
             )
         )
 
     @on(TicketReopened)
     def _reopened(self, event: TicketReopened) -> None:
         ticket = self._resolved.pop(event.originator_id)
-        self._enter(ticket._replace(queued_at=event.at, agent_id=None))
+        self._enter(ticket._replace(queued_at=event.at, agent_id=None, paused_since=None))
 
     @on(TicketAssigned)
     def _assigned(self, event: TicketAssigned) -> None:
@@ -188,21 +198,38 @@ class Queues(Reducer):
     @on(TicketEscalated)
     def _escalated(self, event: TicketEscalated) -> None:
         ticket = self._open[event.originator_id]
+        escalated = ticket.escalated if event.breach is None else ticket.escalated | {event.breach}
         self._move(
-            ticket, queue=event.to_queue, tier=event.to_tier, agent_id=None, queued_at=event.at
+            ticket,
+            queue=event.to_queue,
+            tier=event.to_tier,
+            agent_id=None,
+            queued_at=event.at,
+            escalated=escalated,
         )
+
+    @on(TicketAwaitingCustomer)
+    def _awaiting(self, event: TicketAwaitingCustomer) -> None:
+        self._move(self._open[event.originator_id], paused_since=event.at, due=NEVER)
+
+    @on(TicketCustomerReplied)
+    def _customer_replied(self, event: TicketCustomerReplied) -> None:
+        ticket = self._open[event.originator_id]
+        if ticket.paused_since is not None:
+            paused = ticket.paused + self.sla.elapsed(ticket.paused_since, event.at)
+            resumed = ticket._replace(paused_since=None, paused=paused)
+            self._move(ticket, paused_since=None, paused=paused, due=self._due(resumed))
 
     @on(TicketResponded)
     def _responded(self, event: TicketResponded) -> None:
         ticket = self._open[event.originator_id]
         if event.public and not ticket.replied:
-            self._move(ticket, replied=True, due=self._resolution_due(ticket))
+            self._move(ticket, replied=True, due=self._due(ticket._replace(replied=True)))
 
     @on(TicketReprioritised)
     def _reprioritised(self, event: TicketReprioritised) -> None:
-        ticket = self._open[event.originator_id]._replace(priority=event.new)
-        due = self._resolution_due(ticket) if ticket.replied else self._first_reply_due(ticket)
-        self._move(self._open[event.originator_id], priority=event.new, due=due)
+        ticket = self._open[event.originator_id]
+        self._move(ticket, priority=event.new, due=self._due(ticket._replace(priority=event.new)))
 
     @on(TicketResolved)
     def _resolved_(self, event: TicketResolved) -> None:
@@ -218,11 +245,23 @@ class Queues(Reducer):
         else:
             self._leave(ticket)
 
-    def _first_reply_due(self, ticket: QueuedTicket) -> datetime:
-        return ticket.received_at + self.sla.first_reply(ticket.priority, ticket.category)
+    def deadline(self, ticket: QueuedTicket, target: SlaTarget) -> datetime:
+        """When ``ticket`` misses ``target`` if nothing happens (:data:`NEVER` while paused)."""
+        if ticket.paused_since is not None:
+            return NEVER
+        if target is SlaTarget.FIRST_REPLY:
+            allowed = self.sla.first_reply(ticket.priority, ticket.category)
+        else:
+            allowed = self.sla.resolution(ticket.priority, ticket.category)
+        return self.sla.deadline(ticket.received_at, allowed, paused=ticket.paused)
 
-    def _resolution_due(self, ticket: QueuedTicket) -> datetime:
-        return ticket.received_at + self.sla.resolution(ticket.priority, ticket.category)
+    def _due(self, ticket: QueuedTicket) -> datetime:
+        target = SlaTarget.RESOLUTION if ticket.replied else SlaTarget.FIRST_REPLY
+        return self.deadline(ticket, target)
+
+    def open_tickets(self) -> Iterator[QueuedTicket]:
+        """Every open ticket, waiting or held, in no particular order."""
+        return iter(list(self._open.values()))
 
     def _served(self, customer_id: str, agent_id: UUID) -> None:
         """Remember that ``agent_id`` now serves ``customer_id`` (for affinity)."""
@@ -366,3 +405,5 @@ class Queues(Reducer):
 
 
 _MAX_UUID = UUID(int=(1 << 128) - 1)
+NEVER = datetime.max.replace(tzinfo=UTC)
+"""The deadline of a ticket whose SLA clock is stopped."""

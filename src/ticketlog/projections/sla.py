@@ -1,15 +1,21 @@
 """Service-level targets: how soon each ticket should get a first reply and a resolution.
 
 Targets are set per priority and may be overridden per category. They are configuration
-of the read side (KPIs, queues' breach views); the event log never stores them, so the
-same history can be judged against other targets.
+of the read side (KPIs, queues' breach views, automatic escalation); the event log never
+stores them, so the same history can be judged against other targets.
+
+Targets are measured in *SLA time*: calendar time, or working time when a
+:class:`BusinessHours` calendar is given, and never the time a ticket spent waiting on
+the customer (between ``TicketAwaitingCustomer`` and ``TicketCustomerReplied``). A
+ticket's deadline is the instant its SLA time since receipt reaches the target.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -61,13 +67,90 @@ class Targets(BaseModel):
         return self
 
 
+class BusinessHours(BaseModel):
+    """Working hours: the same opening hours on the given weekdays, minus holidays."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    opens: time = time(9)
+    closes: time = time(17)
+    weekdays: frozenset[int] = Field(default=frozenset(range(5)), min_length=1)
+    """0 is Monday."""
+    timezone: str = "UTC"
+    holidays: frozenset[date] = frozenset()
+
+    @model_validator(mode="after")
+    def _valid(self) -> BusinessHours:
+        if self.opens >= self.closes:
+            msg = "business hours must open before they close"
+            raise ValueError(msg)
+        if not self.weekdays <= set(range(7)):
+            msg = "weekdays are 0 (Monday) to 6 (Sunday)"
+            raise ValueError(msg)
+        ZoneInfo(self.timezone)
+        return self
+
+    def _periods(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Working periods (open, close) from the day of ``start`` on, in order."""
+        zone = ZoneInfo(self.timezone)
+        day = start.astimezone(zone).date()
+        while True:
+            if day.weekday() in self.weekdays and day not in self.holidays:
+                yield (
+                    datetime.combine(day, self.opens, zone),
+                    datetime.combine(day, self.closes, zone),
+                )
+            day += timedelta(days=1)
+
+    def working_time(self, start: datetime, end: datetime) -> timedelta:
+        """Working time between ``start`` and ``end`` (zero if ``end`` is not later)."""
+        total = timedelta(0)
+        for opens, closes in self._periods(start):
+            if opens >= end:
+                return total
+            overlap = min(closes, end) - max(opens, start)
+            if overlap > timedelta(0):
+                total += overlap
+        raise AssertionError  # pragma: no cover - _periods never ends
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The instant when ``duration`` of working time has passed since ``start``."""
+        left = duration
+        for opens, closes in self._periods(start):
+            begin = max(opens, start)
+            if begin >= closes:
+                continue
+            if begin + left <= closes:
+                return begin + left
+            left -= closes - begin
+        raise AssertionError  # pragma: no cover - _periods never ends
+
+
 class SlaTargets(BaseModel):
-    """Targets per priority (``default``), optionally overridden per category."""
+    """Targets per priority (``default``), optionally overridden per category.
+
+    With ``calendar``, targets count working time only.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     default: Targets = Field(default_factory=Targets)
     by_category: Mapping[str, Targets] = Field(default_factory=dict)
+    calendar: BusinessHours | None = None
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        """SLA time between ``start`` and ``end`` (pauses not subtracted)."""
+        if self.calendar is None:
+            return max(end - start, timedelta(0))
+        return self.calendar.working_time(start, end)
+
+    def deadline(
+        self, start: datetime, target: timedelta, *, paused: timedelta = timedelta(0)
+    ) -> datetime:
+        """When ``target`` of SLA time has passed since ``start``, after ``paused`` on hold."""
+        if self.calendar is None:
+            return start + target + paused
+        return self.calendar.add(start, target + paused)
 
     def first_reply(self, priority: Priority, category: str) -> timedelta:
         """How long a ticket of this priority and category may wait for a first reply."""

@@ -16,7 +16,9 @@ import attrs
 from ticketlog.domain.events import (
     TicketAbandoned,
     TicketAssigned,
+    TicketAwaitingCustomer,
     TicketClosed,
+    TicketCustomerReplied,
     TicketEscalated,
     TicketEvent,
     TicketRated,
@@ -94,7 +96,7 @@ def _because(reason: str) -> str:
     return f": {reason}" if reason else ""
 
 
-def describe(event: TicketEvent, name: Callable[[UUID | None], str | None]) -> str:  # noqa: PLR0911
+def describe(event: TicketEvent, name: Callable[[UUID | None], str | None]) -> str:  # noqa: PLR0911, PLR0912 - one case per event type
     """One line saying what ``event`` did, with agents shown by ``name``."""
     match event:
         case TicketReceived():
@@ -115,8 +117,9 @@ def describe(event: TicketEvent, name: Callable[[UUID | None], str | None]) -> s
                 f"to {_place(name(event.to_agent_id), event.to_queue)}{_because(event.reason)}"
             )
         case TicketEscalated():
+            breach = f", {event.breach} target missed" if event.breach else ""
             return (
-                f"escalated ({event.kind}) from tier {event.from_tier} {event.from_queue} "
+                f"escalated ({event.kind}{breach}) from tier {event.from_tier} {event.from_queue} "
                 f"to tier {event.to_tier} {event.to_queue}{_because(event.reason)}"
             )
         case TicketResolved():
@@ -134,4 +137,8 @@ def describe(event: TicketEvent, name: Callable[[UUID | None], str | None]) -> s
             return "abandoned by the customer before being served"
         case TicketReprioritised():
             return f"priority {event.old} -> {event.new}{_because(event.reason)}"
+        case TicketAwaitingCustomer():
+            return f"waiting on the customer{_because(event.reason)}"
+        case TicketCustomerReplied():
+            return "the customer replied"
     return event.event_type

@@ -1,0 +1,122 @@
+"""Processes: reactions of the desk to the passing of time.
+
+(eventsourcing calls reactions "policies"; in ticketlog, policies decide assignments, see
+:mod:`ticketlog.policies`, and reactions live here.)
+
+:class:`SlaEscalator` escalates tickets automatically when an SLA target passes: each
+:meth:`~SlaEscalator.tick` looks at the open tickets as of ``now`` and, for every
+first-reply or resolution target missed and not escalated yet, records a
+``TicketEscalated`` of kind ``automatic`` naming the breach, to the next step of the
+escalation path. The ticket itself refuses a second escalation of the same breach, so
+ticking again — after a restart, or from two processes at once — never escalates twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+
+from ticketlog.desk import HelpDesk
+from ticketlog.domain.errors import AlreadyEscalated, InvalidTransition, OutOfOrder
+from ticketlog.domain.values import EscalationKind, SlaTarget
+from ticketlog.projections.queues import QueuedTicket, Queues
+
+
+@attrs.frozen
+class Step:
+    """A place on the escalation path: a tier and a queue."""
+
+    tier: int
+    queue: str
+
+
+@attrs.frozen
+class EscalationPath:
+    """Where automatic escalations send tickets, step by step (lowest tier first).
+
+    A ticket at a step moves to the next one; a ticket elsewhere moves to the first step
+    above its tier. A ticket at or beyond the last step stays where it is.
+    """
+
+    steps: tuple[Step, ...]
+
+    @classmethod
+    def of(cls, *steps: tuple[int, str]) -> EscalationPath:
+        """A path from ``(tier, queue)`` pairs, e.g. ``of((1, "general"), (2, "experts"))``."""
+        return cls(tuple(Step(tier, queue) for tier, queue in steps))
+
+    def __attrs_post_init__(self) -> None:
+        tiers = [step.tier for step in self.steps]
+        if not tiers or tiers != sorted(tiers):
+            msg = "an escalation path needs at least one step, in ascending tiers"
+            raise ValueError(msg)
+
+    def after(self, tier: int, queue: str) -> Step | None:
+        """The step a ticket at ``tier`` in ``queue`` escalates to, if any."""
+        here = Step(tier, queue)
+        if here in self.steps:
+            index = self.steps.index(here) + 1
+            return self.steps[index] if index < len(self.steps) else None
+        return next((step for step in self.steps if step.tier > tier), None)
+
+
+class SlaEscalator:
+    """Escalates tickets whose SLA targets pass, once per breach, along ``path``.
+
+    ``path`` is an :class:`EscalationPath` or a sequence of ``(tier, queue)`` pairs.
+    Deadlines follow the desk's SLA targets (``HelpDesk(sla=...)``): business hours and
+    time spent awaiting the customer included.
+    """
+
+    def __init__(self, desk: HelpDesk, path: EscalationPath | Sequence[tuple[int, str]]) -> None:
+        self.desk = desk
+        self.path = (
+            path
+            if isinstance(path, EscalationPath)
+            else EscalationPath(tuple(Step(*s) for s in path))
+        )
+
+    @staticmethod
+    def breach(
+        queues: Queues, ticket: QueuedTicket, now: datetime
+    ) -> tuple[SlaTarget, datetime] | None:
+        """The target ``ticket`` missed by ``now`` and its deadline, unless escalated already."""
+        for target in SlaTarget:
+            if target is SlaTarget.FIRST_REPLY and ticket.replied:
+                continue
+            deadline = queues.deadline(ticket, target)
+            if target not in ticket.escalated and deadline <= now:
+                return target, deadline
+        return None
+
+    def tick(self, now: datetime | None = None) -> list[UUID]:
+        """Escalate every ticket with a new breach at ``now`` (default: the desk's clock).
+
+        Returns the ids of the tickets escalated by this call.
+        """
+        when = self.desk.clock.now() if now is None else now
+        queues = self.desk.view().queues
+        escalated = []
+        for ticket in queues.open_tickets():
+            missed = self.breach(queues, ticket, when)
+            step = None if missed is None else self.path.after(ticket.tier, ticket.queue)
+            if missed is None or step is None:
+                continue
+            target, deadline = missed
+            try:
+                self.desk.escalate(
+                    ticket.ticket_id,
+                    kind=EscalationKind.AUTOMATIC,
+                    to_tier=step.tier,
+                    to_queue=step.queue,
+                    breach=target,
+                    reason=f"deadline {deadline:%Y-%m-%d %H:%M} {deadline.tzname()} passed",
+                    at=when,
+                )
+            except (AlreadyEscalated, InvalidTransition, OutOfOrder):
+                continue  # escalated, closed or changed meanwhile by another process
+            escalated.append(ticket.ticket_id)
+        return escalated
