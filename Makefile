@@ -16,6 +16,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python examples/day_at_the_desk.py $(DEMO_ARGS)
+	$(BIN)/python examples/same_morning_two_policies.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks

@@ -49,3 +49,20 @@ def test_the_demo_refuses_to_write_over_an_existing_file(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "exists" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_same_morning_is_served_differently_by_fifo_and_priority() -> None:
+    script = SCRIPT.with_name("same_morning_two_policies.py")
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {
+        line.split(":")[0].strip() + ":" + line.split(":")[1].split()[0]: line.split()
+        for line in result.stdout.splitlines()
+        if line.startswith(("  fifo:", "  priority:"))
+    }
+    assert rows["fifo:all"][2] == rows["priority:all"][2] == "40"
+    urgent_fifo = int(rows["fifo:urgent"][4].rstrip("m"))
+    urgent_priority = int(rows["priority:urgent"][4].rstrip("m"))
+    assert urgent_priority < urgent_fifo  # priority serves urgent tickets sooner
