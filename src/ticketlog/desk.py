@@ -44,7 +44,7 @@ from ticketlog.domain.errors import (
 )
 from ticketlog.domain.events import AgentProfile, DomainEvent, TicketEvent
 from ticketlog.domain.lifecycle import Command, check_allowed
-from ticketlog.domain.ticket import Ticket, TicketState
+from ticketlog.domain.ticket import Ticket, TicketState, availability_error
 from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority, SlaTarget
 from ticketlog.persistence.checkpoints import checkpoints_for
 from ticketlog.persistence.mapper import EventMapper, UnknownEventType
@@ -339,6 +339,9 @@ class HelpDesk(Application[UUID]):
         for _ in range(self.max_attempts):
             view = self.view()
             agent = self._workload(view, agent_id, when)
+            unavailable = availability_error(agent, agent.holding)
+            if unavailable is not None:
+                raise unavailable
             batch = list(islice(pull.tickets_for(agent, view.queues, now=when), _CANDIDATES))
             if not batch:
                 return None
@@ -379,19 +382,11 @@ class HelpDesk(Application[UUID]):
 
     @staticmethod
     def _pull_policy(policy: PullPolicy | str) -> PullPolicy:
-        found = create(policy) if isinstance(policy, str) else policy
-        if not isinstance(found, PullPolicy):
-            msg = f"{policy!r} is a router, not a pull policy"
-            raise ConfigurationError(msg)
-        return found
+        return _resolve(policy, PullPolicy, "a pull policy")  # type: ignore[type-abstract] # a runtime-checkable protocol
 
     @staticmethod
     def _router(router: Router | str) -> Router:
-        found = create(router) if isinstance(router, str) else router
-        if not isinstance(found, Router):
-            msg = f"{router!r} is a pull policy, not a router"
-            raise ConfigurationError(msg)
-        return found
+        return _resolve(router, Router, "a router")  # type: ignore[type-abstract] # a runtime-checkable protocol
 
     @staticmethod
     def _workload(view: DeskView, agent_id: UUID, now: datetime) -> Workload:
@@ -570,3 +565,15 @@ class HelpDesk(Application[UUID]):
     def _holding_count(self, agent_id: UUID, *, besides: UUID) -> int:
         """How many tickets ``agent_id`` holds other than ``besides``."""
         return len(self.held_by(agent_id) - {besides})
+
+
+Pol = TypeVar("Pol", PullPolicy, Router)
+
+
+def _resolve(policy: Pol | str, kind: type[Pol], described: str) -> Pol:
+    """``policy`` itself, or the policy registered under that name; it must be of ``kind``."""
+    found = create(policy) if isinstance(policy, str) else policy
+    if not isinstance(found, kind):
+        msg = f"{policy!r} is not {described}"
+        raise ConfigurationError(msg)
+    return found

@@ -7,20 +7,22 @@
 :meth:`~SlaEscalator.tick` looks at the open tickets as of ``now`` and, for every
 first-reply or resolution target missed and not escalated yet, records a
 ``TicketEscalated`` of kind ``automatic`` naming the breach, to the next step of the
-escalation path. The ticket itself refuses a second escalation of the same breach, so
-ticking again — after a restart, or from two processes at once — never escalates twice.
+escalation path. A ticket that missed both targets is escalated for the first one, and
+for the second at the next tick (from its new place on the path). The ticket itself
+refuses a second escalation of the same breach, so ticking again — after a restart, or
+from two processes at once — never escalates twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 import attrs
 
 from ticketlog.desk import HelpDesk
-from ticketlog.domain.errors import AlreadyEscalated, InvalidTransition, OutOfOrder
+from ticketlog.domain.errors import CommandRejected, InvalidValue
 from ticketlog.domain.values import EscalationKind, SlaTarget
 from ticketlog.projections.queues import QueuedTicket, Queues
 
@@ -50,8 +52,8 @@ class EscalationPath:
 
     def __attrs_post_init__(self) -> None:
         tiers = [step.tier for step in self.steps]
-        if not tiers or tiers != sorted(tiers):
-            msg = "an escalation path needs at least one step, in ascending tiers"
+        if not tiers or tiers != sorted(tiers) or len(set(self.steps)) != len(self.steps):
+            msg = "an escalation path needs distinct steps, in ascending tiers"
             raise ValueError(msg)
 
     def after(self, tier: int, queue: str) -> Step | None:
@@ -83,12 +85,15 @@ class SlaEscalator:
     def breach(
         queues: Queues, ticket: QueuedTicket, now: datetime
     ) -> tuple[SlaTarget, datetime] | None:
-        """The target ``ticket`` missed by ``now`` and its deadline, unless escalated already."""
+        """The target ``ticket`` missed by ``now`` and its deadline, unless escalated already.
+
+        A target is missed once its deadline has passed: at the deadline itself it is met.
+        """
         for target in SlaTarget:
             if target is SlaTarget.FIRST_REPLY and ticket.replied:
                 continue
             deadline = queues.deadline(ticket, target)
-            if target not in ticket.escalated and deadline <= now:
+            if target not in ticket.escalated and deadline < now:
                 return target, deadline
         return None
 
@@ -113,10 +118,10 @@ class SlaEscalator:
                     to_tier=step.tier,
                     to_queue=step.queue,
                     breach=target,
-                    reason=f"deadline {deadline:%Y-%m-%d %H:%M} {deadline.tzname()} passed",
+                    reason=f"deadline {deadline.astimezone(UTC):%Y-%m-%d %H:%M} UTC passed",
                     at=when,
                 )
-            except (AlreadyEscalated, InvalidTransition, OutOfOrder):
-                continue  # escalated, closed or changed meanwhile by another process
+            except (CommandRejected, InvalidValue):
+                continue  # escalated, closed or moved meanwhile (by hand or by another process)
             escalated.append(ticket.ticket_id)
         return escalated

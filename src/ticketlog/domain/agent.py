@@ -20,16 +20,12 @@ from ticketlog.domain.events import (
 )
 
 
-@attrs.frozen
-class AgentState:
-    """An agent as routing sees them."""
+class HasProfile:
+    """Routing attributes read from an agent's ``profile`` (mixed into agent views)."""
 
-    id: UUID
-    name: str
+    __slots__ = ()
+
     profile: AgentProfile
-    online: bool
-    joined_at: datetime
-    last_at: datetime
 
     @property
     def team(self) -> str:
@@ -55,6 +51,18 @@ class AgentState:
     def languages(self) -> frozenset[str]:
         """Languages the agent serves customers in."""
         return self.profile.languages
+
+
+@attrs.frozen
+class AgentState(HasProfile):
+    """An agent as routing sees them."""
+
+    id: UUID
+    name: str
+    profile: AgentProfile
+    online: bool
+    joined_at: datetime
+    last_at: datetime
 
 
 class Agent(Aggregate[AgentState, AgentEvent]):

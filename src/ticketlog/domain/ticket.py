@@ -131,14 +131,22 @@ class RoutableTicket(Protocol):
     def language(self) -> str: ...
 
 
-def eligibility_error(
-    agent: RoutableAgent, ticket: RoutableTicket, holding: int
-) -> AgentNotEligible | None:
-    """Why ``agent``, holding ``holding`` tickets, cannot take ``ticket`` (``None`` if they can)."""
+def availability_error(agent: RoutableAgent, holding: int) -> AgentNotEligible | None:
+    """Why ``agent``, holding ``holding`` tickets, can take no ticket at all (or ``None``)."""
     if not agent.online:
         return AgentOffline(f"agent {agent.name!r} is offline")
     if holding >= agent.capacity:
         return AgentAtCapacity(f"agent {agent.name!r} holds {holding} of {agent.capacity} tickets")
+    return None
+
+
+def eligibility_error(
+    agent: RoutableAgent, ticket: RoutableTicket, holding: int
+) -> AgentNotEligible | None:
+    """Why ``agent``, holding ``holding`` tickets, cannot take ``ticket`` (``None`` if they can)."""
+    unavailable = availability_error(agent, holding)
+    if unavailable is not None:
+        return unavailable
     if agent.tier < ticket.tier:
         return TierTooLow(
             f"agent {agent.name!r} is tier {agent.tier}; the ticket is tier {ticket.tier}"

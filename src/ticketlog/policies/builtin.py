@@ -63,6 +63,9 @@ def easiest_first(
     default: timedelta = timedelta(minutes=10),
 ) -> Ordered:
     """Shortest expected effort first; ``aging`` forgives effort per unit of waiting."""
+    if not isinstance(default, timedelta):
+        msg = f"default must be a timedelta, not {default!r}"
+        raise TypeError(msg)
     return Ordered("easiest-first", EasiestFirst(estimator or FixedEffort(default), aging))
 
 
@@ -75,6 +78,9 @@ def value_based(
 
 def tiered(*, overflow: bool = False, key: Ordering = by_arrival) -> Ordered:
     """Agents serve their own tier (idle ones also lower tiers with ``overflow``)."""
+    if not isinstance(overflow, bool):
+        msg = f"overflow must be True or False, not {overflow!r}"
+        raise TypeError(msg)
     return Ordered("tiered", key, same_tier(overflow=overflow))
 
 

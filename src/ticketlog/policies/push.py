@@ -19,9 +19,9 @@ from ticketlog.projections.workloads import Workload
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
-def least_recently_assigned(agent: Workload) -> tuple[datetime, int]:
-    """Round-robin: the agent whose last assignment is oldest (never assigned first)."""
-    return agent.last_assigned_at or _NEVER, agent.joined
+def least_recently_assigned(agent: Workload) -> tuple[int, int]:
+    """Round-robin: the agent whose latest assignment came first (never assigned first)."""
+    return agent.last_assignment, agent.joined
 
 
 def fewest_held(agent: Workload) -> tuple[int, int]:
@@ -63,7 +63,7 @@ class AffinityRouter:
     """The agent who last served the ticket's customer, if eligible; else ``fallback``'s order."""
 
     fallback: Ranked = Ranked("least-loaded", fewest_held)
-    name: str = "affinity"
+    name: str = "affinity-router"
 
     def agents_for(
         self, ticket: QueuedTicket, agents: Sequence[Workload], queues: Queues, *, now: datetime

@@ -71,6 +71,6 @@ def create(name: str, **options: Any) -> PullPolicy | Router:
         factory = entry_point.load()
     try:
         return factory(**options)
-    except TypeError as error:
+    except (TypeError, ValueError, AttributeError) as error:
         msg = f"bad options for policy {name!r}: {error}"
         raise ConfigurationError(msg) from None

@@ -177,7 +177,13 @@ class Queues(Reducer):
     @on(TicketReopened)
     def _reopened(self, event: TicketReopened) -> None:
         ticket = self._resolved.pop(event.originator_id)
-        self._enter(ticket._replace(queued_at=event.at, agent_id=None, paused_since=None))
+        paused = ticket.paused
+        if ticket.paused_since is not None:  # resolved while awaiting the customer
+            paused += self.sla.elapsed(ticket.paused_since, event.at)
+        reopened = ticket._replace(
+            queued_at=event.at, agent_id=None, paused_since=None, paused=paused
+        )
+        self._enter(reopened._replace(due=self._due(reopened)))
 
     @on(TicketAssigned)
     def _assigned(self, event: TicketAssigned) -> None:
@@ -282,9 +288,7 @@ class Queues(Reducer):
             served_by = self._last_agent.get(ticket.customer_id)
             if served_by is not None:
                 self._affine.setdefault(served_by, {})[ticket.ticket_id] = ticket
-            for (queue, _), index in self._indexes.items():
-                if queue in (ticket.queue, ALL_QUEUES):
-                    index.add(ticket)
+            self._index_all(ticket, SortedKeyList.add)
         else:
             self._held.setdefault(ticket.agent_id, {})[ticket.ticket_id] = ticket
 
@@ -296,11 +300,26 @@ class Queues(Reducer):
             served_by = self._last_agent.get(ticket.customer_id)
             if served_by is not None:
                 del self._affine[served_by][ticket.ticket_id]
-            for (queue, _), index in self._indexes.items():
-                if queue in (ticket.queue, ALL_QUEUES):
-                    index.remove(ticket)
+            self._index_all(ticket, SortedKeyList.remove)
         else:
             del self._held[ticket.agent_id][ticket.ticket_id]
+
+    def _index_all(
+        self,
+        ticket: QueuedTicket,
+        change: Callable[[SortedKeyList[QueuedTicket, Any], QueuedTicket], None],
+    ) -> None:
+        """Add ``ticket`` to (or remove it from) every index of its queue.
+
+        An index whose key fails on the ticket (a policy's bug) is dropped rather than
+        let it stop the fold that every other reader shares; the policy meets the error
+        when it next asks for its index.
+        """
+        for name in [name for name in self._indexes if name[0] in (ticket.queue, ALL_QUEUES)]:
+            try:
+                change(self._indexes[name], ticket)
+            except Exception:
+                del self._indexes[name]
 
     def _move(self, ticket: QueuedTicket, **changes: Any) -> None:
         self._leave(ticket)

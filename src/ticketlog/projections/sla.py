@@ -13,9 +13,9 @@ ticket's deadline is the instant its SLA time since receipt reaches the target.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -87,7 +87,11 @@ class BusinessHours(BaseModel):
         if not self.weekdays <= set(range(7)):
             msg = "weekdays are 0 (Monday) to 6 (Sunday)"
             raise ValueError(msg)
-        ZoneInfo(self.timezone)
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            msg = f"unknown timezone {self.timezone!r}"
+            raise ValueError(msg) from None
         return self
 
     def _periods(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
@@ -96,9 +100,10 @@ class BusinessHours(BaseModel):
         day = start.astimezone(zone).date()
         while True:
             if day.weekday() in self.weekdays and day not in self.holidays:
+                # In UTC, so that differences count real time across clock changes.
                 yield (
-                    datetime.combine(day, self.opens, zone),
-                    datetime.combine(day, self.closes, zone),
+                    datetime.combine(day, self.opens, zone).astimezone(UTC),
+                    datetime.combine(day, self.closes, zone).astimezone(UTC),
                 )
             day += timedelta(days=1)
 

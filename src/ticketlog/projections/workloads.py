@@ -12,6 +12,7 @@ from uuid import UUID
 
 import attrs
 
+from ticketlog.domain.agent import HasProfile
 from ticketlog.domain.events import (
     AgentJoined,
     AgentProfile,
@@ -42,6 +43,8 @@ class _Load:
     idle_since: datetime | None = None
     """When the agent last held no ticket (``None`` while holding one)."""
     last_assigned_at: datetime | None = None
+    last_assignment: int = 0
+    """Sequence number of the agent's latest assignment among all agents' (0: never)."""
     handled: int = 0
     handle_time: timedelta = timedelta(0)
     online_time: timedelta = timedelta(0)
@@ -57,7 +60,7 @@ class _Load:
 
 
 @attrs.frozen
-class Workload:
+class Workload(HasProfile):
     """One agent's workload as of a given time."""
 
     agent_id: UUID
@@ -75,33 +78,10 @@ class Workload:
     """Since when the agent has held no ticket (``None`` while they hold one)."""
     last_assigned_at: datetime | None
     """When the agent was last given a ticket (``None``: never)."""
+    last_assignment: int
+    """Sequence number of that assignment among all agents' (0: never); orders round-robin."""
     joined: int
     """The agent's position in joining order (0 for the first), a stable tie-break."""
-
-    @property
-    def team(self) -> str:
-        """The agent's team."""
-        return self.profile.team
-
-    @property
-    def tier(self) -> int:
-        """The highest ticket tier the agent serves."""
-        return self.profile.tier
-
-    @property
-    def capacity(self) -> int:
-        """How many tickets the agent may hold at once."""
-        return self.profile.capacity
-
-    @property
-    def skills(self) -> frozenset[str]:
-        """The agent's skills."""
-        return self.profile.skills
-
-    @property
-    def languages(self) -> frozenset[str]:
-        """The languages the agent serves customers in."""
-        return self.profile.languages
 
     @property
     def holding(self) -> int:
@@ -127,6 +107,7 @@ class Workloads(Reducer):
     def __init__(self) -> None:
         self._agents: dict[UUID, _Load] = {}
         self._holder: dict[UUID, UUID] = {}
+        self._assignments = 0
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -192,6 +173,8 @@ class Workloads(Reducer):
             load.held[ticket_id] = at
             load.idle_since = None
             load.last_assigned_at = at
+            self._assignments += 1
+            load.last_assignment = self._assignments
             self._holder[ticket_id] = agent_id
 
     def holder_of(self, ticket_id: UUID) -> UUID | None:
@@ -224,6 +207,7 @@ class Workloads(Reducer):
             busy_time=load.busy_time + (running if load.held else timedelta(0)),
             idle_since=load.idle_since,
             last_assigned_at=load.last_assigned_at,
+            last_assignment=load.last_assignment,
             joined=load.joined,
         )
 

@@ -3,7 +3,9 @@
 Every strategy here produces only values the desk accepts, drawn from small alphabets
 (a handful of customers, queues, languages, skills) so that generated tickets and agents
 collide: the same customer writes twice, an agent speaks the ticket's language or does
-not. Use them to generate random but valid workloads::
+not. Enumerations (channel, priority, escalation kind) are drawn as their plain string
+values, which the desk accepts everywhere, so that hypothesis prints failing examples as
+runnable code. Use them to generate random but valid workloads::
 
     from hypothesis import given
 
@@ -79,13 +81,17 @@ AGENT_NAMES: tuple[str, ...] = ("Ann", "Bo", "Cem", "Dee")
 """Agents' display names (not unique: two agents may share a name)."""
 
 
+_MAX_CAPACITY = 1_000
+"""The largest capacity the desk accepts (see ``ticketlog.domain.values.Capacity``)."""
+
+
 class TicketAttributes(TypedDict):
     """Keyword arguments of :meth:`~ticketlog.desk.HelpDesk.receive`, as drawn here."""
 
-    channel: Channel
+    channel: str
     customer_id: str
     category: str
-    priority: Priority
+    priority: str
     language: str
     plan: str | None
     customer_value: float
@@ -109,19 +115,21 @@ class AgentProfileArguments(TypedDict):
     online: bool
 
 
-def channels() -> st.SearchStrategy[Channel]:
-    """Any channel a request can arrive on."""
-    return st.sampled_from(Channel)
+def channels() -> st.SearchStrategy[str]:
+    """Any channel a request can arrive on, as its :class:`~ticketlog.domain.values.Channel`
+    value."""
+    return st.sampled_from([channel.value for channel in Channel])
 
 
-def priorities() -> st.SearchStrategy[Priority]:
-    """Any ticket priority."""
-    return st.sampled_from(Priority)
+def priorities() -> st.SearchStrategy[str]:
+    """Any ticket priority, as its :class:`~ticketlog.domain.values.Priority` value."""
+    return st.sampled_from([priority.value for priority in Priority])
 
 
-def escalation_kinds() -> st.SearchStrategy[EscalationKind]:
-    """Any kind of escalation."""
-    return st.sampled_from(EscalationKind)
+def escalation_kinds() -> st.SearchStrategy[str]:
+    """Any kind of escalation, as its :class:`~ticketlog.domain.values.EscalationKind`
+    value."""
+    return st.sampled_from([kind.value for kind in EscalationKind])
 
 
 def csat_scores() -> st.SearchStrategy[int]:
@@ -187,14 +195,15 @@ def agent_profiles(
 ) -> st.SearchStrategy[AgentProfileArguments]:
     """Keyword arguments for :meth:`~ticketlog.desk.HelpDesk.join_agent`, all valid.
 
-    Agents speak one or more of ``languages``, have any subset of ``skills``, serve tiers
-    up to 0..``max_tier`` and hold 1..``max_capacity`` tickets; some join offline.
+    Agents speak one or more of ``languages``, have any subset of ``skills``, serve
+    tickets up to a tier from 0 to ``max_tier`` and hold from 1 to ``max_capacity``
+    tickets at once; some join offline.
     """
     if not 0 <= max_tier <= MAX_TIER:
         msg = f"max_tier must be between 0 and {MAX_TIER}, not {max_tier}"
         raise ValueError(msg)
-    if max_capacity < 1:
-        msg = f"max_capacity must be at least 1, not {max_capacity}"
+    if not 1 <= max_capacity <= _MAX_CAPACITY:
+        msg = f"max_capacity must be between 1 and {_MAX_CAPACITY}, not {max_capacity}"
         raise ValueError(msg)
     strategy = st.fixed_dictionaries(
         {
