@@ -62,6 +62,7 @@ def serve(arrivals: list[Arrival], policy: str) -> HelpDesk:
         while pending and START + timedelta(minutes=pending[0].minute) <= now:
             a = pending.pop(0)
             ticket = desk.receive(
+                ticket_id=UUID(int=len(work) + 1),  # fixed ids: ties break the same way every run
                 channel="email",
                 customer_id=f"c{len(work)}",
                 priority=a.priority,
