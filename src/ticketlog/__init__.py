@@ -6,7 +6,7 @@ The names most users need are re-exported here; the sub-packages hold the rest.
 from __future__ import annotations
 
 from ticketlog.clock import Clock, ManualClock, SystemClock
-from ticketlog.desk import HelpDesk, StoreUnavailable
+from ticketlog.desk import HelpDesk
 from ticketlog.domain.agent import AgentState
 from ticketlog.domain.errors import (
     AgentAtCapacity,
@@ -26,6 +26,7 @@ from ticketlog.domain.errors import (
     NotTheHolder,
     OutOfOrder,
     SameTarget,
+    StoreUnavailable,
     TicketAlreadyAssigned,
     TicketIsClosed,
     TicketlogError,

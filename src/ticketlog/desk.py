@@ -38,7 +38,7 @@ from ticketlog.domain.errors import (
     DuplicateId,
     InvalidTransition,
     NotFound,
-    TicketlogError,
+    StoreUnavailable,
     TicketNotFound,
     TierTooLow,
 )
@@ -63,10 +63,6 @@ A = TypeVar("A", bound=Aggregate[Any, Any])
 _PAGE = 1000
 _CANDIDATES = 16
 """How many candidates ``assign_next`` takes from a policy before re-reading the log."""
-
-
-class StoreUnavailable(TicketlogError):
-    """The event store could not be opened or reached."""
 
 
 class HelpDesk(Application[UUID]):

@@ -22,6 +22,10 @@ class ConfigurationError(TicketlogError, ValueError):
     """The store settings or URL are malformed or name an unknown backend."""
 
 
+class StoreUnavailable(TicketlogError):
+    """The event store could not be opened or reached."""
+
+
 class NotFound(TicketlogError, LookupError):
     """No aggregate of the expected kind has this id."""
 
