@@ -41,10 +41,14 @@ class Ordered:
         if not _available(agent):
             return
         for ticket in queues.index(ALL_QUEUES, self.key):
-            if self.serves is not None and ticket.queue not in self.serves:
-                continue
-            if can_take(agent, ticket) and self.eligible(agent, ticket):
+            if self.accepts(agent, ticket):
                 yield ticket
+
+    def accepts(self, agent: Workload, ticket: QueuedTicket) -> bool:
+        """Whether this policy would give ``ticket`` to ``agent`` (queue, filter, domain rules)."""
+        if self.serves is not None and ticket.queue not in self.serves:
+            return False
+        return can_take(agent, ticket) and self.eligible(agent, ticket)
 
 
 @attrs.frozen
@@ -52,7 +56,7 @@ class Affinity:
     """A returning customer's tickets go to the agent who served them last, if eligible.
 
     The agent first gets the waiting tickets of customers they were last assigned to
-    (oldest first), then whatever ``fallback`` offers.
+    (oldest first) that ``fallback`` would let them take, then whatever ``fallback`` offers.
     """
 
     fallback: Ordered = Ordered("fifo")
@@ -64,7 +68,7 @@ class Affinity:
         """Affine tickets first, then the fallback's candidates."""
         if not _available(agent):
             return
-        affine = [t for t in queues.waiting_for(agent.agent_id) if can_take(agent, t)]
+        affine = [t for t in queues.waiting_for(agent.agent_id) if self.fallback.accepts(agent, t)]
         yield from affine
         seen = {t.ticket_id for t in affine}
         for ticket in self.fallback.tickets_for(agent, queues, now=now):
