@@ -27,11 +27,14 @@ class Backlog(Reducer):
         self._queue: dict[UUID, str] = {}
         """Every ticket's current queue."""
         self._open: set[UUID] = set()
+        self._unsorted: set[str] = set()
+        """Queues whose changes arrived out of time order since they were last sorted."""
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, Backlog)
-            and dict(self._changes) == dict(other._changes)
+            and {q: sorted(c) for q, c in self._changes.items()}
+            == {q: sorted(c) for q, c in other._changes.items()}
             and self._queue == other._queue
             and self._open == other._open
         )
@@ -67,10 +70,16 @@ class Backlog(Reducer):
 
     def _change(self, queue: str, at: datetime, delta: int) -> None:
         changes = self._changes[queue]
-        if changes and changes[-1][0] > at:  # imported history may arrive out of time order
-            bisect.insort(changes, (at, delta))
-        else:
-            changes.append((at, delta))
+        if changes and changes[-1][0] > at:  # logs interleave tickets: sort when read
+            self._unsorted.add(queue)
+        changes.append((at, delta))
+
+    def _in_order(self, queue: str) -> list[tuple[datetime, int]]:
+        changes = self._changes.get(queue, [])
+        if queue in self._unsorted:
+            changes.sort()
+            self._unsorted.discard(queue)
+        return changes
 
     def queues(self) -> list[str]:
         """Every queue that ever had a ticket, sorted."""
@@ -81,7 +90,7 @@ class Backlog(Reducer):
         queues = self.queues() if queue is None else [queue]
         total = 0
         for name in queues:
-            changes = self._changes.get(name, [])
+            changes = self._in_order(name)
             end = bisect.bisect_right(changes, when, key=lambda change: change[0])
             total += sum(delta for _, delta in changes[:end])
         return total
@@ -94,7 +103,7 @@ class Backlog(Reducer):
             msg = "step must be positive"
             raise ValueError(msg)
         queues = self.queues() if queue is None else [queue]
-        changes = sorted(c for name in queues for c in self._changes.get(name, []))
+        changes = sorted(c for name in queues for c in self._in_order(name))
         samples: list[tuple[datetime, int]] = []
         count = i = 0
         when = start

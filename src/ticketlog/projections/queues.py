@@ -288,7 +288,8 @@ class Queues(Reducer):
             served_by = self._last_agent.get(ticket.customer_id)
             if served_by is not None:
                 self._affine.setdefault(served_by, {})[ticket.ticket_id] = ticket
-            self._index_all(ticket, SortedKeyList.add)
+            if self._indexes:
+                self._index_all(ticket, SortedKeyList.add)
         else:
             self._held.setdefault(ticket.agent_id, {})[ticket.ticket_id] = ticket
 
@@ -300,7 +301,8 @@ class Queues(Reducer):
             served_by = self._last_agent.get(ticket.customer_id)
             if served_by is not None:
                 del self._affine[served_by][ticket.ticket_id]
-            self._index_all(ticket, SortedKeyList.remove)
+            if self._indexes:
+                self._index_all(ticket, SortedKeyList.remove)
         else:
             del self._held[ticket.agent_id][ticket.ticket_id]
 
