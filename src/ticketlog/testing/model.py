@@ -53,9 +53,15 @@ _ABANDONED = TicketStatus.ABANDONED
 
 _ACCEPTS: Mapping[TicketStatus, frozenset[str]] = {
     # In a queue: anything but work that needs a holder, or a solution.
-    _WAITING: frozenset({"assign", "transfer", "escalate", "close", "abandon", "reprioritise"}),
-    # Held by an agent: work on it, move it, solve it; not assign again, not abandon.
-    _ASSIGNED: frozenset({"respond", "transfer", "escalate", "resolve", "close", "reprioritise"}),
+    # The customer may write at any time it is open.
+    _WAITING: frozenset(
+        {"assign", "transfer", "escalate", "close", "abandon", "reprioritise", "customer"}
+    ),
+    # Held by an agent: work on it, wait on the customer, move it, solve it; not assign
+    # again, not abandon.
+    _ASSIGNED: frozenset(
+        {"respond", "await", "customer", "transfer", "escalate", "resolve", "close", "reprioritise"}
+    ),
     # Solved: the customer rates it or comes back; or it is closed.
     _RESOLVED: frozenset({"reopen", "rate", "close"}),
     # The customer gave up: it can only be closed.
@@ -80,6 +86,8 @@ class ModelTicket:
     """The agent holding the ticket, if any."""
     rated: bool = False
     """Whether the current resolution was rated."""
+    awaiting: bool = False
+    """Whether the holder waits on the customer (from await until the customer writes)."""
 
 
 @attrs.define
@@ -245,6 +253,25 @@ class DeskModel:
         ticket = self._ticket(ticket_id)
         self._check_accepts(ticket, "reopen")
         ticket.status = _WAITING
+        ticket.awaiting = False
+        return 1
+
+    def await_customer(self, ticket_id: UUID, agent_id: UUID) -> int:
+        """The holder waits on the customer (not twice in a row)."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "await")
+        self._check_holder(ticket, agent_id)
+        if ticket.awaiting:
+            msg = "awaits the customer already"
+            raise InvalidTransition(msg)
+        ticket.awaiting = True
+        return 1
+
+    def customer_replied(self, ticket_id: UUID) -> int:
+        """The customer writes, which ends any wait on them."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "customer")
+        ticket.awaiting = False
         return 1
 
     def rate(self, ticket_id: UUID, *, csat: int | None = None, nps: int | None = None) -> int:

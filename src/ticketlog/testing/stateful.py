@@ -351,6 +351,23 @@ class DeskMachine(RuleBasedStateMachine):
         self.wait(seconds)
         self._customer(ticket, action, csat, nps, "")
 
+    @rule(ticket=tickets, agent=agents, asks=st.booleans(), seconds=WAITS)
+    def conversation(self, ticket: UUID, agent: UUID, asks: bool, seconds: int) -> None:
+        """An agent waits on the customer (``asks``), or the customer writes."""
+        self.wait(seconds)
+        if asks:
+            self.compare(
+                "await",
+                lambda: self.desk.await_customer(ticket, agent),
+                lambda: self.model.await_customer(ticket, agent),
+            )
+        else:
+            self.compare(
+                "customer",
+                lambda: self.desk.customer_replied(ticket),
+                lambda: self.model.customer_replied(ticket),
+            )
+
     @rule(ticket=tickets, reason=_CLOSE_REASONS, seconds=WAITS)
     def close_ticket(self, ticket: UUID, reason: str, seconds: int) -> None:
         """A ticket is closed for good."""
@@ -673,6 +690,12 @@ class DeskMachine(RuleBasedStateMachine):
                 raise AssertionError(msg)
             if state.status is TicketStatus.RESOLVED and state.rated != expected.rated:
                 msg = f"ticket {ticket_id}: rated is {state.rated}, the model says {expected.rated}"
+                raise AssertionError(msg)
+            if state.is_open and state.awaiting_customer != expected.awaiting:
+                msg = (
+                    f"ticket {ticket_id}: awaiting the customer is {state.awaiting_customer}, "
+                    f"the model says {expected.awaiting}"
+                )
                 raise AssertionError(msg)
 
     @invariant()
