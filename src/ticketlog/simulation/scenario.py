@@ -1,0 +1,148 @@
+"""Workload models: what arrives, what it is, and how much work it takes.
+
+A :class:`Scenario` is validated by pydantic and can be loaded from a TOML file
+(:func:`load_scenario`). Drawing from it (:func:`draw_arrivals`) with a seed gives the
+same tickets — arrival instants, attributes and work content — every time, so different
+policies can be compared on exactly the same arrivals.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import tomllib
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
+from uuid import UUID
+
+import attrs
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+
+from ticketlog.domain.aggregate import invalid_value
+from ticketlog.domain.errors import ConfigurationError
+from ticketlog.domain.values import Channel, Priority
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Exponential(_Model):
+    """Exponentially distributed durations with the given mean (minutes)."""
+
+    kind: Literal["exponential"] = "exponential"
+    mean_minutes: PositiveFloat
+
+    def draw(self, rng: random.Random) -> float:
+        """One duration, in minutes."""
+        return rng.expovariate(1.0 / self.mean_minutes)
+
+
+class LogNormal(_Model):
+    """Log-normally distributed durations with the given mean and standard deviation (minutes)."""
+
+    kind: Literal["lognormal"] = "lognormal"
+    mean_minutes: PositiveFloat
+    sd_minutes: PositiveFloat
+
+    def draw(self, rng: random.Random) -> float:
+        """One duration, in minutes."""
+        variance = math.log(1 + (self.sd_minutes / self.mean_minutes) ** 2)
+        mu = math.log(self.mean_minutes) - variance / 2
+        return rng.lognormvariate(mu, math.sqrt(variance))
+
+
+Duration = Annotated[Exponential | LogNormal, Field(discriminator="kind")]
+
+
+class AgentGroup(_Model):
+    """``count`` identical agents."""
+
+    count: int = Field(ge=1, le=10_000)
+    name: str = "agent"
+    team: str = "general"
+    tier: int = Field(default=1, ge=0, le=5)
+    skills: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset({"en"})
+
+
+class Scenario(_Model):
+    """A modelled period of a desk: Poisson arrivals, ticket mixes, work content, agents."""
+
+    start: datetime = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    tickets: int = Field(ge=1, le=10_000_000)
+    """How many tickets arrive."""
+    arrivals_per_hour: PositiveFloat
+    handle_time: Duration
+    """Work content of a ticket (per category in ``handle_time_by_category``, if given)."""
+    handle_time_by_category: Mapping[str, Duration] = Field(default_factory=dict)
+    priorities: Mapping[Priority, PositiveFloat] = Field(
+        default_factory=lambda: {Priority.NORMAL: 1.0}
+    )
+    """Relative weights of the priorities."""
+    categories: Mapping[str, PositiveFloat] = Field(default_factory=lambda: {"general": 1.0})
+    channels: Mapping[Channel, PositiveFloat] = Field(default_factory=lambda: {Channel.EMAIL: 1.0})
+    agents: tuple[AgentGroup, ...] = Field(min_length=1)
+
+
+@attrs.frozen
+class Arrival:
+    """One drawn ticket: when it arrives, what it is, and how long it takes to solve."""
+
+    ticket_id: UUID
+    at: datetime
+    priority: Priority
+    category: str
+    channel: Channel
+    work: timedelta
+
+
+K = TypeVar("K")
+
+
+def _pick(rng: random.Random, weights: Mapping[K, float]) -> K:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
+    """The scenario's tickets for ``seed``: the same list for the same seed, always."""
+    rng = random.Random(seed)
+    at = scenario.start
+    mean_gap = 3600.0 / scenario.arrivals_per_hour
+    arrivals = []
+    for n in range(scenario.tickets):
+        at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
+        category = _pick(rng, scenario.categories)
+        work = scenario.handle_time_by_category.get(category, scenario.handle_time)
+        arrivals.append(
+            Arrival(
+                ticket_id=UUID(int=n + 1),
+                at=at,
+                priority=_pick(rng, scenario.priorities),
+                category=category,
+                channel=_pick(rng, scenario.channels),
+                work=timedelta(minutes=work.draw(rng)),
+            )
+        )
+    return arrivals
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """A scenario from a TOML file; :class:`ConfigurationError` with one clear line if bad."""
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except OSError as error:
+        msg = f"cannot read scenario {path}: {error.strerror}"
+        raise ConfigurationError(msg) from None
+    except tomllib.TOMLDecodeError as error:
+        msg = f"scenario {path} is not valid TOML: {error}"
+        raise ConfigurationError(msg) from None
+    try:
+        return Scenario.model_validate(data)
+    except pydantic.ValidationError as error:
+        msg = f"scenario {path}: {invalid_value(error)}"
+        raise ConfigurationError(msg) from None

@@ -1,0 +1,132 @@
+"""The simulation engine: checked against Erlang C, deterministic, speaking the desk's events."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+
+import pytest
+
+from ticketlog import ConfigurationError, HelpDesk, TicketReceived
+from ticketlog.policies import fifo, priority
+from ticketlog.projections import DeskView, fold
+from ticketlog.simulation import (
+    AgentGroup,
+    Exponential,
+    Scenario,
+    draw_arrivals,
+    erlang_c,
+    erlang_c_mean_wait,
+    load_scenario,
+    simulate,
+)
+
+T_975_19 = 2.093
+"""Student's t quantile for a two-sided 95 % interval with 19 degrees of freedom."""
+
+
+def mmc(tickets: int, *, servers: int = 10) -> Scenario:
+    """M/M/c: Poisson arrivals at 100/h, exponential handling with a 5 minute mean."""
+    return Scenario(
+        tickets=tickets,
+        arrivals_per_hour=100,
+        handle_time=Exponential(mean_minutes=5),
+        agents=(AgentGroup(count=servers),),
+    )
+
+
+def batch_means(values: list[float], batches: int = 20) -> tuple[float, float]:
+    """Mean and 95 % half-width from ``batches`` consecutive batch means."""
+    size = len(values) // batches
+    means = [statistics.fmean(values[i * size : (i + 1) * size]) for i in range(batches)]
+    return statistics.fmean(means), T_975_19 * statistics.stdev(means) / math.sqrt(batches)
+
+
+def test_erlang_c_matches_the_published_figures() -> None:
+    assert erlang_c(100 / 60, 1 / 5, 10) == pytest.approx(0.4876, abs=5e-5)
+    assert erlang_c_mean_wait(100 / 60, 1 / 5, 10) == pytest.approx(1.4628, abs=5e-5)
+    with pytest.raises(ValueError, match="unstable"):
+        erlang_c(2.0, 1.0, 2)
+
+
+def test_fifo_on_mmc_matches_erlang_c_within_the_confidence_interval() -> None:
+    scenario = mmc(40_000)
+    result = simulate(scenario, draw_arrivals(scenario, seed=1), fifo())
+    facts = sorted(result.view.facts, key=lambda f: f.received_at)
+    waits = [f.wait.total_seconds() / 60 for f in facts if f.wait is not None][2_000:]
+    assert len(waits) == 38_000  # every ticket was served; the first 2,000 are warm-up
+    mean_wait, mean_half_width = batch_means(waits)
+    waited, waited_half_width = batch_means([float(w > 0) for w in waits])
+    assert abs(mean_wait - erlang_c_mean_wait(100 / 60, 1 / 5, 10)) <= mean_half_width
+    assert abs(waited - erlang_c(100 / 60, 1 / 5, 10)) <= waited_half_width
+    assert mean_half_width < 0.3  # the interval is tight enough to mean something
+
+
+def test_the_same_seed_gives_the_same_history_and_policies_see_the_same_arrivals() -> None:
+    scenario = mmc(500, servers=3)
+    first = simulate(scenario, draw_arrivals(scenario, seed=7), fifo())
+    again = simulate(scenario, draw_arrivals(scenario, seed=7), fifo())
+    by_priority = simulate(scenario, draw_arrivals(scenario, seed=7), priority())
+    assert first.events == again.events
+    received = [e for e in first.events if isinstance(e, TicketReceived)]
+    assert received == [e for e in by_priority.events if isinstance(e, TicketReceived)]
+    assert len(received) == 500
+    other_seed = simulate(scenario, draw_arrivals(scenario, seed=8), fifo())
+    assert other_seed.events != first.events
+
+
+def test_the_simulated_view_is_the_fold_of_its_events() -> None:
+    scenario = mmc(300, servers=2)
+    result = simulate(scenario, draw_arrivals(scenario, seed=3), fifo())
+    assert fold(DeskView(), result.events) == result.view
+    assert result.view.kpis(now=result.end).resolved == 300
+
+
+def test_a_simulated_history_can_be_saved_to_a_store_and_read_back(tmp_path: Path) -> None:
+    scenario = mmc(50, servers=2)
+    result = simulate(scenario, draw_arrivals(scenario, seed=5), fifo())
+    with HelpDesk(f"sqlite:///{tmp_path / 'sim.db'}") as desk:
+        desk.save(*result.events)
+        assert [event for _, event in desk.read_log()] == result.events
+        assert desk.view() == result.view
+
+
+def test_a_scenario_is_loaded_from_toml(tmp_path: Path) -> None:
+    path = tmp_path / "desk.toml"
+    path.write_text(
+        "tickets = 100\narrivals_per_hour = 20\n"
+        '[handle_time]\nkind = "lognormal"\nmean_minutes = 8\nsd_minutes = 4\n'
+        "[priorities]\nnormal = 3\nurgent = 1\n"
+        '[[agents]]\ncount = 2\nskills = ["billing"]\n'
+    )
+    scenario = load_scenario(path)
+    assert scenario.tickets == 100
+    assert scenario.agents[0].skills == frozenset({"billing"})
+    arrivals = draw_arrivals(scenario, seed=1)
+    assert arrivals == draw_arrivals(scenario, seed=1)
+    assert {a.priority for a in arrivals} == {"normal", "urgent"}
+    assert all(a.work.total_seconds() > 0 for a in arrivals)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tickets = ", "not valid TOML"),
+        ("tickets = 10\narrivals_per_hour = -1\n", "arrivals_per_hour"),
+        ("tickets = 10\narrivals_per_hour = 5\n[handle_time]\nkind = 'gamma'\n", "handle_time"),
+    ],
+)
+def test_a_bad_scenario_file_is_one_clear_configuration_error(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigurationError, match=message) as excinfo:
+        load_scenario(path)
+    assert "\n" not in str(excinfo.value)
+
+
+def test_a_missing_scenario_file_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="cannot read scenario"):
+        load_scenario(tmp_path / "missing.toml")
