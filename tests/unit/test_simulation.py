@@ -15,6 +15,7 @@ from ticketlog.simulation import (
     AgentGroup,
     Exponential,
     Scenario,
+    cobham_mean_waits,
     draw_arrivals,
     erlang_c,
     erlang_c_mean_wait,
@@ -130,3 +131,25 @@ def test_a_bad_scenario_file_is_one_clear_configuration_error(
 def test_a_missing_scenario_file_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="cannot read scenario"):
         load_scenario(tmp_path / "missing.toml")
+
+
+def test_priority_on_two_classes_matches_cobhams_formula_within_the_confidence_interval() -> None:
+    per_hour = 24.0
+    scenario = Scenario(
+        tickets=40_000,
+        arrivals_per_hour=per_hour,
+        handle_time=Exponential(mean_minutes=4),
+        priorities={"urgent": 0.3, "normal": 0.7},
+        agents=(AgentGroup(count=2),),
+    )
+    rates = [per_hour * 0.3 / 60, per_hour * 0.7 / 60]
+    expected = dict(zip(("urgent", "normal"), cobham_mean_waits(rates, 1 / 4, 2), strict=True))
+    result = simulate(scenario, draw_arrivals(scenario, seed=1), priority())
+    facts = sorted(result.view.facts, key=lambda f: f.received_at)[2_000:]
+    for level, theory in expected.items():
+        waits = [
+            f.wait.total_seconds() / 60 for f in facts if f.priority == level and f.wait is not None
+        ]
+        mean_wait, half_width = batch_means(waits)
+        assert abs(mean_wait - theory) <= half_width, (level, mean_wait, half_width, theory)
+    assert expected["urgent"] < expected["normal"] / 4  # the test has something to tell apart

@@ -12,7 +12,7 @@ from ticketlog.simulation.scenario import (
     draw_arrivals,
     load_scenario,
 )
-from ticketlog.simulation.theory import erlang_c, erlang_c_mean_wait
+from ticketlog.simulation.theory import cobham_mean_waits, erlang_c, erlang_c_mean_wait
 
 __all__ = [
     "AgentGroup",
@@ -21,6 +21,7 @@ __all__ = [
     "LogNormal",
     "Scenario",
     "SimulationResult",
+    "cobham_mean_waits",
     "draw_arrivals",
     "erlang_c",
     "erlang_c_mean_wait",
