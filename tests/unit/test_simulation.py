@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from ticketlog.simulation import (
     load_scenario,
     simulate,
 )
+from ticketlog.simulation.compare import compare
 
 T_975_19 = 2.093
 """Student's t quantile for a two-sided 95 % interval with 19 degrees of freedom."""
@@ -153,3 +155,50 @@ def test_priority_on_two_classes_matches_cobhams_formula_within_the_confidence_i
         mean_wait, half_width = batch_means(waits)
         assert abs(mean_wait - theory) <= half_width, (level, mean_wait, half_width, theory)
     assert expected["urgent"] < expected["normal"] / 4  # the test has something to tell apart
+
+
+def test_compare_runs_every_policy_on_the_same_draws_with_confidence_intervals() -> None:
+    scenario = Scenario(
+        tickets=400,
+        arrivals_per_hour=24,
+        handle_time=Exponential(mean_minutes=4),
+        priorities={"urgent": 1, "normal": 3},
+        agents=(AgentGroup(count=2),),
+    )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        comparison = compare(scenario, ["fifo", "priority"], replications=3, seed=9, executor=pool)
+    assert set(comparison.results) == {"fifo", "priority"}
+    for kpis in comparison.results.values():
+        assert kpis["resolved"].mean == 400
+        assert kpis["resolved"].half_width == 0
+    # The FIFO figures are the mean and t-interval of single runs on seeds 9, 10 and 11.
+    expected = []
+    for replication in range(3):
+        run = simulate(scenario, draw_arrivals(scenario, seed=9 + replication), fifo())
+        wait = run.view.kpis(now=run.end).wait.mean
+        assert wait is not None
+        expected.append(wait.total_seconds() / 60)
+    assert comparison.results["fifo"]["wait_mean_min"].mean == pytest.approx(
+        statistics.fmean(expected)
+    )
+    half_width = T_975_2 * statistics.stdev(expected) / math.sqrt(3)
+    assert comparison.results["fifo"]["wait_mean_min"].half_width == pytest.approx(half_width)
+
+
+T_975_2 = 4.303
+"""Student's t quantile for a two-sided 95 % interval with 2 degrees of freedom."""
+
+
+@pytest.mark.parametrize(
+    ("policies", "replications", "message"),
+    [
+        ([], 3, "at least one policy"),
+        (["fifo"], 0, "at least one"),
+        (["fifo", "fifo"], 2, "differ"),
+    ],
+)
+def test_compare_refuses_meaningless_requests(
+    policies: list[str], replications: int, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        compare(mmc(10), policies, replications=replications)

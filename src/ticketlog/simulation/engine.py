@@ -1,7 +1,8 @@
 """The discrete-event engine: a virtual clock driving ticketlog's own policies and projections.
 
 The engine emits the same domain events a live desk records (``TicketReceived``,
-``TicketAssigned``, ``TicketResolved``, and the agents' ``AgentJoined`` /
+``TicketAssigned``, a public ``TicketResponded`` at the same instant — the agent answers
+as they take the ticket —, ``TicketResolved``, and the agents' ``AgentJoined`` /
 ``AgentWentOnline``) and folds them into a :class:`~ticketlog.projections.view.DeskView`,
 so KPIs mean the same thing in a simulation as on a live desk, and the events can be
 saved to any store.
@@ -32,6 +33,7 @@ from ticketlog.domain.events import (
     TicketAssigned,
     TicketReceived,
     TicketResolved,
+    TicketResponded,
 )
 from ticketlog.domain.values import AssignedBy
 from ticketlog.policies.protocol import PullPolicy
@@ -166,6 +168,14 @@ class _Run:
                 agent_id=agent_id,
                 by=AssignedBy.SELF,
                 policy=policy,
+            )
+        )
+        self.emit(  # the agent answers as they take the ticket: first reply time = wait
+            TicketResponded(
+                originator_id=ticket_id,
+                originator_version=self._next(ticket_id),
+                at=at,
+                actor_id=agent_id,
             )
         )
 

@@ -1,0 +1,7 @@
+"""``python -m ticketlog``: the same as the ``ticketlog`` command."""
+
+from __future__ import annotations
+
+from ticketlog.cli import app
+
+app(prog_name="ticketlog")

@@ -1,0 +1,79 @@
+"""The ``ticketlog`` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCENARIO = """
+tickets = 600
+arrivals_per_hour = 24
+[handle_time]
+kind = "exponential"
+mean_minutes = 4
+[priorities]
+urgent = 1
+normal = 3
+[[agents]]
+count = 2
+"""
+
+
+def ticketlog(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ticketlog", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "desk.toml"
+    path.write_text(SCENARIO)
+    return path
+
+
+def test_compare_prints_every_policy_side_by_side_as_json(scenario: Path) -> None:
+    args = ["compare", str(scenario), "--policy", "fifo", "--policy", "priority"]
+    result = ticketlog(*args, "--replications", "3", "--seed", "4", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert (figures["replications"], figures["seed"]) == (3, 4)
+    assert set(figures["policies"]) == {"fifo", "priority"}
+    for kpis in figures["policies"].values():
+        assert kpis["resolved"] == {"mean": 600.0, "half_width": 0.0}
+        assert kpis["wait_mean_min"]["half_width"] > 0
+    again = ticketlog(*args, "--replications", "3", "--seed", "4", "--json")
+    assert json.loads(again.stdout) == figures  # same seed, same numbers
+
+
+def test_simulate_prints_a_table_by_default(scenario: Path) -> None:
+    result = ticketlog("simulate", str(scenario), "--policy", "sla", "--seed", "1")
+    assert result.returncode == 0, result.stderr
+    assert "sla, seed 1" in result.stdout
+    assert "wait_mean_min" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["simulate", "missing.toml"], "cannot read scenario"),
+        (["compare", "SCENARIO", "--policy", "round-robin"], "router, not a pull policy"),
+        (["simulate", "SCENARIO", "--policy", "nope"], "unknown policy 'nope'"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_status_2(
+    scenario: Path, args: list[str], message: str
+) -> None:
+    result = ticketlog(*[str(scenario) if a == "SCENARIO" else a for a in args])
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
