@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketlog import ConfigurationError, HelpDesk, TicketReceived
+from ticketlog import ConfigurationError, HelpDesk, Priority, TicketReceived
 from ticketlog.policies import fifo, priority
 from ticketlog.projections import DeskView, fold
 from ticketlog.simulation import (
@@ -22,6 +22,8 @@ from ticketlog.simulation import (
     erlang_c_mean_wait,
     load_scenario,
     simulate,
+    trace_from_events,
+    trace_from_store,
 )
 from ticketlog.simulation.compare import compare
 
@@ -202,3 +204,52 @@ def test_compare_refuses_meaningless_requests(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         compare(mmc(10), policies, replications=replications)
+
+
+def test_replaying_a_history_under_its_own_policy_reproduces_its_waits(tmp_path: Path) -> None:
+    scenario = mmc(800, servers=3)
+    original = simulate(scenario, draw_arrivals(scenario, seed=2), fifo())
+    with HelpDesk(f"sqlite:///{tmp_path / 'history.db'}") as desk:
+        desk.save(*original.events)
+        trace = trace_from_store(desk)
+    assert (len(trace.arrivals), trace.skipped, len(trace.agents)) == (800, 0, 3)
+    replayed = simulate(trace, trace.arrivals, fifo())
+    waits = {f.ticket_id: f.wait for f in original.view.facts}
+    assert {f.ticket_id: f.wait for f in replayed.view.facts} == waits
+    assert replayed.events == original.events
+
+
+def test_a_replay_holds_arrivals_and_work_fixed_and_lets_the_policy_change_the_waits() -> None:
+    scenario = Scenario(
+        tickets=600,
+        arrivals_per_hour=24,
+        handle_time=Exponential(mean_minutes=4),
+        priorities={"urgent": 1, "normal": 3},
+        agents=(AgentGroup(count=2),),
+    )
+    history = simulate(scenario, draw_arrivals(scenario, seed=6), fifo())
+    trace = trace_from_events(history.events)
+    under_priority = simulate(trace, trace.arrivals, priority())
+    facts = {f.ticket_id: f for f in history.view.facts}
+    for f in under_priority.view.facts:
+        assert f.received_at == facts[f.ticket_id].received_at
+        assert f.handle_time == facts[f.ticket_id].handle_time
+    by_priority = under_priority.view.kpis_by("priority", now=under_priority.end)
+    by_fifo = history.view.kpis_by("priority", now=history.end)
+    urgent_under_priority = by_priority[Priority.URGENT].wait.mean
+    urgent_under_fifo = by_fifo[Priority.URGENT].wait.mean
+    assert urgent_under_priority is not None
+    assert urgent_under_fifo is not None
+    assert urgent_under_priority < urgent_under_fifo
+
+
+def test_unresolved_tickets_are_left_out_of_a_trace_and_counted(desk: HelpDesk) -> None:
+    ann = desk.join_agent("Ann", capacity=2)
+    done = desk.receive(channel="email", customer_id="a")
+    desk.assign(done, ann)
+    desk.resolve(done, ann)
+    desk.receive(channel="email", customer_id="b")
+    trace = trace_from_store(desk)
+    assert [a.ticket_id for a in trace.arrivals] == [done]
+    assert trace.skipped == 1
+    assert trace.agents[0].profile.capacity == 1  # replayed agents work one at a time

@@ -21,13 +21,13 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Protocol
 from uuid import UUID
 
 import attrs
 
 from ticketlog.domain.events import (
     AgentJoined,
-    AgentProfile,
     AgentWentOnline,
     DomainEvent,
     TicketAssigned,
@@ -39,13 +39,10 @@ from ticketlog.domain.values import AssignedBy
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
-from ticketlog.simulation.scenario import Arrival, Scenario
+from ticketlog.simulation.scenario import AgentSpec, Arrival
 
 _COMPLETION, _ARRIVAL = 0, 1
 """At one instant, completions are handled before arrivals."""
-
-_AGENT_IDS = 1 << 64
-"""Agent ids start here, so they never collide with drawn ticket ids."""
 
 
 @attrs.frozen
@@ -58,16 +55,29 @@ class SimulationResult:
     """The instant of the last event."""
 
 
+class Staffing(Protocol):
+    """Who works, from when: a :class:`Scenario`, or a trace of a recorded history."""
+
+    @property
+    def start(self) -> datetime:
+        """When the agents come online."""
+        ...
+
+    def agent_specs(self) -> list[AgentSpec]:
+        """The agents, in joining order."""
+        ...
+
+
 def simulate(
-    scenario: Scenario,
+    staffing: Staffing,
     arrivals: Iterable[Arrival],
     policy: PullPolicy,
     *,
     sla: SlaTargets | None = None,
 ) -> SimulationResult:
-    """Serve ``arrivals`` with the scenario's agents pulling by ``policy``."""
+    """Serve ``arrivals`` with the agents of ``staffing`` pulling by ``policy``."""
     run = _Run(DeskView(sla=sla))
-    agents = run.join_agents(scenario)
+    agents = run.join_agents(staffing)
     queue: list[tuple[datetime, int, int, Arrival | tuple[UUID, UUID]]] = []
     for n, arrival in enumerate(arrivals):
         heapq.heappush(queue, (arrival.at, _ARRIVAL, n, arrival))
@@ -96,7 +106,7 @@ def simulate(
             done = now + run.work[ticket.ticket_id]
             scheduled += 1
             heapq.heappush(queue, (done, _COMPLETION, scheduled, (ticket.ticket_id, agent_id)))
-    end = run.events[-1].at if run.events else scenario.start
+    end = run.events[-1].at if run.events else staffing.start
     return SimulationResult(events=run.events, view=run.view, end=end)
 
 
@@ -113,30 +123,21 @@ class _Run:
         self.events.append(event)
         self.view.apply(event)
 
-    def join_agents(self, scenario: Scenario) -> list[UUID]:
-        agents: list[UUID] = []
-        for group in scenario.agents:
-            profile = AgentProfile(
-                team=group.team,
-                tier=group.tier,
-                capacity=1,
-                skills=group.skills,
-                languages=group.languages,
-            )
-            for n in range(group.count):
-                agent_id = UUID(int=_AGENT_IDS + len(agents))
-                at = scenario.start
-                self.emit(
-                    AgentJoined(
-                        originator_id=agent_id,
-                        originator_version=1,
-                        at=at,
-                        name=f"{group.name}-{n + 1}",
-                        profile=profile,
-                    )
+    def join_agents(self, staffing: Staffing) -> list[UUID]:
+        at = staffing.start
+        agents = []
+        for spec in staffing.agent_specs():
+            self.emit(
+                AgentJoined(
+                    originator_id=spec.agent_id,
+                    originator_version=1,
+                    at=at,
+                    name=spec.name,
+                    profile=spec.profile,
                 )
-                self.emit(AgentWentOnline(originator_id=agent_id, originator_version=2, at=at))
-                agents.append(agent_id)
+            )
+            self.emit(AgentWentOnline(originator_id=spec.agent_id, originator_version=2, at=at))
+            agents.append(spec.agent_id)
         return agents
 
     def _next(self, ticket_id: UUID) -> int:
@@ -151,9 +152,16 @@ class _Run:
                 originator_version=self._next(arrival.ticket_id),
                 at=arrival.at,
                 channel=arrival.channel,
-                customer_id=f"customer-{arrival.ticket_id.int}",
+                customer_id=arrival.customer_id or f"customer-{arrival.ticket_id.int}",
                 category=arrival.category,
                 priority=arrival.priority,
+                language=arrival.language,
+                plan=arrival.plan,
+                customer_value=arrival.customer_value,
+                first_time=arrival.first_time,
+                queue=arrival.queue,
+                tier=arrival.tier,
+                required_skills=arrival.required_skills,
                 estimated_effort=arrival.work,
             )
         )

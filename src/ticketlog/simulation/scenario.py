@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
 from ticketlog.domain.aggregate import invalid_value
 from ticketlog.domain.errors import ConfigurationError
+from ticketlog.domain.events import AgentProfile
 from ticketlog.domain.values import Channel, Priority
 
 
@@ -87,10 +88,26 @@ class Scenario(_Model):
     channels: Mapping[Channel, PositiveFloat] = Field(default_factory=lambda: {Channel.EMAIL: 1.0})
     agents: tuple[AgentGroup, ...] = Field(min_length=1)
 
+    def agent_specs(self) -> list[AgentSpec]:
+        """The scenario's agents, one at a time (each works one ticket at a time)."""
+        specs: list[AgentSpec] = []
+        for group in self.agents:
+            profile = AgentProfile(
+                team=group.team,
+                tier=group.tier,
+                capacity=1,
+                skills=group.skills,
+                languages=group.languages,
+            )
+            for n in range(group.count):
+                agent_id = UUID(int=AGENT_IDS + len(specs))
+                specs.append(AgentSpec(agent_id, f"{group.name}-{n + 1}", profile))
+        return specs
+
 
 @attrs.frozen
 class Arrival:
-    """One drawn ticket: when it arrives, what it is, and how long it takes to solve."""
+    """One ticket to serve: when it arrives, what it is, and how long it takes to solve."""
 
     ticket_id: UUID
     at: datetime
@@ -98,6 +115,27 @@ class Arrival:
     category: str
     channel: Channel
     work: timedelta
+    customer_id: str = ""
+    language: str = "en"
+    plan: str | None = None
+    customer_value: float = 0.0
+    first_time: bool = False
+    queue: str = "general"
+    tier: int = 1
+    required_skills: frozenset[str] = frozenset()
+
+
+@attrs.frozen
+class AgentSpec:
+    """One agent of a simulated desk."""
+
+    agent_id: UUID
+    name: str
+    profile: AgentProfile
+
+
+AGENT_IDS = 1 << 64
+"""Simulated agents' ids start here, so they never collide with drawn ticket ids."""
 
 
 K = TypeVar("K")
@@ -126,6 +164,7 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
                 category=category,
                 channel=_pick(rng, scenario.channels),
                 work=timedelta(minutes=work.draw(rng)),
+                customer_id=f"customer-{n + 1}",
             )
         )
     return arrivals
