@@ -15,17 +15,22 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import TicketlogError
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.registry import create
 from ticketlog.simulation.compare import METRICS, Comparison, compare
 from ticketlog.simulation.engine import simulate
+from ticketlog.simulation.replay import Trace, trace_from_store
 from ticketlog.simulation.scenario import draw_arrivals, load_scenario
 
 app = typer.Typer(help="Event-sourced customer-service tickets.", no_args_is_help=True)
 _out = Console()
 
 Scenario = Annotated[Path, typer.Argument(help="Scenario file (TOML).")]
+Source = Annotated[
+    str, typer.Argument(help="Scenario file (TOML), or a store URL to replay its history.")
+]
 Seed = Annotated[int, typer.Option(help="Seed of the random draws.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
@@ -67,15 +72,19 @@ def simulate_command(
 
 @app.command("compare")
 def compare_command(
-    scenario: Scenario,
+    source: Source,
     policy: Annotated[list[str], typer.Option(help="A pull policy; repeat for each.")],
     replications: Annotated[int, typer.Option(min=1, help="Draws of the scenario.")] = 5,
     seed: Seed = 0,
     as_json: AsJson = False,
 ) -> None:
-    """Serve the same draws of SCENARIO with each POLICY and compare their KPIs (95 % CI)."""
+    """Serve the same draws of SOURCE with each POLICY and compare their KPIs (95 % CI).
+
+    SOURCE is a scenario file, or a store URL (sqlite:///desk.db, postgresql://...) whose
+    recorded history is replayed: same arrivals and work, another policy.
+    """
     try:
-        model = load_scenario(scenario)
+        model = _trace(source) if "://" in source else load_scenario(source)
         for name in policy:
             if not isinstance(create(name), PullPolicy):
                 msg = f"{name!r} is a router, not a pull policy"
@@ -102,3 +111,9 @@ def _table(comparison: Comparison) -> Table:
             cells.append(f"{estimate.mean:,.2f}{spread}")
         table.add_row(metric, *cells)
     return table
+
+
+def _trace(url: str) -> Trace:
+    """The replayable trace of the history stored at ``url``."""
+    with HelpDesk(url) as desk:
+        return trace_from_store(desk)

@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from ticketlog import HelpDesk
+from ticketlog.policies import fifo
+from ticketlog.simulation import AgentGroup, Exponential, Scenario, draw_arrivals, simulate
+
 SCENARIO = """
 tickets = 600
 arrivals_per_hour = 24
@@ -77,3 +81,32 @@ def test_bad_input_is_one_clear_line_and_exit_status_2(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_compare_replays_a_recorded_history_from_a_store(tmp_path: Path) -> None:
+    scenario = Scenario(
+        tickets=300,
+        arrivals_per_hour=24,
+        handle_time=Exponential(mean_minutes=4),
+        priorities={"urgent": 1, "normal": 3},
+        agents=(AgentGroup(count=2),),
+    )
+    history = simulate(scenario, draw_arrivals(scenario, seed=3), fifo())
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    with HelpDesk(url) as desk:
+        desk.save(*history.events)
+    result = ticketlog("compare", url, "--policy", "fifo", "--policy", "priority", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["replications"] == 1
+    replayed_fifo = figures["policies"]["fifo"]["wait_mean_min"]["mean"]
+    recorded = history.view.kpis(now=history.end).wait.mean
+    assert recorded is not None
+    assert replayed_fifo == pytest.approx(recorded.total_seconds() / 60)
+
+
+def test_compare_on_an_empty_store_is_one_clear_error(tmp_path: Path) -> None:
+    result = ticketlog("compare", f"sqlite:///{tmp_path / 'empty.db'}", "--policy", "fifo")
+    assert result.returncode == 2
+    assert "nothing to replay" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,4 +1,4 @@
-"""Comparing policies on the same scenario, with confidence intervals.
+"""Comparing policies on the same scenario or recorded history, with confidence intervals.
 
 Every policy is run on the same arrivals (common random numbers): replication ``r``
 draws its tickets with seed ``seed + r`` and serves them once per policy. Each KPI is
@@ -21,6 +21,7 @@ from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.registry import create
 from ticketlog.projections.kpis import Kpis
 from ticketlog.simulation.engine import simulate
+from ticketlog.simulation.replay import Trace
 from ticketlog.simulation.scenario import Scenario, draw_arrivals
 
 _T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
@@ -70,12 +71,13 @@ class Comparison:
         }
 
 
-def _run(scenario: Scenario, policy: str | PullPolicy, seed: int) -> dict[str, float | None]:
+def _run(model: Scenario | Trace, policy: str | PullPolicy, seed: int) -> dict[str, float | None]:
     pull = create(policy) if isinstance(policy, str) else policy
     if not isinstance(pull, PullPolicy):
         msg = f"{policy!r} is not a pull policy"
         raise TypeError(msg)
-    result = simulate(scenario, draw_arrivals(scenario, seed=seed), pull)
+    arrivals = model.arrivals if isinstance(model, Trace) else draw_arrivals(model, seed=seed)
+    result = simulate(model, arrivals, pull)
     kpis = result.view.kpis(now=result.end)
     return {name: metric(kpis) for name, metric in METRICS.items()}
 
@@ -91,14 +93,20 @@ def _estimate(values: list[float]) -> Estimate:
 
 
 def compare(
-    scenario: Scenario,
+    model: Scenario | Trace,
     policies: Sequence[str | PullPolicy],
     *,
     replications: int = 5,
     seed: int = 0,
     executor: Executor | None = None,
 ) -> Comparison:
-    """Run every policy on the same ``replications`` draws of ``scenario``; compare KPIs."""
+    """Run every policy on the same ``replications`` draws of a scenario; compare KPIs.
+
+    A :class:`~ticketlog.simulation.replay.Trace` has fixed arrivals: it is served once
+    per policy (one replication, no interval).
+    """
+    if isinstance(model, Trace):
+        replications = 1
     if replications < 1 or not policies:
         msg = "a comparison needs at least one policy and one replication"
         raise ValueError(msg)
@@ -109,7 +117,7 @@ def compare(
     runs = [(p, seed + r) for p in policies for r in range(replications)]
     pool = ProcessPoolExecutor() if executor is None else executor
     try:
-        outcomes = list(pool.map(_run, [scenario] * len(runs), *zip(*runs, strict=True)))
+        outcomes = list(pool.map(_run, [model] * len(runs), *zip(*runs, strict=True)))
     finally:
         if executor is None:
             pool.shutdown()
