@@ -18,6 +18,7 @@ from ticketlog.simulation import (
     Scenario,
     cobham_mean_waits,
     draw_arrivals,
+    erlang_a_abandonment,
     erlang_c,
     erlang_c_mean_wait,
     load_scenario,
@@ -253,3 +254,28 @@ def test_unresolved_tickets_are_left_out_of_a_trace_and_counted(desk: HelpDesk) 
     assert [a.ticket_id for a in trace.arrivals] == [done]
     assert trace.skipped == 1
     assert trace.agents[0].profile.capacity == 1  # replayed agents work one at a time
+
+
+def test_erlang_a_becomes_a_poisson_tail_when_patience_equals_service() -> None:
+    # With abandon rate = service rate every customer leaves at rate mu: the number in the
+    # system is Poisson(load), as in M/M/infinity, so E[(N - c)+] has a closed form.
+    load, servers = 4.0, 3
+    poisson = [math.exp(-load) * load**k / math.factorial(k) for k in range(80)]
+    queue_length = sum(max(k - servers, 0) * p for k, p in enumerate(poisson))
+    assert erlang_a_abandonment(load, 1.0, servers, 1.0) == pytest.approx(queue_length / load)
+
+
+def test_impatient_customers_abandon_as_erlang_a_predicts_within_the_confidence_interval() -> None:
+    scenario = Scenario(
+        tickets=40_000,
+        arrivals_per_hour=100,
+        handle_time=Exponential(mean_minutes=5),
+        patience=Exponential(mean_minutes=3),
+        agents=(AgentGroup(count=10),),
+    )
+    result = simulate(scenario, draw_arrivals(scenario, seed=1), fifo())
+    facts = sorted(result.view.facts, key=lambda f: f.received_at)[2_000:]
+    abandoned, half_width = batch_means([float(f.abandoned_at is not None) for f in facts])
+    assert abs(abandoned - erlang_a_abandonment(100 / 60, 1 / 5, 10, 1 / 3)) <= half_width
+    assert all((f.abandoned_at is None) != (f.first_assigned_at is None) for f in facts)
+    assert result.view.kpis(now=result.end).abandonment_rate is not None

@@ -14,7 +14,12 @@ from ticketlog.simulation.scenario import (
     draw_arrivals,
     load_scenario,
 )
-from ticketlog.simulation.theory import cobham_mean_waits, erlang_c, erlang_c_mean_wait
+from ticketlog.simulation.theory import (
+    cobham_mean_waits,
+    erlang_a_abandonment,
+    erlang_c,
+    erlang_c_mean_wait,
+)
 
 __all__ = [
     "AgentGroup",
@@ -28,6 +33,7 @@ __all__ = [
     "Trace",
     "cobham_mean_waits",
     "draw_arrivals",
+    "erlang_a_abandonment",
     "erlang_c",
     "erlang_c_mean_wait",
     "load_scenario",

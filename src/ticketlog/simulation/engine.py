@@ -9,8 +9,9 @@ saved to any store.
 
 Time advances from one instant to the next. At each instant the engine first handles
 every completion (in the order they were scheduled), then every arrival (in arrival
-order), and only then lets each free agent pull its next ticket with the policy, in the
-order the agents joined. Nothing is ever decided at random: the same scenario, seed and
+order), then every customer whose patience ends (a ticket still waiting is abandoned),
+and only then lets each free agent pull its next ticket with the policy, in the order
+the agents joined. Nothing is ever decided at random: the same scenario, seed and
 policy give the same events. Each agent works one ticket at a time; a ticket's work
 content is also its ``estimated_effort`` (exact estimates, as shortest-job-first theory
 assumes).
@@ -30,6 +31,7 @@ from ticketlog.domain.events import (
     AgentJoined,
     AgentWentOnline,
     DomainEvent,
+    TicketAbandoned,
     TicketAssigned,
     TicketReceived,
     TicketResolved,
@@ -41,8 +43,8 @@ from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
 from ticketlog.simulation.scenario import AgentSpec, Arrival
 
-_COMPLETION, _ARRIVAL = 0, 1
-"""At one instant, completions are handled before arrivals."""
+_COMPLETION, _ARRIVAL, _PATIENCE = 0, 1, 2
+"""At one instant, completions are handled first, then arrivals, then customers giving up."""
 
 
 @attrs.frozen
@@ -81,6 +83,8 @@ def simulate(
     queue: list[tuple[datetime, int, int, Arrival | tuple[UUID, UUID]]] = []
     for n, arrival in enumerate(arrivals):
         heapq.heappush(queue, (arrival.at, _ARRIVAL, n, arrival))
+        if arrival.patience is not None:
+            heapq.heappush(queue, (arrival.at + arrival.patience, _PATIENCE, n, arrival))
     free = list(agents)
     scheduled = 0
     while queue:
@@ -90,6 +94,9 @@ def simulate(
             if kind == _ARRIVAL:
                 assert isinstance(payload, Arrival)  # noqa: S101 - by construction
                 run.receive(payload)
+            elif kind == _PATIENCE:
+                assert isinstance(payload, Arrival)  # noqa: S101 - by construction
+                run.give_up(payload.ticket_id, now)
             else:
                 assert isinstance(payload, tuple)  # noqa: S101 - by construction
                 ticket_id, agent_id = payload
@@ -186,6 +193,15 @@ class _Run:
                 actor_id=agent_id,
             )
         )
+
+    def give_up(self, ticket_id: UUID, at: datetime) -> None:
+        waiting = self.view.queues.get(ticket_id)
+        if waiting is not None and waiting.agent_id is None:
+            self.emit(
+                TicketAbandoned(
+                    originator_id=ticket_id, originator_version=self._next(ticket_id), at=at
+                )
+            )
 
     def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         self.emit(

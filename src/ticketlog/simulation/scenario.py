@@ -80,6 +80,8 @@ class Scenario(_Model):
     handle_time: Duration
     """Work content of a ticket (per category in ``handle_time_by_category``, if given)."""
     handle_time_by_category: Mapping[str, Duration] = Field(default_factory=dict)
+    patience: Duration | None = None
+    """How long a customer waits before giving up (``None``: they never do)."""
     priorities: Mapping[Priority, PositiveFloat] = Field(
         default_factory=lambda: {Priority.NORMAL: 1.0}
     )
@@ -123,6 +125,8 @@ class Arrival:
     queue: str = "general"
     tier: int = 1
     required_skills: frozenset[str] = frozenset()
+    patience: timedelta | None = None
+    """How long the customer waits before abandoning (``None``: forever)."""
 
 
 @attrs.frozen
@@ -165,6 +169,9 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
                 channel=_pick(rng, scenario.channels),
                 work=timedelta(minutes=work.draw(rng)),
                 customer_id=f"customer-{n + 1}",
+                patience=None
+                if scenario.patience is None
+                else timedelta(minutes=scenario.patience.draw(rng)),
             )
         )
     return arrivals

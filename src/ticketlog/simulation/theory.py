@@ -42,3 +42,23 @@ def cobham_mean_waits(arrival_rates: list[float], service_rate: float, servers: 
         waits.append(waiting / (capacity * (1 - above) * (1 - upto)))
         above = upto
     return waits
+
+
+def erlang_a_abandonment(
+    arrival_rate: float, service_rate: float, servers: int, abandon_rate: float
+) -> float:
+    """Probability that an arrival abandons in an M/M/c+M queue (Erlang A).
+
+    Customers give up after an exponential patience with rate ``abandon_rate``. Computed
+    from the stationary distribution of the birth-death chain (truncated where the
+    remaining mass is negligible): ``P(abandon) = abandon_rate * E[queue length] / arrival_rate``.
+    """
+    weights = [1.0]
+    n = 0
+    while weights[-1] > 1e-16 * sum(weights) or n < servers:
+        n += 1
+        deaths = min(n, servers) * service_rate + max(n - servers, 0) * abandon_rate
+        weights.append(weights[-1] * arrival_rate / deaths)
+    total = sum(weights)
+    queue_length = sum(max(k - servers, 0) * w for k, w in enumerate(weights)) / total
+    return abandon_rate * queue_length / arrival_rate
