@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,29 @@ def test_impatient_customers_abandon_as_erlang_a_predicts_within_the_confidence_
     assert abs(abandoned - erlang_a_abandonment(100 / 60, 1 / 5, 10, 1 / 3)) <= half_width
     assert all((f.abandoned_at is None) != (f.first_assigned_at is None) for f in facts)
     assert result.view.kpis(now=result.end).abandonment_rate is not None
+
+
+def test_arrivals_follow_the_hourly_and_weekly_profiles() -> None:
+    hourly = tuple(3.0 if 9 <= hour < 17 else 0.5 for hour in range(24))
+    weekly = (1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0)  # nothing arrives at weekends
+    scenario = Scenario(
+        start=datetime(2026, 1, 5, 0, 0, tzinfo=UTC),  # a Monday
+        tickets=20_000,
+        arrivals_per_hour=20,
+        hourly_profile=hourly,
+        weekly_profile=weekly,
+        handle_time=Exponential(mean_minutes=1),
+        agents=(AgentGroup(count=1),),
+    )
+    arrivals = draw_arrivals(scenario, seed=4)
+    assert all(a.at.weekday() < 5 for a in arrivals)
+    days = (arrivals[-1].at - scenario.start).days  # whole days covered by the draw
+    within = [a for a in arrivals if a.at < scenario.start + timedelta(days=days)]
+    weekdays = sum(1 for d in range(days) if (scenario.start + timedelta(days=d)).weekday() < 5)
+    office = sum(1 for a in within if 9 <= a.at.hour < 17)
+    night = len(within) - office
+    expected_office = 20 * 3.0 * 8 * weekdays
+    expected_night = 20 * 0.5 * 16 * weekdays
+    # Poisson counts: within 4 standard deviations of their expectation.
+    assert abs(office - expected_office) < 4 * math.sqrt(expected_office)
+    assert abs(night - expected_night) < 4 * math.sqrt(expected_night)

@@ -19,7 +19,7 @@ from uuid import UUID
 
 import attrs
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat
 
 from ticketlog.domain.aggregate import invalid_value
 from ticketlog.domain.errors import ConfigurationError
@@ -77,6 +77,15 @@ class Scenario(_Model):
     tickets: int = Field(ge=1, le=10_000_000)
     """How many tickets arrive."""
     arrivals_per_hour: PositiveFloat
+    """The mean arrival rate (multiplied by the profiles below, when given)."""
+    hourly_profile: tuple[NonNegativeFloat, ...] | None = Field(
+        default=None, min_length=24, max_length=24
+    )
+    """24 multipliers of the rate, one per hour of the day (UTC of ``start``'s zone)."""
+    weekly_profile: tuple[NonNegativeFloat, ...] | None = Field(
+        default=None, min_length=7, max_length=7
+    )
+    """7 multipliers of the rate, Monday first."""
     handle_time: Duration
     """Work content of a ticket (per category in ``handle_time_by_category``, if given)."""
     handle_time_by_category: Mapping[str, Duration] = Field(default_factory=dict)
@@ -89,6 +98,18 @@ class Scenario(_Model):
     categories: Mapping[str, PositiveFloat] = Field(default_factory=lambda: {"general": 1.0})
     channels: Mapping[Channel, PositiveFloat] = Field(default_factory=lambda: {Channel.EMAIL: 1.0})
     agents: tuple[AgentGroup, ...] = Field(min_length=1)
+
+    def rate_factor(self, at: datetime) -> float:
+        """The multiplier of the arrival rate at ``at`` (1 without profiles)."""
+        local = at.astimezone(self.start.tzinfo)
+        hourly = 1.0 if self.hourly_profile is None else self.hourly_profile[local.hour]
+        weekly = 1.0 if self.weekly_profile is None else self.weekly_profile[local.weekday()]
+        return hourly * weekly
+
+    @property
+    def peak_factor(self) -> float:
+        """The largest multiplier of the arrival rate."""
+        return max(self.hourly_profile or (1.0,)) * max(self.weekly_profile or (1.0,))
 
     def agent_specs(self) -> list[AgentSpec]:
         """The scenario's agents, one at a time (each works one ticket at a time)."""
@@ -151,13 +172,25 @@ def _pick(rng: random.Random, weights: Mapping[K, float]) -> K:
 
 
 def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
-    """The scenario's tickets for ``seed``: the same list for the same seed, always."""
+    """The scenario's tickets for ``seed``: the same list for the same seed, always.
+
+    Arrivals form a Poisson process whose rate follows the hourly and weekly profiles
+    (drawn by thinning a process at the peak rate).
+    """
     rng = random.Random(seed)
     at = scenario.start
-    mean_gap = 3600.0 / scenario.arrivals_per_hour
+    peak = scenario.peak_factor
+    if peak <= 0:
+        msg = "the arrival profiles are zero everywhere"
+        raise ConfigurationError(msg)
+    mean_gap = 3600.0 / (scenario.arrivals_per_hour * peak)
+    profiled = scenario.hourly_profile is not None or scenario.weekly_profile is not None
     arrivals = []
     for n in range(scenario.tickets):
         at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
+        # Thinning: candidates at the peak rate, kept with the profile's share of it.
+        while profiled and rng.random() * peak > scenario.rate_factor(at):
+            at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
         category = _pick(rng, scenario.categories)
         work = scenario.handle_time_by_category.get(category, scenario.handle_time)
         arrivals.append(
