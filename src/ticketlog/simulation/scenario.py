@@ -81,7 +81,7 @@ class Scenario(_Model):
     hourly_profile: tuple[NonNegativeFloat, ...] | None = Field(
         default=None, min_length=24, max_length=24
     )
-    """24 multipliers of the rate, one per hour of the day (UTC of ``start``'s zone)."""
+    """24 multipliers of the rate, one per hour of the day (in the timezone of ``start``)."""
     weekly_profile: tuple[NonNegativeFloat, ...] | None = Field(
         default=None, min_length=7, max_length=7
     )
