@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ticketlog import ConfigurationError, HelpDesk, Priority, TicketReceived
+from ticketlog.io.frames import comparison_frame
 from ticketlog.policies import fifo, priority
 from ticketlog.projections import DeskView, fold
 from ticketlog.simulation import (
@@ -306,3 +307,16 @@ def test_arrivals_follow_the_hourly_and_weekly_profiles() -> None:
     # Poisson counts: within 4 standard deviations of their expectation.
     assert abs(office - expected_office) < 4 * math.sqrt(expected_office)
     assert abs(night - expected_night) < 4 * math.sqrt(expected_night)
+
+
+def test_a_comparison_is_a_dataframe_with_one_row_per_policy() -> None:
+    scenario = mmc(200, servers=2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        comparison = compare(scenario, ["fifo", "sla"], replications=2, seed=1, executor=pool)
+    frame = comparison_frame(comparison)
+    assert list(frame.index) == ["fifo", "sla"]
+    assert frame.index.name == "policy"
+    assert frame.loc["sla", "resolved"] == 200
+    fifo_wait = comparison.results["fifo"]["wait_mean_min"]
+    assert frame.loc["fifo", "wait_mean_min"] == fifo_wait.mean
+    assert frame.loc["fifo", "wait_mean_min_ci"] == fifo_wait.half_width

@@ -1,4 +1,6 @@
-"""KPI tables and per-ticket facts as pandas DataFrames (needs ``ticketlog[analysis]``).
+"""KPI tables, per-ticket facts and policy comparisons as pandas DataFrames.
+
+Needs the ``analysis`` extra (``pip install 'ticketlog[analysis]'``).
 
 Durations stay durations (``timedelta64`` columns, ``NaT`` where undefined); shares are
 percentages; a KPI table has one row per group with the ``Durations`` fields flattened
@@ -15,6 +17,7 @@ import attrs
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Durations, Kpis
+from ticketlog.simulation.compare import Comparison
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,3 +82,18 @@ _DURATION_COLUMNS = [
     if field.type in (Durations, "Durations")
     for stat in ("mean", "p50", "p90", "p95")
 ]
+
+
+def comparison_frame(comparison: Comparison) -> pd.DataFrame:
+    """A policy comparison: one row per policy, ``<kpi>`` and ``<kpi>_ci`` (95 % half-width)."""
+    rows = {
+        policy: {
+            column: value
+            for name, estimate in kpis.items()
+            for column, value in ((name, estimate.mean), (f"{name}_ci", estimate.half_width))
+        }
+        for policy, kpis in comparison.results.items()
+    }
+    frame: pd.DataFrame = _pandas().DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "policy"
+    return frame
