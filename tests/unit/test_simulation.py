@@ -320,3 +320,24 @@ def test_a_comparison_is_a_dataframe_with_one_row_per_policy() -> None:
     fifo_wait = comparison.results["fifo"]["wait_mean_min"]
     assert frame.loc["fifo", "wait_mean_min"] == fifo_wait.mean
     assert frame.loc["fifo", "wait_mean_min_ci"] == fifo_wait.half_width
+
+
+def test_languages_plans_and_first_time_customers_are_drawn_only_when_asked_for() -> None:
+    plain = mmc(2_000, servers=2)
+    mixed = plain.model_copy(
+        update={
+            "languages": {"en": 3.0, "de": 1.0},
+            "plans": {"free": 1.0, "pro": 1.0},
+            "first_time_share": 0.25,
+        }
+    )
+    before = draw_arrivals(plain, seed=2)
+    after = draw_arrivals(mixed, seed=2)
+    assert {(a.language, a.plan, a.first_time) for a in before} == {("en", None, False)}
+    assert [a.at for a in after] == [a.at for a in before]  # the other draws are unchanged
+    assert [a.work for a in after] == [a.work for a in before]
+    german = sum(a.language == "de" for a in after) / len(after)
+    first_time = sum(a.first_time for a in after) / len(after)
+    assert abs(german - 0.25) < 0.04
+    assert abs(first_time - 0.25) < 0.04
+    assert {a.plan for a in after} == {"free", "pro"}

@@ -97,6 +97,12 @@ class Scenario(_Model):
     """Relative weights of the priorities."""
     categories: Mapping[str, PositiveFloat] = Field(default_factory=lambda: {"general": 1.0})
     channels: Mapping[Channel, PositiveFloat] = Field(default_factory=lambda: {Channel.EMAIL: 1.0})
+    languages: Mapping[str, PositiveFloat] | None = None
+    """Relative weights of the customers' languages (``None``: everyone writes in English)."""
+    plans: Mapping[str, PositiveFloat] | None = None
+    """Relative weights of the customers' plans (``None``: no plans)."""
+    first_time_share: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of tickets from first-time customers."""
     agents: tuple[AgentGroup, ...] = Field(min_length=1)
 
     def rate_factor(self, at: datetime) -> float:
@@ -178,6 +184,7 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
     (drawn by thinning a process at the peak rate).
     """
     rng = random.Random(seed)
+    customers = random.Random(f"customers-{seed}")
     at = scenario.start
     peak = scenario.peak_factor
     if peak <= 0:
@@ -205,6 +212,13 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
                 patience=None
                 if scenario.patience is None
                 else timedelta(minutes=scenario.patience.draw(rng)),
+                # From a stream of their own, so adding them to a scenario does not change
+                # the other draws for the same seed.
+                language="en"
+                if scenario.languages is None
+                else _pick(customers, scenario.languages),
+                plan=None if scenario.plans is None else _pick(customers, scenario.plans),
+                first_time=customers.random() < scenario.first_time_share,
             )
         )
     return arrivals
