@@ -17,8 +17,7 @@ from rich.table import Table
 
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import TicketlogError
-from ticketlog.policies.protocol import PullPolicy
-from ticketlog.policies.registry import create
+from ticketlog.policies.registry import pull_policy
 from ticketlog.simulation.compare import METRICS, Comparison, compare
 from ticketlog.simulation.engine import simulate
 from ticketlog.simulation.replay import Trace, trace_from_store
@@ -50,10 +49,7 @@ def simulate_command(
     """Serve one draw of SCENARIO with POLICY and print its KPIs."""
     try:
         model = load_scenario(scenario)
-        pull = create(policy)
-        if not isinstance(pull, PullPolicy):
-            msg = f"{policy!r} is a router, not a pull policy"
-            raise TicketlogError(msg)
+        pull = pull_policy(policy)
     except (TicketlogError, ValueError) as error:
         raise _fail(error) from None
     result = simulate(model, draw_arrivals(model, seed=seed), pull)
@@ -86,9 +82,7 @@ def compare_command(
     try:
         model = _trace(source) if "://" in source else load_scenario(source)
         for name in policy:
-            if not isinstance(create(name), PullPolicy):
-                msg = f"{name!r} is a router, not a pull policy"
-                raise TicketlogError(msg)
+            pull_policy(name)  # fail here, in this process, before the workers start
         comparison = compare(model, policy, replications=replications, seed=seed)
     except (TicketlogError, ValueError) as error:
         raise _fail(error) from None

@@ -50,7 +50,8 @@ from ticketlog.persistence.checkpoints import checkpoints_for
 from ticketlog.persistence.mapper import EventMapper, UnknownEventType
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
 from ticketlog.policies.protocol import PullPolicy, Router
-from ticketlog.policies.registry import create
+from ticketlog.policies.registry import pull_policy
+from ticketlog.policies.registry import router as as_router
 from ticketlog.projections.base import P, fold
 from ticketlog.projections.runner import Checkpoints, Follower
 from ticketlog.projections.sla import SlaTargets
@@ -330,7 +331,7 @@ class HelpDesk(Application[UUID]):
         :class:`~ticketlog.domain.errors.AgentOffline` or
         :class:`~ticketlog.domain.errors.AgentAtCapacity` when the agent can take nothing.
         """
-        pull = self._pull_policy(policy)
+        pull = pull_policy(policy)
         when = self._now(at)
         for _ in range(self.max_attempts):
             view = self.view()
@@ -358,7 +359,7 @@ class HelpDesk(Application[UUID]):
         Returns ``None`` when no agent can take it. An agent who fills up meanwhile is
         skipped for the next one.
         """
-        push = self._router(router)
+        push = as_router(router)
         when = self._now(at)
         check_allowed(self.ticket(ticket_id).status, Command.ASSIGN)
         view = self.view()
@@ -375,14 +376,6 @@ class HelpDesk(Application[UUID]):
                 continue
             return agent.agent_id
         return None
-
-    @staticmethod
-    def _pull_policy(policy: PullPolicy | str) -> PullPolicy:
-        return _resolve(policy, PullPolicy, "a pull policy")  # type: ignore[type-abstract] # a runtime-checkable protocol
-
-    @staticmethod
-    def _router(router: Router | str) -> Router:
-        return _resolve(router, Router, "a router")  # type: ignore[type-abstract] # a runtime-checkable protocol
 
     @staticmethod
     def _workload(view: DeskView, agent_id: UUID, now: datetime) -> Workload:
@@ -561,15 +554,3 @@ class HelpDesk(Application[UUID]):
     def _holding_count(self, agent_id: UUID, *, besides: UUID) -> int:
         """How many tickets ``agent_id`` holds other than ``besides``."""
         return len(self.held_by(agent_id) - {besides})
-
-
-Pol = TypeVar("Pol", PullPolicy, Router)
-
-
-def _resolve(policy: Pol | str, kind: type[Pol], described: str) -> Pol:
-    """``policy`` itself, or the policy registered under that name; it must be of ``kind``."""
-    found = create(policy) if isinstance(policy, str) else policy
-    if not isinstance(found, kind):
-        msg = f"{policy!r} is not {described}"
-        raise ConfigurationError(msg)
-    return found

@@ -29,7 +29,14 @@ from ticketlog.policies.orderings import EasiestFirst, FixedEffort, MedianHandle
 from ticketlog.policies.protocol import PullPolicy, Router
 from ticketlog.policies.pull import Affinity, Ordered
 from ticketlog.policies.push import AffinityRouter, Ranked
-from ticketlog.policies.registry import ENTRY_POINT_GROUP, create, names, register
+from ticketlog.policies.registry import (
+    ENTRY_POINT_GROUP,
+    create,
+    names,
+    pull_policy,
+    register,
+    router,
+)
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -56,8 +63,10 @@ __all__ = [
     "longest_idle_agent",
     "names",
     "priority",
+    "pull_policy",
     "register",
     "round_robin",
+    "router",
     "same_tier",
     "skills_based",
     "skills_match",

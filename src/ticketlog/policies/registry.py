@@ -74,3 +74,25 @@ def create(name: str, **options: Any) -> PullPolicy | Router:
     except (TypeError, ValueError, AttributeError) as error:
         msg = f"bad options for policy {name!r}: {error}"
         raise ConfigurationError(msg) from None
+
+
+def pull_policy(policy: PullPolicy | str) -> PullPolicy:
+    """``policy`` itself, or the pull policy registered as ``policy``."""
+    found = create(policy) if isinstance(policy, str) else policy
+    if isinstance(found, PullPolicy):
+        return found
+    msg = f"{policy!r} is not a pull policy"
+    if isinstance(found, Router):
+        msg += " but a router (use a router, not a pull policy, to route tickets)"
+    raise ConfigurationError(msg)
+
+
+def router(policy: Router | str) -> Router:
+    """``policy`` itself, or the router registered as ``policy``."""
+    found = create(policy) if isinstance(policy, str) else policy
+    if isinstance(found, Router):
+        return found
+    msg = f"{policy!r} is not a router"
+    if isinstance(found, PullPolicy):
+        msg += " but a pull policy (use a pull policy, not a router, to pull tickets)"
+    raise ConfigurationError(msg)

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from ticketlog.policies.protocol import PullPolicy
-from ticketlog.policies.registry import create
+from ticketlog.policies.registry import pull_policy
 from ticketlog.projections.kpis import Kpis
 from ticketlog.simulation.engine import simulate
 from ticketlog.simulation.replay import Trace
@@ -72,10 +72,7 @@ class Comparison:
 
 
 def _run(model: Scenario | Trace, policy: str | PullPolicy, seed: int) -> dict[str, float | None]:
-    pull = create(policy) if isinstance(policy, str) else policy
-    if not isinstance(pull, PullPolicy):
-        msg = f"{policy!r} is not a pull policy"
-        raise TypeError(msg)
+    pull = pull_policy(policy)
     arrivals = model.arrivals if isinstance(model, Trace) else draw_arrivals(model, seed=seed)
     result = simulate(model, arrivals, pull)
     kpis = result.view.kpis(now=result.end)
