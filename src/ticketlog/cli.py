@@ -53,7 +53,7 @@ def simulate_command(
     except (TicketlogError, ValueError) as error:
         raise _fail(error) from None
     result = simulate(model, draw_arrivals(model, seed=seed), pull)
-    kpis = result.view.kpis(now=result.end)
+    kpis = result.kpis()
     figures = {name: metric(kpis) for name, metric in METRICS.items()}
     if as_json:
         _out.print_json(json.dumps({"policy": pull.name, "seed": seed, "kpis": figures}))

@@ -43,30 +43,43 @@ class Backlog(Reducer):
 
     @on(TicketReceived)
     def _received(self, event: TicketReceived) -> None:
-        self._queue[event.originator_id] = event.queue
-        self._open.add(event.originator_id)
-        self._change(event.queue, event.at, +1)
+        self.opened(event.originator_id, event.queue, event.at)
 
     @on(TicketTransferred, TicketEscalated)
     def _moved(self, event: TicketTransferred | TicketEscalated) -> None:
-        ticket_id = event.originator_id
-        old, new = self._queue[ticket_id], event.to_queue
-        if old != new:
-            self._queue[ticket_id] = new
-            self._change(old, event.at, -1)
-            self._change(new, event.at, +1)
+        self.moved(event.originator_id, event.to_queue, event.at)
 
     @on(TicketReopened)
     def _reopened(self, event: TicketReopened) -> None:
-        if event.originator_id not in self._open:
-            self._open.add(event.originator_id)
-            self._change(self._queue[event.originator_id], event.at, +1)
+        self.opened(event.originator_id, None, event.at)
 
     @on(TicketResolved, TicketClosed, TicketAbandoned)
     def _ended(self, event: TicketResolved | TicketClosed | TicketAbandoned) -> None:
-        if event.originator_id in self._open:
-            self._open.discard(event.originator_id)
-            self._change(self._queue[event.originator_id], event.at, -1)
+        self.ended(event.originator_id, event.at)
+
+    # The folds of the events above, callable without an event (the simulation's fast mode).
+
+    def opened(self, ticket_id: UUID, queue: str | None, at: datetime) -> None:
+        """The ticket was received in ``queue``, or reopened (``None``: where it was)."""
+        if queue is not None:
+            self._queue[ticket_id] = queue
+        if ticket_id not in self._open:
+            self._open.add(ticket_id)
+            self._change(self._queue[ticket_id], at, +1)
+
+    def moved(self, ticket_id: UUID, queue: str, at: datetime) -> None:
+        """The ticket moved to ``queue``."""
+        old = self._queue[ticket_id]
+        if old != queue:
+            self._queue[ticket_id] = queue
+            self._change(old, at, -1)
+            self._change(queue, at, +1)
+
+    def ended(self, ticket_id: UUID, at: datetime) -> None:
+        """The ticket was resolved, closed or abandoned."""
+        if ticket_id in self._open:
+            self._open.discard(ticket_id)
+            self._change(self._queue[ticket_id], at, -1)
 
     def _change(self, queue: str, at: datetime, delta: int) -> None:
         changes = self._changes[queue]

@@ -161,55 +161,84 @@ class TicketFactsProjection(Reducer):
 
     @on(TicketAssigned)
     def _assigned(self, event: TicketAssigned) -> None:
-        facts = self.tickets[event.originator_id]
-        if facts.first_agent_id is None:
-            facts.first_agent_id = event.agent_id
-            facts.first_assigned_at = event.at
-        self._hold(facts, event.agent_id, event.at)
-        facts.status = TicketStatus.ASSIGNED
+        self.assigned(event.originator_id, event.agent_id, event.at)
 
     @on(TicketResponded)
     def _responded(self, event: TicketResponded) -> None:
-        facts = self.tickets[event.originator_id]
-        if event.public and facts.first_response_at is None:
-            facts.first_response_at = event.at
+        if event.public:
+            self.replied(event.originator_id, event.at)
 
     @on(TicketTransferred)
     def _transferred(self, event: TicketTransferred) -> None:
-        facts = self.tickets[event.originator_id]
-        facts.transfers += 1
-        facts.queue = event.to_queue
-        if event.to_agent_id is not None and facts.first_agent_id is None:
-            facts.first_agent_id = event.to_agent_id  # handed straight to an agent: served
-            facts.first_assigned_at = event.at
-        self._hold(facts, event.to_agent_id, event.at)
-        facts.status = TicketStatus.WAITING if event.to_agent_id is None else TicketStatus.ASSIGNED
+        self.transferred(event.originator_id, event.to_queue, event.to_agent_id, event.at)
 
     @on(TicketEscalated)
     def _escalated(self, event: TicketEscalated) -> None:
-        facts = self.tickets[event.originator_id]
-        facts.escalations += 1
-        facts.queue, facts.tier = event.to_queue, event.to_tier
-        self._hold(facts, None, event.at)
-        facts.status = TicketStatus.WAITING
+        self.escalated(event.originator_id, event.to_queue, event.to_tier, event.at)
 
     @on(TicketResolved)
     def _resolved(self, event: TicketResolved) -> None:
-        facts = self.tickets[event.originator_id]
-        self._hold(facts, None, event.at)
+        self.resolved(event.originator_id, event.actor_id, event.at)
+
+    # The folds of the events above, callable without an event (the simulation's fast mode).
+
+    def assigned(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """``agent_id`` took the ticket."""
+        facts = self.tickets[ticket_id]
+        if facts.first_agent_id is None:
+            facts.first_agent_id = agent_id
+            facts.first_assigned_at = at
+        self._hold(facts, agent_id, at)
+        facts.status = TicketStatus.ASSIGNED
+
+    def replied(self, ticket_id: UUID, at: datetime) -> None:
+        """An agent replied publicly."""
+        facts = self.tickets[ticket_id]
+        if facts.first_response_at is None:
+            facts.first_response_at = at
+
+    def transferred(
+        self, ticket_id: UUID, to_queue: str, to_agent_id: UUID | None, at: datetime
+    ) -> None:
+        """The ticket moved to ``to_queue`` (and to ``to_agent_id``, if given)."""
+        facts = self.tickets[ticket_id]
+        facts.transfers += 1
+        facts.queue = to_queue
+        if to_agent_id is not None and facts.first_agent_id is None:
+            facts.first_agent_id = to_agent_id  # handed straight to an agent: served
+            facts.first_assigned_at = at
+        self._hold(facts, to_agent_id, at)
+        facts.status = TicketStatus.WAITING if to_agent_id is None else TicketStatus.ASSIGNED
+
+    def escalated(self, ticket_id: UUID, to_queue: str, to_tier: int, at: datetime) -> None:
+        """The ticket moved up to ``to_tier`` and waits in ``to_queue``."""
+        facts = self.tickets[ticket_id]
+        facts.escalations += 1
+        facts.queue, facts.tier = to_queue, to_tier
+        self._hold(facts, None, at)
+        facts.status = TicketStatus.WAITING
+
+    def resolved(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """``agent_id`` resolved the ticket."""
+        facts = self.tickets[ticket_id]
+        self._hold(facts, None, at)
         facts.resolutions += 1
-        facts.resolved_at = event.at
-        facts.resolver_id = event.actor_id
-        facts.resolver_team = self.teams.get(event.actor_id)
+        facts.resolved_at = at
+        facts.resolver_id = agent_id
+        facts.resolver_team = self.teams.get(agent_id)
         facts.status = TicketStatus.RESOLVED
 
     @on(TicketRated)
     def _rated(self, event: TicketRated) -> None:
-        facts = self.tickets[event.originator_id]
-        if event.csat is not None:
-            facts.csat = event.csat
-        if event.nps is not None:
-            facts.nps = event.nps
+        self.rated(event.originator_id, event.csat, event.nps)
+
+    def rated(self, ticket_id: UUID, csat: int | None, nps: int | None = None) -> None:
+        """The customer rated the ticket."""
+        facts = self.tickets[ticket_id]
+        if csat is not None:
+            facts.csat = csat
+        if nps is not None:
+            facts.nps = nps
 
     @on(TicketClosed)
     def _closed(self, event: TicketClosed) -> None:
@@ -220,8 +249,12 @@ class TicketFactsProjection(Reducer):
 
     @on(TicketAbandoned)
     def _abandoned(self, event: TicketAbandoned) -> None:
-        facts = self.tickets[event.originator_id]
-        facts.abandoned_at = event.at
+        self.abandoned(event.originator_id, event.at)
+
+    def abandoned(self, ticket_id: UUID, at: datetime) -> None:
+        """The customer gave up."""
+        facts = self.tickets[ticket_id]
+        facts.abandoned_at = at
         facts.status = TicketStatus.ABANDONED
 
     @on(TicketAwaitingCustomer)
@@ -236,11 +269,15 @@ class TicketFactsProjection(Reducer):
 
     @on(TicketReopened)
     def _reopened(self, event: TicketReopened) -> None:
-        facts = self.tickets[event.originator_id]
+        self.reopened(event.originator_id, event.at)
+
+    def reopened(self, ticket_id: UUID, at: datetime) -> None:
+        """The customer reopened the ticket."""
+        facts = self.tickets[ticket_id]
         facts.reopens += 1
         facts.status = TicketStatus.WAITING
         if facts.pauses and facts.pauses[-1][1] is None:
-            facts.pauses[-1] = (facts.pauses[-1][0], event.at)
+            facts.pauses[-1] = (facts.pauses[-1][0], at)
 
     @on(TicketReprioritised)
     def _reprioritised(self, event: TicketReprioritised) -> None:

@@ -253,17 +253,10 @@ class Queues(Reducer):
 
     def deadline(self, ticket: QueuedTicket, target: SlaTarget) -> datetime:
         """When ``ticket`` misses ``target`` if nothing happens (:data:`NEVER` while paused)."""
-        if ticket.paused_since is not None:
-            return NEVER
-        if target is SlaTarget.FIRST_REPLY:
-            allowed = self.sla.first_reply(ticket.priority, ticket.category)
-        else:
-            allowed = self.sla.resolution(ticket.priority, ticket.category)
-        return self.sla.deadline(ticket.received_at, allowed, paused=ticket.paused)
+        return deadline(ticket, target, self.sla)
 
     def _due(self, ticket: QueuedTicket) -> datetime:
-        target = SlaTarget.RESOLUTION if ticket.replied else SlaTarget.FIRST_REPLY
-        return self.deadline(ticket, target)
+        return due(ticket, self.sla)
 
     def open_tickets(self) -> Iterator[QueuedTicket]:
         """Every open ticket, waiting or held, in no particular order."""
@@ -428,3 +421,20 @@ class Queues(Reducer):
 _MAX_UUID = UUID(int=(1 << 128) - 1)
 NEVER = datetime.max.replace(tzinfo=UTC)
 """The deadline of a ticket whose SLA clock is stopped."""
+
+
+def deadline(ticket: QueuedTicket, target: SlaTarget, sla: SlaTargets) -> datetime:
+    """When ``ticket`` misses ``target`` of ``sla`` if nothing happens (:data:`NEVER` while
+    paused)."""
+    if ticket.paused_since is not None:
+        return NEVER
+    if target is SlaTarget.FIRST_REPLY:
+        allowed = sla.first_reply(ticket.priority, ticket.category)
+    else:
+        allowed = sla.resolution(ticket.priority, ticket.category)
+    return sla.deadline(ticket.received_at, allowed, paused=ticket.paused)
+
+
+def due(ticket: QueuedTicket, sla: SlaTargets) -> datetime:
+    """The ticket's next deadline (its ``due``): first reply until replied, then resolution."""
+    return deadline(ticket, SlaTarget.RESOLUTION if ticket.replied else SlaTarget.FIRST_REPLY, sla)

@@ -120,14 +120,7 @@ class Workloads(Reducer):
 
     @on(AgentJoined)
     def _joined(self, event: AgentJoined) -> None:
-        self._agents[event.originator_id] = _Load(
-            name=event.name,
-            joined=len(self._agents),
-            profile=event.profile,
-            online=False,
-            since=event.at,
-            idle_since=event.at,
-        )
+        self.joined(event.originator_id, event.name, event.profile, event.at)
 
     @on(AgentProfileChanged)
     def _profile(self, event: AgentProfileChanged) -> None:
@@ -135,24 +128,45 @@ class Workloads(Reducer):
 
     @on(AgentWentOnline, AgentWentOffline)
     def _presence(self, event: AgentWentOnline | AgentWentOffline) -> None:
-        self._agent(event.originator_id, event.at).online = isinstance(event, AgentWentOnline)
+        self.presence(event.originator_id, isinstance(event, AgentWentOnline), event.at)
 
     @on(TicketAssigned)
     def _assigned(self, event: TicketAssigned) -> None:
-        self._hold(event.originator_id, event.agent_id, event.at)
+        self.hold(event.originator_id, event.agent_id, event.at)
 
     @on(TicketTransferred)
     def _transferred(self, event: TicketTransferred) -> None:
-        self._hold(event.originator_id, event.to_agent_id, event.at)
+        self.hold(event.originator_id, event.to_agent_id, event.at)
 
     @on(TicketEscalated, TicketClosed)
     def _released(self, event: TicketEscalated | TicketClosed) -> None:
-        self._hold(event.originator_id, None, event.at)
+        self.hold(event.originator_id, None, event.at)
 
     @on(TicketResolved)
     def _resolved(self, event: TicketResolved) -> None:
-        resolver = self._holder.get(event.originator_id)
-        self._hold(event.originator_id, None, event.at)
+        self.resolved(event.originator_id, event.at)
+
+    # The folds of the events above, callable without an event (the simulation's fast mode).
+
+    def joined(self, agent_id: UUID, name: str, profile: AgentProfile, at: datetime) -> None:
+        """The agent joined, offline."""
+        self._agents[agent_id] = _Load(
+            name=name,
+            joined=len(self._agents),
+            profile=profile,
+            online=False,
+            since=at,
+            idle_since=at,
+        )
+
+    def presence(self, agent_id: UUID, online: bool, at: datetime) -> None:
+        """The agent went online (or offline)."""
+        self._agent(agent_id, at).online = online
+
+    def resolved(self, ticket_id: UUID, at: datetime) -> None:
+        """The ticket's holder resolved it."""
+        resolver = self._holder.get(ticket_id)
+        self.hold(ticket_id, None, at)
         if resolver is not None:
             self._agents[resolver].handled += 1
 
@@ -161,7 +175,8 @@ class Workloads(Reducer):
         load.advance(at)
         return load
 
-    def _hold(self, ticket_id: UUID, agent_id: UUID | None, at: datetime) -> None:
+    def hold(self, ticket_id: UUID, agent_id: UUID | None, at: datetime) -> None:
+        """``agent_id`` holds the ticket from ``at`` (``None``: nobody does)."""
         previous = self._holder.pop(ticket_id, None)
         if previous is not None and previous in self._agents:
             load = self._agent(previous, at)

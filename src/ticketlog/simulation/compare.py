@@ -3,8 +3,11 @@
 Every policy is run on the same arrivals (common random numbers): replication ``r``
 draws its tickets with seed ``seed + r`` and serves them once per policy. Each KPI is
 reported as its mean over the replications with a 95 % Student-t half-width.
-Replications run on any ``concurrent.futures.Executor`` (a process pool by default when
-there is more than one run), so sweeps scale out.
+Replications run on any ``concurrent.futures.Executor`` (a process pool by default), so
+sweeps scale out. Runs use the engine's fast mode when the policy allows it (it gives
+the same KPIs as the full-event mode). Besides the estimates, a comparison keeps a small
+summary of every run (:class:`RunSummary`) for reports: wait quantiles, the backlog over
+time, and KPIs per customer segment.
 """
 
 from __future__ import annotations
@@ -12,15 +15,17 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from datetime import timedelta
 from typing import Any
 
 import attrs
 
 from ticketlog.policies.protocol import PullPolicy
+from ticketlog.policies.pull import Ordered
 from ticketlog.policies.registry import pull_policy
-from ticketlog.projections.kpis import Kpis
-from ticketlog.simulation.engine import simulate
+from ticketlog.projections.kpis import Dimension, Kpis, percentile
+from ticketlog.simulation.engine import SimulationResult, simulate
 from ticketlog.simulation.replay import Trace
 from ticketlog.simulation.scenario import Scenario, draw_arrivals
 
@@ -29,17 +34,76 @@ _T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
           2.060, 2.056, 2.052, 2.048, 2.045, 2.042)  # fmt: skip
 """Student's t 97.5 % quantiles for 1 to 30 degrees of freedom (1.96 beyond)."""
 
+
+def _minutes(duration: timedelta | None) -> float | None:
+    return None if duration is None else duration.total_seconds() / 60
+
+
 METRICS: dict[str, Callable[[Kpis], float | None]] = {
-    "wait_mean_min": lambda k: None if k.wait.mean is None else k.wait.mean.total_seconds() / 60,
-    "wait_p90_min": lambda k: None if k.wait.p90 is None else k.wait.p90.total_seconds() / 60,
-    "resolution_mean_min": lambda k: (
-        None if k.resolution.mean is None else k.resolution.mean.total_seconds() / 60
-    ),
+    "wait_mean_min": lambda k: _minutes(k.wait.mean),
+    "wait_p90_min": lambda k: _minutes(k.wait.p90),
+    "first_reply_mean_min": lambda k: _minutes(k.first_reply.mean),
+    "resolution_mean_min": lambda k: _minutes(k.resolution.mean),
+    "resolution_p90_min": lambda k: _minutes(k.resolution.p90),
+    "aht_min": lambda k: _minutes(k.aht),
     "sla_first_reply": lambda k: k.sla_first_reply,
     "sla_resolution": lambda k: k.sla_resolution,
+    "fcr": lambda k: k.fcr,
+    "csat": lambda k: k.csat,
+    "transfer_rate": lambda k: k.transfer_rate,
+    "escalation_rate": lambda k: k.escalation_rate,
+    "reopen_rate": lambda k: k.reopen_rate,
+    "abandonment_rate": lambda k: k.abandonment_rate,
     "resolved": lambda k: float(k.resolved),
 }
-"""The KPIs a comparison reports (names as in DESIGN §6; durations in minutes)."""
+"""The KPIs a comparison reports (names as in DESIGN §6; durations in minutes, shares in %)."""
+
+SEGMENTS = (Dimension.PLAN, Dimension.PRIORITY)
+"""The customer segments a run summary breaks its KPIs down by."""
+
+BACKLOG_POINTS = 200
+"""How many instants a run summary samples the backlog at."""
+
+
+def figures(kpis: Kpis) -> dict[str, float | None]:
+    """The :data:`METRICS` of ``kpis``."""
+    return {name: metric(kpis) for name, metric in METRICS.items()}
+
+
+@attrs.frozen
+class RunSummary:
+    """One policy on one draw: its KPIs and what a report plots of it."""
+
+    policy: str
+    seed: int
+    metrics: dict[str, float | None]
+    wait_quantiles: tuple[float, ...]
+    """Waits of the tickets taken (minutes) at quantiles 0, 0.01, ..., 1 (empty: none taken)."""
+    backlog: tuple[tuple[float, int], ...]
+    """Open tickets at :data:`BACKLOG_POINTS` instants: (hours since the start, count)."""
+    segments: dict[str, dict[str, dict[str, float | None]]]
+    """Dimension (plan, priority) to group (``"-"`` for none) to :data:`METRICS`."""
+
+    @classmethod
+    def of(cls, result: SimulationResult, policy: str, seed: int) -> RunSummary:
+        """The summary of a finished run."""
+        waits = sorted(w.total_seconds() / 60 for f in result.facts if (w := f.wait) is not None)
+        span = max(result.end - result.start, timedelta(seconds=1))
+        samples = result.backlog.series(result.start, result.end, span / (BACKLOG_POINTS - 1))
+        return cls(
+            policy=policy,
+            seed=seed,
+            metrics=figures(result.kpis()),
+            wait_quantiles=tuple(percentile(waits, q / 100) for q in range(101)) if waits else (),
+            backlog=tuple(((at - result.start).total_seconds() / 3600, n) for at, n in samples),
+            segments={
+                str(dimension): {
+                    "-" if group is None else str(group): figures(kpis)
+                    for group, kpis in result.kpis_by(dimension).items()
+                }
+                for dimension in SEGMENTS
+            },
+        )
 
 
 @attrs.frozen
@@ -58,6 +122,8 @@ class Comparison:
     seed: int
     results: dict[str, dict[str, Estimate]]
     """Policy name to KPI name to estimate."""
+    runs: tuple[RunSummary, ...] = ()
+    """Every run, policy by policy, replications in order."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: policies, then KPIs with mean and half-width."""
@@ -71,12 +137,11 @@ class Comparison:
         }
 
 
-def _run(model: Scenario | Trace, policy: str | PullPolicy, seed: int) -> dict[str, float | None]:
+def _run(model: Scenario | Trace, policy: str | PullPolicy, seed: int) -> RunSummary:
     pull = pull_policy(policy)
     arrivals = model.arrivals if isinstance(model, Trace) else draw_arrivals(model, seed=seed)
-    result = simulate(model, arrivals, pull)
-    kpis = result.view.kpis(now=result.end)
-    return {name: metric(kpis) for name, metric in METRICS.items()}
+    result = simulate(model, arrivals, pull, fast=isinstance(pull, Ordered))
+    return RunSummary.of(result, pull.name, seed)
 
 
 def _estimate(values: list[float]) -> Estimate:
@@ -96,11 +161,13 @@ def compare(
     replications: int = 5,
     seed: int = 0,
     executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Run every policy on the same ``replications`` draws of a scenario; compare KPIs.
 
     A :class:`~ticketlog.simulation.replay.Trace` has fixed arrivals: it is served once
-    per policy (one replication, no interval).
+    per policy (one replication, no interval). ``progress(done, total)`` is called as
+    runs finish.
     """
     if isinstance(model, Trace):
         replications = 1
@@ -114,7 +181,11 @@ def compare(
     runs = [(p, seed + r) for p in policies for r in range(replications)]
     pool = ProcessPoolExecutor() if executor is None else executor
     try:
-        outcomes = list(pool.map(_run, [model] * len(runs), *zip(*runs, strict=True)))
+        futures = [pool.submit(_run, model, policy, run_seed) for policy, run_seed in runs]
+        for done, _ in enumerate(as_completed(futures), start=1):
+            if progress is not None:
+                progress(done, len(futures))
+        outcomes = [future.result() for future in futures]
     finally:
         if executor is None:
             pool.shutdown()
@@ -122,7 +193,7 @@ def compare(
     for index, name in enumerate(names):
         mine = outcomes[index * replications : (index + 1) * replications]
         results[name] = {
-            metric: _estimate([v for o in mine if (v := o[metric]) is not None])
+            metric: _estimate([v for o in mine if (v := o.metrics[metric]) is not None])
             for metric in METRICS
         }
-    return Comparison(replications=replications, seed=seed, results=results)
+    return Comparison(replications=replications, seed=seed, results=results, runs=tuple(outcomes))

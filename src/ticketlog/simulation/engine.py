@@ -1,60 +1,61 @@
-"""The discrete-event engine: a virtual clock driving ticketlog's own policies and projections.
+"""The discrete-event engine: a virtual clock driving ticketlog's own policies.
 
-The engine emits the same domain events a live desk records (``TicketReceived``,
-``TicketAssigned``, a public ``TicketResponded`` at the same instant — the agent answers
-as they take the ticket —, ``TicketResolved``, and the agents' ``AgentJoined`` /
-``AgentWentOnline``) and folds them into a :class:`~ticketlog.projections.view.DeskView`,
-so KPIs mean the same thing in a simulation as on a live desk, and the events can be
-saved to any store.
+Time advances from one instant to the next. At each instant the engine handles, in this
+order: work finishing (in the order it was started), shifts ending, shifts starting,
+customers reopening, arrivals (in arrival order), customers whose patience ends (a
+ticket nobody has taken yet is abandoned); and only then do the free agents pull, in
+rounds: each free agent in joining order takes one ticket per round, until nobody can
+take more. Nothing is ever decided at random: the same scenario, seed and policy give
+the same events.
 
-Time advances from one instant to the next. At each instant the engine first handles
-every completion (in the order they were scheduled), then every arrival (in arrival
-order), then every customer whose patience ends (a ticket still waiting is abandoned),
-and only then lets each free agent pull its next ticket with the policy, in the order
-the agents joined. Nothing is ever decided at random: the same scenario, seed and
-policy give the same events. Each agent works one ticket at a time; a ticket's work
-content is also its ``estimated_effort`` (exact estimates, as shortest-job-first theory
-assumes).
+What happens to a ticket is drawn up front (:class:`~ticketlog.simulation.scenario.Arrival`):
+its work content, whether the first agent passes it on midway (transfer or escalation,
+after a drawn share of the work), whether the customer reopens it (and the work that
+then remains), and whether and how they rate it (a CSAT model of wait and resolution
+time). The agent answers the customer as they take the ticket, so the first reply time
+is the wait. A ticket's work content is also its ``estimated_effort``: exact estimates,
+as shortest-job-first theory assumes. Agents work up to their capacity at once; at the
+end of a shift they stop taking tickets and finish the ones they hold.
+
+A free agent who found nothing is asked again only once a ticket joins the queues or
+their own holdings change: policies are assumed to answer the same while nothing
+changes (every built-in does).
+
+Two modes keep the books (:mod:`ticketlog.simulation.desks`): the full mode emits the
+domain events into a :class:`~ticketlog.projections.view.DeskView` (they can be saved to
+any store); the fast mode (``fast=True``) calls the same folds without events and gives
+the same facts and KPIs several times faster.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
 
-from ticketlog.domain.events import (
-    AgentJoined,
-    AgentWentOnline,
-    DomainEvent,
-    TicketAbandoned,
-    TicketAssigned,
-    TicketReceived,
-    TicketResolved,
-    TicketResponded,
-)
-from ticketlog.domain.values import AssignedBy
+from ticketlog.domain.events import DomainEvent
 from ticketlog.policies.protocol import PullPolicy
+from ticketlog.projections.backlog import Backlog
+from ticketlog.projections.facts import TicketFacts
+from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
-from ticketlog.simulation.scenario import AgentSpec, Arrival
+from ticketlog.projections.workloads import Workloads
+from ticketlog.simulation.desks import Desk, EventDesk, FastDesk
+from ticketlog.simulation.scenario import AgentSpec, Arrival, CsatModel
 
-_COMPLETION, _ARRIVAL, _PATIENCE = 0, 1, 2
-"""At one instant, completions are handled first, then arrivals, then customers giving up."""
+_DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE = range(6)
+"""What can happen at an instant, in the order it is handled."""
+_IN_PROGRESS = (_DONE, _REOPEN)
+"""What keeps a run going: work under way and reopens to come."""
 
-
-@attrs.frozen
-class SimulationResult:
-    """What a run produced: every event, in order, and the read models they built."""
-
-    events: list[DomainEvent]
-    view: DeskView
-    end: datetime
-    """The instant of the last event."""
+_STALLED = timedelta(days=8)
+"""With only shifts left to come, the run ends after this long without an assignment
+(tickets no agent is eligible for would otherwise wait forever)."""
 
 
 class Staffing(Protocol):
@@ -62,12 +63,63 @@ class Staffing(Protocol):
 
     @property
     def start(self) -> datetime:
-        """When the agents come online."""
+        """When the agents join."""
+        ...
+
+    @property
+    def csat(self) -> CsatModel | None:
+        """How customers rate (``None``: they do not)."""
         ...
 
     def agent_specs(self) -> list[AgentSpec]:
         """The agents, in joining order."""
         ...
+
+
+@attrs.frozen
+class SimulationResult:
+    """What a run produced: the facts of every ticket, the agents' workloads, the backlog,
+    and in the full mode the events and the view they built."""
+
+    facts: Sequence[TicketFacts]
+    workloads: Workloads
+    backlog: Backlog
+    sla: SlaTargets
+    start: datetime
+    end: datetime
+    """The instant of the last thing that happened."""
+    events: list[DomainEvent]
+    """Every event, in order (empty in the fast mode)."""
+    view: DeskView | None
+    """The read models the events built (``None`` in the fast mode)."""
+
+    def kpis(self) -> Kpis:
+        """The KPIs of the run, as of its end."""
+        return compute_kpis(self.facts, now=self.end, sla=self.sla)
+
+    def kpis_by(self, by: Dimension | str) -> dict[Hashable, Kpis]:
+        """The KPIs per group of ``by``, as of the end."""
+        return kpis_by(self.facts, by, now=self.end, sla=self.sla)
+
+
+@attrs.define(slots=True)
+class _Ticket:
+    """The engine's own record of a ticket: what work remains and what is still to come."""
+
+    arrival: Arrival
+    remaining: timedelta
+    first_assigned_at: datetime | None = None
+    handed_off: bool = False
+    reopened: bool = False
+
+
+@attrs.define(slots=True)
+class _Agent:
+    spec: AgentSpec
+    order: int
+    free: int
+    """Tickets the agent can still take."""
+    online: bool = False
 
 
 def simulate(
@@ -76,139 +128,207 @@ def simulate(
     policy: PullPolicy,
     *,
     sla: SlaTargets | None = None,
+    fast: bool = False,
 ) -> SimulationResult:
-    """Serve ``arrivals`` with the agents of ``staffing`` pulling by ``policy``."""
-    run = _Run(DeskView(sla=sla))
-    agents = run.join_agents(staffing)
-    queue: list[tuple[datetime, int, int, Arrival | tuple[UUID, UUID]]] = []
-    for n, arrival in enumerate(arrivals):
-        heapq.heappush(queue, (arrival.at, _ARRIVAL, n, arrival))
-        if arrival.patience is not None:
-            heapq.heappush(queue, (arrival.at + arrival.patience, _PATIENCE, n, arrival))
-    free = list(agents)
-    scheduled = 0
-    while queue:
-        now = queue[0][0]
-        while queue and queue[0][0] == now:
-            _, kind, _, payload = heapq.heappop(queue)
-            if kind == _ARRIVAL:
-                assert isinstance(payload, Arrival)  # noqa: S101 - by construction
-                run.receive(payload)
-            elif kind == _PATIENCE:
-                assert isinstance(payload, Arrival)  # noqa: S101 - by construction
-                run.give_up(payload.ticket_id, now)
-            else:
-                assert isinstance(payload, tuple)  # noqa: S101 - by construction
-                ticket_id, agent_id = payload
-                run.resolve(ticket_id, agent_id, now)
-                free.append(agent_id)
-        free.sort(key=agents.index)
-        for agent_id in list(free):
-            workload = run.view.workloads.workload(agent_id, now=now)
-            ticket = next(policy.tickets_for(workload, run.view.queues, now=now), None)
-            if ticket is None:
-                continue
-            run.assign(ticket.ticket_id, agent_id, now, policy.name)
-            free.remove(agent_id)
-            done = now + run.work[ticket.ticket_id]
-            scheduled += 1
-            heapq.heappush(queue, (done, _COMPLETION, scheduled, (ticket.ticket_id, agent_id)))
-    end = run.events[-1].at if run.events else staffing.start
-    return SimulationResult(events=run.events, view=run.view, end=end)
+    """Serve ``arrivals`` with the agents of ``staffing`` pulling by ``policy``.
+
+    ``fast`` keeps no events
+    (see the module docstring); it needs an :class:`~ticketlog.policies.pull.Ordered`
+    policy and raises :class:`~ticketlog.domain.errors.ConfigurationError` otherwise.
+    """
+    sla = SlaTargets() if sla is None else sla
+    desk: Desk = FastDesk(policy, sla) if fast else EventDesk(policy, sla)
+    run = _Run(desk, staffing, sorted(arrivals, key=lambda a: a.at))
+    end = run.run()
+    view = desk.view if isinstance(desk, EventDesk) else None
+    return SimulationResult(
+        facts=list(desk.facts),
+        workloads=desk.workloads,
+        backlog=desk.backlog,
+        sla=sla,
+        start=staffing.start,
+        end=end,
+        events=desk.events if isinstance(desk, EventDesk) else [],
+        view=view,
+    )
 
 
 class _Run:
-    """The mutable state of one run: emits events and folds them into the view."""
+    """One run: the agenda of what is to come, and the agents' and tickets' states."""
 
-    def __init__(self, view: DeskView) -> None:
-        self.view = view
-        self.events: list[DomainEvent] = []
-        self.work: dict[UUID, timedelta] = {}
-        self.version: dict[UUID, int] = {}
+    def __init__(
+        self,
+        desk: Desk,
+        staffing: Staffing,
+        arrivals: list[Arrival],
+    ) -> None:
+        self.desk = desk
+        self.csat = staffing.csat
+        self.arrivals = arrivals
+        self.start = staffing.start
+        self.agenda: list[tuple[datetime, int, int, Any]] = []
+        self.scheduled = 0
+        self.pending = 0
+        """Work under way and reopens to come."""
+        self.tickets: dict[UUID, _Ticket] = {}
+        self.waiting = 0
+        self.agents = [
+            _Agent(spec, order, spec.profile.capacity)
+            for order, spec in enumerate(staffing.agent_specs())
+        ]
+        self.ready: set[int] = set()
+        """Online agents with room who may find a ticket (by joining order)."""
+        self.idle: set[int] = set()
+        """Online agents with room who found nothing since the queues last grew."""
+        self.last_progress = self.start
+        self.now = self.start
 
-    def emit(self, event: DomainEvent) -> None:
-        self.events.append(event)
-        self.view.apply(event)
+    def schedule(self, at: datetime, kind: int, payload: Any) -> None:
+        self.scheduled += 1
+        heapq.heappush(self.agenda, (at, kind, self.scheduled, payload))
+        if kind in _IN_PROGRESS:
+            self.pending += 1
 
-    def join_agents(self, staffing: Staffing) -> list[UUID]:
-        at = staffing.start
-        agents = []
-        for spec in staffing.agent_specs():
-            self.emit(
-                AgentJoined(
-                    originator_id=spec.agent_id,
-                    originator_version=1,
-                    at=at,
-                    name=spec.name,
-                    profile=spec.profile,
-                )
-            )
-            self.emit(AgentWentOnline(originator_id=spec.agent_id, originator_version=2, at=at))
-            agents.append(spec.agent_id)
-        return agents
+    def run(self) -> datetime:
+        for agent in self.agents:
+            self.desk.join(agent.spec, self.start)
+        for agent in self.agents:
+            rota = agent.spec.rota
+            shift = (self.start, None) if rota is None else rota.next_shift(self.start)
+            if shift is not None:
+                self.schedule(shift[0], _ON, (agent, shift[1]))
+        arrivals, agenda = self.arrivals, self.agenda
+        next_arrival, total = 0, len(arrivals)
+        last = self.start
+        while next_arrival < total or self.pending or (self.waiting and agenda):
+            if (
+                not self.pending
+                and next_arrival == total
+                and (agenda[0][0] - self.last_progress > _STALLED)
+            ):
+                break
+            now = agenda[0][0] if agenda else arrivals[next_arrival].at
+            if next_arrival < total and arrivals[next_arrival].at < now:
+                now = arrivals[next_arrival].at
+            self.now = now
+            while agenda and agenda[0][0] == now and agenda[0][1] < _ARRIVAL:
+                self.handle(heapq.heappop(agenda))
+            while next_arrival < total and arrivals[next_arrival].at == now:
+                self.receive(arrivals[next_arrival])
+                next_arrival += 1
+            while agenda and agenda[0][0] == now:
+                self.handle(heapq.heappop(agenda))
+            if self.ready:
+                self.pull(now)
+            last = now
+        return last
 
-    def _next(self, ticket_id: UUID) -> int:
-        self.version[ticket_id] = self.version.get(ticket_id, 0) + 1
-        return self.version[ticket_id]
+    def handle(self, entry: tuple[datetime, int, int, Any]) -> None:
+        now, kind, _, payload = entry
+        if kind in _IN_PROGRESS:
+            self.pending -= 1
+        if kind == _DONE:
+            ticket, agent = payload
+            self.finish(ticket, agent, now)
+        elif kind == _OFF:
+            self.shift_ends(payload, now)
+        elif kind == _ON:
+            agent, end = payload
+            self.shift_starts(agent, end, now)
+        elif kind == _REOPEN:
+            ticket = payload
+            ticket.reopened = True
+            ticket.remaining = ticket.arrival.reopen_work
+            self.desk.reopen(ticket.arrival.ticket_id, now)
+            self.enqueued()
+        elif kind == _PATIENCE:
+            ticket = payload
+            if ticket.first_assigned_at is None and ticket.arrival.ticket_id in self.tickets:
+                self.desk.abandon(ticket.arrival.ticket_id, now)
+                del self.tickets[ticket.arrival.ticket_id]
+                self.waiting -= 1
 
     def receive(self, arrival: Arrival) -> None:
-        self.work[arrival.ticket_id] = arrival.work
-        self.emit(
-            TicketReceived(
-                originator_id=arrival.ticket_id,
-                originator_version=self._next(arrival.ticket_id),
-                at=arrival.at,
-                channel=arrival.channel,
-                customer_id=arrival.customer_id or f"customer-{arrival.ticket_id.int}",
-                category=arrival.category,
-                priority=arrival.priority,
-                language=arrival.language,
-                plan=arrival.plan,
-                customer_value=arrival.customer_value,
-                first_time=arrival.first_time,
-                queue=arrival.queue,
-                tier=arrival.tier,
-                required_skills=arrival.required_skills,
-                estimated_effort=arrival.work,
-            )
-        )
+        ticket = _Ticket(arrival, arrival.work)
+        self.tickets[arrival.ticket_id] = ticket
+        self.desk.receive(arrival)
+        if arrival.patience is not None:
+            self.schedule(arrival.at + arrival.patience, _PATIENCE, ticket)
+        self.enqueued()
 
-    def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime, policy: str) -> None:
-        self.emit(
-            TicketAssigned(
-                originator_id=ticket_id,
-                originator_version=self._next(ticket_id),
-                at=at,
-                actor_id=agent_id,
-                agent_id=agent_id,
-                by=AssignedBy.SELF,
-                policy=policy,
-            )
-        )
-        self.emit(  # the agent answers as they take the ticket: first reply time = wait
-            TicketResponded(
-                originator_id=ticket_id,
-                originator_version=self._next(ticket_id),
-                at=at,
-                actor_id=agent_id,
-            )
-        )
+    def enqueued(self) -> None:
+        """A ticket joined the queues: agents who found nothing may look again."""
+        self.waiting += 1
+        self.ready |= self.idle
+        self.idle.clear()
 
-    def give_up(self, ticket_id: UUID, at: datetime) -> None:
-        waiting = self.view.queues.get(ticket_id)
-        if waiting is not None and waiting.agent_id is None:
-            self.emit(
-                TicketAbandoned(
-                    originator_id=ticket_id, originator_version=self._next(ticket_id), at=at
-                )
-            )
+    def shift_starts(self, agent: _Agent, end: datetime | None, now: datetime) -> None:
+        agent.online = True
+        self.desk.presence(agent.spec.agent_id, True, now)
+        if agent.free:
+            self.ready.add(agent.order)
+        if end is not None:
+            self.schedule(end, _OFF, agent)
 
-    def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
-        self.emit(
-            TicketResolved(
-                originator_id=ticket_id,
-                originator_version=self._next(ticket_id),
-                at=at,
-                actor_id=agent_id,
+    def shift_ends(self, agent: _Agent, now: datetime) -> None:
+        agent.online = False
+        self.desk.presence(agent.spec.agent_id, False, now)
+        self.ready.discard(agent.order)
+        self.idle.discard(agent.order)
+        shift = None if agent.spec.rota is None else agent.spec.rota.next_shift(now)
+        if shift is not None:
+            self.schedule(shift[0], _ON, (agent, shift[1]))
+
+    def pull(self, now: datetime) -> None:
+        """Free agents take tickets in rounds, one each per round, in joining order."""
+        agents, desk, ready = self.agents, self.desk, self.ready
+        while ready:
+            for order in sorted(ready):
+                agent = agents[order]
+                ticket_id = desk.next_for(agent.spec.agent_id, now) if self.waiting else None
+                if ticket_id is None:
+                    ready.discard(order)
+                    self.idle.add(order)
+                    continue
+                self.start_work(self.tickets[ticket_id], agent, now)
+
+    def start_work(self, ticket: _Ticket, agent: _Agent, now: datetime) -> None:
+        arrival = ticket.arrival
+        self.desk.assign(arrival.ticket_id, agent.spec.agent_id, now)
+        self.waiting -= 1
+        self.last_progress = now
+        if ticket.first_assigned_at is None:
+            ticket.first_assigned_at = now
+        agent.free -= 1
+        if not agent.free:
+            self.ready.discard(agent.order)
+        work = ticket.remaining
+        if arrival.handoff is not None and not ticket.handed_off:
+            work = work * arrival.handoff_share
+        self.schedule(now + work, _DONE, (ticket, agent))
+
+    def finish(self, ticket: _Ticket, agent: _Agent, now: datetime) -> None:
+        arrival, desk = ticket.arrival, self.desk
+        ticket_id = arrival.ticket_id
+        agent.free += 1
+        if agent.online:
+            self.ready.add(agent.order)
+            self.idle.discard(agent.order)
+        if arrival.handoff is not None and not ticket.handed_off:
+            ticket.handed_off = True
+            ticket.remaining -= ticket.remaining * arrival.handoff_share
+            desk.hand_off(ticket_id, agent.spec.agent_id, arrival, now)
+            self.enqueued()
+            return
+        desk.resolve(ticket_id, agent.spec.agent_id, now)
+        if arrival.reopen_after is not None and not ticket.reopened:
+            self.schedule(now + arrival.reopen_after, _REOPEN, ticket)
+            return
+        if self.csat is not None and arrival.rating_noise is not None:
+            assert ticket.first_assigned_at is not None  # noqa: S101 - it was worked on
+            score = self.csat.score(
+                ticket.first_assigned_at - arrival.at, now - arrival.at, arrival.rating_noise
             )
-        )
+            desk.rate(ticket_id, score, now)
+        desk.forget(ticket_id)
+        del self.tickets[ticket_id]

@@ -1,12 +1,23 @@
 """Trace replay: the arrivals and work of a recorded history, served again by another policy.
 
-What a replay holds fixed, ticket by ticket: the arrival instant; the attributes as
-received (channel, category, priority, language, plan, customer value, first-time flag,
-queue, tier, required skills); and the work content — the total time agents held the
-ticket in the history (its handle time). The agents are the history's agents with
-their latest profiles, all online from the start of the trace, each working one ticket
-at a time. What the policy changes: who serves which ticket and when, hence the waits,
-the resolution times and the SLA attainment.
+What a replay holds fixed:
+
+- ticket by ticket, the arrival instant; the attributes as received (channel, category,
+  priority, language, plan, customer value, first-time flag, queue, tier, required
+  skills); and the work content — the total time agents held the ticket in the history
+  (its handle time);
+- the agents: the history's agents with their latest profiles (tier, skills, languages,
+  capacity) and their shifts — online and offline exactly when they were;
+- the customers' ratings: when the history has rated tickets, a CSAT model of wait and
+  resolution time is fitted to them (:meth:`CsatModel.fit`), and each customer who rated
+  keeps their own deviation from it, so the same waits give back the same ratings.
+
+What the policy changes: who serves which ticket and when, hence the waits, the
+resolution times, the SLA attainment and breaches, and the ratings that depend on the
+waits. The history's transfers, escalations
+and reopens are not replayed as such: each ticket is served in one go by one agent,
+with its whole handle time (so replaying a history without handoffs under the policy
+that produced it gives back its waits, ticket for ticket).
 
 Only tickets resolved in the history are replayed, since only their work content is
 known; the others are counted in :attr:`Trace.skipped`.
@@ -15,16 +26,38 @@ known; the others are counted in :attr:`Trace.skipped`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
 import attrs
 
-from ticketlog.domain.events import AgentJoined, AgentProfileChanged, DomainEvent, TicketReceived
+from ticketlog.domain.errors import ConfigurationError
+from ticketlog.domain.events import (
+    AgentJoined,
+    AgentProfileChanged,
+    AgentWentOffline,
+    AgentWentOnline,
+    DomainEvent,
+    TicketReceived,
+)
 from ticketlog.projections.base import fold
-from ticketlog.projections.facts import TicketFactsProjection
+from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.runner import EventSource
-from ticketlog.simulation.scenario import AgentSpec, Arrival
+from ticketlog.simulation.scenario import AgentSpec, Arrival, CsatModel
+
+
+@attrs.frozen
+class RecordedShifts:
+    """An agent's online intervals as recorded; the last may be open (``None``)."""
+
+    intervals: tuple[tuple[datetime, datetime | None], ...]
+
+    def next_shift(self, after: datetime) -> tuple[datetime, datetime | None] | None:
+        """The recorded interval running at ``after`` (from then), or the next one."""
+        for start, end in self.intervals:
+            if end is None or end > after:
+                return max(start, after), end
+        return None
 
 
 @attrs.frozen
@@ -36,6 +69,8 @@ class Trace:
     agents: tuple[AgentSpec, ...]
     skipped: int
     """Tickets of the history left out because they were never resolved."""
+    csat: CsatModel | None = None
+    """The CSAT model fitted to the history's ratings (``None``: too few ratings)."""
 
     def agent_specs(self) -> list[AgentSpec]:
         """The history's agents, in joining order."""
@@ -50,29 +85,45 @@ def trace_from_events(events: Iterable[DomainEvent]) -> Trace:
         raise ValueError(msg)
     facts = fold(TicketFactsProjection(), history)
     received = {e.originator_id: e for e in history if isinstance(e, TicketReceived)}
-    agents: dict[UUID, AgentSpec] = {}
-    for event in history:
-        if isinstance(event, AgentJoined):
-            agents[event.originator_id] = AgentSpec(event.originator_id, event.name, event.profile)
-        elif isinstance(event, AgentProfileChanged) and event.originator_id in agents:
-            agents[event.originator_id] = attrs.evolve(
-                agents[event.originator_id], profile=event.profile
-            )
+    try:
+        csat: CsatModel | None = CsatModel.fit(facts)
+    except ConfigurationError:
+        csat = None
     arrivals = [
-        _arrival(received[f.ticket_id], f.handle_time)
+        _arrival(received[f.ticket_id], f, csat)
         for f in facts
         if f.resolutions > 0 and f.ticket_id in received
     ]
     arrivals.sort(key=lambda a: (a.at, a.ticket_id))
-    one_at_a_time = tuple(
-        attrs.evolve(spec, profile=spec.profile.model_copy(update={"capacity": 1}))
-        for spec in agents.values()
-    )
     return Trace(
         start=min(e.at for e in history),
         arrivals=tuple(arrivals),
-        agents=one_at_a_time,
+        agents=_agents(history),
         skipped=len(received) - len(arrivals),
+        csat=csat,
+    )
+
+
+def _agents(history: list[DomainEvent]) -> tuple[AgentSpec, ...]:
+    """The history's agents with their latest profiles and their recorded shifts."""
+    specs: dict[UUID, AgentSpec] = {}
+    shifts: dict[UUID, list[tuple[datetime, datetime | None]]] = {}
+    for event in history:
+        agent_id = event.originator_id
+        if isinstance(event, AgentJoined):
+            specs[agent_id] = AgentSpec(agent_id, event.name, event.profile)
+            shifts[agent_id] = []
+        elif agent_id not in specs:
+            continue
+        elif isinstance(event, AgentProfileChanged):
+            specs[agent_id] = attrs.evolve(specs[agent_id], profile=event.profile)
+        elif isinstance(event, AgentWentOnline):
+            shifts[agent_id].append((event.at, None))
+        elif isinstance(event, AgentWentOffline) and shifts[agent_id]:
+            shifts[agent_id][-1] = (shifts[agent_id][-1][0], event.at)
+    return tuple(
+        attrs.evolve(spec, rota=RecordedShifts(tuple(shifts[agent_id])))
+        for agent_id, spec in specs.items()
     )
 
 
@@ -81,14 +132,20 @@ def trace_from_store(source: EventSource) -> Trace:
     return trace_from_events(event for _, event in source.read_log())
 
 
-def _arrival(event: TicketReceived, work: timedelta) -> Arrival:
+def _arrival(event: TicketReceived, facts: TicketFacts, csat: CsatModel | None) -> Arrival:
+    mood = None
+    if csat is not None and facts.csat is not None:
+        wait, resolution = facts.wait, facts.resolution_time
+        if wait is not None and resolution is not None:
+            expected = csat.score(wait, resolution, 0.0, rounded=False)
+            mood = 0.0 if csat.sd == 0 else (facts.csat - expected) / csat.sd
     return Arrival(
         ticket_id=event.originator_id,
         at=event.at,
         priority=event.priority,
         category=event.category,
         channel=event.channel,
-        work=work,
+        work=facts.handle_time,
         customer_id=event.customer_id,
         language=event.language,
         plan=event.plan,
@@ -97,4 +154,5 @@ def _arrival(event: TicketReceived, work: timedelta) -> Arrival:
         queue=event.queue,
         tier=event.tier,
         required_skills=event.required_skills,
+        rating_noise=mood,
     )

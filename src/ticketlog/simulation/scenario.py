@@ -1,9 +1,13 @@
-"""Workload models: what arrives, what it is, and how much work it takes.
+"""Workload models: what arrives, what it is, how much work it takes, and who works.
 
 A :class:`Scenario` is validated by pydantic and can be loaded from a TOML file
 (:func:`load_scenario`). Drawing from it (:func:`draw_arrivals`) with a seed gives the
-same tickets — arrival instants, attributes and work content — every time, so different
-policies can be compared on exactly the same arrivals.
+same tickets every time — arrival instants, attributes, work content, and what will
+happen to each (transfer, escalation, reopen, the customer's patience and rating) — so
+different policies are compared on exactly the same tickets (common random numbers).
+
+Outcomes are drawn per ticket up front, from streams of their own, so adding a feature
+to a scenario does not change the draws of the others for the same seed.
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ from __future__ import annotations
 import math
 import random
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar, overload
 from uuid import UUID
 
 import attrs
@@ -25,6 +29,7 @@ from ticketlog.domain.aggregate import invalid_value
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.domain.events import AgentProfile
 from ticketlog.domain.values import Channel, Priority
+from ticketlog.projections.facts import TicketFacts
 
 
 class _Model(BaseModel):
@@ -56,7 +61,181 @@ class LogNormal(_Model):
         return rng.lognormvariate(mu, math.sqrt(variance))
 
 
-Duration = Annotated[Exponential | LogNormal, Field(discriminator="kind")]
+class Empirical(_Model):
+    """Durations drawn uniformly from observed ones (minutes), e.g. a history's handle times."""
+
+    kind: Literal["empirical"] = "empirical"
+    minutes: tuple[PositiveFloat, ...] = Field(min_length=1)
+
+    def draw(self, rng: random.Random) -> float:
+        """One duration, in minutes."""
+        return self.minutes[int(rng.random() * len(self.minutes))]
+
+    @classmethod
+    def of(cls, durations: Iterable[timedelta]) -> Empirical:
+        """The empirical distribution of ``durations`` (zero durations are left out)."""
+        minutes = tuple(m for d in durations if (m := d.total_seconds() / 60) > 0)
+        if not minutes:
+            msg = "an empirical distribution needs at least one positive duration"
+            raise ConfigurationError(msg)
+        return cls(minutes=minutes)
+
+
+Duration = Annotated[Exponential | LogNormal | Empirical, Field(discriminator="kind")]
+
+
+class Handoff(_Model):
+    """Tickets passed on midway: the first agent does a uniform share of the work, then
+    transfers the ticket to ``queue`` (or escalates it a tier up), where another agent
+    (chosen by the policy) does the rest."""
+
+    probability: float = Field(ge=0.0, le=1.0)
+    queue: str = "general"
+    """The queue the ticket moves to."""
+
+
+class Reopens(_Model):
+    """Resolved tickets the customer reopens ``after`` a while, needing ``work`` more."""
+
+    probability: float = Field(ge=0.0, le=1.0)
+    after: Duration = Exponential(mean_minutes=24 * 60)
+    work: Duration = Exponential(mean_minutes=5)
+
+
+class CsatModel(_Model):
+    """Ratings (1-5) as a function of the wait and the resolution time.
+
+    score = round(base - per_hour_waited * wait_hours - per_hour_to_resolve *
+    resolution_hours + noise), noise normal with ``sd``, clamped to 1-5; a ``response_rate``
+    share of customers rate, at the final resolution. :meth:`fit` estimates it from rated
+    tickets of a history (least squares).
+    """
+
+    base: float = Field(default=4.5, ge=1.0, le=5.0)
+    per_hour_waited: float = Field(default=0.2, ge=0.0)
+    per_hour_to_resolve: float = Field(default=0.02, ge=0.0)
+    sd: float = Field(default=0.7, ge=0.0)
+    response_rate: float = Field(default=0.3, ge=0.0, le=1.0)
+
+    @overload
+    def score(self, wait: timedelta, resolution: timedelta, noise: float) -> int: ...
+    @overload
+    def score(
+        self, wait: timedelta, resolution: timedelta, noise: float, *, rounded: Literal[False]
+    ) -> float: ...
+    def score(
+        self, wait: timedelta, resolution: timedelta, noise: float, *, rounded: bool = True
+    ) -> int | float:
+        """The rating of a customer of mood ``noise`` who waited ``wait`` and was resolved
+        after ``resolution`` (``rounded=False``: the model's raw value, unclamped)."""
+        raw = (
+            self.base
+            - self.per_hour_waited * wait.total_seconds() / 3600
+            - self.per_hour_to_resolve * resolution.total_seconds() / 3600
+            + self.sd * noise
+        )
+        return min(max(round(raw), 1), 5) if rounded else raw
+
+    @classmethod
+    def fit(cls, tickets: Iterable[TicketFacts]) -> CsatModel:
+        """The model fitted by least squares to the rated tickets of a history.
+
+        The response rate is the share of resolved tickets that were rated.
+        """
+        facts = list(tickets)
+        rows = [
+            (wait.total_seconds() / 3600, resolution.total_seconds() / 3600, float(f.csat))
+            for f in facts
+            if f.csat is not None
+            and (wait := f.wait) is not None
+            and (resolution := f.resolution_time) is not None
+        ]
+        if len(rows) < 4:
+            msg = f"fitting a CSAT model needs at least 4 rated tickets, not {len(rows)}"
+            raise ConfigurationError(msg)
+        (base, per_wait, per_resolution), sd = _least_squares(rows)
+        resolved = sum(1 for f in facts if f.resolutions)
+        return cls(
+            base=min(max(base, 1.0), 5.0),
+            per_hour_waited=max(-per_wait, 0.0),
+            per_hour_to_resolve=max(-per_resolution, 0.0),
+            sd=sd,
+            response_rate=min(len(rows) / max(resolved, 1), 1.0),
+        )
+
+
+def _least_squares(
+    rows: list[tuple[float, float, float]],
+) -> tuple[tuple[float, float, float], float]:
+    """Coefficients (a, b, c) of y = a + b*x1 + c*x2 minimising squared error, and the
+    residual standard deviation. Solves the normal equations by Cramer's rule."""
+    n = len(rows)
+    s1 = math.fsum(x1 for x1, _, _ in rows)
+    s2 = math.fsum(x2 for _, x2, _ in rows)
+    s11 = math.fsum(x1 * x1 for x1, _, _ in rows)
+    s22 = math.fsum(x2 * x2 for _, x2, _ in rows)
+    s12 = math.fsum(x1 * x2 for x1, x2, _ in rows)
+    sy = math.fsum(y for _, _, y in rows)
+    s1y = math.fsum(x1 * y for x1, _, y in rows)
+    s2y = math.fsum(x2 * y for _, x2, y in rows)
+    matrix = ((n, s1, s2), (s1, s11, s12), (s2, s12, s22))
+    det = _det(matrix)
+    if abs(det) < 1e-9 * max(1.0, abs(s11 * s22)):
+        msg = "cannot fit a CSAT model: waits and resolution times do not vary independently"
+        raise ConfigurationError(msg)
+    rhs = (sy, s1y, s2y)
+    coefficients = tuple(
+        _det(
+            tuple(
+                tuple(rhs[r] if c == column else matrix[r][c] for c in range(3)) for r in range(3)
+            )
+        )
+        / det
+        for column in range(3)
+    )
+    a, b, c = coefficients
+    residuals = [y - a - b * x1 - c * x2 for x1, x2, y in rows]
+    sd = math.sqrt(math.fsum(e * e for e in residuals) / max(n - 3, 1))
+    return (a, b, c), sd
+
+
+def _det(m: tuple[tuple[float, ...], ...]) -> float:
+    return (
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+    )
+
+
+class Shift(_Model):
+    """Working hours: from ``start_hour`` for ``hours`` on ``days`` (0 is Monday), in the
+    timezone of the scenario's start. Agents finish the tickets they hold after hours."""
+
+    start_hour: float = Field(ge=0.0, lt=24.0)
+    hours: float = Field(gt=0.0, le=24.0)
+    days: frozenset[int] = Field(default=frozenset(range(5)), min_length=1)
+
+    @pydantic.field_validator("days")
+    @classmethod
+    def _weekdays(cls, days: frozenset[int]) -> frozenset[int]:
+        if not days <= set(range(7)):
+            msg = f"days are 0 (Monday) to 6, not {sorted(days)}"
+            raise ValueError(msg)
+        return days
+
+    def next_shift(self, after: datetime) -> tuple[datetime, datetime | None]:
+        """The shift running at ``after`` (starting then), or the next one."""
+        midnight = after.replace(hour=0, minute=0, second=0, microsecond=0)
+        for offset in range(-1, 8):
+            day = midnight + timedelta(days=offset)
+            if day.weekday() not in self.days:
+                continue
+            begin = day + timedelta(hours=self.start_hour)
+            end = begin + timedelta(hours=self.hours)
+            if end > after:
+                return max(begin, after), end
+        msg = "unreachable: a weekly shift recurs within a week"
+        raise AssertionError(msg)
 
 
 class AgentGroup(_Model):
@@ -66,8 +245,12 @@ class AgentGroup(_Model):
     name: str = "agent"
     team: str = "general"
     tier: int = Field(default=1, ge=0, le=5)
+    capacity: int = Field(default=1, ge=1, le=100)
+    """Tickets each agent works on at once."""
     skills: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset({"en"})
+    shift: Shift | None = None
+    """When the agents work (``None``: always, from the start)."""
 
 
 class Scenario(_Model):
@@ -103,7 +286,28 @@ class Scenario(_Model):
     """Relative weights of the customers' plans (``None``: no plans)."""
     first_time_share: float = Field(default=0.0, ge=0.0, le=1.0)
     """Share of tickets from first-time customers."""
+    customer_values: Mapping[NonNegativeFloat, PositiveFloat] | None = None
+    """Relative weights of customer values (``None``: every customer is worth 0)."""
+    transfers: Handoff | None = None
+    """Tickets transferred midway to another queue."""
+    escalations: Handoff | None = None
+    """Tickets escalated midway one tier up (needs agents of a higher tier)."""
+    reopens: Reopens | None = None
+    csat: CsatModel | None = None
+    """How customers rate (``None``: they do not)."""
     agents: tuple[AgentGroup, ...] = Field(min_length=1)
+
+    @pydantic.model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        handoff = sum(h.probability for h in (self.transfers, self.escalations) if h is not None)
+        if handoff > 1.0:
+            msg = "transfer and escalation probabilities add up to more than 1"
+            raise ValueError(msg)
+        escalating = self.escalations is not None and self.escalations.probability > 0
+        if escalating and max(group.tier for group in self.agents) < 2:
+            msg = "escalations need agents of tier 2 or more"
+            raise ValueError(msg)
+        return self
 
     def rate_factor(self, at: datetime) -> float:
         """The multiplier of the arrival rate at ``at`` (1 without profiles)."""
@@ -118,19 +322,19 @@ class Scenario(_Model):
         return max(self.hourly_profile or (1.0,)) * max(self.weekly_profile or (1.0,))
 
     def agent_specs(self) -> list[AgentSpec]:
-        """The scenario's agents, one at a time (each works one ticket at a time)."""
+        """The scenario's agents, in group order."""
         specs: list[AgentSpec] = []
         for group in self.agents:
             profile = AgentProfile(
                 team=group.team,
                 tier=group.tier,
-                capacity=1,
+                capacity=group.capacity,
                 skills=group.skills,
                 languages=group.languages,
             )
             for n in range(group.count):
                 agent_id = UUID(int=AGENT_IDS + len(specs))
-                specs.append(AgentSpec(agent_id, f"{group.name}-{n + 1}", profile))
+                specs.append(AgentSpec(agent_id, f"{group.name}-{n + 1}", profile, group.shift))
         return specs
 
 
@@ -153,7 +357,27 @@ class Arrival:
     tier: int = 1
     required_skills: frozenset[str] = frozenset()
     patience: timedelta | None = None
-    """How long the customer waits before abandoning (``None``: forever)."""
+    """How long the customer waits for a first agent before abandoning (``None``: forever)."""
+    handoff: Literal["transfer", "escalate"] | None = None
+    """Whether the first agent passes the ticket on midway, and how."""
+    handoff_share: float = 0.0
+    """The share of ``work`` done before the handoff."""
+    handoff_queue: str = "general"
+    reopen_after: timedelta | None = None
+    """When the customer reopens the resolved ticket (``None``: never)."""
+    reopen_work: timedelta = timedelta(0)
+    """The work a reopened ticket still needs."""
+    rating_noise: float | None = None
+    """The customer's mood (a standard normal draw) if they rate, else ``None``."""
+
+
+class Rota(Protocol):
+    """When an agent works."""
+
+    def next_shift(self, after: datetime) -> tuple[datetime, datetime | None] | None:
+        """The shift running at ``after`` (as if starting then), or the next one; its end is
+        ``None`` when the agent then stays online. ``None``: the agent works no more."""
+        ...
 
 
 @attrs.frozen
@@ -163,6 +387,8 @@ class AgentSpec:
     agent_id: UUID
     name: str
     profile: AgentProfile
+    rota: Rota | None = None
+    """When the agent works (``None``: always, from the start)."""
 
 
 AGENT_IDS = 1 << 64
@@ -185,6 +411,7 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
     """
     rng = random.Random(seed)
     customers = random.Random(f"customers-{seed}")
+    outcomes = random.Random(f"outcomes-{seed}")
     at = scenario.start
     peak = scenario.peak_factor
     if peak <= 0:
@@ -219,9 +446,33 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
                 else _pick(customers, scenario.languages),
                 plan=None if scenario.plans is None else _pick(customers, scenario.plans),
                 first_time=customers.random() < scenario.first_time_share,
+                customer_value=0.0
+                if scenario.customer_values is None
+                else _pick(customers, scenario.customer_values),
+                **_outcomes(scenario, outcomes),
             )
         )
     return arrivals
+
+
+def _outcomes(scenario: Scenario, rng: random.Random) -> dict[str, Any]:
+    """What will happen to one ticket: handoff, reopen, rating (drawn in this order)."""
+    drawn: dict[str, Any] = {}
+    u = rng.random()
+    for kind, handoff in (("transfer", scenario.transfers), ("escalate", scenario.escalations)):
+        if handoff is None:
+            continue
+        if u < handoff.probability:
+            drawn.update(handoff=kind, handoff_share=rng.random(), handoff_queue=handoff.queue)
+            break
+        u -= handoff.probability
+    reopens = scenario.reopens
+    if reopens is not None and rng.random() < reopens.probability:
+        drawn["reopen_after"] = timedelta(minutes=reopens.after.draw(rng))
+        drawn["reopen_work"] = timedelta(minutes=reopens.work.draw(rng))
+    if scenario.csat is not None and rng.random() < scenario.csat.response_rate:
+        drawn["rating_noise"] = rng.gauss()
+    return drawn
 
 
 def load_scenario(path: Path | str) -> Scenario:

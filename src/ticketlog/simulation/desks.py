@@ -1,0 +1,416 @@
+"""The two ways a simulated desk keeps its books: as domain events, or fast.
+
+The engine (:mod:`ticketlog.simulation.engine`) decides when things happen; a desk
+records them and answers one question, "which ticket does this agent take next?".
+
+- :class:`EventDesk` emits the domain events a live desk records and folds them into a
+  :class:`~ticketlog.projections.view.DeskView`; the policy decides from the view's
+  queues and workloads, exactly as on a live desk. Any pull policy works.
+- :class:`FastDesk` records no events. It calls the folds of the ticket facts, agent
+  workloads and backlog directly (the same code the events reach) and keeps waiting
+  tickets in one heap ordered by the policy's key. It runs :class:`Ordered` policies
+  (every built-in pull policy but ``affinity``) and gives the same facts, hence the same
+  KPIs, as the event desk (a test checks it ticket by ticket).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from ticketlog.domain.errors import ConfigurationError
+from ticketlog.domain.events import (
+    AgentJoined,
+    AgentWentOffline,
+    AgentWentOnline,
+    DomainEvent,
+    TicketAbandoned,
+    TicketAssigned,
+    TicketEscalated,
+    TicketRated,
+    TicketReceived,
+    TicketReopened,
+    TicketResolved,
+    TicketResponded,
+    TicketTransferred,
+)
+from ticketlog.domain.values import AssignedBy, EscalationKind
+from ticketlog.policies.protocol import PullPolicy
+from ticketlog.policies.pull import Ordered
+from ticketlog.projections.backlog import Backlog
+from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
+from ticketlog.projections.queues import QueuedTicket, due
+from ticketlog.projections.sla import SlaTargets
+from ticketlog.projections.view import DeskView
+from ticketlog.projections.workloads import Workloads
+from ticketlog.simulation.scenario import AgentSpec, Arrival
+
+
+class Desk(Protocol):
+    """What the engine asks of a desk's books."""
+
+    facts: TicketFactsProjection
+    workloads: Workloads
+    backlog: Backlog
+
+    def join(self, spec: AgentSpec, at: datetime) -> None:
+        """An agent joined (offline)."""
+
+    def presence(self, agent_id: UUID, online: bool, at: datetime) -> None:
+        """An agent went online or offline."""
+
+    def receive(self, arrival: Arrival) -> None:
+        """A ticket arrived and waits."""
+
+    def next_for(self, agent_id: UUID, now: datetime) -> UUID | None:
+        """The waiting ticket the policy gives ``agent_id`` (not yet assigned), if any."""
+
+    def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent takes the ticket and replies to the customer at once."""
+
+    def hand_off(self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime) -> None:
+        """The agent transfers or escalates the ticket (``arrival.handoff``); it waits again."""
+
+    def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent resolved the ticket."""
+
+    def forget(self, ticket_id: UUID) -> None:
+        """The resolved ticket is done for good (no reopen, no rating to come)."""
+
+    def reopen(self, ticket_id: UUID, at: datetime) -> None:
+        """The customer reopened the ticket; it waits again."""
+
+    def rate(self, ticket_id: UUID, csat: int, at: datetime) -> None:
+        """The customer rated the ticket."""
+
+    def abandon(self, ticket_id: UUID, at: datetime) -> None:
+        """The waiting customer gave up."""
+
+
+class EventDesk:
+    """Books kept as domain events, folded into a :class:`DeskView` (see module docstring)."""
+
+    def __init__(self, policy: PullPolicy, sla: SlaTargets) -> None:
+        self.policy = policy
+        self.view = DeskView(sla=sla)
+        self.facts = self.view.facts
+        self.workloads = self.view.workloads
+        self.backlog = self.view.backlog
+        self.events: list[DomainEvent] = []
+        self._versions: dict[UUID, int] = {}
+
+    def _emit(self, event: DomainEvent) -> None:
+        self.events.append(event)
+        self.view.apply(event)
+
+    def _next(self, originator_id: UUID) -> int:
+        version = self._versions.get(originator_id, 0) + 1
+        self._versions[originator_id] = version
+        return version
+
+    def join(self, spec: AgentSpec, at: datetime) -> None:
+        """An agent joined (offline)."""
+        self._emit(
+            AgentJoined(
+                originator_id=spec.agent_id,
+                originator_version=self._next(spec.agent_id),
+                at=at,
+                name=spec.name,
+                profile=spec.profile,
+            )
+        )
+
+    def presence(self, agent_id: UUID, online: bool, at: datetime) -> None:
+        """An agent went online or offline."""
+        kind = AgentWentOnline if online else AgentWentOffline
+        self._emit(kind(originator_id=agent_id, originator_version=self._next(agent_id), at=at))
+
+    def receive(self, arrival: Arrival) -> None:
+        """A ticket arrived and waits."""
+        self._emit(
+            TicketReceived(
+                originator_id=arrival.ticket_id,
+                originator_version=self._next(arrival.ticket_id),
+                at=arrival.at,
+                channel=arrival.channel,
+                customer_id=arrival.customer_id or f"customer-{arrival.ticket_id.int}",
+                category=arrival.category,
+                priority=arrival.priority,
+                language=arrival.language,
+                plan=arrival.plan,
+                customer_value=arrival.customer_value,
+                first_time=arrival.first_time,
+                queue=arrival.queue,
+                tier=arrival.tier,
+                required_skills=arrival.required_skills,
+                estimated_effort=arrival.work,
+            )
+        )
+
+    def next_for(self, agent_id: UUID, now: datetime) -> UUID | None:
+        """The waiting ticket the policy gives ``agent_id``, from the view's projections."""
+        workload = self.workloads.workload(agent_id, now=now)
+        ticket = next(self.policy.tickets_for(workload, self.view.queues, now=now), None)
+        return None if ticket is None else ticket.ticket_id
+
+    def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent takes the ticket and replies to the customer at once."""
+        self._emit(
+            TicketAssigned(
+                originator_id=ticket_id,
+                originator_version=self._next(ticket_id),
+                at=at,
+                actor_id=agent_id,
+                agent_id=agent_id,
+                by=AssignedBy.SELF,
+                policy=self.policy.name,
+            )
+        )
+        self._emit(
+            TicketResponded(
+                originator_id=ticket_id,
+                originator_version=self._next(ticket_id),
+                at=at,
+                actor_id=agent_id,
+            )
+        )
+
+    def hand_off(self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime) -> None:
+        """The agent transfers or escalates the ticket; it waits again."""
+        ticket = self.view.queues.get(ticket_id)
+        assert ticket is not None  # noqa: S101 - the engine hands off held tickets only
+        version = self._next(ticket_id)
+        if arrival.handoff == "escalate":
+            self._emit(
+                TicketEscalated(
+                    originator_id=ticket_id,
+                    originator_version=version,
+                    at=at,
+                    actor_id=agent_id,
+                    kind=EscalationKind.HIERARCHICAL,
+                    from_tier=ticket.tier,
+                    to_tier=ticket.tier + 1,
+                    from_queue=ticket.queue,
+                    to_queue=arrival.handoff_queue,
+                    from_agent_id=agent_id,
+                )
+            )
+        else:
+            self._emit(
+                TicketTransferred(
+                    originator_id=ticket_id,
+                    originator_version=version,
+                    at=at,
+                    actor_id=agent_id,
+                    from_agent_id=agent_id,
+                    to_agent_id=None,
+                    from_queue=ticket.queue,
+                    to_queue=arrival.handoff_queue,
+                )
+            )
+
+    def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent resolved the ticket."""
+        self._emit(
+            TicketResolved(
+                originator_id=ticket_id,
+                originator_version=self._next(ticket_id),
+                at=at,
+                actor_id=agent_id,
+            )
+        )
+
+    def forget(self, ticket_id: UUID) -> None:
+        """Nothing to do: the events keep the whole history."""
+
+    def reopen(self, ticket_id: UUID, at: datetime) -> None:
+        """The customer reopened the ticket; it waits again."""
+        self._emit(
+            TicketReopened(originator_id=ticket_id, originator_version=self._next(ticket_id), at=at)
+        )
+
+    def rate(self, ticket_id: UUID, csat: int, at: datetime) -> None:
+        """The customer rated the ticket."""
+        self._emit(
+            TicketRated(
+                originator_id=ticket_id, originator_version=self._next(ticket_id), at=at, csat=csat
+            )
+        )
+
+    def abandon(self, ticket_id: UUID, at: datetime) -> None:
+        """The waiting customer gave up."""
+        self._emit(
+            TicketAbandoned(
+                originator_id=ticket_id, originator_version=self._next(ticket_id), at=at
+            )
+        )
+
+
+class FastDesk:
+    """Books kept without events, with a heap of waiting tickets (see module docstring)."""
+
+    def __init__(self, policy: PullPolicy, sla: SlaTargets) -> None:
+        if not isinstance(policy, Ordered):
+            msg = (
+                f"the fast mode runs Ordered policies (key and eligibility); "
+                f"{policy.name!r} needs the full-event mode"
+            )
+            raise ConfigurationError(msg)
+        self.policy = policy
+        self.sla = sla
+        self.facts = TicketFactsProjection()
+        self.workloads = Workloads()
+        self.backlog = Backlog()
+        self._tickets: dict[UUID, QueuedTicket] = {}
+        """Open tickets as routing sees them (the records the event desk's queues hold)."""
+        self._waiting: dict[UUID, QueuedTicket] = {}
+        self._heap: list[tuple[Any, int, QueuedTicket]] = []
+        """Waiting tickets by (policy key, entry order); entries of tickets that left since are
+        skipped and dropped when they reach the top."""
+        self._entries = 0
+
+    def join(self, spec: AgentSpec, at: datetime) -> None:
+        """An agent joined (offline)."""
+        self.workloads.joined(spec.agent_id, spec.name, spec.profile, at)
+        self.facts.teams[spec.agent_id] = spec.profile.team
+
+    def presence(self, agent_id: UUID, online: bool, at: datetime) -> None:
+        """An agent went online or offline."""
+        self.workloads.presence(agent_id, online, at)
+
+    def _enqueue(self, ticket: QueuedTicket) -> None:
+        self._tickets[ticket.ticket_id] = ticket
+        self._waiting[ticket.ticket_id] = ticket
+        self._entries += 1
+        heapq.heappush(self._heap, (self.policy.key(ticket), self._entries, ticket))
+
+    def _dequeue(self, ticket_id: UUID) -> None:
+        del self._waiting[ticket_id]
+        heap = self._heap
+        while heap and self._waiting.get(heap[0][2].ticket_id) is not heap[0][2]:
+            heapq.heappop(heap)
+
+    def receive(self, arrival: Arrival) -> None:
+        """A ticket arrived and waits."""
+        at = arrival.at
+        customer = arrival.customer_id or f"customer-{arrival.ticket_id.int}"
+        self.facts.tickets[arrival.ticket_id] = TicketFacts(
+            ticket_id=arrival.ticket_id,
+            channel=arrival.channel,
+            category=arrival.category,
+            priority=arrival.priority,
+            language=arrival.language,
+            plan=arrival.plan,
+            customer_value=arrival.customer_value,
+            first_time=arrival.first_time,
+            queue=arrival.queue,
+            tier=arrival.tier,
+            received_at=at,
+        )
+        self.backlog.opened(arrival.ticket_id, arrival.queue, at)
+        ticket = QueuedTicket(
+            ticket_id=arrival.ticket_id,
+            queue=arrival.queue,
+            tier=arrival.tier,
+            priority=arrival.priority,
+            channel=arrival.channel,
+            category=arrival.category,
+            language=arrival.language,
+            required_skills=arrival.required_skills,
+            customer_id=customer,
+            plan=arrival.plan,
+            customer_value=arrival.customer_value,
+            first_time=arrival.first_time,
+            estimated_effort=arrival.work,
+            received_at=at,
+            queued_at=at,
+            replied=False,
+            due=at,
+        )
+        self._enqueue(ticket._replace(due=due(ticket, self.sla)))
+
+    def _in_order(self) -> Iterator[QueuedTicket]:
+        """Waiting tickets in heap order, without popping (a frontier over the heap)."""
+        heap, waiting = self._heap, self._waiting
+        if not heap:
+            return
+        frontier = [(heap[0], 0)]
+        size = len(heap)
+        while frontier:
+            entry, i = heapq.heappop(frontier)
+            ticket = entry[2]
+            if waiting.get(ticket.ticket_id) is ticket:
+                yield ticket
+            for child in (2 * i + 1, 2 * i + 2):
+                if child < size:
+                    heapq.heappush(frontier, (heap[child], child))
+
+    def next_for(self, agent_id: UUID, now: datetime) -> UUID | None:
+        """The first waiting ticket in the policy's order that it lets the agent take."""
+        workload = self.workloads.workload(agent_id, now=now)
+        if not workload.online or workload.headroom <= 0:
+            return None
+        heap = self._heap
+        if heap and self.policy.accepts(workload, heap[0][2]):  # the usual case: the top
+            return heap[0][2].ticket_id
+        for ticket in self._in_order():
+            if self.policy.accepts(workload, ticket):
+                return ticket.ticket_id
+        return None
+
+    def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent takes the ticket and replies to the customer at once."""
+        self._dequeue(ticket_id)
+        ticket = self._tickets[ticket_id]
+        held = ticket._replace(agent_id=agent_id, last_agent_id=agent_id, replied=True)
+        self._tickets[ticket_id] = (
+            held if ticket.replied else held._replace(due=due(held, self.sla))
+        )
+        self.facts.assigned(ticket_id, agent_id, at)
+        self.facts.replied(ticket_id, at)
+        self.workloads.hold(ticket_id, agent_id, at)
+
+    def hand_off(self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime) -> None:
+        """The agent transfers or escalates the ticket; it waits again."""
+        ticket = self._tickets[ticket_id]
+        queue = arrival.handoff_queue
+        if arrival.handoff == "escalate":
+            self.facts.escalated(ticket_id, queue, ticket.tier + 1, at)
+            moved = ticket._replace(queue=queue, tier=ticket.tier + 1, agent_id=None, queued_at=at)
+        else:
+            self.facts.transferred(ticket_id, queue, None, at)
+            moved = ticket._replace(queue=queue, agent_id=None, queued_at=at)
+        self.workloads.hold(ticket_id, None, at)
+        self.backlog.moved(ticket_id, queue, at)
+        self._enqueue(moved)
+
+    def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent resolved the ticket."""
+        self.facts.resolved(ticket_id, agent_id, at)
+        self.workloads.resolved(ticket_id, at)
+        self.backlog.ended(ticket_id, at)
+
+    def forget(self, ticket_id: UUID) -> None:
+        """The ticket is done for good: its routing record is no longer needed."""
+        del self._tickets[ticket_id]
+
+    def reopen(self, ticket_id: UUID, at: datetime) -> None:
+        """The customer reopened the ticket; it waits again."""
+        ticket = self._tickets[ticket_id]._replace(queued_at=at, agent_id=None)
+        self.facts.reopened(ticket_id, at)
+        self.backlog.opened(ticket_id, None, at)
+        self._enqueue(ticket._replace(due=due(ticket, self.sla)))
+
+    def rate(self, ticket_id: UUID, csat: int, at: datetime) -> None:
+        """The customer rated the ticket."""
+        self.facts.rated(ticket_id, csat)
+
+    def abandon(self, ticket_id: UUID, at: datetime) -> None:
+        """The waiting customer gave up."""
+        self._dequeue(ticket_id)
+        self.forget(ticket_id)
+        self.facts.abandoned(ticket_id, at)
+        self.backlog.ended(ticket_id, at)
