@@ -125,6 +125,22 @@ class Comparison:
     runs: tuple[RunSummary, ...] = ()
     """Every run, policy by policy, replications in order."""
 
+    @classmethod
+    def of(cls, runs: Sequence[RunSummary], *, seed: int) -> Comparison:
+        """The comparison of ``runs``: every policy's runs, replications in order."""
+        by_policy: dict[str, list[RunSummary]] = {}
+        for run in runs:
+            by_policy.setdefault(run.policy, []).append(run)
+        results = {
+            policy: {
+                metric: _estimate([v for run in mine if (v := run.metrics[metric]) is not None])
+                for metric in METRICS
+            }
+            for policy, mine in by_policy.items()
+        }
+        replications = max((len(mine) for mine in by_policy.values()), default=0)
+        return cls(replications=replications, seed=seed, results=results, runs=tuple(runs))
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: policies, then KPIs with mean and half-width."""
         return {
@@ -189,11 +205,4 @@ def compare(
     finally:
         if executor is None:
             pool.shutdown()
-    results: dict[str, dict[str, Estimate]] = {}
-    for index, name in enumerate(names):
-        mine = outcomes[index * replications : (index + 1) * replications]
-        results[name] = {
-            metric: _estimate([v for o in mine if (v := o.metrics[metric]) is not None])
-            for metric in METRICS
-        }
-    return Comparison(replications=replications, seed=seed, results=results, runs=tuple(outcomes))
+    return Comparison.of(outcomes, seed=seed)

@@ -45,7 +45,7 @@ from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.queues import QueuedTicket, due
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
-from ticketlog.projections.workloads import Workloads
+from ticketlog.projections.workloads import Workload, Workloads
 from ticketlog.simulation.scenario import AgentSpec, Arrival
 
 
@@ -250,7 +250,13 @@ class EventDesk:
 
 
 class FastDesk:
-    """Books kept without events, with a heap of waiting tickets (see module docstring)."""
+    """Books kept without events, with a heap of waiting tickets (see module docstring).
+
+    A waiting ticket's record is the one the event desk's queues hold (the policy's key and
+    eligibility see the same fields). An agent's workload is rebuilt when the agent's
+    holdings or presence change, not at every decision: its time totals (handle, online,
+    busy time) are as of that change — no built-in policy reads them.
+    """
 
     def __init__(self, policy: PullPolicy, sla: SlaTargets) -> None:
         if not isinstance(policy, Ordered):
@@ -265,12 +271,13 @@ class FastDesk:
         self.workloads = Workloads()
         self.backlog = Backlog()
         self._tickets: dict[UUID, QueuedTicket] = {}
-        """Open tickets as routing sees them (the records the event desk's queues hold)."""
+        """Open tickets' routing records, as of when they last entered the queues."""
         self._waiting: dict[UUID, QueuedTicket] = {}
         self._heap: list[tuple[Any, int, QueuedTicket]] = []
         """Waiting tickets by (policy key, entry order); entries of tickets that left since are
         skipped and dropped when they reach the top."""
         self._entries = 0
+        self._agents: dict[UUID, Workload] = {}
 
     def join(self, spec: AgentSpec, at: datetime) -> None:
         """An agent joined (offline)."""
@@ -280,6 +287,7 @@ class FastDesk:
     def presence(self, agent_id: UUID, online: bool, at: datetime) -> None:
         """An agent went online or offline."""
         self.workloads.presence(agent_id, online, at)
+        self._agents.pop(agent_id, None)
 
     def _enqueue(self, ticket: QueuedTicket) -> None:
         self._tickets[ticket.ticket_id] = ticket
@@ -289,16 +297,15 @@ class FastDesk:
 
     def _dequeue(self, ticket_id: UUID) -> None:
         del self._waiting[ticket_id]
-        heap = self._heap
-        while heap and self._waiting.get(heap[0][2].ticket_id) is not heap[0][2]:
+        heap, waiting = self._heap, self._waiting
+        while heap and waiting.get(heap[0][2].ticket_id) is not heap[0][2]:
             heapq.heappop(heap)
 
     def receive(self, arrival: Arrival) -> None:
         """A ticket arrived and waits."""
-        at = arrival.at
-        customer = arrival.customer_id or f"customer-{arrival.ticket_id.int}"
-        self.facts.tickets[arrival.ticket_id] = TicketFacts(
-            ticket_id=arrival.ticket_id,
+        at, ticket_id = arrival.at, arrival.ticket_id
+        self.facts.tickets[ticket_id] = TicketFacts(
+            ticket_id=ticket_id,
             channel=arrival.channel,
             category=arrival.category,
             priority=arrival.priority,
@@ -310,27 +317,45 @@ class FastDesk:
             tier=arrival.tier,
             received_at=at,
         )
-        self.backlog.opened(arrival.ticket_id, arrival.queue, at)
-        ticket = QueuedTicket(
-            ticket_id=arrival.ticket_id,
-            queue=arrival.queue,
-            tier=arrival.tier,
-            priority=arrival.priority,
-            channel=arrival.channel,
-            category=arrival.category,
-            language=arrival.language,
-            required_skills=arrival.required_skills,
-            customer_id=customer,
-            plan=arrival.plan,
-            customer_value=arrival.customer_value,
-            first_time=arrival.first_time,
-            estimated_effort=arrival.work,
-            received_at=at,
-            queued_at=at,
-            replied=False,
-            due=at,
+        self.backlog.opened(ticket_id, arrival.queue, at)
+        self._enqueue(
+            QueuedTicket(
+                ticket_id=ticket_id,
+                queue=arrival.queue,
+                tier=arrival.tier,
+                priority=arrival.priority,
+                channel=arrival.channel,
+                category=arrival.category,
+                language=arrival.language,
+                required_skills=arrival.required_skills,
+                customer_id=arrival.customer_id or f"customer-{ticket_id.int}",
+                plan=arrival.plan,
+                customer_value=arrival.customer_value,
+                first_time=arrival.first_time,
+                estimated_effort=arrival.work,
+                received_at=at,
+                queued_at=at,
+                replied=False,
+                due=self.sla.deadline(at, self.sla.first_reply(arrival.priority, arrival.category)),
+            )
         )
+
+    def _requeue(self, ticket_id: UUID, at: datetime, **changes: Any) -> None:
+        """The ticket waits again, as the event desk's queues record it: replied to, and
+        last held by its latest holder."""
+        holder = self.facts.tickets[ticket_id].holder_id
+        ticket = self._tickets[ticket_id]._replace(
+            agent_id=None, queued_at=at, replied=True, **changes
+        )
+        if holder is not None:
+            ticket = ticket._replace(last_agent_id=holder)
         self._enqueue(ticket._replace(due=due(ticket, self.sla)))
+
+    def _workload(self, agent_id: UUID, now: datetime) -> Workload:
+        workload = self._agents.get(agent_id)
+        if workload is None:
+            workload = self._agents[agent_id] = self.workloads.workload(agent_id, now=now)
+        return workload
 
     def _in_order(self) -> Iterator[QueuedTicket]:
         """Waiting tickets in heap order, without popping (a frontier over the heap)."""
@@ -350,47 +375,44 @@ class FastDesk:
 
     def next_for(self, agent_id: UUID, now: datetime) -> UUID | None:
         """The first waiting ticket in the policy's order that it lets the agent take."""
-        workload = self.workloads.workload(agent_id, now=now)
+        workload = self._workload(agent_id, now)
         if not workload.online or workload.headroom <= 0:
             return None
-        heap = self._heap
-        if heap and self.policy.accepts(workload, heap[0][2]):  # the usual case: the top
+        heap, accepts = self._heap, self.policy.accepts
+        if heap and accepts(workload, heap[0][2]):  # the usual case: the top
             return heap[0][2].ticket_id
         for ticket in self._in_order():
-            if self.policy.accepts(workload, ticket):
+            if accepts(workload, ticket):
                 return ticket.ticket_id
         return None
 
     def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent takes the ticket and replies to the customer at once."""
         self._dequeue(ticket_id)
-        ticket = self._tickets[ticket_id]
-        held = ticket._replace(agent_id=agent_id, last_agent_id=agent_id, replied=True)
-        self._tickets[ticket_id] = (
-            held if ticket.replied else held._replace(due=due(held, self.sla))
-        )
         self.facts.assigned(ticket_id, agent_id, at)
         self.facts.replied(ticket_id, at)
         self.workloads.hold(ticket_id, agent_id, at)
+        self._agents.pop(agent_id, None)
 
     def hand_off(self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime) -> None:
         """The agent transfers or escalates the ticket; it waits again."""
-        ticket = self._tickets[ticket_id]
         queue = arrival.handoff_queue
         if arrival.handoff == "escalate":
-            self.facts.escalated(ticket_id, queue, ticket.tier + 1, at)
-            moved = ticket._replace(queue=queue, tier=ticket.tier + 1, agent_id=None, queued_at=at)
+            tier = self._tickets[ticket_id].tier + 1
+            self.facts.escalated(ticket_id, queue, tier, at)
+            self._requeue(ticket_id, at, queue=queue, tier=tier, last_agent_id=agent_id)
         else:
             self.facts.transferred(ticket_id, queue, None, at)
-            moved = ticket._replace(queue=queue, agent_id=None, queued_at=at)
+            self._requeue(ticket_id, at, queue=queue, last_agent_id=agent_id)
         self.workloads.hold(ticket_id, None, at)
+        self._agents.pop(agent_id, None)
         self.backlog.moved(ticket_id, queue, at)
-        self._enqueue(moved)
 
     def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent resolved the ticket."""
         self.facts.resolved(ticket_id, agent_id, at)
         self.workloads.resolved(ticket_id, at)
+        self._agents.pop(agent_id, None)
         self.backlog.ended(ticket_id, at)
 
     def forget(self, ticket_id: UUID) -> None:
@@ -399,10 +421,10 @@ class FastDesk:
 
     def reopen(self, ticket_id: UUID, at: datetime) -> None:
         """The customer reopened the ticket; it waits again."""
-        ticket = self._tickets[ticket_id]._replace(queued_at=at, agent_id=None)
+        last = self.facts.tickets[ticket_id].resolver_id
         self.facts.reopened(ticket_id, at)
         self.backlog.opened(ticket_id, None, at)
-        self._enqueue(ticket._replace(due=due(ticket, self.sla)))
+        self._requeue(ticket_id, at, last_agent_id=last)
 
     def rate(self, ticket_id: UUID, csat: int, at: datetime) -> None:
         """The customer rated the ticket."""

@@ -12,13 +12,15 @@ to a scenario does not change the draws of the others for the same seed.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import random
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, TypeVar, overload
+from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar, overload
 from uuid import UUID
 
 import attrs
@@ -398,9 +400,22 @@ AGENT_IDS = 1 << 64
 K = TypeVar("K")
 
 
-def _pick(rng: random.Random, weights: Mapping[K, float]) -> K:
-    keys = list(weights)
-    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+@attrs.frozen
+class _Mix(Generic[K]):
+    """Draws keys with the given relative weights; a single key costs no random number."""
+
+    keys: tuple[K, ...]
+    cumulative: tuple[float, ...]
+
+    @classmethod
+    def of(cls, weights: Iterable[tuple[K, float]]) -> _Mix[K]:
+        keys, values = zip(*weights, strict=True)
+        return cls(keys, tuple(itertools.accumulate(values)))
+
+    def pick(self, rng: random.Random) -> K:
+        if len(self.keys) == 1:
+            return self.keys[0]
+        return self.keys[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])]
 
 
 def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
@@ -419,37 +434,43 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
         raise ConfigurationError(msg)
     mean_gap = 3600.0 / (scenario.arrivals_per_hour * peak)
     profiled = scenario.hourly_profile is not None or scenario.weekly_profile is not None
+    categories, priorities = (
+        _Mix.of(scenario.categories.items()),
+        _Mix.of(scenario.priorities.items()),
+    )
+    channels = _Mix.of(scenario.channels.items())
+    # Customers' attributes come from a stream of their own, so adding them to a
+    # scenario does not change the other draws for the same seed.
+    languages = _Mix.of((scenario.languages or {"en": 1.0}).items())
+    no_plan: list[tuple[str | None, float]] = [(None, 1.0)]
+    plans = _Mix.of(scenario.plans.items() if scenario.plans else no_plan)
+    values = _Mix.of((scenario.customer_values or {0.0: 1.0}).items())
+    first_time = scenario.first_time_share
+    patience = scenario.patience
+    drawn = scenario.transfers or scenario.escalations or scenario.reopens or scenario.csat
     arrivals = []
     for n in range(scenario.tickets):
         at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
         # Thinning: candidates at the peak rate, kept with the profile's share of it.
         while profiled and rng.random() * peak > scenario.rate_factor(at):
             at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
-        category = _pick(rng, scenario.categories)
+        category = categories.pick(rng)
         work = scenario.handle_time_by_category.get(category, scenario.handle_time)
         arrivals.append(
             Arrival(
                 ticket_id=UUID(int=n + 1),
                 at=at,
-                priority=_pick(rng, scenario.priorities),
+                priority=priorities.pick(rng),
                 category=category,
-                channel=_pick(rng, scenario.channels),
+                channel=channels.pick(rng),
                 work=timedelta(minutes=work.draw(rng)),
                 customer_id=f"customer-{n + 1}",
-                patience=None
-                if scenario.patience is None
-                else timedelta(minutes=scenario.patience.draw(rng)),
-                # From a stream of their own, so adding them to a scenario does not change
-                # the other draws for the same seed.
-                language="en"
-                if scenario.languages is None
-                else _pick(customers, scenario.languages),
-                plan=None if scenario.plans is None else _pick(customers, scenario.plans),
-                first_time=customers.random() < scenario.first_time_share,
-                customer_value=0.0
-                if scenario.customer_values is None
-                else _pick(customers, scenario.customer_values),
-                **_outcomes(scenario, outcomes),
+                patience=None if patience is None else timedelta(minutes=patience.draw(rng)),
+                language=languages.pick(customers),
+                plan=plans.pick(customers),
+                first_time=first_time > 0 and customers.random() < first_time,
+                customer_value=values.pick(customers),
+                **(_outcomes(scenario, outcomes) if drawn else {}),
             )
         )
     return arrivals
@@ -458,7 +479,7 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
 def _outcomes(scenario: Scenario, rng: random.Random) -> dict[str, Any]:
     """What will happen to one ticket: handoff, reopen, rating (drawn in this order)."""
     drawn: dict[str, Any] = {}
-    u = rng.random()
+    u = rng.random() if scenario.transfers or scenario.escalations else 1.0
     for kind, handoff in (("transfer", scenario.transfers), ("escalate", scenario.escalations)):
         if handoff is None:
             continue

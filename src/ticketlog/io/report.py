@@ -1,0 +1,348 @@
+"""A policy comparison as a static HTML report with PNG plots (the ``analysis`` extra).
+
+:func:`write_report` writes ``index.html`` (the KPI table, mean ± 95 % half-width) and
+four plots: the wait distribution, SLA attainment, the backlog over time and the mean
+wait per customer segment. Plots are drawn with matplotlib's object API on the Agg
+canvas (no pyplot state), at a fixed DPI and without metadata, so the same comparison
+gives the same files byte for byte.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from html import escape
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING
+
+from ticketlog.domain.errors import ConfigurationError
+from ticketlog.domain.values import Priority
+from ticketlog.projections.kpis import Dimension
+from ticketlog.simulation.compare import BACKLOG_POINTS, METRICS, Comparison, Estimate, RunSummary
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+_DPI = 100
+"""Resolution of every plot (pixels per inch)."""
+
+_SLA_METRICS = ("sla_first_reply", "sla_resolution")
+_SEGMENT_METRIC = "wait_mean_min"
+_MISSING = "\N{EN DASH}"
+"""What a table cell shows for an undefined figure."""
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A blank figure on its own Agg canvas (no pyplot, nothing global to close)."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - optional dependency
+        from matplotlib.figure import Figure  # noqa: PLC0415 - optional dependency
+    except ModuleNotFoundError:
+        msg = "the report needs matplotlib: pip install 'ticketlog[analysis]'"
+        raise ConfigurationError(msg) from None
+    figure = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _label(text: str) -> str:
+    """``text`` for a matplotlib label, shown literally (no mathtext)."""
+    return text.replace("$", r"\$")
+
+
+def _no_data(axes: Axes, message: str) -> None:
+    axes.text(0.5, 0.5, message, ha="center", va="center", transform=axes.transAxes)
+
+
+def _legend(figure: Figure, handles: Sequence[Artist], policies: Sequence[str]) -> None:
+    """One legend beside the plots, so it never hides data."""
+    # Explicit labels: a policy whose name starts with "_" still gets its entry.
+    if handles:
+        figure.legend(handles, [_label(p) for p in policies], loc="outside right upper")
+
+
+def _mean(values: Iterable[float | None]) -> float:
+    """The mean of the known values (NaN: none)."""
+    known = [v for v in values if v is not None and not math.isnan(v)]
+    return statistics.fmean(known) if known else math.nan
+
+
+def _by_policy(comparison: Comparison) -> dict[str, list[RunSummary]]:
+    runs: dict[str, list[RunSummary]] = {policy: [] for policy in comparison.results}
+    for run in comparison.runs:
+        runs.setdefault(run.policy, []).append(run)
+    return runs
+
+
+def _pooled_quantiles(runs: Sequence[RunSummary]) -> list[float]:
+    """The wait quantiles averaged level by level over the runs that took tickets."""
+    taken = [run.wait_quantiles for run in runs if run.wait_quantiles]
+    if not taken:
+        return []
+    levels = len(taken[0])
+    same = [q for q in taken if len(q) == levels]
+    return [statistics.fmean(values) for values in zip(*same, strict=True)]
+
+
+def _waits_figure(runs: dict[str, list[RunSummary]]) -> Figure:
+    figure = _figure(7, 4.5)
+    axes = figure.add_subplot()
+    handles: list[Artist] = []
+    names: list[str] = []
+    p99s: list[float] = []
+    for index, (policy, mine) in enumerate(runs.items()):
+        quantiles = _pooled_quantiles(mine)
+        if not quantiles:
+            continue
+        shares = [100 * i / max(len(quantiles) - 1, 1) for i in range(len(quantiles))]
+        (line,) = axes.plot(quantiles, shares, color=f"C{index}")
+        handles.append(line)
+        names.append(policy)
+        p99 = quantiles[round(0.99 * (len(quantiles) - 1))]
+        p99s.append(p99 if p99 > 0 else quantiles[-1])
+    if not handles:
+        _no_data(axes, "no ticket was taken")
+    right = max(p99s, default=0.0)
+    axes.set_xlim(0, 1.05 * right if right > 0 else 1)
+    axes.set_ylim(0, 101)
+    axes.set_xlabel("wait (minutes)")
+    axes.set_ylabel("tickets taken within that wait (%)")
+    axes.set_title("Wait distribution")
+    axes.grid(visible=True, alpha=0.3)
+    _legend(figure, handles, names)
+    return figure
+
+
+def _sla_figure(comparison: Comparison) -> Figure:
+    figure = _figure(7, 4.5)
+    axes = figure.add_subplot()
+    policies = list(comparison.results)
+    width = 0.8 / max(len(policies), 1)
+    handles: list[Artist] = []
+    for index, policy in enumerate(policies):
+        estimates = [comparison.results[policy].get(m) for m in _SLA_METRICS]
+        xs = [m + (index - (len(policies) - 1) / 2) * width for m in range(len(_SLA_METRICS))]
+        heights = [math.nan if e is None else e.mean for e in estimates]
+        handles.extend(axes.bar(xs, heights, width, color=f"C{index}").patches[:1])
+        for x, estimate in zip(xs, estimates, strict=True):
+            if estimate is not None and math.isfinite(estimate.mean + estimate.half_width):
+                axes.errorbar(
+                    x,
+                    estimate.mean,
+                    yerr=estimate.half_width,
+                    fmt="none",
+                    ecolor="black",
+                    capsize=4,
+                )
+    if not policies:
+        _no_data(axes, "no policy was compared")
+    axes.set_xticks(range(len(_SLA_METRICS)), ["first reply", "resolution"])
+    axes.set_ylim(bottom=0)
+    axes.set_ylabel("tickets within target (%)")
+    axes.set_title("SLA attainment (95 % confidence intervals)")
+    axes.grid(visible=True, axis="y", alpha=0.3)
+    _legend(figure, handles, policies)
+    return figure
+
+
+def _step_at(times: Sequence[float], counts: Sequence[int], at: float) -> int:
+    """The sampled count in force at ``at`` (the last one after the end)."""
+    return counts[max(bisect.bisect_right(times, at) - 1, 0)]
+
+
+def _backlog_figure(runs: dict[str, list[RunSummary]]) -> Figure:
+    figure = _figure(8, 4.5)
+    axes = figure.add_subplot()
+    # Runs end at different times, so each is read on one common grid of instants.
+    series = {p: [r.backlog for r in mine if r.backlog] for p, mine in runs.items()}
+    horizon = max((s[-1][0] for mine in series.values() for s in mine), default=0.0)
+    grid = [horizon * i / (BACKLOG_POINTS - 1) for i in range(BACKLOG_POINTS)]
+    handles: list[Artist] = []
+    names: list[str] = []
+    for index, (policy, mine) in enumerate(series.items()):
+        if not mine:
+            continue
+        columns = [([t for t, _ in s], [n for _, n in s]) for s in mine]
+        mean = [statistics.fmean(_step_at(t, n, at) for t, n in columns) for at in grid]
+        (line,) = axes.plot(grid, mean, color=f"C{index}", drawstyle="steps-post")
+        handles.append(line)
+        names.append(policy)
+    if not handles:
+        _no_data(axes, "no backlog was recorded")
+    axes.set_xlim(0, horizon if horizon > 0 else 1)
+    axes.set_ylim(bottom=0)
+    axes.set_xlabel("hours since the start")
+    axes.set_ylabel("open tickets (mean over replications)")
+    axes.set_title("Backlog")
+    axes.grid(visible=True, alpha=0.3)
+    _legend(figure, handles, names)
+    return figure
+
+
+def _segment_groups(runs: Iterable[RunSummary]) -> dict[str, list[str]]:
+    """Dimension to its groups, in the order the runs report them."""
+    groups: dict[str, list[str]] = {}
+    for run in runs:
+        for dimension, by_group in run.segments.items():
+            known = groups.setdefault(dimension, [])
+            known.extend(g for g in by_group if g not in known)
+    if Dimension.PRIORITY in groups:  # lowest first, not alphabetically
+        ranks = {str(p): p.rank for p in Priority}
+        groups[Dimension.PRIORITY].sort(key=lambda g: ranks.get(g, len(ranks)))
+    return groups
+
+
+def _segments_figure(runs: dict[str, list[RunSummary]]) -> Figure:
+    groups = _segment_groups(run for mine in runs.values() for run in mine)
+    shown = {d: g for d, g in groups.items() if len(g) > 1}
+    if not shown:  # nothing to break down: show the one group of the first dimension
+        shown = dict(list(groups.items())[:1])
+    figure = _figure(2 + 4 * max(len(shown), 1), 4.5)
+    if not shown:
+        axes = figure.add_subplot()
+        _no_data(axes, "no customer segment was recorded")
+        axes.set_title("Mean wait per customer segment")
+        return figure
+    width = 0.8 / max(len(runs), 1)
+    for column, (dimension, labels) in enumerate(shown.items(), start=1):
+        axes = figure.add_subplot(1, len(shown), column)
+        handles: list[Artist] = []
+        for index, mine in enumerate(runs.values()):
+            xs = [g + (index - (len(runs) - 1) / 2) * width for g in range(len(labels))]
+            heights = [
+                _mean(
+                    run.segments.get(dimension, {}).get(label, {}).get(_SEGMENT_METRIC)
+                    for run in mine
+                )
+                for label in labels
+            ]
+            handles.extend(axes.bar(xs, heights, width, color=f"C{index}").patches[:1])
+        axes.set_xticks(range(len(labels)), [_label(g) for g in labels])
+        axes.set_ylim(bottom=0)
+        axes.set_xlabel(_label(dimension))
+        axes.set_ylabel("mean wait (minutes)")
+        axes.set_title(f"Mean wait by {_label(dimension)}")
+        axes.grid(visible=True, axis="y", alpha=0.3)
+    _legend(figure, handles, list(runs))
+    return figure
+
+
+def _cell(estimate: Estimate | None) -> str:
+    if estimate is None or math.isnan(estimate.mean):
+        return _MISSING
+    if math.isnan(estimate.half_width):
+        return f"{estimate.mean:.2f} ± {_MISSING}"
+    return f"{estimate.mean:.2f} ± {estimate.half_width:.2f}"
+
+
+def _table(comparison: Comparison) -> str:
+    policies = list(comparison.results)
+    head = "".join(f'<th scope="col">{escape(p)}</th>' for p in policies)
+    rows = [
+        f'<tr><th scope="row">{escape(metric)}</th>'
+        + "".join(f"<td>{escape(_cell(comparison.results[p].get(metric)))}</td>" for p in policies)
+        + "</tr>"
+        for metric in METRICS
+    ]
+    return (
+        f'<table>\n<thead><tr><th scope="col">KPI</th>{head}</tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>"
+    )
+
+
+_PLOTS: tuple[tuple[str, str, Callable[[Comparison], Figure]], ...] = (
+    (
+        "waits.png",
+        "Share of the tickets taken that waited at most a given time, per policy "
+        "(quantiles averaged over replications, cut at the largest 99th percentile).",
+        lambda c: _waits_figure(_by_policy(c)),
+    ),
+    (
+        "sla.png",
+        "Share of tickets meeting their first-reply and resolution targets, per policy, "
+        "with 95 % confidence intervals over replications.",
+        _sla_figure,
+    ),
+    (
+        "backlog.png",
+        "Open tickets over time, per policy, averaged over replications.",
+        lambda c: _backlog_figure(_by_policy(c)),
+    ),
+    (
+        "segments.png",
+        "Mean wait per customer plan and priority, per policy, averaged over replications.",
+        lambda c: _segments_figure(_by_policy(c)),
+    ),
+)
+
+_PAGE = Template("""\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>$title</title>
+<style>
+body { font-family: sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; }
+td { text-align: right; font-variant-numeric: tabular-nums; }
+thead th { background: #f3f3f3; }
+tbody th { text-align: left; font-weight: normal; font-family: monospace; }
+figure { margin: 2em 0; }
+img { max-width: 100%; }
+</style>
+</head>
+<body>
+<h1>$title</h1>
+<p>$summary</p>
+$table
+$figures
+</body>
+</html>
+""")
+
+
+def write_report(
+    comparison: Comparison, directory: Path | str, *, title: str = "Policy comparison"
+) -> Path:
+    """Write ``comparison`` as ``index.html`` and four PNG plots into ``directory``.
+
+    The directory is created if needed and existing files of the same names are
+    replaced. Returns the path of ``index.html``. Needs matplotlib (the ``analysis``
+    extra); without it, raises :class:`~ticketlog.domain.errors.ConfigurationError`
+    before writing anything.
+    """
+    figures = [(name, caption, draw(comparison)) for name, caption, draw in _PLOTS]
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, _, figure in figures:
+        figure.savefig(target / name, format="png", dpi=_DPI, metadata={})
+        figure.clear()
+    runs = comparison.replications
+    summary = (
+        f"{runs} replication{'' if runs == 1 else 's'}, seed {comparison.seed}; "
+        "each cell is the mean ± the half-width of its 95 % confidence interval "
+        f"({_MISSING} where undefined)."
+    )
+    blocks = [
+        f'<figure>\n<img src="{escape(name)}" alt="{escape(caption)}">\n'
+        f"<figcaption>{escape(caption)}</figcaption>\n</figure>"
+        for name, caption, _ in figures
+    ]
+    index = target / "index.html"
+    index.write_text(
+        _PAGE.substitute(
+            title=escape(title),
+            summary=escape(summary),
+            table=_table(comparison),
+            figures="\n".join(blocks),
+        ),
+        encoding="utf-8",
+    )
+    return index
