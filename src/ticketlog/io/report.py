@@ -322,7 +322,7 @@ def write_report(
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     for name, _, figure in figures:
-        figure.savefig(target / name, format="png", dpi=_DPI, metadata={})
+        figure.savefig(target / name, format="png", dpi=_DPI, metadata={"Software": None})
         figure.clear()
     runs = comparison.replications
     summary = (

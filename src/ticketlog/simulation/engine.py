@@ -304,7 +304,7 @@ class _Run:
             self.ready.discard(agent.order)
         work = ticket.remaining
         if arrival.handoff is not None and not ticket.handed_off:
-            work = work * arrival.handoff_share
+            work = arrival.handoff_after
         self.schedule(now + work, _DONE, (ticket, agent))
 
     def finish(self, ticket: _Ticket, agent: _Agent, now: datetime) -> None:
@@ -316,7 +316,7 @@ class _Run:
             self.idle.discard(agent.order)
         if arrival.handoff is not None and not ticket.handed_off:
             ticket.handed_off = True
-            ticket.remaining -= ticket.remaining * arrival.handoff_share
+            ticket.remaining -= arrival.handoff_after
             desk.hand_off(ticket_id, agent.spec.agent_id, arrival, now)
             self.enqueued()
             return

@@ -4,8 +4,10 @@ What a replay holds fixed:
 
 - ticket by ticket, the arrival instant; the attributes as received (channel, category,
   priority, language, plan, customer value, first-time flag, queue, tier, required
-  skills); and the work content — the total time agents held the ticket in the history
-  (its handle time);
+  skills); and its journey: the work content up to its first resolution (the time agents
+  held it), its first handoff — a transfer to a queue or an escalation, after the work
+  done before it in the history —, and its first reopen — as long after the first
+  resolution as in the history, with the work it then took;
 - the agents: the history's agents with their latest profiles (tier, skills, languages,
   capacity) and their shifts — online and offline exactly when they were;
 - the customers' ratings: when the history has rated tickets, a CSAT model of wait and
@@ -14,10 +16,10 @@ What a replay holds fixed:
 
 What the policy changes: who serves which ticket and when, hence the waits, the
 resolution times, the SLA attainment and breaches, and the ratings that depend on the
-waits. The history's transfers, escalations
-and reopens are not replayed as such: each ticket is served in one go by one agent,
-with its whole handle time (so replaying a history without handoffs under the policy
-that produced it gives back its waits, ticket for ticket).
+waits. Later handoffs and reopens of a ticket are folded into the work of its stage, and
+transfers straight to a named agent are not replayed (the same agent carries on).
+Replaying a history made by the simulation under the policy that produced it gives back
+its waits, ticket for ticket (a test).
 
 Only tickets resolved in the history are replayed, since only their work content is
 known; the others are counted in :attr:`Trace.skipped`.
@@ -26,7 +28,8 @@ known; the others are counted in :attr:`Trace.skipped`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, Literal
 from uuid import UUID
 
 import attrs
@@ -38,7 +41,15 @@ from ticketlog.domain.events import (
     AgentWentOffline,
     AgentWentOnline,
     DomainEvent,
+    TicketAbandoned,
+    TicketAssigned,
+    TicketClosed,
+    TicketEscalated,
+    TicketEvent,
     TicketReceived,
+    TicketReopened,
+    TicketResolved,
+    TicketTransferred,
 )
 from ticketlog.projections.base import fold
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
@@ -89,8 +100,12 @@ def trace_from_events(events: Iterable[DomainEvent]) -> Trace:
         csat: CsatModel | None = CsatModel.fit(facts)
     except ConfigurationError:
         csat = None
+    journeys: dict[UUID, _Journey] = {}
+    for event in history:
+        if isinstance(event, TicketEvent) and event.originator_id in received:
+            journeys.setdefault(event.originator_id, _Journey()).apply(event)
     arrivals = [
-        _arrival(received[f.ticket_id], f, csat)
+        _arrival(received[f.ticket_id], f, journeys[f.ticket_id], csat)
         for f in facts
         if f.resolutions > 0 and f.ticket_id in received
     ]
@@ -132,7 +147,66 @@ def trace_from_store(source: EventSource) -> Trace:
     return trace_from_events(event for _, event in source.read_log())
 
 
-def _arrival(event: TicketReceived, facts: TicketFacts, csat: CsatModel | None) -> Arrival:
+@attrs.define
+class _Journey:
+    """What happened to one ticket, as the engine replays it: work per stage, the first
+    handoff, the first resolution and the first reopen."""
+
+    worked: timedelta = timedelta(0)
+    held_since: datetime | None = None
+    handoff: tuple[Literal["transfer", "escalate"], str, timedelta] | None = None
+    """Kind, queue, and the work done before it."""
+    resolved: tuple[datetime, timedelta] | None = None
+    """The first resolution: when, and the work done by then."""
+    reopened_at: datetime | None = None
+
+    def apply(self, event: DomainEvent) -> None:
+        at = event.at
+        if isinstance(event, TicketAssigned):
+            self._release(at)
+            self.held_since = at
+        elif isinstance(event, TicketTransferred):
+            self._release(at)
+            self.held_since = None if event.to_agent_id is None else at
+            if event.to_agent_id is None:
+                self._handed_off("transfer", event.to_queue)
+        elif isinstance(event, TicketEscalated):
+            self._release(at)
+            self._handed_off("escalate", event.to_queue)
+        elif isinstance(event, TicketResolved | TicketClosed | TicketAbandoned):
+            self._release(at)
+            if isinstance(event, TicketResolved) and self.resolved is None:
+                self.resolved = (at, self.worked)
+        elif isinstance(event, TicketReopened) and self.reopened_at is None:
+            self.reopened_at = at
+
+    def _release(self, at: datetime) -> None:
+        if self.held_since is not None:
+            self.worked += at - self.held_since
+            self.held_since = None
+
+    def _handed_off(self, kind: Literal["transfer", "escalate"], queue: str) -> None:
+        if self.handoff is None and self.resolved is None:
+            self.handoff = (kind, queue, self.worked)
+
+    def outcomes(self, facts: TicketFacts) -> dict[str, Any]:
+        """The :class:`Arrival` fields of this journey."""
+        assert self.resolved is not None  # noqa: S101 - only resolved tickets are replayed
+        resolved_at, work = self.resolved
+        drawn: dict[str, Any] = {"work": work}
+        if self.handoff is not None:
+            kind, queue, after = self.handoff
+            drawn.update(handoff=kind, handoff_queue=queue, handoff_after=after)
+        if self.reopened_at is not None and facts.is_resolved:
+            drawn.update(
+                reopen_after=self.reopened_at - resolved_at, reopen_work=self.worked - work
+            )
+        return drawn
+
+
+def _arrival(
+    event: TicketReceived, facts: TicketFacts, journey: _Journey, csat: CsatModel | None
+) -> Arrival:
     mood = None
     if csat is not None and facts.csat is not None:
         wait, resolution = facts.wait, facts.resolution_time
@@ -145,7 +219,6 @@ def _arrival(event: TicketReceived, facts: TicketFacts, csat: CsatModel | None) 
         priority=event.priority,
         category=event.category,
         channel=event.channel,
-        work=facts.handle_time,
         customer_id=event.customer_id,
         language=event.language,
         plan=event.plan,
@@ -155,4 +228,5 @@ def _arrival(event: TicketReceived, facts: TicketFacts, csat: CsatModel | None) 
         tier=event.tier,
         required_skills=event.required_skills,
         rating_noise=mood,
+        **journey.outcomes(facts),
     )

@@ -362,8 +362,8 @@ class Arrival:
     """How long the customer waits for a first agent before abandoning (``None``: forever)."""
     handoff: Literal["transfer", "escalate"] | None = None
     """Whether the first agent passes the ticket on midway, and how."""
-    handoff_share: float = 0.0
-    """The share of ``work`` done before the handoff."""
+    handoff_after: timedelta = timedelta(0)
+    """The part of ``work`` done before the handoff (the rest is done after it)."""
     handoff_queue: str = "general"
     reopen_after: timedelta | None = None
     """When the customer reopens the resolved ticket (``None``: never)."""
@@ -455,7 +455,8 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
         while profiled and rng.random() * peak > scenario.rate_factor(at):
             at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
         category = categories.pick(rng)
-        work = scenario.handle_time_by_category.get(category, scenario.handle_time)
+        work_content = scenario.handle_time_by_category.get(category, scenario.handle_time)
+        work = timedelta(minutes=work_content.draw(rng))
         arrivals.append(
             Arrival(
                 ticket_id=UUID(int=n + 1),
@@ -463,20 +464,20 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
                 priority=priorities.pick(rng),
                 category=category,
                 channel=channels.pick(rng),
-                work=timedelta(minutes=work.draw(rng)),
+                work=work,
                 customer_id=f"customer-{n + 1}",
                 patience=None if patience is None else timedelta(minutes=patience.draw(rng)),
                 language=languages.pick(customers),
                 plan=plans.pick(customers),
                 first_time=first_time > 0 and customers.random() < first_time,
                 customer_value=values.pick(customers),
-                **(_outcomes(scenario, outcomes) if drawn else {}),
+                **(_outcomes(scenario, work, outcomes) if drawn else {}),
             )
         )
     return arrivals
 
 
-def _outcomes(scenario: Scenario, rng: random.Random) -> dict[str, Any]:
+def _outcomes(scenario: Scenario, work: timedelta, rng: random.Random) -> dict[str, Any]:
     """What will happen to one ticket: handoff, reopen, rating (drawn in this order)."""
     drawn: dict[str, Any] = {}
     u = rng.random() if scenario.transfers or scenario.escalations else 1.0
@@ -484,7 +485,8 @@ def _outcomes(scenario: Scenario, rng: random.Random) -> dict[str, Any]:
         if handoff is None:
             continue
         if u < handoff.probability:
-            drawn.update(handoff=kind, handoff_share=rng.random(), handoff_queue=handoff.queue)
+            after = work * rng.random()
+            drawn.update(handoff=kind, handoff_after=after, handoff_queue=handoff.queue)
             break
         u -= handoff.probability
     reopens = scenario.reopens
