@@ -9,6 +9,7 @@ plug-in mechanism follow.
 
 from __future__ import annotations
 
+import pickle
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
@@ -46,6 +47,7 @@ from ticketlog.policies import (
     tiered,
 )
 from ticketlog.policies import registry as policy_registry
+from ticketlog.policies.builtin import skills_based, tiered_skills
 from ticketlog.projections import (
     DeskView,
     QueuedTicket,
@@ -1327,3 +1329,16 @@ def test_affinity_offers_only_what_its_fallback_would_allow(
     tiered_affinity = affinity(fallback=tiered())
     assert desk.assign_next(senior, tiered()) is None  # tiered: tier-2 agents serve tier 2
     assert desk.assign_next(senior, tiered_affinity) is None  # affinity does not bypass it
+
+
+@pytest.mark.parametrize("name", policy_registry.names())
+def test_every_builtin_policy_survives_pickling_for_process_pools(name: str) -> None:
+    policy = policy_registry.create(name)
+    assert pickle.loads(pickle.dumps(policy)) == policy  # noqa: S301 - our own bytes
+
+
+def test_configured_eligibility_filters_survive_pickling() -> None:
+    for policy in (tiered(overflow=True), skills_based(channel=True), tiered_skills()):
+        copy = pickle.loads(pickle.dumps(policy))  # noqa: S301 - our own bytes
+        assert copy == policy
+        assert copy.eligible is not policy.eligible

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import attrs
+
 from ticketlog.domain.ticket import eligibility_error
 from ticketlog.projections.queues import QueuedTicket
 from ticketlog.projections.workloads import Workload
@@ -27,36 +29,49 @@ def anyone(agent: Workload, ticket: QueuedTicket) -> bool:
     return True
 
 
+@attrs.frozen
+class _SkillsMatch:
+    category: bool
+    channel: bool
+
+    def __call__(self, agent: Workload, ticket: QueuedTicket) -> bool:
+        if self.category and ticket.category not in agent.skills:
+            return False
+        return not self.channel or f"channel:{ticket.channel}" in agent.skills
+
+
 def skills_match(*, category: bool = True, channel: bool = False) -> Eligibility:
     """Agents skilled in the ticket's category (and, optionally, its channel).
 
     A channel skill is written ``"channel:<name>"`` (e.g. ``"channel:phone"``). Languages
     and the ticket's required skills are always checked by :func:`can_take`.
     """
+    return _SkillsMatch(category=category, channel=channel)
 
-    def eligible(agent: Workload, ticket: QueuedTicket) -> bool:
-        if category and ticket.category not in agent.skills:
-            return False
-        return not channel or f"channel:{ticket.channel}" in agent.skills
 
-    return eligible
+@attrs.frozen
+class _SameTier:
+    overflow: bool
+
+    def __call__(self, agent: Workload, ticket: QueuedTicket) -> bool:
+        if ticket.tier == agent.tier:
+            return True
+        return self.overflow and ticket.tier < agent.tier and agent.holding == 0
 
 
 def same_tier(*, overflow: bool = False) -> Eligibility:
     """Agents serve tickets of their own tier; with ``overflow``, idle agents serve lower tiers."""
+    return _SameTier(overflow=overflow)
 
-    def eligible(agent: Workload, ticket: QueuedTicket) -> bool:
-        if ticket.tier == agent.tier:
-            return True
-        return overflow and ticket.tier < agent.tier and agent.holding == 0
 
-    return eligible
+@attrs.frozen
+class _AllOf:
+    filters: tuple[Eligibility, ...]
+
+    def __call__(self, agent: Workload, ticket: QueuedTicket) -> bool:
+        return all(f(agent, ticket) for f in self.filters)
 
 
 def all_of(*filters: Eligibility) -> Eligibility:
     """Agents who pass every filter."""
-
-    def eligible(agent: Workload, ticket: QueuedTicket) -> bool:
-        return all(f(agent, ticket) for f in filters)
-
-    return eligible
+    return _AllOf(filters)
