@@ -6,8 +6,9 @@
 2. The desk is opened from the store and its views are printed: the queues at the
    busiest moment of the week, the teams' workloads, and the week's KPIs per channel.
 3. The recorded week is replayed under the four named policies — ``fifo``,
-   ``easiest-first``, ``value`` and ``tiered`` — with the same arrivals, work content and
-   shifts. The KPIs are printed side by side and a report with plots is written to disk.
+   ``easiest-first``, ``value`` (enterprise and pro plans first) and ``tiered`` (idle
+   specialists help tier 1) — with the same arrivals, journeys and shifts. The KPIs are
+   printed side by side and a report with plots is written to disk.
 
     python examples/week_at_the_desk.py [--db week.db] [--report week-report]
 """
@@ -25,13 +26,18 @@ from rich.table import Table
 from ticketlog import HelpDesk, SQLiteStore
 from ticketlog.io.console import comparison_table
 from ticketlog.io.report import write_report
-from ticketlog.policies import fifo
+from ticketlog.policies import easiest_first, fifo, tiered, value_based
 from ticketlog.projections import DeskView, Dimension
 from ticketlog.simulation import draw_arrivals, load_scenario, simulate, trace_from_store
 from ticketlog.simulation.compare import compare
 
 SCENARIO = Path(__file__).parent / "scenarios" / "mid_sized_desk.toml"
-POLICIES = ["fifo", "easiest-first", "value", "tiered"]
+POLICIES = [
+    fifo(),
+    easiest_first(),
+    value_based({"enterprise": 1000.0, "pro": 100.0}),
+    tiered(overflow=True),
+]
 
 out = Console()
 
@@ -143,7 +149,8 @@ def main() -> None:
 
     out.print(
         f"\nReplaying the recorded week ({len(trace.arrivals):,} tickets, "
-        f"{len(trace.agents)} agents and their shifts) under {', '.join(POLICIES)}:"
+        f"{len(trace.agents)} agents and their shifts) under "
+        f"{', '.join(policy.name for policy in POLICIES)}:"
     )
     comparison = compare(trace, POLICIES)
     out.print(comparison_table(comparison, title="The same week under four policies"))

@@ -236,8 +236,8 @@ def _cell(estimate: Estimate | None) -> str:
     if estimate is None or math.isnan(estimate.mean):
         return _MISSING
     if math.isnan(estimate.half_width):
-        return f"{estimate.mean:.2f} ± {_MISSING}"
-    return f"{estimate.mean:.2f} ± {estimate.half_width:.2f}"
+        return f"{estimate.mean:,.2f} ± {_MISSING}"
+    return f"{estimate.mean:,.2f} ± {estimate.half_width:,.2f}"
 
 
 def _table(comparison: Comparison) -> str:

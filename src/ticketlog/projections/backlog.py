@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -115,15 +116,22 @@ class Backlog(Reducer):
         if step <= timedelta(0):
             msg = "step must be positive"
             raise ValueError(msg)
-        queues = self.queues() if queue is None else [queue]
-        changes = sorted(c for name in queues for c in self._in_order(name))
-        samples: list[tuple[datetime, int]] = []
-        count = i = 0
+        instants = []
         when = start
         while when <= end:
+            instants.append(when)
+            when += step
+        return list(zip(instants, self.at_each(instants, queue=queue), strict=True))
+
+    def at_each(self, instants: Sequence[datetime], *, queue: str | None = None) -> list[int]:
+        """Open tickets at each of ``instants`` (in ascending order), in one pass."""
+        queues = self.queues() if queue is None else [queue]
+        changes = sorted(c for name in queues for c in self._in_order(name))
+        counts: list[int] = []
+        count = i = 0
+        for when in instants:
             while i < len(changes) and changes[i][0] <= when:
                 count += changes[i][1]
                 i += 1
-            samples.append((when, count))
-            when += step
-        return samples
+            counts.append(count)
+        return counts

@@ -88,8 +88,9 @@ class RunSummary:
     def of(cls, result: SimulationResult, policy: str, seed: int) -> RunSummary:
         """The summary of a finished run."""
         waits = sorted(w.total_seconds() / 60 for f in result.facts if (w := f.wait) is not None)
-        span = max(result.end - result.start, timedelta(seconds=1))
-        samples = result.backlog.series(result.start, result.end, span / (BACKLOG_POINTS - 1))
+        span = result.end - result.start
+        instants = [result.start + span * i / (BACKLOG_POINTS - 1) for i in range(BACKLOG_POINTS)]
+        samples = zip(instants, result.backlog.at_each(instants), strict=True)
         return cls(
             policy=policy,
             seed=seed,
