@@ -16,7 +16,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python examples/day_at_the_desk.py $(DEMO_ARGS)
-	$(BIN)/python examples/same_morning_two_policies.py
+	$(BIN)/python examples/week_at_the_desk.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks

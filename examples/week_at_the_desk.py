@@ -11,11 +11,14 @@
    printed side by side and a report with plots is written to disk.
 
     python examples/week_at_the_desk.py [--db week.db] [--report week-report]
+
+Without ``--db`` the store is a temporary file; the report goes to ``week-report/``.
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,7 +49,6 @@ def record_week(db: Path) -> int:
     """Simulate the week under FIFO and write its events to ``db``; return how many."""
     scenario = load_scenario(SCENARIO)
     result = simulate(scenario, draw_arrivals(scenario, seed=7), fifo())
-    db.unlink(missing_ok=True)
     with HelpDesk(SQLiteStore(path=db)) as desk:
         desk.save(*result.events)
     return len(result.events)
@@ -130,14 +132,22 @@ def _share(value: float | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=Path("week.db"), help="SQLite store file")
+    parser.add_argument("--db", type=Path, help="SQLite file to write (default: a temporary file)")
     parser.add_argument("--report", type=Path, default=Path("week-report"), help="report folder")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db: Path = args.db or Path(tmp) / "week.db"
+        if db.exists():
+            parser.error(f"{db} exists; the demo writes a fresh store")
+        run(db, args.report)
 
-    count = record_week(args.db)
-    out.print(f"Simulated a week under FIFO: {count:,} events written to {args.db}\n")
 
-    with HelpDesk(SQLiteStore(path=args.db)) as desk:
+def run(db: Path, report: Path) -> None:
+    """Record the week in ``db``, show it, replay it, and write the report to ``report``."""
+    count = record_week(db)
+    out.print(f"Simulated a week under FIFO: {count:,} events written to {db}\n")
+
+    with HelpDesk(SQLiteStore(path=db)) as desk:
         events = [event for _, event in desk.read_log()]
         start, end = events[0].at, events[-1].at
         view = desk.view()
@@ -154,7 +164,7 @@ def main() -> None:
     )
     comparison = compare(trace, POLICIES)
     out.print(comparison_table(comparison, title="The same week under four policies"))
-    index = write_report(comparison, args.report, title="A week at a mid-sized desk")
+    index = write_report(comparison, report, title="A week at a mid-sized desk")
     out.print(f"Report with plots: {index}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,48 @@ def test_the_same_morning_is_served_differently_by_fifo_and_priority() -> None:
     urgent_fifo = int(rows["fifo:urgent"][4].rstrip("m"))
     urgent_priority = int(rows["priority:urgent"][4].rstrip("m"))
     assert urgent_priority < urgent_fifo  # priority serves urgent tickets sooner
+
+
+def test_the_week_is_recorded_shown_replayed_under_four_policies_and_reported(
+    tmp_path: Path,
+) -> None:
+    script = SCRIPT.with_name("week_at_the_desk.py")
+    db, report = tmp_path / "week.db", tmp_path / "report"
+    result = subprocess.run(
+        [sys.executable, str(script), "--db", str(db), "--report", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "COLUMNS": "160"},
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for title in ("Queues at the busiest moment", "Workloads over the week", "The week's KPIs"):
+        assert title in out
+    header = next(line for line in out.splitlines() if "easiest-first" in line and "KPI" in line)
+    assert [name in header for name in ("fifo", "easiest-first", "value", "tiered")] == [True] * 4
+    waits = next(line for line in out.splitlines() if "wait_mean_min" in line)
+    fifo_wait, easiest_wait = (float(cell) for cell in waits.split("│")[2:4])
+    assert easiest_wait < fifo_wait  # shortest jobs first cut the mean wait on the same week
+    assert (report / "index.html").is_file()
+    assert all((report / f"{name}.png").stat().st_size > 0 for name in ("waits", "sla"))
+    with HelpDesk(SQLiteStore(path=db)) as desk:
+        received = sum(1 for _, e in desk.read_log() if e.event_type == "TicketReceived")
+    assert received == 4275  # the scenario's tickets, all stored
+
+
+def test_the_week_demo_refuses_to_write_over_an_existing_file(tmp_path: Path) -> None:
+    db = tmp_path / "week.db"
+    db.write_bytes(b"")
+    script = SCRIPT.with_name("week_at_the_desk.py")
+    result = subprocess.run(
+        [sys.executable, str(script), "--db", str(db), "--report", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "exists" in result.stderr
+    assert not (tmp_path / "r").exists()
