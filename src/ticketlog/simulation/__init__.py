@@ -1,16 +1,24 @@
-"""Simulation: modelled workloads served on a virtual clock by ticketlog's own policies."""
+"""Simulation: modelled workloads or recorded histories served on a virtual clock by
+ticketlog's own policies, and compared."""
 
 from __future__ import annotations
 
+from ticketlog.simulation.compare import METRICS, Comparison, Estimate, RunSummary, compare
 from ticketlog.simulation.engine import SimulationResult, Staffing, simulate
-from ticketlog.simulation.replay import Trace, trace_from_events, trace_from_store
+from ticketlog.simulation.replay import RecordedShifts, Trace, trace_from_events, trace_from_store
 from ticketlog.simulation.scenario import (
     AgentGroup,
     AgentSpec,
     Arrival,
+    CsatModel,
+    Empirical,
     Exponential,
+    Handoff,
     LogNormal,
+    Reopens,
+    Rota,
     Scenario,
+    Shift,
     draw_arrivals,
     load_scenario,
 )
@@ -22,16 +30,28 @@ from ticketlog.simulation.theory import (
 )
 
 __all__ = [
+    "METRICS",
     "AgentGroup",
     "AgentSpec",
     "Arrival",
+    "Comparison",
+    "CsatModel",
+    "Empirical",
+    "Estimate",
     "Exponential",
+    "Handoff",
     "LogNormal",
+    "RecordedShifts",
+    "Reopens",
+    "Rota",
+    "RunSummary",
     "Scenario",
+    "Shift",
     "SimulationResult",
     "Staffing",
     "Trace",
     "cobham_mean_waits",
+    "compare",
     "draw_arrivals",
     "erlang_a_abandonment",
     "erlang_c",
