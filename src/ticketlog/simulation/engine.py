@@ -54,8 +54,9 @@ _IN_PROGRESS = (_DONE, _REOPEN)
 """What keeps a run going: work under way and reopens to come."""
 
 _STALLED = timedelta(days=8)
-"""With only shifts left to come, the run ends after this long without an assignment
-(tickets no agent is eligible for would otherwise wait forever)."""
+"""With only shifts left to come, the run ends after this long without a ticket joining
+the queues or being taken (tickets no agent can take would otherwise wait forever;
+weekly shifts come round within seven days)."""
 
 
 class Staffing(Protocol):
@@ -259,6 +260,7 @@ class _Run:
     def enqueued(self) -> None:
         """A ticket joined the queues: agents who found nothing may look again."""
         self.waiting += 1
+        self.last_progress = self.now
         self.ready |= self.idle
         self.idle.clear()
 

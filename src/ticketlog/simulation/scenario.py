@@ -6,8 +6,9 @@ same tickets every time — arrival instants, attributes, work content, and what
 happen to each (transfer, escalation, reopen, the customer's patience and rating) — so
 different policies are compared on exactly the same tickets (common random numbers).
 
-Outcomes are drawn per ticket up front, from streams of their own, so adding a feature
-to a scenario does not change the draws of the others for the same seed.
+Outcomes are drawn per ticket up front, each kind (patience, handoffs, reopens, ratings,
+customers' attributes) from a stream of its own, so adding one to a scenario changes
+none of the other draws for the same seed.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat
 
 from ticketlog.domain.aggregate import invalid_value
-from ticketlog.domain.errors import ConfigurationError
+from ticketlog.domain.errors import ConfigurationError, InvalidValue
 from ticketlog.domain.events import AgentProfile
 from ticketlog.domain.values import Channel, Priority
 from ticketlog.projections.facts import TicketFacts
@@ -170,43 +171,41 @@ def _least_squares(
     rows: list[tuple[float, float, float]],
 ) -> tuple[tuple[float, float, float], float]:
     """Coefficients (a, b, c) of y = a + b*x1 + c*x2 minimising squared error, and the
-    residual standard deviation. Solves the normal equations by Cramer's rule."""
-    n = len(rows)
-    s1 = math.fsum(x1 for x1, _, _ in rows)
-    s2 = math.fsum(x2 for _, x2, _ in rows)
-    s11 = math.fsum(x1 * x1 for x1, _, _ in rows)
-    s22 = math.fsum(x2 * x2 for _, x2, _ in rows)
-    s12 = math.fsum(x1 * x2 for x1, x2, _ in rows)
-    sy = math.fsum(y for _, _, y in rows)
-    s1y = math.fsum(x1 * y for x1, _, y in rows)
-    s2y = math.fsum(x2 * y for _, x2, y in rows)
-    matrix = ((n, s1, s2), (s1, s11, s12), (s2, s12, s22))
-    det = _det(matrix)
-    if abs(det) < 1e-9 * max(1.0, abs(s11 * s22)):
+    residual standard deviation. A regressor that never varies (e.g. nobody waited) gets
+    coefficient 0; regressors that vary together cannot be told apart and are refused."""
+    columns = [c for c in (0, 1) if max(r[c] for r in rows) > min(r[c] for r in rows)]
+    design = [(1.0, *(r[c] for c in columns)) for r in rows]
+    size = len(design[0])
+    normal = [[math.fsum(x[i] * x[j] for x in design) for j in range(size)] for i in range(size)]
+    rhs = [math.fsum(x[i] * r[2] for x, r in zip(design, rows, strict=True)) for i in range(size)]
+    solved = _solve(normal, rhs)
+    if solved is None:
         msg = "cannot fit a CSAT model: waits and resolution times do not vary independently"
         raise ConfigurationError(msg)
-    rhs = (sy, s1y, s2y)
-    coefficients = tuple(
-        _det(
-            tuple(
-                tuple(rhs[r] if c == column else matrix[r][c] for c in range(3)) for r in range(3)
-            )
-        )
-        / det
-        for column in range(3)
-    )
+    coefficients = [solved[0], 0.0, 0.0]
+    for column, value in zip(columns, solved[1:], strict=True):
+        coefficients[column + 1] = value
     a, b, c = coefficients
     residuals = [y - a - b * x1 - c * x2 for x1, x2, y in rows]
-    sd = math.sqrt(math.fsum(e * e for e in residuals) / max(n - 3, 1))
+    sd = math.sqrt(math.fsum(e * e for e in residuals) / max(len(rows) - size, 1))
     return (a, b, c), sd
 
 
-def _det(m: tuple[tuple[float, ...], ...]) -> float:
-    return (
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-    )
+def _solve(matrix: list[list[float]], rhs: list[float]) -> list[float] | None:
+    """The solution of a small linear system by Gaussian elimination (``None``: singular)."""
+    n = len(rhs)
+    rows = [[*row, value] for row, value in zip(matrix, rhs, strict=True)]
+    scale = max(abs(v) for row in matrix for v in row) or 1.0
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(rows[r][col]))
+        if abs(rows[pivot][col]) <= 1e-12 * scale:
+            return None
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(n):
+            if r != col:
+                factor = rows[r][col] / rows[col][col]
+                rows[r] = [v - factor * p for v, p in zip(rows[r], rows[col], strict=True)]
+    return [rows[i][n] / rows[i][i] for i in range(n)]
 
 
 class Shift(_Model):
@@ -372,6 +371,21 @@ class Arrival:
     rating_noise: float | None = None
     """The customer's mood (a standard normal draw) if they rate, else ``None``."""
 
+    def __attrs_post_init__(self) -> None:
+        zero = timedelta(0)
+        if self.work < zero or self.reopen_work < zero:
+            msg = f"ticket {self.ticket_id}: work cannot be negative"
+            raise InvalidValue(msg)
+        if not zero <= self.handoff_after <= self.work:
+            msg = (
+                f"ticket {self.ticket_id}: a handoff after {self.handoff_after} of work "
+                f"is outside its {self.work} of work"
+            )
+            raise InvalidValue(msg)
+        if self.patience is not None and self.patience < zero:
+            msg = f"ticket {self.ticket_id}: patience cannot be negative"
+            raise InvalidValue(msg)
+
 
 class Rota(Protocol):
     """When an agent works."""
@@ -426,7 +440,7 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
     """
     rng = random.Random(seed)
     customers = random.Random(f"customers-{seed}")
-    outcomes = random.Random(f"outcomes-{seed}")
+    outcomes = _Streams.of(seed)
     at = scenario.start
     peak = scenario.peak_factor
     if peak <= 0:
@@ -446,8 +460,13 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
     plans = _Mix.of(scenario.plans.items() if scenario.plans else no_plan)
     values = _Mix.of((scenario.customer_values or {0.0: 1.0}).items())
     first_time = scenario.first_time_share
-    patience = scenario.patience
-    drawn = scenario.transfers or scenario.escalations or scenario.reopens or scenario.csat
+    drawn = (
+        scenario.patience
+        or scenario.transfers
+        or scenario.escalations
+        or scenario.reopens
+        or scenario.csat
+    )
     arrivals = []
     for n in range(scenario.tickets):
         at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
@@ -466,7 +485,6 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
                 channel=channels.pick(rng),
                 work=work,
                 customer_id=f"customer-{n + 1}",
-                patience=None if patience is None else timedelta(minutes=patience.draw(rng)),
                 language=languages.pick(customers),
                 plan=plans.pick(customers),
                 first_time=first_time > 0 and customers.random() < first_time,
@@ -477,24 +495,39 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
     return arrivals
 
 
-def _outcomes(scenario: Scenario, work: timedelta, rng: random.Random) -> dict[str, Any]:
-    """What will happen to one ticket: handoff, reopen, rating (drawn in this order)."""
+@attrs.frozen
+class _Streams:
+    """One random stream per kind of outcome, so turning one on leaves the others alone."""
+
+    patience: random.Random
+    handoffs: random.Random
+    reopens: random.Random
+    ratings: random.Random
+
+    @classmethod
+    def of(cls, seed: int) -> _Streams:
+        return cls(*(random.Random(f"{name}-{seed}") for name in attrs.fields_dict(cls)))
+
+
+def _outcomes(scenario: Scenario, work: timedelta, streams: _Streams) -> dict[str, Any]:
+    """What will happen to one ticket: patience, handoff, reopen, rating."""
     drawn: dict[str, Any] = {}
-    u = rng.random() if scenario.transfers or scenario.escalations else 1.0
-    for kind, handoff in (("transfer", scenario.transfers), ("escalate", scenario.escalations)):
-        if handoff is None:
-            continue
-        if u < handoff.probability:
-            after = work * rng.random()
-            drawn.update(handoff=kind, handoff_after=after, handoff_queue=handoff.queue)
-            break
-        u -= handoff.probability
+    if scenario.patience is not None:
+        drawn["patience"] = timedelta(minutes=scenario.patience.draw(streams.patience))
+    if scenario.transfers or scenario.escalations:
+        u, share = streams.handoffs.random(), streams.handoffs.random()
+        for kind, handoff in (("transfer", scenario.transfers), ("escalate", scenario.escalations)):
+            if handoff is not None and u < handoff.probability:
+                drawn.update(handoff=kind, handoff_after=work * share, handoff_queue=handoff.queue)
+                break
+            u -= 0.0 if handoff is None else handoff.probability
     reopens = scenario.reopens
-    if reopens is not None and rng.random() < reopens.probability:
-        drawn["reopen_after"] = timedelta(minutes=reopens.after.draw(rng))
-        drawn["reopen_work"] = timedelta(minutes=reopens.work.draw(rng))
-    if scenario.csat is not None and rng.random() < scenario.csat.response_rate:
-        drawn["rating_noise"] = rng.gauss()
+    if reopens is not None and streams.reopens.random() < reopens.probability:
+        drawn["reopen_after"] = timedelta(minutes=reopens.after.draw(streams.reopens))
+        drawn["reopen_work"] = timedelta(minutes=reopens.work.draw(streams.reopens))
+    csat = scenario.csat
+    if csat is not None and streams.ratings.random() < csat.response_rate:
+        drawn["rating_noise"] = streams.ratings.gauss()
     return drawn
 
 
