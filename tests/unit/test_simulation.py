@@ -13,11 +13,17 @@ import pytest
 from ticketlog import ConfigurationError, HelpDesk, Priority, TicketReceived
 from ticketlog.io.frames import comparison_frame
 from ticketlog.policies import fifo, priority
+from ticketlog.policies.registry import pull_policy
 from ticketlog.projections import DeskView, fold
 from ticketlog.simulation import (
     AgentGroup,
+    CsatModel,
     Exponential,
+    Handoff,
+    Reopens,
     Scenario,
+    Shift,
+    SimulationResult,
     cobham_mean_waits,
     draw_arrivals,
     erlang_a_abandonment,
@@ -344,3 +350,38 @@ def test_languages_plans_and_first_time_customers_are_drawn_only_when_asked_for(
     assert abs(german - 0.25) < 0.04
     assert abs(first_time - 0.25) < 0.04
     assert {a.plan for a in after} == {"free", "pro"}
+
+
+@pytest.mark.parametrize("policy", ["fifo", "priority", "tiered"])
+def test_replaying_a_history_with_every_journey_under_its_own_policy_gives_it_back(
+    policy: str,
+) -> None:
+    scenario = Scenario(
+        tickets=1_500,
+        arrivals_per_hour=60,
+        handle_time=Exponential(mean_minutes=8),
+        priorities={Priority.HIGH: 1, Priority.NORMAL: 3},
+        transfers=Handoff(probability=0.1, queue="billing"),
+        escalations=Handoff(probability=0.05),
+        reopens=Reopens(probability=0.1, after=Exponential(mean_minutes=60)),
+        csat=CsatModel(),
+        agents=(
+            AgentGroup(count=5, capacity=2, shift=Shift(start_hour=8, hours=8, days=range(7))),
+            AgentGroup(count=2, tier=2, name="senior"),
+        ),
+    )
+    history = simulate(scenario, draw_arrivals(scenario, seed=3), pull_policy(policy))
+    trace = trace_from_events(history.events)
+    replayed = simulate(trace, trace.arrivals, pull_policy(policy))
+
+    def journeys(result: SimulationResult) -> dict[object, tuple[object, ...]]:
+        return {
+            f.ticket_id: (f.wait, f.resolved_at, f.csat, f.transfers, f.escalations, f.reopens)
+            for f in result.facts
+        }
+
+    assert trace.skipped == 0
+    assert sum(f.transfers + f.escalations + f.reopens > 0 for f in history.facts) > 200
+    assert sum(f.csat is not None for f in history.facts) > 300
+    assert journeys(replayed) == journeys(history)
+    assert replayed.end == history.end

@@ -183,6 +183,8 @@ class _Run:
         """Online agents with room who found nothing since the queues last grew."""
         self.last_progress = self.start
         self.now = self.start
+        self.last = self.start
+        """When something last happened (a lapsing patience for a served ticket is nothing)."""
 
     def schedule(self, at: datetime, kind: int, payload: Any) -> None:
         self.scheduled += 1
@@ -200,7 +202,6 @@ class _Run:
                 self.schedule(shift[0], _ON, (agent, shift[1]))
         arrivals, agenda = self.arrivals, self.agenda
         next_arrival, total = 0, len(arrivals)
-        last = self.start
         while next_arrival < total or self.pending or (self.waiting and agenda):
             if (
                 not self.pending
@@ -221,11 +222,12 @@ class _Run:
                 self.handle(heapq.heappop(agenda))
             if self.ready:
                 self.pull(now)
-            last = now
-        return last
+        return self.last
 
     def handle(self, entry: tuple[datetime, int, int, Any]) -> None:
         now, kind, _, payload = entry
+        if kind != _PATIENCE:
+            self.last = now
         if kind in _IN_PROGRESS:
             self.pending -= 1
         if kind == _DONE:
@@ -245,11 +247,13 @@ class _Run:
         elif kind == _PATIENCE:
             ticket = payload
             if ticket.first_assigned_at is None and ticket.arrival.ticket_id in self.tickets:
+                self.last = now
                 self.desk.abandon(ticket.arrival.ticket_id, now)
                 del self.tickets[ticket.arrival.ticket_id]
                 self.waiting -= 1
 
     def receive(self, arrival: Arrival) -> None:
+        self.last = arrival.at
         ticket = _Ticket(arrival, arrival.work)
         self.tickets[arrival.ticket_id] = ticket
         self.desk.receive(arrival)
@@ -298,7 +302,7 @@ class _Run:
         arrival = ticket.arrival
         self.desk.assign(arrival.ticket_id, agent.spec.agent_id, now)
         self.waiting -= 1
-        self.last_progress = now
+        self.last_progress = self.last = now
         if ticket.first_assigned_at is None:
             ticket.first_assigned_at = now
         agent.free -= 1
