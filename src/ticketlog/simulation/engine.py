@@ -40,6 +40,7 @@ import attrs
 from ticketlog.domain.events import DomainEvent
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.projections.backlog import Backlog
+from ticketlog.projections.base import collector_paused
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
 from ticketlog.projections.sla import SlaTargets
@@ -140,7 +141,8 @@ def simulate(
     sla = SlaTargets() if sla is None else sla
     desk: Desk = FastDesk(policy, sla) if fast else EventDesk(policy, sla)
     run = _Run(desk, staffing, sorted(arrivals, key=lambda a: a.at))
-    end = run.run()
+    with collector_paused():
+        end = run.run()
     view = desk.view if isinstance(desk, EventDesk) else None
     return SimulationResult(
         facts=list(desk.facts),

@@ -32,6 +32,7 @@ from ticketlog.domain.aggregate import invalid_value
 from ticketlog.domain.errors import ConfigurationError, InvalidValue
 from ticketlog.domain.events import AgentProfile
 from ticketlog.domain.values import Channel, Priority
+from ticketlog.projections.base import collector_paused
 from ticketlog.projections.facts import TicketFacts
 
 
@@ -467,31 +468,32 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
         or scenario.reopens
         or scenario.csat
     )
-    arrivals = []
-    for n in range(scenario.tickets):
-        at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
-        # Thinning: candidates at the peak rate, kept with the profile's share of it.
-        while profiled and rng.random() * peak > scenario.rate_factor(at):
+    arrivals: list[Arrival] = []
+    with collector_paused():
+        for n in range(scenario.tickets):
             at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
-        category = categories.pick(rng)
-        work_content = scenario.handle_time_by_category.get(category, scenario.handle_time)
-        work = timedelta(minutes=work_content.draw(rng))
-        arrivals.append(
-            Arrival(
-                ticket_id=UUID(int=n + 1),
-                at=at,
-                priority=priorities.pick(rng),
-                category=category,
-                channel=channels.pick(rng),
-                work=work,
-                customer_id=f"customer-{n + 1}",
-                language=languages.pick(customers),
-                plan=plans.pick(customers),
-                first_time=first_time > 0 and customers.random() < first_time,
-                customer_value=values.pick(customers),
-                **(_outcomes(scenario, work, outcomes) if drawn else {}),
+            # Thinning: candidates at the peak rate, kept with the profile's share of it.
+            while profiled and rng.random() * peak > scenario.rate_factor(at):
+                at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
+            category = categories.pick(rng)
+            work_content = scenario.handle_time_by_category.get(category, scenario.handle_time)
+            work = timedelta(minutes=work_content.draw(rng))
+            arrivals.append(
+                Arrival(
+                    ticket_id=UUID(int=n + 1),
+                    at=at,
+                    priority=priorities.pick(rng),
+                    category=category,
+                    channel=channels.pick(rng),
+                    work=work,
+                    customer_id=f"customer-{n + 1}",
+                    language=languages.pick(customers),
+                    plan=plans.pick(customers),
+                    first_time=first_time > 0 and customers.random() < first_time,
+                    customer_value=values.pick(customers),
+                    **(_outcomes(scenario, work, outcomes) if drawn else {}),
+                )
             )
-        )
     return arrivals
 
 
