@@ -102,52 +102,34 @@ class EventDesk:
         self.events: list[DomainEvent] = []
         self._versions: dict[UUID, int] = {}
 
-    def _emit(self, event: DomainEvent) -> None:
+    def _emit(
+        self, event_type: type[DomainEvent], originator_id: UUID, at: datetime, /, **fields: Any
+    ) -> None:
+        """Record one event (the next version of its originator) and fold it."""
+        version = self._versions.get(originator_id, 0) + 1
+        self._versions[originator_id] = version
+        event = event_type(originator_id=originator_id, originator_version=version, at=at, **fields)
         self.events.append(event)
         self.view.apply(event)
 
-    def _next(self, originator_id: UUID) -> int:
-        version = self._versions.get(originator_id, 0) + 1
-        self._versions[originator_id] = version
-        return version
-
     def join(self, spec: AgentSpec, at: datetime) -> None:
         """An agent joined (offline)."""
-        self._emit(
-            AgentJoined(
-                originator_id=spec.agent_id,
-                originator_version=self._next(spec.agent_id),
-                at=at,
-                name=spec.name,
-                profile=spec.profile,
-            )
-        )
+        self._emit(AgentJoined, spec.agent_id, at, name=spec.name, profile=spec.profile)
 
     def presence(self, agent_id: UUID, online: bool, at: datetime) -> None:
         """An agent went online or offline."""
-        kind = AgentWentOnline if online else AgentWentOffline
-        self._emit(kind(originator_id=agent_id, originator_version=self._next(agent_id), at=at))
+        self._emit(AgentWentOnline if online else AgentWentOffline, agent_id, at)
 
     def receive(self, arrival: Arrival) -> None:
         """A ticket arrived and waits."""
         self._emit(
-            TicketReceived(
-                originator_id=arrival.ticket_id,
-                originator_version=self._next(arrival.ticket_id),
-                at=arrival.at,
-                channel=arrival.channel,
-                customer_id=arrival.customer_id or f"customer-{arrival.ticket_id.int}",
-                category=arrival.category,
-                priority=arrival.priority,
-                language=arrival.language,
-                plan=arrival.plan,
-                customer_value=arrival.customer_value,
-                first_time=arrival.first_time,
-                queue=arrival.queue,
-                tier=arrival.tier,
-                required_skills=arrival.required_skills,
-                estimated_effort=arrival.work,
-            )
+            TicketReceived,
+            arrival.ticket_id,
+            arrival.at,
+            customer_id=arrival.customer,
+            required_skills=arrival.required_skills,
+            estimated_effort=arrival.work,
+            **arrival.attributes(),
         )
 
     def next_for(self, agent_id: UUID, now: datetime) -> UUID | None:
@@ -159,94 +141,62 @@ class EventDesk:
     def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent takes the ticket and replies to the customer at once."""
         self._emit(
-            TicketAssigned(
-                originator_id=ticket_id,
-                originator_version=self._next(ticket_id),
-                at=at,
-                actor_id=agent_id,
-                agent_id=agent_id,
-                by=AssignedBy.SELF,
-                policy=self.policy.name,
-            )
+            TicketAssigned,
+            ticket_id,
+            at,
+            actor_id=agent_id,
+            agent_id=agent_id,
+            by=AssignedBy.SELF,
+            policy=self.policy.name,
         )
-        self._emit(
-            TicketResponded(
-                originator_id=ticket_id,
-                originator_version=self._next(ticket_id),
-                at=at,
-                actor_id=agent_id,
-            )
-        )
+        self._emit(TicketResponded, ticket_id, at, actor_id=agent_id)
 
     def hand_off(self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime) -> None:
         """The agent transfers or escalates the ticket; it waits again."""
         ticket = self.view.queues.get(ticket_id)
         assert ticket is not None  # noqa: S101 - the engine hands off held tickets only
-        version = self._next(ticket_id)
+        moved = {"from_queue": ticket.queue, "to_queue": arrival.handoff_queue}
         if arrival.handoff == "escalate":
             self._emit(
-                TicketEscalated(
-                    originator_id=ticket_id,
-                    originator_version=version,
-                    at=at,
-                    actor_id=agent_id,
-                    kind=EscalationKind.HIERARCHICAL,
-                    from_tier=ticket.tier,
-                    to_tier=ticket.tier + 1,
-                    from_queue=ticket.queue,
-                    to_queue=arrival.handoff_queue,
-                    from_agent_id=agent_id,
-                )
+                TicketEscalated,
+                ticket_id,
+                at,
+                actor_id=agent_id,
+                kind=EscalationKind.HIERARCHICAL,
+                from_tier=ticket.tier,
+                to_tier=ticket.tier + 1,
+                from_agent_id=agent_id,
+                **moved,
             )
         else:
             self._emit(
-                TicketTransferred(
-                    originator_id=ticket_id,
-                    originator_version=version,
-                    at=at,
-                    actor_id=agent_id,
-                    from_agent_id=agent_id,
-                    to_agent_id=None,
-                    from_queue=ticket.queue,
-                    to_queue=arrival.handoff_queue,
-                )
+                TicketTransferred,
+                ticket_id,
+                at,
+                actor_id=agent_id,
+                from_agent_id=agent_id,
+                to_agent_id=None,
+                **moved,
             )
 
     def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent resolved the ticket."""
-        self._emit(
-            TicketResolved(
-                originator_id=ticket_id,
-                originator_version=self._next(ticket_id),
-                at=at,
-                actor_id=agent_id,
-            )
-        )
+        self._emit(TicketResolved, ticket_id, at, actor_id=agent_id)
 
     def forget(self, ticket_id: UUID) -> None:
         """Nothing to do: the events keep the whole history."""
 
     def reopen(self, ticket_id: UUID, at: datetime) -> None:
         """The customer reopened the ticket; it waits again."""
-        self._emit(
-            TicketReopened(originator_id=ticket_id, originator_version=self._next(ticket_id), at=at)
-        )
+        self._emit(TicketReopened, ticket_id, at)
 
     def rate(self, ticket_id: UUID, csat: int, at: datetime) -> None:
         """The customer rated the ticket."""
-        self._emit(
-            TicketRated(
-                originator_id=ticket_id, originator_version=self._next(ticket_id), at=at, csat=csat
-            )
-        )
+        self._emit(TicketRated, ticket_id, at, csat=csat)
 
     def abandon(self, ticket_id: UUID, at: datetime) -> None:
         """The waiting customer gave up."""
-        self._emit(
-            TicketAbandoned(
-                originator_id=ticket_id, originator_version=self._next(ticket_id), at=at
-            )
-        )
+        self._emit(TicketAbandoned, ticket_id, at)
 
 
 class FastDesk:
@@ -303,40 +253,20 @@ class FastDesk:
 
     def receive(self, arrival: Arrival) -> None:
         """A ticket arrived and waits."""
-        at, ticket_id = arrival.at, arrival.ticket_id
-        self.facts.tickets[ticket_id] = TicketFacts(
-            ticket_id=ticket_id,
-            channel=arrival.channel,
-            category=arrival.category,
-            priority=arrival.priority,
-            language=arrival.language,
-            plan=arrival.plan,
-            customer_value=arrival.customer_value,
-            first_time=arrival.first_time,
-            queue=arrival.queue,
-            tier=arrival.tier,
-            received_at=at,
-        )
+        at, ticket_id, attributes = arrival.at, arrival.ticket_id, arrival.attributes()
+        self.facts.tickets[ticket_id] = TicketFacts(ticket_id, received_at=at, **attributes)
         self.backlog.opened(ticket_id, arrival.queue, at)
         self._enqueue(
             QueuedTicket(
                 ticket_id=ticket_id,
-                queue=arrival.queue,
-                tier=arrival.tier,
-                priority=arrival.priority,
-                channel=arrival.channel,
-                category=arrival.category,
-                language=arrival.language,
                 required_skills=arrival.required_skills,
-                customer_id=arrival.customer_id or f"customer-{ticket_id.int}",
-                plan=arrival.plan,
-                customer_value=arrival.customer_value,
-                first_time=arrival.first_time,
+                customer_id=arrival.customer,
                 estimated_effort=arrival.work,
                 received_at=at,
                 queued_at=at,
                 replied=False,
                 due=self.sla.deadline(at, self.sla.first_reply(arrival.priority, arrival.category)),
+                **attributes,
             )
         )
 

@@ -54,7 +54,7 @@ from ticketlog.domain.events import (
 from ticketlog.projections.base import fold
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.runner import EventSource
-from ticketlog.simulation.scenario import AgentSpec, Arrival, CsatModel
+from ticketlog.simulation.scenario import ATTRIBUTES, AgentSpec, Arrival, CsatModel
 
 
 @attrs.frozen
@@ -216,17 +216,9 @@ def _arrival(
     return Arrival(
         ticket_id=event.originator_id,
         at=event.at,
-        priority=event.priority,
-        category=event.category,
-        channel=event.channel,
         customer_id=event.customer_id,
-        language=event.language,
-        plan=event.plan,
-        customer_value=event.customer_value,
-        first_time=event.first_time,
-        queue=event.queue,
-        tier=event.tier,
         required_skills=event.required_skills,
         rating_noise=mood,
+        **{name: getattr(event, name) for name in ATTRIBUTES},
         **journey.outcomes(facts),
     )

@@ -372,6 +372,15 @@ class Arrival:
     rating_noise: float | None = None
     """The customer's mood (a standard normal draw) if they rate, else ``None``."""
 
+    @property
+    def customer(self) -> str:
+        """The customer's id (one per ticket when none was given)."""
+        return self.customer_id or f"customer-{self.ticket_id.int}"
+
+    def attributes(self) -> dict[str, Any]:
+        """The ticket's attributes as received: the fields every record of it shares."""
+        return {name: getattr(self, name) for name in ATTRIBUTES}
+
     def __attrs_post_init__(self) -> None:
         zero = timedelta(0)
         if self.work < zero or self.reopen_work < zero:
@@ -386,6 +395,20 @@ class Arrival:
         if self.patience is not None and self.patience < zero:
             msg = f"ticket {self.ticket_id}: patience cannot be negative"
             raise InvalidValue(msg)
+
+
+ATTRIBUTES = (
+    "channel",
+    "category",
+    "priority",
+    "language",
+    "plan",
+    "customer_value",
+    "first_time",
+    "queue",
+    "tier",
+)
+"""The attributes an arrival shares with ``TicketReceived``, ticket facts and queue records."""
 
 
 class Rota(Protocol):
