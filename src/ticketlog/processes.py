@@ -24,7 +24,7 @@ import attrs
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import CommandRejected, InvalidValue
 from ticketlog.domain.values import EscalationKind, SlaTarget
-from ticketlog.projections.queues import QueuedTicket, Queues
+from ticketlog.projections.queues import QueuedTicket, Queues, missed
 
 
 @attrs.frozen
@@ -89,13 +89,7 @@ class SlaEscalator:
 
         A target is missed once its deadline has passed: at the deadline itself it is met.
         """
-        for target in SlaTarget:
-            if target is SlaTarget.FIRST_REPLY and ticket.replied:
-                continue
-            deadline = queues.deadline(ticket, target)
-            if target not in ticket.escalated and deadline < now:
-                return target, deadline
-        return None
+        return missed(ticket, now, queues.sla)
 
     def tick(self, now: datetime | None = None) -> list[UUID]:
         """Escalate every ticket with a new breach at ``now`` (default: the desk's clock).

@@ -68,7 +68,14 @@ from ticketlog.simulation import (
     simulate,
 )
 from ticketlog.simulation.compare import compare
-from ticketlog.simulation.scenario import CsatModel, Empirical, Handoff, Reopens, Shift
+from ticketlog.simulation.scenario import (
+    AutoEscalation,
+    CsatModel,
+    Empirical,
+    Handoff,
+    Reopens,
+    Shift,
+)
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 """A Tuesday morning, as in ``tests/conftest.py``."""
@@ -170,9 +177,21 @@ def scenarios(draw: st.DrawFn, *, every_feature: bool = False) -> Scenario:
             always=on,
         )
     )
+    auto_escalation = draw(
+        optional(
+            st.builds(
+                AutoEscalation,
+                path=st.sampled_from(
+                    [((1, "general"), (2, "billing")), ((1, "billing"), (2, "technical"))]
+                ),
+                every_minutes=st.sampled_from([1.0, 5.0, 30.0]),
+            ),
+            always=on,
+        )
+    )
     groups = [draw(agent_groups(tier=1, shifted=on))]
     groups += draw(st.lists(agent_groups(tier=1), max_size=1))
-    if escalations is not None or draw(st.booleans()):
+    if escalations is not None or auto_escalation is not None or draw(st.booleans()):
         groups.append(draw(agent_groups(tier=2)))
     return Scenario(
         start=START + timedelta(hours=draw(st.integers(0, 7 * 24 - 1))),
@@ -213,6 +232,7 @@ def scenarios(draw: st.DrawFn, *, every_feature: bool = False) -> Scenario:
             )
         ),
         csat=draw(optional(st.builds(CsatModel, response_rate=st.floats(0.1, 1.0)), always=on)),
+        escalation=auto_escalation,
         agents=tuple(groups),
     )
 

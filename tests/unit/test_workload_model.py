@@ -55,7 +55,15 @@ from ticketlog.simulation import (
     trace_from_events,
 )
 from ticketlog.simulation.replay import RecordedShifts
-from ticketlog.simulation.scenario import CsatModel, Empirical, Handoff, Reopens, Shift
+from ticketlog.simulation.scenario import (
+    AGENT_IDS,
+    AutoEscalation,
+    CsatModel,
+    Empirical,
+    Handoff,
+    Reopens,
+    Shift,
+)
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 """A Tuesday morning, as in ``tests/conftest.py``."""
@@ -1196,3 +1204,86 @@ def test_a_trace_keeps_each_agents_recorded_shifts() -> None:
         *_, (_, last_end) = spec.rota.intervals
         if last_end is not None:  # after the last recorded shift, the agent works no more
             assert spec.rota.next_shift(last_end) is None
+
+
+# --- automatic escalation (the desk's SlaEscalator, in a simulation) ---------------------------
+
+PATH = AutoEscalation(path=((1, "general"), (2, "experts")), every_minutes=5)
+
+
+def escalating(*groups: AgentGroup) -> Scenario:
+    return Scenario.model_validate({**dict(desk(*groups)), "escalation": PATH})
+
+
+def test_a_ticket_waiting_past_its_first_reply_target_is_escalated_at_the_next_tick() -> None:
+    staffing = escalating(AgentGroup(count=1), AgentGroup(count=1, tier=2, name="senior"))
+    arrivals = [
+        ticket(1, at=0, work=300, priority=Priority.LOW),  # keeps the senior busy 5 hours
+        ticket(2, at=1, work=300, priority=Priority.LOW),  # keeps the tier-1 agent busy
+        ticket(3, at=2, work=10, priority=Priority.URGENT),  # first reply due at 9:17
+    ]
+    result = simulate(staffing, arrivals, fifo())
+    escalated = [e for e in of_ticket(result, 3) if isinstance(e, TicketEscalated)]
+    assert len(escalated) == 1
+    event = escalated[0]
+    assert (event.kind, event.breach) == ("automatic", "first_reply")
+    assert event.at == START + minutes(20)  # deadline 9:17, ticks every 5 minutes: 9:20
+    assert (event.from_tier, event.to_tier, event.to_queue) == (1, 2, "experts")
+    assert facts_of(result)[3].tier == 2
+
+
+def test_a_held_ticket_past_its_resolution_target_leaves_its_agent_with_its_work_done() -> None:
+    staffing = escalating(AgentGroup(count=1), AgentGroup(count=1, tier=2, name="senior"))
+    # Urgent: resolution due 4 hours after 9:00; the work takes 5 hours.
+    result = simulate(staffing, [ticket(1, at=0, work=300, priority=Priority.URGENT)], fifo())
+    events = of_ticket(result, 1)
+    escalation = next(e for e in events if isinstance(e, TicketEscalated))
+    assert escalation.at == START + minutes(245)  # 13:00 passed, the next tick is 13:05
+    assert escalation.breach == "resolution"
+    assert escalation.from_agent_id == UUID(int=AGENT_IDS)  # taken from the tier-1 agent
+    assigned = [e for e in events if isinstance(e, TicketAssigned)]
+    assert [a.agent_id for a in assigned] == [UUID(int=AGENT_IDS), UUID(int=AGENT_IDS + 1)]
+    facts = facts_of(result)[1]
+    assert facts.handle_time == minutes(300)  # the senior does what was left, no more
+    assert facts.resolved_at == START + minutes(300)  # the senior took it over at once
+
+
+def test_a_ticket_escalated_once_per_target_and_never_past_the_path() -> None:
+    staffing = escalating(AgentGroup(count=1, tier=2, name="senior"))
+    busy = ticket(1, at=0, work=24 * 60, priority=Priority.LOW)
+    waiting = ticket(2, at=1, work=10, priority=Priority.URGENT)
+    result = simulate(staffing, [busy, waiting], fifo())
+    escalations = [e for e in of_ticket(result, 2) if isinstance(e, TicketEscalated)]
+    # First reply missed at tier 1 (to tier 2), resolution missed at tier 2: the end of
+    # the path, so it stays.
+    assert [(e.breach, e.to_tier) for e in escalations] == [("first_reply", 2)]
+
+
+def test_an_escalation_path_above_every_agent_is_refused() -> None:
+    with pytest.raises(pydantic.ValidationError, match="up to tier 2, above every agent"):
+        escalating(AgentGroup(count=1))
+
+
+@pytest.mark.parametrize(
+    "policy", [fifo(), priority(), sla_driven()], ids=["fifo", "priority", "sla"]
+)
+def test_replaying_a_history_with_automatic_escalations_gives_them_back(policy: PullPolicy) -> None:
+    scenario = Scenario(
+        start=START,
+        tickets=600,
+        arrivals_per_hour=48,
+        handle_time=Exponential(mean_minutes=12),
+        priorities={Priority.URGENT: 1, Priority.HIGH: 2, Priority.NORMAL: 3},
+        escalation=PATH,
+        agents=(AgentGroup(count=3, capacity=2), AgentGroup(count=1, tier=2, name="senior")),
+    )
+    history = simulate(scenario, draw_arrivals(scenario, seed=5), policy)
+    automatic = [e for e in history.events if isinstance(e, TicketEscalated)]
+    assert len(automatic) > 20
+    trace = attrs.evolve(trace_from_events(history.events), escalation=PATH)
+    replayed = simulate(trace, trace.arrivals, policy)
+    assert trace.skipped == 0
+    assert [e for e in replayed.events if isinstance(e, TicketEscalated)] == automatic
+    assert facts_of(replayed) == facts_of(history)
+    without = simulate(trace_from_events(history.events), trace.arrivals, policy)
+    assert not any(isinstance(e, TicketEscalated) for e in without.events)

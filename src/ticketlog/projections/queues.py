@@ -435,6 +435,29 @@ def deadline(ticket: QueuedTicket, target: SlaTarget, sla: SlaTargets) -> dateti
     return sla.deadline(ticket.received_at, allowed, paused=ticket.paused)
 
 
+def open_targets(ticket: QueuedTicket) -> list[SlaTarget]:
+    """The targets an automatic escalation still watches: not escalated yet, and the first
+    reply only until an agent has replied."""
+    return [
+        target
+        for target in SlaTarget
+        if target not in ticket.escalated
+        and not (target is SlaTarget.FIRST_REPLY and ticket.replied)
+    ]
+
+
+def missed(
+    ticket: QueuedTicket, now: datetime, sla: SlaTargets
+) -> tuple[SlaTarget, datetime] | None:
+    """The first watched target ``ticket`` missed by ``now`` and its deadline (a target is
+    missed once its deadline has passed: at the deadline itself it is met)."""
+    for target in open_targets(ticket):
+        when = deadline(ticket, target, sla)
+        if when < now:
+            return target, when
+    return None
+
+
 def due(ticket: QueuedTicket, sla: SlaTargets) -> datetime:
     """The ticket's next deadline (its ``due``): first reply until replied, then resolution."""
     return deadline(ticket, SlaTarget.RESOLUTION if ticket.replied else SlaTarget.FIRST_REPLY, sla)

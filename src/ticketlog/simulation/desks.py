@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -37,9 +37,10 @@ from ticketlog.domain.events import (
     TicketResponded,
     TicketTransferred,
 )
-from ticketlog.domain.values import AssignedBy, EscalationKind
+from ticketlog.domain.values import AssignedBy, EscalationKind, SlaTarget
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.pull import Ordered
+from ticketlog.processes import Step
 from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.queues import QueuedTicket, due
@@ -55,6 +56,7 @@ class Desk(Protocol):
     facts: TicketFactsProjection
     workloads: Workloads
     backlog: Backlog
+    sla: SlaTargets
 
     def join(self, spec: AgentSpec, at: datetime) -> None:
         """An agent joined (offline)."""
@@ -86,6 +88,15 @@ class Desk(Protocol):
     def rate(self, ticket_id: UUID, csat: int, at: datetime) -> None:
         """The customer rated the ticket."""
 
+    def record(self, ticket_id: UUID) -> QueuedTicket:
+        """The open ticket as routing sees it (its SLA deadlines follow from it)."""
+
+    def escalate(
+        self, ticket_id: UUID, to: Step, breach: tuple[SlaTarget, datetime], at: datetime
+    ) -> None:
+        """The escalator moved the ticket to ``to`` for ``breach`` (target, deadline); a held
+        ticket leaves its agent. It waits again."""
+
     def abandon(self, ticket_id: UUID, at: datetime) -> None:
         """The waiting customer gave up."""
 
@@ -95,6 +106,7 @@ class EventDesk:
 
     def __init__(self, policy: PullPolicy, sla: SlaTargets) -> None:
         self.policy = policy
+        self.sla = sla
         self.view = DeskView(sla=sla)
         self.facts = self.view.facts
         self.workloads = self.view.workloads
@@ -194,6 +206,32 @@ class EventDesk:
         """The customer rated the ticket."""
         self._emit(TicketRated, ticket_id, at, csat=csat)
 
+    def record(self, ticket_id: UUID) -> QueuedTicket:
+        """The open ticket as the view's queues hold it."""
+        ticket = self.view.queues.get(ticket_id)
+        assert ticket is not None  # noqa: S101 - the engine asks about open tickets only
+        return ticket
+
+    def escalate(
+        self, ticket_id: UUID, to: Step, breach: tuple[SlaTarget, datetime], at: datetime
+    ) -> None:
+        """The escalator moved the ticket (as :class:`~ticketlog.processes.SlaEscalator`)."""
+        ticket = self.record(ticket_id)
+        target, deadline = breach
+        self._emit(
+            TicketEscalated,
+            ticket_id,
+            at,
+            kind=EscalationKind.AUTOMATIC,
+            from_tier=ticket.tier,
+            to_tier=to.tier,
+            from_queue=ticket.queue,
+            to_queue=to.queue,
+            from_agent_id=ticket.agent_id,
+            breach=target,
+            reason=f"deadline {deadline.astimezone(UTC):%Y-%m-%d %H:%M} UTC passed",
+        )
+
     def abandon(self, ticket_id: UUID, at: datetime) -> None:
         """The waiting customer gave up."""
         self._emit(TicketAbandoned, ticket_id, at)
@@ -202,10 +240,10 @@ class EventDesk:
 class FastDesk:
     """Books kept without events, with a heap of waiting tickets (see module docstring).
 
-    A waiting ticket's record is the one the event desk's queues hold (the policy's key and
-    eligibility see the same fields). An agent's workload is rebuilt when the agent's
-    holdings or presence change, not at every decision: its time totals (handle, online,
-    busy time) are as of that change — no built-in policy reads them.
+    A ticket's record is the one the event desk's queues hold: the policy's key and
+    eligibility, and the SLA deadlines, see the same fields. An agent's workload is rebuilt
+    when the agent's holdings or presence change, not at every decision: its time totals
+    (handle, online, busy time) are as of that change — no built-in policy reads them.
     """
 
     def __init__(self, policy: PullPolicy, sla: SlaTargets) -> None:
@@ -271,14 +309,8 @@ class FastDesk:
         )
 
     def _requeue(self, ticket_id: UUID, at: datetime, **changes: Any) -> None:
-        """The ticket waits again, as the event desk's queues record it: replied to, and
-        last held by its latest holder."""
-        holder = self.facts.tickets[ticket_id].holder_id
-        ticket = self._tickets[ticket_id]._replace(
-            agent_id=None, queued_at=at, replied=True, **changes
-        )
-        if holder is not None:
-            ticket = ticket._replace(last_agent_id=holder)
+        """The ticket waits again, as the event desk's queues record it."""
+        ticket = self._tickets[ticket_id]._replace(agent_id=None, queued_at=at, **changes)
         self._enqueue(ticket._replace(due=due(ticket, self.sla)))
 
     def _workload(self, agent_id: UUID, now: datetime) -> Workload:
@@ -319,6 +351,11 @@ class FastDesk:
     def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent takes the ticket and replies to the customer at once."""
         self._dequeue(ticket_id)
+        ticket = self._tickets[ticket_id]
+        held = ticket._replace(agent_id=agent_id, last_agent_id=agent_id, replied=True)
+        self._tickets[ticket_id] = (
+            held if ticket.replied else held._replace(due=due(held, self.sla))
+        )
         self.facts.assigned(ticket_id, agent_id, at)
         self.facts.replied(ticket_id, at)
         self.workloads.hold(ticket_id, agent_id, at)
@@ -330,10 +367,10 @@ class FastDesk:
         if arrival.handoff == "escalate":
             tier = self._tickets[ticket_id].tier + 1
             self.facts.escalated(ticket_id, queue, tier, at)
-            self._requeue(ticket_id, at, queue=queue, tier=tier, last_agent_id=agent_id)
+            self._requeue(ticket_id, at, queue=queue, tier=tier)
         else:
             self.facts.transferred(ticket_id, queue, None, at)
-            self._requeue(ticket_id, at, queue=queue, last_agent_id=agent_id)
+            self._requeue(ticket_id, at, queue=queue)
         self.workloads.hold(ticket_id, None, at)
         self._agents.pop(agent_id, None)
         self.backlog.moved(ticket_id, queue, at)
@@ -351,14 +388,39 @@ class FastDesk:
 
     def reopen(self, ticket_id: UUID, at: datetime) -> None:
         """The customer reopened the ticket; it waits again."""
-        last = self.facts.tickets[ticket_id].resolver_id
         self.facts.reopened(ticket_id, at)
         self.backlog.opened(ticket_id, None, at)
-        self._requeue(ticket_id, at, last_agent_id=last)
+        self._requeue(ticket_id, at)
 
     def rate(self, ticket_id: UUID, csat: int, at: datetime) -> None:
         """The customer rated the ticket."""
         self.facts.rated(ticket_id, csat)
+
+    def record(self, ticket_id: UUID) -> QueuedTicket:
+        """The open ticket's routing record."""
+        return self._tickets[ticket_id]
+
+    def escalate(
+        self, ticket_id: UUID, to: Step, breach: tuple[SlaTarget, datetime], at: datetime
+    ) -> None:
+        """The escalator moved the ticket; it waits again at ``to``."""
+        ticket = self._tickets[ticket_id]
+        if ticket.agent_id is None:
+            self._dequeue(ticket_id)
+        else:
+            self.workloads.hold(ticket_id, None, at)
+            self._agents.pop(ticket.agent_id, None)
+        self.facts.escalated(ticket_id, to.queue, to.tier, at)
+        self.backlog.moved(ticket_id, to.queue, at)
+        moved = ticket._replace(
+            queue=to.queue,
+            tier=to.tier,
+            agent_id=None,
+            queued_at=at,
+            escalated=ticket.escalated | {breach[0]},
+        )
+        self._tickets[ticket_id] = moved
+        self._enqueue(moved)
 
     def abandon(self, ticket_id: UUID, at: datetime) -> None:
         """The waiting customer gave up."""

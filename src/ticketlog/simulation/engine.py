@@ -43,13 +43,14 @@ from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.base import collector_paused
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
+from ticketlog.projections.queues import NEVER, deadline, missed, open_targets
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
 from ticketlog.projections.workloads import Workloads
 from ticketlog.simulation.desks import Desk, EventDesk, FastDesk
-from ticketlog.simulation.scenario import AgentSpec, Arrival, CsatModel
+from ticketlog.simulation.scenario import AgentSpec, Arrival, AutoEscalation, CsatModel
 
-_DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE = range(6)
+_DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE, _BREACH = range(7)
 """What can happen at an instant, in the order it is handled."""
 _IN_PROGRESS = (_DONE, _REOPEN)
 """What keeps a run going: work under way and reopens to come."""
@@ -71,6 +72,11 @@ class Staffing(Protocol):
     @property
     def csat(self) -> CsatModel | None:
         """How customers rate (``None``: they do not)."""
+        ...
+
+    @property
+    def escalation(self) -> AutoEscalation | None:
+        """Automatic escalation of missed SLA targets (``None``: none)."""
         ...
 
     def agent_specs(self) -> list[AgentSpec]:
@@ -106,13 +112,31 @@ class SimulationResult:
 
 @attrs.define(slots=True)
 class _Ticket:
-    """The engine's own record of a ticket: what work remains and what is still to come."""
+    """The engine's own record of a ticket: the work done, and what is still to come."""
 
     arrival: Arrival
-    remaining: timedelta
+    done: timedelta = timedelta(0)
+    """Work done since the ticket was received (or reopened)."""
     first_assigned_at: datetime | None = None
     handed_off: bool = False
     reopened: bool = False
+    agent: _Agent | None = None
+    """The holder, while held."""
+    started: datetime | None = None
+    """When the holder's current spell began."""
+    spell: int = 0
+    """Counts spells, so the end of an interrupted one is recognised and ignored."""
+    check: datetime | None = None
+    """When the escalator next looks at this ticket (``None``: never)."""
+
+    def stop(self) -> timedelta:
+        """How much work is done at the next stop: the handoff, or the end of the work."""
+        arrival = self.arrival
+        if self.reopened:
+            return arrival.reopen_work
+        if arrival.handoff is not None and not self.handed_off:
+            return arrival.handoff_after
+        return arrival.work
 
 
 @attrs.define(slots=True)
@@ -167,6 +191,8 @@ class _Run:
     ) -> None:
         self.desk = desk
         self.csat = staffing.csat
+        self.escalation = staffing.escalation
+        self.path = None if self.escalation is None else self.escalation.steps()
         self.arrivals = arrivals
         self.start = staffing.start
         self.agenda: list[tuple[datetime, int, int, Any]] = []
@@ -228,13 +254,13 @@ class _Run:
 
     def handle(self, entry: tuple[datetime, int, int, Any]) -> None:
         now, kind, _, payload = entry
-        if kind != _PATIENCE:
+        if kind in (_OFF, _ON, _REOPEN):
             self.last = now
         if kind in _IN_PROGRESS:
             self.pending -= 1
         if kind == _DONE:
-            ticket, agent = payload
-            self.finish(ticket, agent, now)
+            ticket, spell = payload
+            self.finish(ticket, spell, now)
         elif kind == _OFF:
             self.shift_ends(payload, now)
         elif kind == _ON:
@@ -242,26 +268,74 @@ class _Run:
             self.shift_starts(agent, end, now)
         elif kind == _REOPEN:
             ticket = payload
-            ticket.reopened = True
-            ticket.remaining = ticket.arrival.reopen_work
+            ticket.reopened, ticket.done = True, timedelta(0)
             self.desk.reopen(ticket.arrival.ticket_id, now)
             self.enqueued()
+            self.watch(ticket)
         elif kind == _PATIENCE:
             ticket = payload
             if ticket.first_assigned_at is None and ticket.arrival.ticket_id in self.tickets:
-                self.last = now
+                self.last, ticket.check = now, None
                 self.desk.abandon(ticket.arrival.ticket_id, now)
                 del self.tickets[ticket.arrival.ticket_id]
                 self.waiting -= 1
+        elif kind == _BREACH:
+            ticket, at = payload
+            if ticket.check == at:
+                ticket.check = None
+                self.escalate(ticket, now)
 
     def receive(self, arrival: Arrival) -> None:
         self.last = arrival.at
-        ticket = _Ticket(arrival, arrival.work)
+        ticket = _Ticket(arrival)
         self.tickets[arrival.ticket_id] = ticket
         self.desk.receive(arrival)
         if arrival.patience is not None:
             self.schedule(arrival.at + arrival.patience, _PATIENCE, ticket)
         self.enqueued()
+        self.watch(ticket)
+
+    def watch(self, ticket: _Ticket) -> None:
+        """Have the escalator look at the ticket at the first tick after its next deadline."""
+        if self.escalation is None or self.path is None:
+            return
+        record = self.desk.record(ticket.arrival.ticket_id)
+        if self.path.after(record.tier, record.queue) is None:
+            ticket.check = None  # nowhere to go from here
+            return
+        deadlines = [deadline(record, target, self.desk.sla) for target in open_targets(record)]
+        nearest = min((d for d in deadlines if d != NEVER), default=None)
+        ticket.check = (
+            None if nearest is None else self.escalation.first_tick(self.start, nearest, self.now)
+        )
+        if ticket.check is not None:
+            self.schedule(ticket.check, _BREACH, (ticket, ticket.check))
+
+    def escalate(self, ticket: _Ticket, now: datetime) -> None:
+        """The escalator's tick: a missed target moves the ticket up the path."""
+        assert self.path is not None  # noqa: S101 - only scheduled with a path
+        ticket_id = ticket.arrival.ticket_id
+        record = self.desk.record(ticket_id)
+        breach = missed(record, now, self.desk.sla)
+        step = self.path.after(record.tier, record.queue)
+        if breach is None or step is None:
+            self.watch(ticket)
+            return
+        self.last = now
+        agent = ticket.agent
+        if agent is not None:  # taken from its agent: the work done so far stays done
+            assert ticket.started is not None  # noqa: S101 - held tickets have a spell
+            ticket.done += now - ticket.started
+            ticket.agent, ticket.started = None, None
+            ticket.spell += 1
+            self.release(agent)
+        self.desk.escalate(ticket_id, step, breach, now)
+        if agent is not None:
+            self.enqueued()
+        else:  # still waiting, elsewhere: agents who found nothing may look again
+            self.ready |= self.idle
+            self.idle.clear()
+        self.watch(ticket)
 
     def enqueued(self) -> None:
         """A ticket joined the queues: agents who found nothing may look again."""
@@ -301,8 +375,7 @@ class _Run:
                 self.start_work(self.tickets[ticket_id], agent, now)
 
     def start_work(self, ticket: _Ticket, agent: _Agent, now: datetime) -> None:
-        arrival = ticket.arrival
-        self.desk.assign(arrival.ticket_id, agent.spec.agent_id, now)
+        self.desk.assign(ticket.arrival.ticket_id, agent.spec.agent_id, now)
         self.waiting -= 1
         self.last_progress = self.last = now
         if ticket.first_assigned_at is None:
@@ -310,25 +383,35 @@ class _Run:
         agent.free -= 1
         if not agent.free:
             self.ready.discard(agent.order)
-        work = ticket.remaining
-        if arrival.handoff is not None and not ticket.handed_off:
-            work = arrival.handoff_after
-        self.schedule(now + work, _DONE, (ticket, agent))
+        ticket.agent, ticket.started = agent, now
+        ticket.spell += 1
+        self.schedule(now + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
+        self.watch(ticket)
 
-    def finish(self, ticket: _Ticket, agent: _Agent, now: datetime) -> None:
-        arrival, desk = ticket.arrival, self.desk
-        ticket_id = arrival.ticket_id
+    def release(self, agent: _Agent) -> None:
+        """The agent has room for one more ticket."""
         agent.free += 1
         if agent.online:
             self.ready.add(agent.order)
             self.idle.discard(agent.order)
-        if arrival.handoff is not None and not ticket.handed_off:
+
+    def finish(self, ticket: _Ticket, spell: int, now: datetime) -> None:
+        if spell != ticket.spell or ticket.agent is None:
+            return  # the spell was cut short by an escalation
+        arrival, desk, agent = ticket.arrival, self.desk, ticket.agent
+        ticket_id, agent_id = arrival.ticket_id, agent.spec.agent_id
+        self.last = now
+        ticket.done = ticket.stop()
+        ticket.agent, ticket.started = None, None
+        self.release(agent)
+        if arrival.handoff is not None and not ticket.handed_off and not ticket.reopened:
             ticket.handed_off = True
-            ticket.remaining -= arrival.handoff_after
-            desk.hand_off(ticket_id, agent.spec.agent_id, arrival, now)
+            desk.hand_off(ticket_id, agent_id, arrival, now)
             self.enqueued()
+            self.watch(ticket)
             return
-        desk.resolve(ticket_id, agent.spec.agent_id, now)
+        desk.resolve(ticket_id, agent_id, now)
+        ticket.check = None
         if arrival.reopen_after is not None and not ticket.reopened:
             self.schedule(now + arrival.reopen_after, _REOPEN, ticket)
             return

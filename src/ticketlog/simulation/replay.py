@@ -7,7 +7,8 @@ What a replay holds fixed:
   skills); and its journey: the work content up to its first resolution (the time agents
   held it), its first handoff — a transfer to a queue or an escalation, after the work
   done before it in the history —, and its first reopen — as long after the first
-  resolution as in the history, with the work it then took;
+  resolution as in the history, with the work it then took (automatic escalations are
+  not part of the journey: they follow from the waits, see below);
 - the agents: the history's agents with their latest profiles (tier, skills, languages,
   capacity) and their shifts — online and offline exactly when they were;
 - the customers' ratings: when the history has rated tickets, a CSAT model of wait and
@@ -15,8 +16,9 @@ What a replay holds fixed:
   keeps their own deviation from it, so the same waits give back the same ratings.
 
 What the policy changes: who serves which ticket and when, hence the waits, the
-resolution times, the SLA attainment and breaches, and the ratings that depend on the
-waits. Later handoffs and reopens of a ticket are folded into the work of its stage, and
+resolution times, the SLA attainment and breaches, the automatic escalations those
+breaches trigger (when the trace's ``escalation`` is set), and the ratings that depend
+on the waits. Later handoffs and reopens of a ticket are folded into the work of its stage, and
 transfers straight to a named agent are not replayed (the same agent carries on).
 Replaying a history made by the simulation under the policy that produced it gives back
 its waits, ticket for ticket (a test).
@@ -51,10 +53,17 @@ from ticketlog.domain.events import (
     TicketResolved,
     TicketTransferred,
 )
+from ticketlog.domain.values import EscalationKind
 from ticketlog.projections.base import fold
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.runner import EventSource
-from ticketlog.simulation.scenario import ATTRIBUTES, AgentSpec, Arrival, CsatModel
+from ticketlog.simulation.scenario import (
+    ATTRIBUTES,
+    AgentSpec,
+    Arrival,
+    AutoEscalation,
+    CsatModel,
+)
 
 
 @attrs.frozen
@@ -82,6 +91,9 @@ class Trace:
     """Tickets of the history left out because they were never resolved."""
     csat: CsatModel | None = None
     """The CSAT model fitted to the history's ratings (``None``: too few ratings)."""
+    escalation: AutoEscalation | None = None
+    """Automatic escalation in the replay (not read from the history: set it with
+    ``attrs.evolve(trace, escalation=...)`` to replay the desk's escalator)."""
 
     def agent_specs(self) -> list[AgentSpec]:
         """The history's agents, in joining order."""
@@ -172,7 +184,8 @@ class _Journey:
                 self._handed_off("transfer", event.to_queue)
         elif isinstance(event, TicketEscalated):
             self._release(at)
-            self._handed_off("escalate", event.to_queue)
+            if event.kind is not EscalationKind.AUTOMATIC:  # the escalator's are replayed
+                self._handed_off("escalate", event.to_queue)
         elif isinstance(event, TicketResolved | TicketClosed | TicketAbandoned):
             self._release(at)
             if isinstance(event, TicketResolved) and self.resolved is None:

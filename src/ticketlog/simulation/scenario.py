@@ -32,6 +32,7 @@ from ticketlog.domain.aggregate import invalid_value
 from ticketlog.domain.errors import ConfigurationError, InvalidValue
 from ticketlog.domain.events import AgentProfile
 from ticketlog.domain.values import Channel, Priority
+from ticketlog.processes import EscalationPath, Step
 from ticketlog.projections.base import collector_paused
 from ticketlog.projections.facts import TicketFacts
 
@@ -209,6 +210,33 @@ def _solve(matrix: list[list[float]], rhs: list[float]) -> list[float] | None:
     return [rows[i][n] / rows[i][i] for i in range(n)]
 
 
+class AutoEscalation(_Model):
+    """What the desk's :class:`~ticketlog.processes.SlaEscalator` does, in a simulation: every
+    ``every_minutes`` (from the start) it escalates each open ticket whose first-reply or
+    resolution target has passed, once per target, to the next step of ``path``
+    (``[tier, queue]`` pairs, lowest tier first). A held ticket leaves its agent."""
+
+    path: tuple[tuple[int, str], ...] = Field(min_length=1)
+    every_minutes: PositiveFloat = 1.0
+
+    @pydantic.model_validator(mode="after")
+    def _valid_path(self) -> AutoEscalation:
+        self.steps()
+        return self
+
+    def steps(self) -> EscalationPath:
+        """The path as the escalator reads it."""
+        return EscalationPath(tuple(Step(tier, queue) for tier, queue in self.path))
+
+    def first_tick(self, start: datetime, deadline: datetime, now: datetime) -> datetime:
+        """The first tick, not before ``now``, that finds ``deadline`` passed (strictly after
+        it); ticks fall every period from ``start``."""
+        every = timedelta(minutes=self.every_minutes)
+        after_deadline = (deadline - start) // every + 1
+        from_now = -((start - now) // every)  # ceiling: a tick at ``now`` itself counts
+        return start + max(after_deadline, from_now) * every
+
+
 class Shift(_Model):
     """Working hours: from ``start_hour`` for ``hours`` on ``days`` (0 is Monday), in the
     timezone of the scenario's start. Agents finish the tickets they hold after hours."""
@@ -297,6 +325,8 @@ class Scenario(_Model):
     reopens: Reopens | None = None
     csat: CsatModel | None = None
     """How customers rate (``None``: they do not)."""
+    escalation: AutoEscalation | None = None
+    """Automatic escalation of missed SLA targets (``None``: none)."""
     agents: tuple[AgentGroup, ...] = Field(min_length=1)
 
     @pydantic.model_validator(mode="after")
@@ -305,9 +335,14 @@ class Scenario(_Model):
         if handoff > 1.0:
             msg = "transfer and escalation probabilities add up to more than 1"
             raise ValueError(msg)
+        top = max(group.tier for group in self.agents)
         escalating = self.escalations is not None and self.escalations.probability > 0
-        if escalating and max(group.tier for group in self.agents) < 2:
+        if escalating and top < 2:
             msg = "escalations need agents of tier 2 or more"
+            raise ValueError(msg)
+        highest = 0 if self.escalation is None else self.escalation.path[-1][0]
+        if highest > top:
+            msg = f"the escalation path goes up to tier {highest}, above every agent"
             raise ValueError(msg)
         return self
 
