@@ -7,8 +7,8 @@
    busiest moment of the week, the teams' workloads, and the week's KPIs per channel.
 3. The recorded week is replayed under the four named policies — ``fifo``,
    ``easiest-first``, ``value`` (enterprise and pro plans first) and ``tiered`` (idle
-   specialists help tier 1) — with the same arrivals, journeys and shifts. The KPIs are
-   printed side by side and a report with plots is written to disk.
+   specialists help tier 1) — with the same arrivals, journeys, shifts and SLA escalator.
+   The KPIs are printed side by side and a report with plots is written to disk.
 
     python examples/week_at_the_desk.py [--db week.db] [--report week-report]
 
@@ -23,6 +23,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import attrs
 from rich.console import Console
 from rich.table import Table
 
@@ -155,7 +156,8 @@ def run(db: Path, report: Path) -> None:
         show_queues(desk.view_as_of(peak), peak)
         show_workloads(view, end)
         show_kpis(view, end)
-        trace = trace_from_store(desk)
+        # The escalator is the desk's configuration, not its history: replay it too.
+        trace = attrs.evolve(trace_from_store(desk), escalation=load_scenario(SCENARIO).escalation)
 
     out.print(
         f"\nReplaying the recorded week ({len(trace.arrivals):,} tickets, "

@@ -73,8 +73,12 @@ class Desk(Protocol):
     def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent takes the ticket and replies to the customer at once."""
 
-    def hand_off(self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime) -> None:
-        """The agent transfers or escalates the ticket (``arrival.handoff``); it waits again."""
+    def hand_off(
+        self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime, to_tier: int
+    ) -> None:
+        """The agent transfers or escalates the ticket (``arrival.handoff``) to
+        ``arrival.handoff_queue``, an escalation to ``to_tier`` (hierarchical if higher than
+        the ticket's tier, else functional); it waits again."""
 
     def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent resolved the ticket."""
@@ -163,10 +167,11 @@ class EventDesk:
         )
         self._emit(TicketResponded, ticket_id, at, actor_id=agent_id)
 
-    def hand_off(self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime) -> None:
+    def hand_off(
+        self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime, to_tier: int
+    ) -> None:
         """The agent transfers or escalates the ticket; it waits again."""
-        ticket = self.view.queues.get(ticket_id)
-        assert ticket is not None  # noqa: S101 - the engine hands off held tickets only
+        ticket = self.record(ticket_id)
         moved = {"from_queue": ticket.queue, "to_queue": arrival.handoff_queue}
         if arrival.handoff == "escalate":
             self._emit(
@@ -174,9 +179,11 @@ class EventDesk:
                 ticket_id,
                 at,
                 actor_id=agent_id,
-                kind=EscalationKind.HIERARCHICAL,
+                kind=EscalationKind.HIERARCHICAL
+                if to_tier > ticket.tier
+                else EscalationKind.FUNCTIONAL,
                 from_tier=ticket.tier,
-                to_tier=ticket.tier + 1,
+                to_tier=to_tier,
                 from_agent_id=agent_id,
                 **moved,
             )
@@ -361,13 +368,14 @@ class FastDesk:
         self.workloads.hold(ticket_id, agent_id, at)
         self._agents.pop(agent_id, None)
 
-    def hand_off(self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime) -> None:
+    def hand_off(
+        self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime, to_tier: int
+    ) -> None:
         """The agent transfers or escalates the ticket; it waits again."""
         queue = arrival.handoff_queue
         if arrival.handoff == "escalate":
-            tier = self._tickets[ticket_id].tier + 1
-            self.facts.escalated(ticket_id, queue, tier, at)
-            self._requeue(ticket_id, at, queue=queue, tier=tier)
+            self.facts.escalated(ticket_id, queue, to_tier, at)
+            self._requeue(ticket_id, at, queue=queue, tier=to_tier)
         else:
             self.facts.transferred(ticket_id, queue, None, at)
             self._requeue(ticket_id, at, queue=queue)

@@ -3,10 +3,12 @@
 Time advances from one instant to the next. At each instant the engine handles, in this
 order: work finishing (in the order it was started), shifts ending, shifts starting,
 customers reopening, arrivals (in arrival order), customers whose patience ends (a
-ticket nobody has taken yet is abandoned); and only then do the free agents pull, in
-rounds: each free agent in joining order takes one ticket per round, until nobody can
-take more. Nothing is ever decided at random: the same scenario, seed and policy give
-the same events.
+ticket nobody has taken yet is abandoned), the SLA escalator's tick (with an
+:class:`~ticketlog.simulation.scenario.AutoEscalation`: tickets past a target move up
+the path, held ones leave their agent with their work done so far); and only then do
+the free agents pull, in rounds: each free agent in joining order takes one ticket per
+round, until nobody can take more. Nothing is ever decided at random: the same
+scenario, seed and policy give the same events.
 
 What happens to a ticket is drawn up front (:class:`~ticketlog.simulation.scenario.Arrival`):
 its work content, whether the first agent passes it on midway (transfer or escalation,
@@ -205,6 +207,8 @@ class _Run:
             _Agent(spec, order, spec.profile.capacity)
             for order, spec in enumerate(staffing.agent_specs())
         ]
+        self.top_tier = max((a.spec.profile.tier for a in self.agents), default=0)
+        """Escalations go one tier up, but no higher than any agent works."""
         self.ready: set[int] = set()
         """Online agents with room who may find a ticket (by joining order)."""
         self.idle: set[int] = set()
@@ -406,7 +410,8 @@ class _Run:
         self.release(agent)
         if arrival.handoff is not None and not ticket.handed_off and not ticket.reopened:
             ticket.handed_off = True
-            desk.hand_off(ticket_id, agent_id, arrival, now)
+            tier = desk.record(ticket_id).tier
+            desk.hand_off(ticket_id, agent_id, arrival, now, min(tier + 1, self.top_tier))
             self.enqueued()
             self.watch(ticket)
             return

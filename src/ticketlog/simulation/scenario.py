@@ -91,8 +91,9 @@ Duration = Annotated[Exponential | LogNormal | Empirical, Field(discriminator="k
 
 class Handoff(_Model):
     """Tickets passed on midway: the first agent does a uniform share of the work, then
-    transfers the ticket to ``queue`` (or escalates it a tier up), where another agent
-    (chosen by the policy) does the rest."""
+    transfers the ticket to ``queue`` (or escalates it there, a tier up — or within its
+    tier, to another team, when no agent works higher), where another agent (chosen by
+    the policy) does the rest."""
 
     probability: float = Field(ge=0.0, le=1.0)
     queue: str = "general"
@@ -321,7 +322,7 @@ class Scenario(_Model):
     transfers: Handoff | None = None
     """Tickets transferred midway to another queue."""
     escalations: Handoff | None = None
-    """Tickets escalated midway one tier up (needs agents of a higher tier)."""
+    """Tickets escalated midway one tier up (needs agents of tier 2 or more)."""
     reopens: Reopens | None = None
     csat: CsatModel | None = None
     """How customers rate (``None``: they do not)."""
