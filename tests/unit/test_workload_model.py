@@ -1287,3 +1287,23 @@ def test_replaying_a_history_with_automatic_escalations_gives_them_back(policy: 
     assert facts_of(replayed) == facts_of(history)
     without = simulate(trace_from_events(history.events), trace.arrivals, policy)
     assert not any(isinstance(e, TicketEscalated) for e in without.events)
+
+
+def test_an_escalation_handoff_at_the_top_tier_goes_to_another_team_within_it() -> None:
+    staffing = desk(AgentGroup(count=1), AgentGroup(count=2, tier=2, name="senior"))
+    arrival = ticket(
+        1,
+        at=0,
+        work=30,
+        tier=2,
+        handoff="escalate",
+        handoff_after=minutes(10),
+        handoff_queue="experts",
+    )
+    result = simulate(staffing, [arrival], fifo())
+    escalation = next(e for e in of_ticket(result, 1) if isinstance(e, TicketEscalated))
+    assert (escalation.kind, escalation.from_tier, escalation.to_tier) == ("functional", 2, 2)
+    assert escalation.to_queue == "experts"
+    facts = facts_of(result)[1]
+    assert facts.is_resolved
+    assert facts.handle_time == minutes(30)
