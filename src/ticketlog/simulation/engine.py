@@ -64,7 +64,8 @@ weekly shifts come round within seven days)."""
 
 
 class Staffing(Protocol):
-    """Who works, from when: a :class:`Scenario`, or a trace of a recorded history."""
+    """What a run needs besides its arrivals — who works from when, how customers rate,
+    how the desk escalates: a :class:`Scenario`, or a trace of a recorded history."""
 
     @property
     def start(self) -> datetime:
@@ -160,9 +161,9 @@ def simulate(
 ) -> SimulationResult:
     """Serve ``arrivals`` with the agents of ``staffing`` pulling by ``policy``.
 
-    ``fast`` keeps no events
-    (see the module docstring); it needs an :class:`~ticketlog.policies.pull.Ordered`
-    policy and raises :class:`~ticketlog.domain.errors.ConfigurationError` otherwise.
+    ``fast`` keeps no events (see the module docstring); it needs an
+    :class:`~ticketlog.policies.pull.Ordered` policy and raises
+    :class:`~ticketlog.domain.errors.ConfigurationError` otherwise.
     """
     sla = SlaTargets() if sla is None else sla
     desk: Desk = FastDesk(policy, sla) if fast else EventDesk(policy, sla)
