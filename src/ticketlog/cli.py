@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from ticketlog.desk import HelpDesk
-from ticketlog.domain.errors import TicketlogError
+from ticketlog.domain.errors import ConfigurationError, TicketlogError
 from ticketlog.io.console import comparison_table, figures_table
 from ticketlog.policies.pull import Ordered
 from ticketlog.policies.registry import pull_policy
@@ -60,6 +60,8 @@ def simulate_command(
     try:
         model = load_scenario(scenario)
         pull = pull_policy(policy)
+        if store is not None:
+            _require_empty(store)
         # Events are needed only to save them; otherwise the fast mode gives the same KPIs.
         fast = store is None and isinstance(pull, Ordered)
         result = simulate(model, draw_arrivals(model, seed=seed), pull, fast=fast)
@@ -130,6 +132,16 @@ def _write_report(comparison: Comparison, directory: Path | None) -> None:
     except (TicketlogError, OSError) as error:
         raise _fail(error) from None
     _err.print(f"report: {index}")
+
+
+def _require_empty(url: str) -> None:
+    """A simulated history goes into a store of its own (its ids would clash with others)."""
+    with HelpDesk(url) as desk:
+        if next(iter(desk.read_log()), None) is not None:
+            msg = (
+                f"{url} already holds events; --store writes a simulated history to an empty store"
+            )
+            raise ConfigurationError(msg)
 
 
 def _trace(url: str) -> Trace:

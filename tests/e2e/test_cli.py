@@ -110,3 +110,34 @@ def test_compare_on_an_empty_store_is_one_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "nothing to replay" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_simulate_writes_its_history_to_an_empty_store_and_refuses_a_used_one(
+    scenario: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'sim.db'}"
+    first = ticketlog("simulate", str(scenario), "--store", url, "--seed", "2", "--json")
+    assert first.returncode == 0, first.stderr
+    with HelpDesk(url) as desk:
+        stored = len(list(desk.read_log()))
+        received = sum(1 for _, e in desk.read_log() if e.event_type == "TicketReceived")
+    assert received == 600  # the scenario's tickets
+    again = ticketlog("simulate", str(scenario), "--store", url, "--json")
+    assert again.returncode == 2
+    assert "already holds events" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+    with HelpDesk(url) as desk:
+        assert len(list(desk.read_log())) == stored  # nothing written
+
+
+def test_simulate_and_compare_write_a_report(scenario: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    result = ticketlog(
+        "compare", str(scenario), "--policy", "fifo", "--policy", "sla",
+        "--replications", "2", "--report", str(report),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    page = (report / "index.html").read_text()
+    assert "fifo" in page
+    assert "sla" in page
+    assert (report / "segments.png").stat().st_size > 0
