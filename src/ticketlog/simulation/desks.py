@@ -358,10 +358,9 @@ class FastDesk:
     def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent takes the ticket and replies to the customer at once."""
         self._dequeue(ticket_id)
-        ticket = self._tickets[ticket_id]
-        held = ticket._replace(agent_id=agent_id, last_agent_id=agent_id, replied=True)
-        self._tickets[ticket_id] = (
-            held if ticket.replied else held._replace(due=due(held, self.sla))
+        # ``due`` is brought up to date when the ticket waits again (requeue, escalation).
+        self._tickets[ticket_id] = self._tickets[ticket_id]._replace(
+            agent_id=agent_id, last_agent_id=agent_id, replied=True
         )
         self.facts.assigned(ticket_id, agent_id, at)
         self.facts.replied(ticket_id, at)
@@ -427,8 +426,7 @@ class FastDesk:
             queued_at=at,
             escalated=ticket.escalated | {breach[0]},
         )
-        self._tickets[ticket_id] = moved
-        self._enqueue(moved)
+        self._enqueue(moved._replace(due=due(moved, self.sla)))
 
     def abandon(self, ticket_id: UUID, at: datetime) -> None:
         """The waiting customer gave up."""

@@ -298,7 +298,8 @@ class _Run:
         if arrival.patience is not None:
             self.schedule(arrival.at + arrival.patience, _PATIENCE, ticket)
         self.enqueued()
-        self.watch(ticket)
+        if self.escalation is not None:
+            self.watch(ticket)
 
     def watch(self, ticket: _Ticket) -> None:
         """Have the escalator look at the ticket at the first tick after its next deadline."""
@@ -391,7 +392,8 @@ class _Run:
         ticket.agent, ticket.started = agent, now
         ticket.spell += 1
         self.schedule(now + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
-        self.watch(ticket)
+        if self.escalation is not None:
+            self.watch(ticket)
 
     def release(self, agent: _Agent) -> None:
         """The agent has room for one more ticket."""
