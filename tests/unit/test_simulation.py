@@ -385,3 +385,36 @@ def test_replaying_a_history_with_every_journey_under_its_own_policy_gives_it_ba
     assert sum(f.csat is not None for f in history.facts) > 300
     assert journeys(replayed) == journeys(history)
     assert replayed.end == history.end
+
+
+@pytest.mark.parametrize("policy", ["fifo", "easiest-first"])
+def test_customers_who_gave_up_are_replayed_and_give_up_again_under_the_same_policy(
+    policy: str,
+) -> None:
+    scenario = Scenario(
+        tickets=1_500,
+        arrivals_per_hour=80,
+        handle_time=Exponential(mean_minutes=8),
+        categories={"billing": 1, "technical": 2},
+        patience=Exponential(mean_minutes=30),
+        agents=(AgentGroup(count=8),),
+    )
+    history = simulate(scenario, draw_arrivals(scenario, seed=4), pull_policy(policy))
+    gave_up = {f.ticket_id for f in history.facts if f.abandoned_at is not None}
+    assert len(gave_up) > 50
+    trace = trace_from_events(history.events)
+    assert trace.skipped == 0
+    replayed = simulate(trace, trace.arrivals, pull_policy(policy))
+
+    def outcome(result: SimulationResult) -> dict[object, tuple[object, ...]]:
+        return {f.ticket_id: (f.wait, f.abandoned_at, f.resolved_at) for f in result.facts}
+
+    assert outcome(replayed) == outcome(history)
+    # Their work was never seen: the median of resolved tickets of their category stands in.
+    resolved = {f.ticket_id: f for f in history.facts if f.resolutions}
+    for arrival in (a for a in trace.arrivals if a.ticket_id in gave_up):
+        same_category = sorted(
+            f.handle_time for f in resolved.values() if f.category == arrival.category
+        )
+        assert arrival.work == statistics.median_low(same_category)
+        assert arrival.patience is not None

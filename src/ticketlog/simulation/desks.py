@@ -144,7 +144,7 @@ class EventDesk:
             arrival.at,
             customer_id=arrival.customer,
             required_skills=arrival.required_skills,
-            estimated_effort=arrival.work,
+            estimated_effort=arrival.effort,
             **arrival.attributes(),
         )
 
@@ -306,7 +306,7 @@ class FastDesk:
                 ticket_id=ticket_id,
                 required_skills=arrival.required_skills,
                 customer_id=arrival.customer,
-                estimated_effort=arrival.work,
+                estimated_effort=arrival.effort,
                 received_at=at,
                 queued_at=at,
                 replied=False,

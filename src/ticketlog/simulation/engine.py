@@ -15,9 +15,10 @@ its work content, whether the first agent passes it on midway (transfer or escal
 after a drawn share of the work), whether the customer reopens it (and the work that
 then remains), and whether and how they rate it (a CSAT model of wait and resolution
 time). The agent answers the customer as they take the ticket, so the first reply time
-is the wait. A ticket's work content is also its ``estimated_effort``: exact estimates,
-as shortest-job-first theory assumes. Agents work up to their capacity at once; at the
-end of a shift they stop taking tickets and finish the ones they hold.
+is the wait. Unless an arrival carries its own estimate, a ticket's work content is also
+its ``estimated_effort``: exact estimates, as shortest-job-first theory assumes. Agents
+work up to their capacity at once; at the end of a shift they stop taking tickets and
+finish the ones they hold.
 
 A free agent who found nothing is asked again only once a ticket joins the queues or
 their own holdings change: policies are assumed to answer the same while nothing

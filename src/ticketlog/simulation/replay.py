@@ -4,7 +4,8 @@ What a replay holds fixed:
 
 - ticket by ticket, the arrival instant; the attributes as received (channel, category,
   priority, language, plan, customer value, first-time flag, queue, tier, required
-  skills); and its journey: the work content up to its first resolution (the time agents
+  skills, and the estimated effort — without one, the work content stands in as an
+  exact estimate); and its journey: the work content up to its first resolution (the time agents
   held it), its first handoff — a transfer to a queue or an escalation, after the work
   done before it in the history —, and its first reopen — as long after the first
   resolution as in the history, with the work it then took (automatic escalations are
@@ -23,12 +24,17 @@ transfers straight to a named agent are not replayed (the same agent carries on)
 Replaying a history made by the simulation under the policy that produced it gives back
 its waits, ticket for ticket (a test).
 
-Only tickets resolved in the history are replayed, since only their work content is
-known; the others are counted in :attr:`Trace.skipped`.
+Tickets resolved in the history are replayed with their own work content. Tickets whose
+customer gave up before anyone took them are replayed too, with the same patience (they
+give up again after as long, unless served first) and, since their work was never
+seen, the median work content of the resolved tickets of their category (of all
+resolved tickets if the category has none). The others — still open, or abandoned
+after an agent took them — are left out and counted in :attr:`Trace.skipped`.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -88,7 +94,7 @@ class Trace:
     arrivals: tuple[Arrival, ...]
     agents: tuple[AgentSpec, ...]
     skipped: int
-    """Tickets of the history left out because they were never resolved."""
+    """Tickets of the history left out: neither resolved nor abandoned untaken."""
     csat: CsatModel | None = None
     """The CSAT model fitted to the history's ratings (``None``: too few ratings)."""
     escalation: AutoEscalation | None = None
@@ -116,11 +122,18 @@ def trace_from_events(events: Iterable[DomainEvent]) -> Trace:
     for event in history:
         if isinstance(event, TicketEvent) and event.originator_id in received:
             journeys.setdefault(event.originator_id, _Journey()).apply(event)
+    resolved = [f for f in facts if f.resolutions > 0 and f.ticket_id in received]
     arrivals = [
-        _arrival(received[f.ticket_id], f, journeys[f.ticket_id], csat)
-        for f in facts
-        if f.resolutions > 0 and f.ticket_id in received
+        _arrival(received[f.ticket_id], f, csat, **journeys[f.ticket_id].outcomes(f))
+        for f in resolved
     ]
+    typical = _typical_work(resolved, journeys)
+    for f in facts:  # customers who gave up before anyone took their ticket
+        work = typical.get(f.category, typical.get(None))
+        if f.abandoned_at is None or f.first_assigned_at is not None or work is None:
+            continue
+        patience = f.abandoned_at - f.received_at
+        arrivals.append(_arrival(received[f.ticket_id], f, None, work=work, patience=patience))
     arrivals.sort(key=lambda a: (a.at, a.ticket_id))
     return Trace(
         start=min(e.at for e in history),
@@ -129,6 +142,22 @@ def trace_from_events(events: Iterable[DomainEvent]) -> Trace:
         skipped=len(received) - len(arrivals),
         csat=csat,
     )
+
+
+def _typical_work(
+    resolved: list[TicketFacts], journeys: dict[UUID, _Journey]
+) -> dict[str | None, timedelta]:
+    """The median work content of resolved tickets per category, and overall (``None``)."""
+    by_category: dict[str | None, list[timedelta]] = {None: []}
+    for f in resolved:
+        work = journeys[f.ticket_id].outcomes(f)["work"]
+        by_category.setdefault(f.category, []).append(work)
+        by_category[None].append(work)
+    return {
+        category: statistics.median_low(sorted(works))
+        for category, works in by_category.items()
+        if works
+    }
 
 
 def _agents(history: list[DomainEvent]) -> tuple[AgentSpec, ...]:
@@ -218,8 +247,9 @@ class _Journey:
 
 
 def _arrival(
-    event: TicketReceived, facts: TicketFacts, journey: _Journey, csat: CsatModel | None
+    event: TicketReceived, facts: TicketFacts, csat: CsatModel | None, **outcomes: Any
 ) -> Arrival:
+    """The ticket as received, with its ``outcomes`` (work, handoff, reopen, patience)."""
     mood = None
     if csat is not None and facts.csat is not None:
         wait, resolution = facts.wait, facts.resolution_time
@@ -231,7 +261,8 @@ def _arrival(
         at=event.at,
         customer_id=event.customer_id,
         required_skills=event.required_skills,
+        estimated_effort=event.estimated_effort,
         rating_noise=mood,
         **{name: getattr(event, name) for name in ATTRIBUTES},
-        **journey.outcomes(facts),
+        **outcomes,
     )

@@ -407,6 +407,13 @@ class Arrival:
     """The work a reopened ticket still needs."""
     rating_noise: float | None = None
     """The customer's mood (a standard normal draw) if they rate, else ``None``."""
+    estimated_effort: timedelta | None = None
+    """The estimate the desk records (``None``: the work itself, an exact estimate)."""
+
+    @property
+    def effort(self) -> timedelta:
+        """The estimated effort the ticket is received with."""
+        return self.work if self.estimated_effort is None else self.estimated_effort
 
     @property
     def customer(self) -> str:
