@@ -65,6 +65,11 @@ class EscalationPath:
         return next((step for step in self.steps if step.tier > tier), None)
 
 
+def breach_reason(deadline: datetime) -> str:
+    """The reason an automatic escalation records for a missed ``deadline``."""
+    return f"deadline {deadline.astimezone(UTC):%Y-%m-%d %H:%M} UTC passed"
+
+
 class SlaEscalator:
     """Escalates tickets whose SLA targets pass, once per breach, along ``path``.
 
@@ -112,7 +117,7 @@ class SlaEscalator:
                     to_tier=step.tier,
                     to_queue=step.queue,
                     breach=target,
-                    reason=f"deadline {deadline.astimezone(UTC):%Y-%m-%d %H:%M} UTC passed",
+                    reason=breach_reason(deadline),
                     at=when,
                 )
             except (CommandRejected, InvalidValue):

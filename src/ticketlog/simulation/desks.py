@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -40,7 +40,7 @@ from ticketlog.domain.events import (
 from ticketlog.domain.values import AssignedBy, EscalationKind, SlaTarget
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.pull import Ordered
-from ticketlog.processes import Step
+from ticketlog.processes import Step, breach_reason
 from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.queues import QueuedTicket, due
@@ -236,7 +236,7 @@ class EventDesk:
             to_queue=to.queue,
             from_agent_id=ticket.agent_id,
             breach=target,
-            reason=f"deadline {deadline.astimezone(UTC):%Y-%m-%d %H:%M} UTC passed",
+            reason=breach_reason(deadline),
         )
 
     def abandon(self, ticket_id: UUID, at: datetime) -> None:

@@ -304,7 +304,7 @@ class _Run:
 
     def watch(self, ticket: _Ticket) -> None:
         """Have the escalator look at the ticket at the first tick after its next deadline."""
-        if self.escalation is None or self.path is None:
+        if self.escalation is None or self.path is None:  # no escalator configured
             return
         record = self.desk.record(ticket.arrival.ticket_id)
         if self.path.after(record.tier, record.queue) is None:
