@@ -104,6 +104,10 @@ class TicketReceived(TicketEvent):
     queue: Name = "general"
     tier: Tier = 1
     required_skills: NameSet = frozenset()
+    source: Name | None = None
+    """Where an imported ticket was recorded (e.g. ``"status-log"``); ``None`` for live ones."""
+    source_id: Name | None = None
+    """The ticket's id in its source system (e.g. ``"INC0012345"``)."""
 
 
 class TicketAssigned(TicketEvent):
@@ -137,6 +141,28 @@ class TicketTransferred(TicketEvent):
     reason: Text = ""
 
 
+class TicketReassigned(TicketEvent):
+    """The ticket passed from one person to another within its queue and tier.
+
+    Helpdesks report this as an assignee change, apart from a transfer between teams.
+    """
+
+    TOPIC = "ticketlog:TicketReassigned"
+
+    from_agent_id: UUID
+    to_agent_id: UUID
+    reason: Text = ""
+
+
+class TicketReleased(TicketEvent):
+    """The holder put the ticket back in its queue, where it waits unassigned."""
+
+    TOPIC = "ticketlog:TicketReleased"
+
+    from_agent_id: UUID
+    reason: Text = ""
+
+
 class TicketEscalated(TicketEvent):
     """The ticket moved up a tier or to a specialised queue; it waits there unassigned."""
 
@@ -153,12 +179,35 @@ class TicketEscalated(TicketEvent):
     """For automatic escalations: the SLA target whose miss triggered it."""
 
 
+class TicketDeescalated(TicketEvent):
+    """The ticket moved down a tier (e.g. pushed back to the first line); it waits there."""
+
+    TOPIC = "ticketlog:TicketDeescalated"
+
+    from_tier: Tier
+    to_tier: Tier
+    from_queue: Name
+    to_queue: Name
+    from_agent_id: UUID | None = None
+    reason: Text = ""
+
+    @model_validator(mode="after")
+    def _lowers_the_tier(self) -> TicketDeescalated:
+        if self.to_tier >= self.from_tier:
+            msg = f"a de-escalation lowers the tier ({self.from_tier} to {self.to_tier})"
+            raise ValueError(msg)
+        return self
+
+
 class TicketResolved(TicketEvent):
-    """The holding agent gave a solution; ``code`` says what kind."""
+    """A solution was given; ``code`` says what kind.
+
+    ``actor_id`` is the agent who resolved it: the holder for live commands; in a recorded
+    history also someone not holding it, or ``None`` for the system.
+    """
 
     TOPIC = "ticketlog:TicketResolved"
 
-    actor_id: UUID
     code: Name = "solved"
 
 
@@ -244,7 +293,11 @@ class AgentProfile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     team: Name = "general"
+    """The agent's home team."""
+    teams: NameSet = frozenset()
+    """Other teams the agent belongs to (their queues are the agent's too)."""
     tier: Tier = 1
+    """The highest tier the agent works (they serve every tier up to it)."""
     capacity: Capacity = 1
     skills: NameSet = frozenset()
     languages: NameSet = frozenset({"en"})
@@ -257,6 +310,8 @@ class AgentJoined(AgentEvent):
 
     name: Name
     profile: AgentProfile
+    source: Name | None = None
+    """Where an imported agent was recorded; their ``name`` is the source's name for them."""
 
 
 class AgentProfileChanged(AgentEvent):

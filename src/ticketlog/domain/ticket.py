@@ -34,10 +34,13 @@ from ticketlog.domain.events import (
     TicketAwaitingCustomer,
     TicketClosed,
     TicketCustomerReplied,
+    TicketDeescalated,
     TicketEscalated,
     TicketEvent,
     TicketRated,
+    TicketReassigned,
     TicketReceived,
+    TicketReleased,
     TicketReopened,
     TicketReprioritised,
     TicketResolved,
@@ -76,6 +79,10 @@ class TicketState:
     tier: int
     received_at: datetime
     last_at: datetime
+    source: str | None = None
+    """Where an imported ticket was recorded (``None`` for live tickets)."""
+    source_id: str | None = None
+    """The ticket's id in its source system."""
     agent_id: UUID | None = None
     """The agent holding the ticket now, if any."""
     last_agent_id: UUID | None = None
@@ -92,6 +99,8 @@ class TicketState:
     transfers: int = 0
     escalations: int = 0
     reopens: int = 0
+    reassignments: int = 0
+    deescalations: int = 0
     awaiting_customer: bool = False
     """Whether the ticket waits on the customer (its SLA clock is stopped)."""
     escalated_breaches: frozenset[SlaTarget] = frozenset()
@@ -189,6 +198,8 @@ def _received(event: TicketEvent) -> TicketState:
         tier=event.tier,
         received_at=event.at,
         last_at=event.at,
+        source=event.source,
+        source_id=event.source_id,
     )
 
 
@@ -229,6 +240,27 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                     last_agent_id=to_agent or state.last_agent_id,
                     queue=event.to_queue,
                     transfers=state.transfers + 1,
+                    last_at=at,
+                )
+            case TicketReassigned():
+                return attrs.evolve(
+                    state,
+                    status=TicketStatus.ASSIGNED,
+                    agent_id=event.to_agent_id,
+                    last_agent_id=event.to_agent_id,
+                    reassignments=state.reassignments + 1,
+                    last_at=at,
+                )
+            case TicketReleased():
+                return attrs.evolve(state, status=TicketStatus.WAITING, agent_id=None, last_at=at)
+            case TicketDeescalated():
+                return attrs.evolve(
+                    state,
+                    status=TicketStatus.WAITING,
+                    agent_id=None,
+                    tier=event.to_tier,
+                    queue=event.to_queue,
+                    deescalations=state.deescalations + 1,
                     last_at=at,
                 )
             case TicketEscalated():
@@ -490,6 +522,15 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
             new=priority,
             reason=reason,
         )
+
+    def record(self, event_class: type[TicketEvent], *, at: datetime, **fields: Any) -> None:
+        """Record a fact of a history that happened elsewhere (an import), as it happened.
+
+        Live-desk rules (lifecycle, eligibility, holder) judge commands, not the record of
+        the past: only the event's own validation and the time order of the ticket's
+        history apply. The importer decides which facts a source row stands for.
+        """
+        self._trigger(event_class, at=at, **fields)
 
     def _check_holder(self, agent_id: UUID) -> None:
         if agent_id != self.state.agent_id:

@@ -28,6 +28,8 @@ class Channel(StrEnum):
     SOCIAL = "social"
     PORTAL = "portal"
     BOT = "bot"
+    UNKNOWN = "unknown"
+    """The source did not record the channel (imported histories)."""
 
 
 class Priority(StrEnum):

@@ -218,14 +218,14 @@ class TicketFactsProjection(Reducer):
         self._hold(facts, None, at)
         facts.status = TicketStatus.WAITING
 
-    def resolved(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
-        """``agent_id`` resolved the ticket."""
+    def resolved(self, ticket_id: UUID, agent_id: UUID | None, at: datetime) -> None:
+        """``agent_id`` resolved the ticket (``None``: the system, in a recorded history)."""
         facts = self.tickets[ticket_id]
         self._hold(facts, None, at)
         facts.resolutions += 1
         facts.resolved_at = at
         facts.resolver_id = agent_id
-        facts.resolver_team = self.teams.get(agent_id)
+        facts.resolver_team = None if agent_id is None else self.teams.get(agent_id)
         facts.status = TicketStatus.RESOLVED
 
     @on(TicketRated)
