@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_valida
 from ticketlog.domain.values import (
     MAX_ESTIMATED_EFFORT,
     AssignedBy,
+    AwaitedParty,
     Capacity,
     Channel,
     Csat,
@@ -251,16 +252,22 @@ class TicketAbandoned(TicketEvent):
 
 
 class TicketAwaitingCustomer(TicketEvent):
-    """The holding agent asked the customer something; the SLA clock stops until they reply."""
+    """The holding agent waits on the customer (or a third party); the SLA clock stops.
+
+    ``actor_id`` is the holder for live commands (``None`` in a recorded history that
+    names nobody). ``party`` says whom the ticket awaits: ``customer`` (asked something) or
+    ``third_party`` (a vendor, an implementation); the wait ends with
+    :class:`TicketCustomerReplied` either way.
+    """
 
     TOPIC = "ticketlog:TicketAwaitingCustomer"
 
-    actor_id: UUID
     reason: Text = ""
+    party: AwaitedParty = AwaitedParty.CUSTOMER
 
 
 class TicketCustomerReplied(TicketEvent):
-    """The customer wrote back; if the SLA clock was stopped, it runs again."""
+    """The customer (or the awaited third party) wrote back; a stopped SLA clock runs again."""
 
     TOPIC = "ticketlog:TicketCustomerReplied"
 

@@ -72,6 +72,14 @@ class AssignedBy(StrEnum):
     SUPERVISOR = "supervisor"
 
 
+class AwaitedParty(StrEnum):
+    """Whom a ticket awaits while its SLA clock is stopped."""
+
+    CUSTOMER = "customer"
+    THIRD_PARTY = "third_party"
+    """A vendor, a supplier, an implementation team outside the desk."""
+
+
 class EscalationKind(StrEnum):
     """Why a ticket moved up a tier or to a specialised team."""
 
