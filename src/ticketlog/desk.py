@@ -515,6 +515,36 @@ class HelpDesk(Application[UUID]):
             if len(page) < _PAGE:
                 return
 
+    # --- recorded histories -------------------------------------------------------
+
+    def record_new(self, aggregates: Sequence[Aggregate[Any, Any]]) -> list[UUID]:
+        """Store new aggregates of a recorded history in one transaction; return their ids.
+
+        For importers: the aggregates' events were recorded with
+        :meth:`~ticketlog.domain.ticket.Ticket.record` (validated, in time order, no live
+        rule applied). An aggregate whose id is stored already is skipped, so re-running an
+        import adds nothing; the rest are written all together or not at all.
+        """
+        pending = {
+            aggregate.id: [self.mapper.to_stored_event(e) for e in aggregate.collect_events()]
+            for aggregate in aggregates
+        }
+        for _ in range(self.max_attempts):
+            if not pending:
+                return []
+            try:
+                self.recorder.insert_events([s for stored in pending.values() for s in stored])
+            except IntegrityError:
+                pending = {
+                    i: stored
+                    for i, stored in pending.items()
+                    if not self.recorder.select_events(i, limit=1)
+                }
+                continue
+            return list(pending)
+        msg = f"gave up storing {len(pending)} aggregates after {self.max_attempts} conflicts"
+        raise ConcurrencyConflict(msg)
+
     # --- machinery ---------------------------------------------------------------
 
     def _now(self, at: datetime | None) -> datetime:

@@ -97,9 +97,22 @@ class Agent(Aggregate[AgentState, AgentEvent]):
         raise TypeError(msg)
 
     @classmethod
-    def join(cls, *, agent_id: UUID, at: datetime, name: str, profile: AgentProfile) -> Agent:
-        """A new agent joins the desk, offline until :meth:`go_online`."""
-        return cls._create(AgentJoined, originator_id=agent_id, at=at, name=name, profile=profile)
+    def join(
+        cls,
+        *,
+        agent_id: UUID,
+        at: datetime,
+        name: str,
+        profile: AgentProfile,
+        source: str | None = None,
+    ) -> Agent:
+        """A new agent joins the desk, offline until :meth:`go_online`.
+
+        ``source`` marks a person of an imported history (their ``name`` is the source's).
+        """
+        return cls._create(
+            AgentJoined, originator_id=agent_id, at=at, name=name, profile=profile, source=source
+        )
 
     def change_profile(self, *, at: datetime, **changes: Any) -> None:
         """Change any of team, tier, capacity, skills, languages."""

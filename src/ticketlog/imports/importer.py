@@ -1,0 +1,242 @@
+"""Importing a file into a desk: two streaming passes, one transaction per batch of cases.
+
+1. **Survey.** Read the file once for what must be known before any case: how many rows
+   each case has (so a case is complete when its last row is read, whatever the file's
+   order), and each person's teams, highest tier and first appearance.
+2. **Agents.** Everyone the file names joins the desk (``AgentJoined``, ``source`` set),
+   in their home team with their other teams and their highest tier.
+3. **Cases.** Read the file again; each complete case becomes a ticket
+   (:class:`~ticketlog.imports.interpret.CaseInterpreter`), and tickets are written in
+   batches, each batch one atomic transaction. Memory holds only the cases still being
+   read: one at a time for a file grouped by case, the open ones for a file in time order.
+4. **Capacity.** Each person's capacity is the most tickets they held at once in the
+   history (``AgentProfileChanged`` when above 1).
+
+Ids come from the source's own (``ticket_id(source, case)``), so a case already in the
+store is skipped: importing twice adds nothing, and after a crash a re-run finishes the
+job. A batch is all or nothing, so no case is ever half imported.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+import attrs
+
+from ticketlog.domain.agent import Agent
+from ticketlog.domain.events import AgentProfile
+from ticketlog.imports.interpret import CaseInterpreter, Spell, person_id
+from ticketlog.imports.mapping import ImportMapping
+from ticketlog.imports.readers import read_records
+from ticketlog.imports.report import ImportReport
+from ticketlog.imports.rows import MalformedRow, Row, RowReader
+
+if TYPE_CHECKING:
+    from ticketlog.desk import HelpDesk
+    from ticketlog.domain.ticket import Ticket
+
+Progress = Callable[[int, int, int], None]
+"""Called as ``progress(rows_read, cases_done, rows_in_file)`` while cases are imported."""
+
+BATCH_EVENTS = 5000
+"""Events per write transaction."""
+
+_MAX_CAPACITY = 1000
+
+
+@attrs.define
+class _Person:
+    first_at: datetime
+    teams: Counter[str] = attrs.Factory(Counter)
+    tier: int | None = None
+    languages: set[str] = attrs.Factory(set)
+
+
+@attrs.define
+class _Survey:
+    rows: int = 0
+    cases: Counter[str] = attrs.Factory(Counter)
+    people: dict[str, _Person] = attrs.Factory(dict)
+
+
+def import_file(
+    desk: HelpDesk,
+    path: Path | str,
+    mapping: ImportMapping,
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import the export at ``path`` into ``desk`` under ``mapping``; return the report.
+
+    Raises :class:`~ticketlog.imports.report.StrictImportError` (with ``strict``) at the
+    first anomaly or malformed row, having written nothing of that row's case.
+    """
+    path = Path(path)
+    reader = RowReader(mapping)
+    report = ImportReport(source=mapping.source, strict=strict)
+    survey = _survey(path, mapping, reader)
+    report.people = len(survey.people)
+    report.agents_written = len(desk.record_new(_agents(mapping, survey)))
+    interpreter = CaseInterpreter(
+        source=mapping.source,
+        report=report,
+        defaults=mapping.defaults,
+        agent=_agent_ids(mapping.source),
+    )
+    writer = _Writer(desk, report)
+    try:
+        for ticket in _tickets(path, mapping, reader, survey, interpreter, report, progress):
+            writer.add(ticket)
+    finally:
+        writer.flush()
+    _record_capacities(desk, mapping.source, interpreter.spells)
+    return report
+
+
+def _survey(path: Path, mapping: ImportMapping, reader: RowReader) -> _Survey:
+    survey = _Survey()
+    for line, record in read_records(path, mapping):
+        survey.rows += 1
+        try:
+            case = reader.case_of(line, record)
+            at = reader.time_of(line, record)
+        except MalformedRow:
+            continue  # reported by the second pass, in file order
+        survey.cases[case] += 1
+        name = reader.person_of(record)
+        if name is None:
+            continue
+        person = survey.people.get(name)
+        if person is None:
+            person = survey.people[name] = _Person(first_at=at)
+        person.first_at = min(person.first_at, at)
+        team = reader.team_of(record)
+        if team is not None:
+            person.teams[team] += 1
+        tier = reader.tier_of(record)
+        if tier is not None:
+            person.tier = tier if person.tier is None else max(person.tier, tier)
+        language = reader.language_of(record)
+        if language is not None:
+            person.languages.add(language)
+    return survey
+
+
+def _agents(mapping: ImportMapping, survey: _Survey) -> list[Agent]:
+    defaults = mapping.defaults
+    agents = []
+    for name, person in survey.people.items():
+        teams = [team for team, _ in person.teams.most_common()] or [defaults.queue]
+        profile = AgentProfile(
+            team=teams[0],
+            teams=frozenset(teams[1:]),
+            tier=defaults.tier if person.tier is None else person.tier,
+            languages=frozenset(person.languages or {defaults.language}),
+        )
+        agents.append(
+            Agent.join(
+                agent_id=person_id(mapping.source, name),
+                at=person.first_at,
+                name=name,
+                profile=profile,
+                source=mapping.source,
+            )
+        )
+    return agents
+
+
+def _agent_ids(source: str) -> Callable[[str], UUID]:
+    cache: dict[str, UUID] = {}
+
+    def agent(name: str) -> UUID:
+        found = cache.get(name)
+        if found is None:
+            found = cache[name] = person_id(source, name)
+        return found
+
+    return agent
+
+
+def _tickets(  # noqa: PLR0917 - the import's parts, passed once
+    path: Path,
+    mapping: ImportMapping,
+    reader: RowReader,
+    survey: _Survey,
+    interpreter: CaseInterpreter,
+    report: ImportReport,
+    progress: Progress | None,
+) -> Iterable[Ticket]:
+    pending: dict[str, list[Row]] = {}
+    expected = survey.cases
+    for line, record in read_records(path, mapping):
+        report.rows += 1
+        try:
+            row = reader.row(line, record)
+        except MalformedRow as error:
+            report.note(f"malformed row: {error.reason}", f"line {error.line}")
+            continue
+        rows = pending.setdefault(row.case, [])
+        rows.append(row)
+        if len(rows) == expected[row.case]:
+            del pending[row.case]
+            report.cases += 1
+            yield interpreter.ticket(rows)
+            if progress is not None:
+                progress(report.rows, report.cases, survey.rows)
+    if progress is not None:
+        progress(report.rows, report.cases, survey.rows)
+
+
+@attrs.define
+class _Writer:
+    """Collects tickets and writes them in atomic batches, skipping stored ones."""
+
+    desk: HelpDesk
+    report: ImportReport
+    batch: list[Ticket] = attrs.Factory(list)
+    events: int = 0
+
+    def add(self, ticket: Ticket) -> None:
+        self.batch.append(ticket)
+        self.events += ticket.version
+        if self.events >= BATCH_EVENTS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        versions = {ticket.id: ticket.version for ticket in self.batch}
+        written = self.desk.record_new(self.batch)
+        self.report.cases_written += len(written)
+        self.report.cases_skipped += len(self.batch) - len(written)
+        self.report.events_written += sum(versions[i] for i in written)
+        self.batch, self.events = [], 0
+
+
+def _record_capacities(desk: HelpDesk, source: str, spells: dict[str, list[Spell]]) -> None:
+    """Give everyone the capacity they showed: the most tickets they held at once."""
+    for name, held in spells.items():
+        capacity = min(_most_at_once(held), _MAX_CAPACITY)
+        agent = desk.agent(person_id(source, name))
+        if capacity > agent.capacity:
+            desk.change_agent(agent.id, capacity=capacity, at=agent.last_at)
+
+
+def _most_at_once(spells: list[Spell]) -> int:
+    """The largest number of overlapping spells (one ending as another starts: not overlapping)."""
+    ends: list[datetime] = []
+    most = 0
+    for start, end in sorted(spells, key=lambda spell: spell[0]):
+        while ends and ends[0] <= start:
+            heapq.heappop(ends)
+        if end is None or end > start:
+            heapq.heappush(ends, datetime.max.replace(tzinfo=start.tzinfo) if end is None else end)
+        most = max(most, len(ends))
+    return max(most, 1)

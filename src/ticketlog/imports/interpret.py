@@ -1,0 +1,290 @@
+"""One case's rows made into one ticket's events, recorded as they happened.
+
+Rows are put in time order (ties keep file order) and compared one with the previous
+situation of the case. What changed becomes events, recorded with
+:meth:`~ticketlog.domain.ticket.Ticket.record` (live-desk eligibility does not judge the
+past):
+
+==============================  ===============================================
+change                          events
+==============================  ===============================================
+first row                       ``TicketReceived`` (at its time, in its team/tier)
+tier up / down                  ``TicketEscalated`` (hierarchical) / ``TicketDeescalated``
+team, same tier                 ``TicketTransferred`` to the team's queue
+priority                        ``TicketReprioritised``
+another person works it         ``TicketAssigned``, or ``TicketReassigned`` from the holder
+queued while held               ``TicketReleased``
+awaiting customer / 3rd party   ``TicketAwaitingCustomer`` (party), ``TicketCustomerReplied`` after
+replied                         ``TicketResponded`` (public)
+resolved                        ``TicketResolved`` by the row's person, else the holder, else nobody
+closed                          ``TicketClosed`` (a closure followed by more work: a resolution)
+work after a resolution         ``TicketReopened`` first
+a CSAT or NPS value             ``TicketRated``
+==============================  ===============================================
+
+Moves (tier, team) leave the ticket waiting in its new queue; a person named on the same
+row then takes it. Whatever a row cannot mean is counted in the report, with the case id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+import attrs
+
+from ticketlog.domain.events import (
+    TicketAssigned,
+    TicketAwaitingCustomer,
+    TicketClosed,
+    TicketCustomerReplied,
+    TicketDeescalated,
+    TicketEscalated,
+    TicketRated,
+    TicketReassigned,
+    TicketReleased,
+    TicketReopened,
+    TicketReprioritised,
+    TicketResolved,
+    TicketResponded,
+    TicketTransferred,
+)
+from ticketlog.domain.ticket import Ticket
+from ticketlog.domain.values import AwaitedParty, EscalationKind, Priority, TicketStatus
+from ticketlog.imports.mapping import Defaults, State
+from ticketlog.imports.report import ImportReport
+from ticketlog.imports.rows import Row
+
+NAMESPACE = UUID("9c4f1b7e-0d2a-5e4b-8f61-3a7c2d9e5b10")
+"""The namespace of imported ids: a case or person of a source always gets the same id."""
+
+Spell = tuple[datetime, datetime | None]
+"""A person's holding of one ticket: from, until (``None``: still held at the end)."""
+
+_WAITING_FOR = {
+    State.AWAITING_CUSTOMER: AwaitedParty.CUSTOMER,
+    State.AWAITING_THIRD_PARTY: AwaitedParty.THIRD_PARTY,
+}
+_WORK = frozenset({State.QUEUED, State.ACTIVE, *_WAITING_FOR})
+
+
+def ticket_id(source: str, case: str) -> UUID:
+    """The id of ``case`` of ``source``: the same at every import (the import key)."""
+    return uuid5(NAMESPACE, f"{source}\x1fcase\x1f{case}")
+
+
+def person_id(source: str, person: str) -> UUID:
+    """The agent id of ``person`` of ``source``."""
+    return uuid5(NAMESPACE, f"{source}\x1fperson\x1f{person}")
+
+
+@attrs.define
+class _Case:
+    """The situation of the case after the rows read so far."""
+
+    ticket: Ticket
+    holder: str | None = None
+    held_since: datetime | None = None
+    awaiting: AwaitedParty | None = None
+
+    @property
+    def status(self) -> TicketStatus:
+        return self.ticket.state.status
+
+
+@attrs.define
+class CaseInterpreter:
+    """Turns the rows of one case at a time into a ticket with its recorded events."""
+
+    source: str
+    report: ImportReport
+    defaults: Defaults
+    agent: Callable[[str], UUID]
+    """The agent id of a person (the importer knows everyone before the cases)."""
+    spells: dict[str, list[Spell]] = attrs.Factory(dict)
+    """Every person's holdings, for their capacity as observed."""
+
+    def ticket(self, rows: Sequence[Row]) -> Ticket:
+        """The ticket of one case, its events pending (not yet saved)."""
+        ordered = sorted(rows, key=lambda row: row.at)
+        case = ordered[0].case
+        if ordered != list(rows):
+            self.report.note("rows out of time order within a case", case)
+        for row in ordered:
+            for kind, value in row.notes:
+                self.report.note(f"{kind} {value!r}", case)
+        last_close = max(
+            (i for i, row in enumerate(ordered) if row.rule.state is State.CLOSED), default=-1
+        )
+        state = _Case(self._received(ordered[0]))
+        first = ordered[0].rule.state
+        if first not in (State.QUEUED, State.KEEP):
+            self.report.note(f"first row already {first} (no received row)", case)
+        for index, row in enumerate(ordered):
+            self._row(state, row, closing=index == last_close)
+        if state.ticket.state.is_open:
+            self.report.open_at_end += 1
+        if state.holder is not None:
+            self._end_spell(state, None)
+        return state.ticket
+
+    def _received(self, row: Row) -> Ticket:
+        defaults = self.defaults
+        attributes: dict[str, Any] = {
+            "channel": defaults.channel,
+            "customer_id": defaults.customer,
+            "category": defaults.category,
+            "language": defaults.language,
+            **row.attributes,
+        }
+        return Ticket.receive(
+            ticket_id=ticket_id(self.source, row.case),
+            at=row.at,
+            priority=row.priority or defaults.priority,
+            queue=row.team or defaults.queue,
+            tier=defaults.tier if row.tier is None else row.tier,
+            source=self.source,
+            source_id=row.case,
+            **attributes,
+        )
+
+    def _row(self, case: _Case, row: Row, *, closing: bool) -> None:
+        state = row.rule.state
+        if state is State.CLOSED and not closing:
+            self.report.note("work after closure (closure recorded as a resolution)", row.case)
+            state = State.RESOLVED
+        if case.status is TicketStatus.CLOSED:
+            self.report.note("row after closure", row.case)
+            return
+        ticket = case.ticket.state
+        moved = (row.team is not None and row.team != ticket.queue) or (
+            row.tier is not None and row.tier != ticket.tier
+        )
+        if case.status is TicketStatus.RESOLVED and (state in _WORK or moved):
+            self._record(case, row, TicketReopened)
+        if row.priority is not None and row.priority != ticket.priority:
+            self._reprioritise(case, row, row.priority)
+        if moved:
+            self._move(case, row)
+        self._state(case, row, state)
+        if row.csat is not None or row.nps is not None:
+            if case.status is not TicketStatus.RESOLVED:
+                self.report.note("rating of a ticket not resolved", row.case)
+            self._record(case, row, TicketRated, csat=row.csat, nps=row.nps)
+
+    def _state(self, case: _Case, row: Row, state: State) -> None:
+        if state is State.QUEUED:
+            self._end_wait(case, row)
+            if case.holder is not None:
+                self._release(case, row, TicketReleased, from_agent_id=self.agent(case.holder))
+        elif state in _WORK:
+            self._take(case, row, state)
+            party = _WAITING_FOR.get(state)
+            if party is None:
+                self._end_wait(case, row)
+            elif case.awaiting is party:
+                self.report.note(f"awaiting the {party} again", row.case)
+            else:
+                self._end_wait(case, row)
+                self._record(
+                    case, row, TicketAwaitingCustomer, actor_id=self._actor(case, row), party=party
+                )
+                case.awaiting = party
+        elif state is State.REPLIED:
+            actor = self._actor(case, row)
+            if actor is None:
+                self.report.note("reply by nobody", row.case)
+            else:
+                self._record(case, row, TicketResponded, actor_id=actor)
+        elif state is State.RESOLVED:
+            if case.status is TicketStatus.RESOLVED:
+                self.report.note("resolved again", row.case)
+                return
+            actor = self._actor(case, row)
+            code = row.rule.code or "solved"
+            self._release(case, row, TicketResolved, actor_id=actor, code=code)
+            case.awaiting = None
+        elif state is State.CLOSED:
+            actor = None if row.person is None else self.agent(row.person)
+            self._release(case, row, TicketClosed, actor_id=actor, reason=row.rule.code or "")
+
+    def _take(self, case: _Case, row: Row, state: State) -> None:
+        """The row's person works the case from now on."""
+        person = row.person
+        if person is None:
+            if case.holder is None and state is State.ACTIVE:
+                self.report.note("work by nobody", row.case)
+            return
+        if person == case.holder:
+            if state is State.ACTIVE and case.awaiting is None:
+                self.report.note("same person accepted again", row.case)
+            return
+        agent = self.agent(person)
+        if case.holder is None:
+            self._record(case, row, TicketAssigned, agent_id=agent, actor_id=agent)
+        else:
+            holder = self.agent(case.holder)
+            self._end_spell(case, row.at)
+            self._record(
+                case, row, TicketReassigned, from_agent_id=holder, to_agent_id=agent, actor_id=agent
+            )
+        case.holder, case.held_since = person, row.at
+
+    def _move(self, case: _Case, row: Row) -> None:
+        ticket = case.ticket.state
+        to_queue = row.team or ticket.queue
+        to_tier = ticket.tier if row.tier is None else row.tier
+        holder = None if case.holder is None else self.agent(case.holder)
+        moves: dict[str, Any] = {
+            "from_queue": ticket.queue,
+            "to_queue": to_queue,
+            "from_agent_id": holder,
+        }
+        if to_tier > ticket.tier:
+            kind = EscalationKind.HIERARCHICAL
+            self._release(
+                case,
+                row,
+                TicketEscalated,
+                kind=kind,
+                from_tier=ticket.tier,
+                to_tier=to_tier,
+                **moves,
+            )
+        elif to_tier < ticket.tier:
+            self._release(
+                case, row, TicketDeescalated, from_tier=ticket.tier, to_tier=to_tier, **moves
+            )
+        else:
+            self._release(case, row, TicketTransferred, to_agent_id=None, **moves)
+
+    def _reprioritise(self, case: _Case, row: Row, priority: Priority) -> None:
+        old = case.ticket.state.priority
+        self._record(case, row, TicketReprioritised, old=old, new=priority)
+
+    def _end_wait(self, case: _Case, row: Row) -> None:
+        if case.awaiting is not None:
+            self._record(case, row, TicketCustomerReplied)
+            case.awaiting = None
+
+    def _actor(self, case: _Case, row: Row) -> UUID | None:
+        person = row.person or case.holder
+        return None if person is None else self.agent(person)
+
+    def _release(self, case: _Case, row: Row, event_class: type[Any], **fields: Any) -> None:
+        """Record an event after which nobody holds the ticket."""
+        if case.holder is not None:
+            self._end_spell(case, row.at)
+            case.holder = case.held_since = None
+        self._record(case, row, event_class, **fields)
+
+    def _end_spell(self, case: _Case, until: datetime | None) -> None:
+        assert case.holder is not None  # noqa: S101 - called while someone holds it
+        assert case.held_since is not None  # noqa: S101
+        self.spells.setdefault(case.holder, []).append((case.held_since, until))
+
+    @staticmethod
+    def _record(case: _Case, row: Row, event_class: type[Any], **fields: Any) -> None:
+        case.ticket.record(event_class, at=row.at, **fields)

@@ -1,0 +1,167 @@
+"""Streaming readers of export files: each yields ``(line, record)`` pairs, one at a time.
+
+``line`` is the physical line a CSV record ends on, and the record's number (from 1) in
+Parquet, XES and JSON files. Records are flat dicts of column to value. Nothing reads a
+whole file into memory: CSV and JSON Lines go line by line, Parquet by row batches, XES
+by ``iterparse`` with each trace cleared once read.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element, iterparse
+
+from ticketlog.imports.mapping import ImportMapping, MappingError
+
+Record = dict[str, Any]
+Records = Iterator[tuple[int, Record]]
+
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xes": "xes",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+}
+
+
+def file_format(path: Path, mapping: ImportMapping) -> str:
+    """The mapping's format, or the one the file's extension names."""
+    if mapping.format is not None:
+        return mapping.format
+    try:
+        return _EXTENSIONS[path.suffix.lower()]
+    except KeyError:
+        msg = f"cannot tell the format of {path.name}: set format = 'csv'|'parquet'|'xes'|'json'"
+        raise MappingError(msg) from None
+
+
+def read_records(path: Path, mapping: ImportMapping) -> Records:
+    """Every record of the file at ``path``, in file order."""
+    readers: dict[str, Callable[[Path, ImportMapping], Records]] = {
+        "csv": _csv,
+        "parquet": _parquet,
+        "xes": _xes,
+        "json": _json,
+    }
+    return readers[file_format(path, mapping)](path, mapping)
+
+
+def _csv(path: Path, mapping: ImportMapping) -> Records:
+    delimiter = "\t" if path.suffix.lower() == ".tsv" and mapping.delimiter == "," else None
+    with path.open(encoding=mapping.encoding, newline="") as file:
+        reader = csv.DictReader(file, delimiter=delimiter or mapping.delimiter)
+        for record in reader:
+            yield reader.line_num, record
+
+
+def _parquet(path: Path, _mapping: ImportMapping) -> Records:
+    try:
+        import pyarrow.parquet as pq  # noqa: PLC0415 - an optional extra
+    except ModuleNotFoundError:
+        msg = "reading Parquet needs pyarrow: pip install 'ticketlog-es[parquet]'"
+        raise MappingError(msg) from None
+    number = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=8192):
+        for record in batch.to_pylist():
+            number += 1
+            yield number, record
+
+
+def _json(path: Path, mapping: ImportMapping) -> Records:
+    """JSON Lines (one object a line), or one document: a list, or an object holding one."""
+    with path.open(encoding=mapping.encoding) as file:
+        first = file.read(1)
+        while first.isspace():
+            first = file.read(1)
+        if first != "[" and not _single_document(path, mapping):
+            file.seek(0)
+            number = 0
+            for text in file:
+                if text.strip():
+                    number += 1
+                    yield number, json.loads(text)
+            return
+        file.seek(0)
+        document = json.load(file)
+    records = document if isinstance(document, list) else _the_list_in(document)
+    yield from enumerate(records, start=1)
+
+
+def _single_document(path: Path, mapping: ImportMapping) -> bool:
+    """Whether a file starting with ``{`` is one JSON document rather than JSON Lines."""
+    with path.open(encoding=mapping.encoding) as file:
+        first_line = file.readline()
+    try:
+        json.loads(first_line)
+    except json.JSONDecodeError:
+        return True
+    return False
+
+
+def _the_list_in(document: Any) -> list[Any]:
+    lists = (
+        [value for value in document.values() if isinstance(value, list)]
+        if isinstance(document, dict)
+        else []
+    )
+    if len(lists) != 1:
+        msg = "a JSON document must be a list of records or an object holding one list"
+        raise MappingError(msg)
+    return lists[0]
+
+
+def _xes(path: Path, _mapping: ImportMapping) -> Records:
+    """IEEE 1849 XES: one record per event, its trace's attributes prefixed ``case:``."""
+    number = 0
+    case: Record = {}
+    depth = 0
+    # expat (2.4.1 and later) refuses entity expansion attacks; ElementTree fetches no
+    # external entities.
+    for kind, element in iterparse(path, events=("start", "end")):  # noqa: S314
+        tag = _local(element.tag)
+        if kind == "start":
+            if tag in ("trace", "event"):
+                depth += 1
+                if tag == "trace":
+                    case = {}
+            continue
+        if tag == "event":
+            depth -= 1
+            number += 1
+            record = dict(case)
+            record.update(_attributes(element))
+            yield number, record
+            element.clear()
+        elif tag == "trace":
+            depth -= 1
+            element.clear()
+        elif depth == 1 and "key" in element.attrib and _is_trace_child(element):
+            case[f"case:{element.attrib['key']}"] = element.attrib.get("value")
+
+
+_TYPED = frozenset({"string", "date", "int", "float", "boolean", "id"})
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _is_trace_child(element: Element) -> bool:
+    return _local(element.tag) in _TYPED
+
+
+def _attributes(event: Element) -> Record:
+    return {
+        child.attrib["key"]: child.attrib.get("value")
+        for child in event
+        if _local(child.tag) in _TYPED and "key" in child.attrib
+    }

@@ -1,0 +1,91 @@
+"""The import report: what an import read, wrote and skipped, and every anomaly it met.
+
+Nothing is dropped silently: each anomaly kind is counted with up to three example case
+ids; malformed rows are listed with their lines. With ``strict``, the first anomaly
+raises :class:`StrictImportError` instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ticketlog.imports.mapping import HistoryImportError
+
+EXAMPLES = 3
+"""How many example case ids (or lines) the report keeps per anomaly kind."""
+
+
+class StrictImportError(HistoryImportError):
+    """A strict import met an anomaly; nothing of the case it belongs to was written."""
+
+
+@attrs.define
+class Anomaly:
+    """One kind of anomaly: how often it occurred, and where first."""
+
+    kind: str
+    count: int = 0
+    examples: list[str] = attrs.Factory(list)
+    """The first case ids (or ``line N`` for malformed rows) it occurred in."""
+
+    def to_json(self) -> dict[str, Any]:
+        """As a JSON-ready dict."""
+        return {"kind": self.kind, "count": self.count, "examples": list(self.examples)}
+
+
+@attrs.define
+class ImportReport:
+    """What one import did."""
+
+    source: str
+    rows: int = 0
+    """Records read (malformed ones included)."""
+    cases: int = 0
+    cases_written: int = 0
+    cases_skipped: int = 0
+    """Cases that were in the store already (a re-run imports nothing twice)."""
+    events_written: int = 0
+    people: int = 0
+    agents_written: int = 0
+    open_at_end: int = 0
+    """Cases still open after their last row."""
+    strict: bool = False
+    anomalies: dict[str, Anomaly] = attrs.Factory(dict)
+
+    def note(self, kind: str, where: str) -> None:
+        """Count one anomaly of ``kind`` at ``where`` (a case id, or ``line N``)."""
+        anomaly = self.anomalies.get(kind)
+        if anomaly is None:
+            anomaly = self.anomalies[kind] = Anomaly(kind)
+        anomaly.count += 1
+        if len(anomaly.examples) < EXAMPLES and where not in anomaly.examples:
+            anomaly.examples.append(where)
+        if self.strict:
+            msg = f"{kind} ({where})"
+            raise StrictImportError(msg)
+
+    def count(self, kind: str) -> int:
+        """How often ``kind`` occurred (0 if never)."""
+        anomaly = self.anomalies.get(kind)
+        return 0 if anomaly is None else anomaly.count
+
+    def to_json(self) -> dict[str, Any]:
+        """As a JSON-ready dict (anomalies most frequent first)."""
+        return {
+            "source": self.source,
+            "rows": self.rows,
+            "cases": self.cases,
+            "cases_written": self.cases_written,
+            "cases_skipped": self.cases_skipped,
+            "events_written": self.events_written,
+            "people": self.people,
+            "agents_written": self.agents_written,
+            "open_at_end": self.open_at_end,
+            "anomalies": [a.to_json() for a in self.sorted_anomalies()],
+        }
+
+    def sorted_anomalies(self) -> list[Anomaly]:
+        """Anomalies, most frequent first."""
+        return sorted(self.anomalies.values(), key=lambda a: (-a.count, a.kind))

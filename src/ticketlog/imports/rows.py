@@ -1,0 +1,257 @@
+"""Source records made into rows: one case's situation at one time, in ticketlog's terms.
+
+:class:`RowReader` applies a mapping to a record: it picks the columns, parses the
+timestamp (naive ones in the mapping's zone), maps priorities, tiers, channels and
+languages, and looks up the row's state. A record without a case id or with a bad
+timestamp raises :class:`MalformedRow` with its line; a value the mapping does not know
+is recorded as a note on the row (and reported by the importer), never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from ticketlog.domain.values import MAX_TIER, Channel, Priority
+from ticketlog.imports.mapping import HistoryImportError, ImportMapping, State, StateRule
+
+V = TypeVar("V")
+
+
+class MalformedRow(HistoryImportError):
+    """A record that cannot be read as a row (no case id, a bad timestamp)."""
+
+    def __init__(self, line: int, reason: str, case: str | None = None) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+        self.case = case
+
+
+@attrs.frozen(slots=True)
+class Row:
+    """One source row of a case, in ticketlog's terms (``None``: the row does not say)."""
+
+    line: int
+    case: str
+    at: datetime
+    rule: StateRule
+    person: str | None = None
+    team: str | None = None
+    tier: int | None = None
+    priority: Priority | None = None
+    attributes: Mapping[str, Any] = attrs.field(factory=dict)
+    """``TicketReceived`` fields the row gives (channel, category, language, plan, …)."""
+    csat: int | None = None
+    nps: int | None = None
+    notes: tuple[tuple[str, str], ...] = ()
+    """Unknown values: (kind, value) pairs for the import report."""
+
+
+_KEEP = StateRule(state=State.KEEP)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class RowReader:
+    """Reads records as :class:`Row`\\ s under one mapping."""
+
+    def __init__(self, mapping: ImportMapping) -> None:
+        self.mapping = mapping
+        self.columns = mapping.columns
+        self._zone = ZoneInfo(mapping.time.timezone)
+        self._format = mapping.time.format
+        values = mapping.values
+        self._priority = _lookup(values.priority)
+        self._tier = _lookup(values.tier)
+        self._channel = _lookup(values.channel)
+        self._language = _lookup(values.language)
+        self._unknown = StateRule(state=mapping.unknown)
+
+    def case_of(self, line: int, record: Mapping[str, Any]) -> str:
+        """The record's case id; :class:`MalformedRow` if it has none."""
+        case = _text(record.get(self.columns.case))
+        if case is None:
+            raise MalformedRow(line, f"no case id in column {self.columns.case!r}")
+        return case
+
+    def time_of(self, line: int, record: Mapping[str, Any], case: str | None = None) -> datetime:
+        """The record's timestamp, in UTC; :class:`MalformedRow` if it has none or a bad one."""
+        value = record.get(self.columns.time)
+        try:
+            return self._parse_time(value)
+        except (TypeError, ValueError, OverflowError):
+            msg = f"bad timestamp {value!r} in column {self.columns.time!r}"
+            raise MalformedRow(line, msg, case) from None
+
+    def person_of(self, record: Mapping[str, Any]) -> str | None:
+        """The person the record names (``None``: nobody)."""
+        return _column(record, self.columns.person)
+
+    def team_of(self, record: Mapping[str, Any]) -> str | None:
+        """The team the record names."""
+        return _column(record, self.columns.team)
+
+    def row(self, line: int, record: Mapping[str, Any]) -> Row:
+        """The record as a row; :class:`MalformedRow` if it has no case id or time."""
+        columns = self.columns
+        case = self.case_of(line, record)
+        at = self.time_of(line, record, case)
+        notes: list[tuple[str, str]] = []
+        status = _column(record, columns.status)
+        substatus = _column(record, columns.substatus)
+        activity = _column(record, columns.activity)
+        rule = self.mapping.rule(status, substatus, activity)
+        if rule is None:
+            said = "/".join(v for v in (status, substatus) if v is not None) or activity
+            if said is None:
+                rule = _KEEP
+            else:
+                notes.append(("unknown status", said))
+                rule = self._unknown
+        elif substatus is not None and f"{status}/{substatus}" not in self.mapping.states:
+            notes.append(("unknown sub-status", f"{status}/{substatus}"))
+        tier = self.tier_of(record, notes)
+        priority = self._mapped(_column(record, columns.priority), self._priority, Priority, notes)
+        return Row(
+            line=line,
+            case=case,
+            at=at,
+            rule=rule,
+            person=_column(record, columns.person),
+            team=_column(record, columns.team),
+            tier=tier,
+            priority=priority,
+            attributes=self._attributes(record, notes),
+            csat=_score(_column(record, columns.csat), range(1, 6), "csat", notes),
+            nps=_score(_column(record, columns.nps), range(11), "nps", notes),
+            notes=tuple(notes),
+        )
+
+    def tier_of(
+        self, record: Mapping[str, Any], notes: list[tuple[str, str]] | None = None
+    ) -> int | None:
+        """The tier the record names: mapped, or a number in range."""
+        value = _column(record, self.columns.tier)
+        if value is None:
+            return None
+        tier = self._tier(value)
+        if tier is not None:
+            return tier
+        if value.isdigit() and int(value) <= MAX_TIER:
+            return int(value)
+        if notes is not None:
+            notes.append(("unknown tier", value))
+        return None
+
+    def language_of(
+        self, record: Mapping[str, Any], notes: list[tuple[str, str]] | None = None
+    ) -> str | None:
+        """The customer's language: the language column, or the country mapped to one."""
+        columns = self.columns
+        value = _column(record, columns.language) or _column(record, columns.country)
+        if value is None:
+            return None
+        mapped = self._language(value)
+        if mapped is None and self.mapping.values.language and notes is not None:
+            notes.append(("unknown language", value))
+        return mapped or value.lower()
+
+    def _attributes(
+        self, record: Mapping[str, Any], notes: list[tuple[str, str]]
+    ) -> dict[str, Any]:
+        columns = self.columns
+        attributes: dict[str, Any] = {}
+        channel = self._mapped(_column(record, columns.channel), self._channel, Channel, notes)
+        if channel is not None:
+            attributes["channel"] = channel
+        category = _column(record, columns.category) or _column(record, columns.product)
+        if category is not None:
+            attributes["category"] = category
+        language = self.language_of(record, notes)
+        if language is not None:
+            attributes["language"] = language
+        for field, column in (
+            ("plan", columns.plan),
+            ("customer_id", columns.customer),
+            ("subject", columns.subject),
+        ):
+            value = _column(record, column)
+            if value is not None:
+                attributes[field] = value
+        return attributes
+
+    @staticmethod
+    def _mapped(
+        value: str | None, lookup: _Lookup[V], kind: type[V], notes: list[tuple[str, str]]
+    ) -> V | None:
+        """``value`` mapped by ``lookup``, else read as a ``kind`` (``None``: noted unknown)."""
+        if value is None:
+            return None
+        mapped = lookup(value)
+        if mapped is not None:
+            return mapped
+        try:
+            return kind(value.lower())  # type: ignore[call-arg]
+        except ValueError:
+            notes.append((f"unknown {kind.__name__.lower()}", value))
+            return None
+
+    def _parse_time(self, value: Any) -> datetime:
+        if isinstance(value, datetime):
+            when = value
+        elif self._format == "iso":
+            text = str(value).strip()
+            when = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        elif self._format in ("epoch", "epoch_ms"):
+            seconds = float(value) / (1000 if self._format == "epoch_ms" else 1)
+            return _EPOCH + timedelta(seconds=seconds)
+        else:
+            when = datetime.strptime(str(value).strip(), self._format)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=self._zone)
+        return when.astimezone(UTC)
+
+
+class _Lookup(dict[str, V]):
+    """Exact match first, then case-insensitive."""
+
+    def __init__(self, values: Mapping[str, V]) -> None:
+        super().__init__(values)
+        self.folded = {key.casefold(): value for key, value in values.items()}
+
+    def __call__(self, value: str) -> V | None:
+        found = self.get(value)
+        return self.folded.get(value.casefold()) if found is None else found
+
+
+def _lookup(values: Mapping[str, V]) -> _Lookup[V]:
+    return _Lookup(values)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _column(record: Mapping[str, Any], column: str | None) -> str | None:
+    return None if column is None else _text(record.get(column))
+
+
+def _score(value: str | None, scale: range, name: str, notes: list[tuple[str, str]]) -> int | None:
+    """``value`` as a whole score on ``scale`` (``None``: absent, or noted as bad)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if number.is_integer() and int(number) in scale:
+        return int(number)
+    notes.append((f"bad {name}", value))
+    return None
