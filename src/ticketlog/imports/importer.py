@@ -33,7 +33,7 @@ from ticketlog.domain.agent import Agent
 from ticketlog.domain.events import AgentProfile
 from ticketlog.imports.interpret import CaseInterpreter, Spell, person_id
 from ticketlog.imports.mapping import ImportMapping
-from ticketlog.imports.readers import read_records
+from ticketlog.imports.readers import source_rows
 from ticketlog.imports.report import ImportReport
 from ticketlog.imports.rows import MalformedRow, Row, RowReader
 
@@ -71,17 +71,21 @@ def import_file(
     mapping: ImportMapping,
     *,
     strict: bool = False,
+    companion: Path | str | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import the export at ``path`` into ``desk`` under ``mapping``; return the report.
 
-    Raises :class:`~ticketlog.imports.report.StrictImportError` (with ``strict``) at the
+    ``companion`` is the second file a source may need (see
+    :func:`~ticketlog.imports.readers.source_rows`). Raises
+    :class:`~ticketlog.imports.report.StrictImportError` (with ``strict``) at the
     first anomaly or malformed row, having written nothing of that row's case.
     """
     path = Path(path)
     reader = RowReader(mapping)
     report = ImportReport(source=mapping.source, strict=strict)
-    survey = _survey(path, mapping, reader)
+    companion = None if companion is None else Path(companion)
+    survey = _survey(path, mapping, reader, companion)
     report.people = len(survey.people)
     report.agents_written = len(desk.record_new(_agents(mapping, survey)))
     interpreter = CaseInterpreter(
@@ -92,7 +96,8 @@ def import_file(
     )
     writer = _Writer(desk, report)
     try:
-        for ticket in _tickets(path, mapping, reader, survey, interpreter, report, progress):
+        tickets = _tickets(path, mapping, companion, reader, survey, interpreter, progress)
+        for ticket in tickets:
             writer.add(ticket)
     finally:
         writer.flush()
@@ -100,9 +105,11 @@ def import_file(
     return report
 
 
-def _survey(path: Path, mapping: ImportMapping, reader: RowReader) -> _Survey:
+def _survey(
+    path: Path, mapping: ImportMapping, reader: RowReader, companion: Path | None
+) -> _Survey:
     survey = _Survey()
-    for line, record in read_records(path, mapping):
+    for line, record in source_rows(path, mapping, companion):
         survey.rows += 1
         try:
             case = reader.case_of(line, record)
@@ -167,15 +174,16 @@ def _agent_ids(source: str) -> Callable[[str], UUID]:
 def _tickets(  # noqa: PLR0917 - the import's parts, passed once
     path: Path,
     mapping: ImportMapping,
+    companion: Path | None,
     reader: RowReader,
     survey: _Survey,
     interpreter: CaseInterpreter,
-    report: ImportReport,
     progress: Progress | None,
 ) -> Iterable[Ticket]:
+    report = interpreter.report
     pending: dict[str, list[Row]] = {}
     expected = survey.cases
-    for line, record in read_records(path, mapping):
+    for line, record in source_rows(path, mapping, companion):
         report.rows += 1
         try:
             row = reader.row(line, record)

@@ -9,6 +9,7 @@ by ``iterparse`` with each trace cleared once read.
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -42,6 +43,26 @@ def file_format(path: Path, mapping: ImportMapping) -> str:
     except KeyError:
         msg = f"cannot tell the format of {path.name}: set format = 'csv'|'parquet'|'xes'|'json'"
         raise MappingError(msg) from None
+
+
+Flatten = Callable[[Records, ImportMapping, "Path | None"], Records]
+"""A source-specific reader: the file's records (and a companion file) to flat rows."""
+
+
+def source_rows(path: Path, mapping: ImportMapping, companion: Path | None = None) -> Records:
+    """The rows of the file: its records, flattened by the mapping's ``reader``.
+
+    ``reader = "rows"`` takes each record as a row. Any other name is a module of
+    :mod:`ticketlog.imports.sources` whose ``flatten(records, mapping, companion)`` turns a
+    source's own records (audit trails, changelogs) into rows with the preset's columns;
+    ``companion`` is a second file some sources need (e.g. ServiceNow's incident table).
+    """
+    records = read_records(path, mapping)
+    if mapping.reader == "rows":
+        return records
+    module = importlib.import_module(f"ticketlog.imports.sources.{mapping.reader}")
+    flatten: Flatten = module.flatten
+    return flatten(records, mapping, companion)
 
 
 def read_records(path: Path, mapping: ImportMapping) -> Records:
