@@ -80,6 +80,17 @@ def person_id(source: str, person: str) -> UUID:
     return uuid5(NAMESPACE, f"{source}\x1fperson\x1f{person}")
 
 
+def _final_closure(rows: Sequence[Row]) -> int:
+    """The index of the closure no work follows (-1: none); earlier ones were resolutions."""
+    final = -1
+    for index, row in enumerate(rows):
+        if row.rule.state is State.CLOSED:
+            final = index
+        elif row.rule.state is not State.KEEP:
+            final = -1
+    return final
+
+
 @attrs.define
 class _Case:
     """The situation of the case after the rows read so far."""
@@ -115,9 +126,7 @@ class CaseInterpreter:
         for row in ordered:
             for kind, value in row.notes:
                 self.report.note(f"{kind} {value!r}", case)
-        last_close = max(
-            (i for i, row in enumerate(ordered) if row.rule.state is State.CLOSED), default=-1
-        )
+        last_close = _final_closure(ordered)
         state = _Case(self._received(ordered[0]))
         first = ordered[0].rule.state
         if first not in (State.QUEUED, State.KEEP):
@@ -154,6 +163,8 @@ class CaseInterpreter:
         state = row.rule.state
         if state is State.CLOSED and not closing:
             self.report.note("work after closure (closure recorded as a resolution)", row.case)
+            if case.status is TicketStatus.RESOLVED:
+                return  # resolved already: the closure adds nothing
             state = State.RESOLVED
         if case.status is TicketStatus.CLOSED:
             self.report.note("row after closure", row.case)
