@@ -11,7 +11,7 @@ and nothing of the losing attempt is stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any, ClassVar, TypeVar, cast
@@ -543,6 +543,26 @@ class HelpDesk(Application[UUID]):
                 continue
             return list(pending)
         msg = f"gave up storing {len(pending)} aggregates after {self.max_attempts} conflicts"
+        raise ConcurrencyConflict(msg)
+
+    def amend_agents(self, changes: Mapping[UUID, Mapping[str, Any]]) -> None:
+        """Amend several agents' profiles in one transaction (all or none).
+
+        Each change is recorded at its agent's latest event: a correction learned later
+        (e.g. the capacity an import observed), not a change at a new time.
+        """
+        for _ in range(self.max_attempts):
+            agents = []
+            for agent_id, fields in changes.items():
+                agent = self._load(Agent, agent_id)
+                agent.change_profile(at=agent.state.last_at, **fields)
+                agents.append(agent)
+            try:
+                self.save(*agents)
+            except IntegrityError:
+                continue
+            return
+        msg = f"gave up amending {len(changes)} agents after {self.max_attempts} conflicts"
         raise ConcurrencyConflict(msg)
 
     # --- machinery ---------------------------------------------------------------

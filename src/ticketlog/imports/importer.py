@@ -198,6 +198,10 @@ def _tickets(  # noqa: PLR0917 - the import's parts, passed once
             yield interpreter.ticket(rows)
             if progress is not None:
                 progress(report.rows, report.cases, survey.rows)
+    for rows in pending.values():  # only if the file changed between the two passes
+        report.note("case with rows the first pass did not see", rows[0].case)
+        report.cases += 1
+        yield interpreter.ticket(rows)
     if progress is not None:
         progress(report.rows, report.cases, survey.rows)
 
@@ -230,11 +234,14 @@ class _Writer:
 
 def _record_capacities(desk: HelpDesk, source: str, spells: dict[str, list[Spell]]) -> None:
     """Give everyone the capacity they showed: the most tickets they held at once."""
+    changes = {}
     for name, held in spells.items():
         capacity = min(_most_at_once(held), _MAX_CAPACITY)
         agent = desk.agent(person_id(source, name))
         if capacity > agent.capacity:
-            desk.change_agent(agent.id, capacity=capacity, at=agent.last_at)
+            changes[agent.id] = {"capacity": capacity}
+    if changes:
+        desk.amend_agents(changes)
 
 
 def _most_at_once(spells: list[Spell]) -> int:

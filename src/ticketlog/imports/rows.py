@@ -9,7 +9,7 @@ is recorded as a note on the row (and reported by the importer), never guessed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -19,7 +19,10 @@ import attrs
 from ticketlog.domain.values import MAX_TIER, Channel, Priority
 from ticketlog.imports.mapping import HistoryImportError, ImportMapping, State, StateRule
 
+K = TypeVar("K")
 V = TypeVar("V")
+Notes = tuple[tuple[str, str], ...]
+"""Unknown values met: (kind, value) pairs for the import report."""
 
 
 class MalformedRow(HistoryImportError):
@@ -48,7 +51,7 @@ class Row:
     """``TicketReceived`` fields the row gives (channel, category, language, plan, …)."""
     csat: int | None = None
     nps: int | None = None
-    notes: tuple[tuple[str, str], ...] = ()
+    notes: Notes = ()
     """Unknown values: (kind, value) pairs for the import report."""
 
 
@@ -70,6 +73,22 @@ class RowReader:
         self._channel = _lookup(values.channel)
         self._language = _lookup(values.language)
         self._unknown = StateRule(state=mapping.unknown)
+        columns = self.columns
+        self._plain = tuple(
+            (field, tuple(c for c in candidates if c is not None))
+            for field, candidates in (
+                ("category", (columns.category, columns.product)),
+                ("plan", (columns.plan,)),
+                ("customer_id", (columns.customer,)),
+                ("subject", (columns.subject,)),
+            )
+            if any(c is not None for c in candidates)
+        )
+        self._rules: dict[tuple[str | None, str | None, str | None], tuple[StateRule, Notes]] = {}
+        self._tiers: dict[str | None, tuple[int | None, Notes]] = {}
+        self._priorities: dict[str | None, tuple[Priority | None, Notes]] = {}
+        self._channels: dict[str | None, tuple[Channel | None, Notes]] = {}
+        self._languages: dict[str | None, tuple[str | None, Notes]] = {}
 
     def case_of(self, line: int, record: Mapping[str, Any]) -> str:
         """The record's case id; :class:`MalformedRow` if it has none."""
@@ -100,22 +119,20 @@ class RowReader:
         columns = self.columns
         case = self.case_of(line, record)
         at = self.time_of(line, record, case)
-        notes: list[tuple[str, str]] = []
-        status = _column(record, columns.status)
-        substatus = _column(record, columns.substatus)
-        activity = _column(record, columns.activity)
-        rule = self.mapping.rule(status, substatus, activity)
-        if rule is None:
-            said = "/".join(v for v in (status, substatus) if v is not None) or activity
-            if said is None:
-                rule = _KEEP
-            else:
-                notes.append(("unknown status", said))
-                rule = self._unknown
-        elif substatus is not None and f"{status}/{substatus}" not in self.mapping.states:
-            notes.append(("unknown sub-status", f"{status}/{substatus}"))
-        tier = self.tier_of(record, notes)
-        priority = self._mapped(_column(record, columns.priority), self._priority, Priority, notes)
+        said = (
+            _column(record, columns.status),
+            _column(record, columns.substatus),
+            _column(record, columns.activity),
+        )
+        rule, notes = self._cached(self._rules, said, self._rule)
+        tier, tier_notes = self._cached(self._tiers, _column(record, columns.tier), self._tier_of)
+        priority, priority_notes = self._cached(
+            self._priorities, _column(record, columns.priority), self._priority_of
+        )
+        attributes, attribute_notes = self._attributes(record)
+        csat_notes: list[tuple[str, str]] = []
+        csat = _score(_column(record, columns.csat), range(1, 6), "csat", csat_notes)
+        nps = _score(_column(record, columns.nps), range(11), "nps", csat_notes)
         return Row(
             line=line,
             case=case,
@@ -125,80 +142,101 @@ class RowReader:
             team=_column(record, columns.team),
             tier=tier,
             priority=priority,
-            attributes=self._attributes(record, notes),
-            csat=_score(_column(record, columns.csat), range(1, 6), "csat", notes),
-            nps=_score(_column(record, columns.nps), range(11), "nps", notes),
-            notes=tuple(notes),
+            attributes=attributes,
+            csat=csat,
+            nps=nps,
+            notes=notes + tier_notes + priority_notes + attribute_notes + tuple(csat_notes),
         )
 
-    def tier_of(
-        self, record: Mapping[str, Any], notes: list[tuple[str, str]] | None = None
-    ) -> int | None:
-        """The tier the record names: mapped, or a number in range."""
-        value = _column(record, self.columns.tier)
-        if value is None:
-            return None
-        tier = self._tier(value)
-        if tier is not None:
-            return tier
-        if value.isdigit() and int(value) <= MAX_TIER:
-            return int(value)
-        if notes is not None:
-            notes.append(("unknown tier", value))
-        return None
+    def tier_of(self, record: Mapping[str, Any]) -> int | None:
+        """The tier the record names: mapped, or a number in range (``None``: not named)."""
+        return self._cached(self._tiers, _column(record, self.columns.tier), self._tier_of)[0]
 
-    def language_of(
-        self, record: Mapping[str, Any], notes: list[tuple[str, str]] | None = None
-    ) -> str | None:
+    def language_of(self, record: Mapping[str, Any]) -> str | None:
         """The customer's language: the language column, or the country mapped to one."""
-        columns = self.columns
-        value = _column(record, columns.language) or _column(record, columns.country)
-        if value is None:
-            return None
-        mapped = self._language(value)
-        if mapped is None and self.mapping.values.language and notes is not None:
-            notes.append(("unknown language", value))
-        return mapped or value.lower()
-
-    def _attributes(
-        self, record: Mapping[str, Any], notes: list[tuple[str, str]]
-    ) -> dict[str, Any]:
-        columns = self.columns
-        attributes: dict[str, Any] = {}
-        channel = self._mapped(_column(record, columns.channel), self._channel, Channel, notes)
-        if channel is not None:
-            attributes["channel"] = channel
-        category = _column(record, columns.category) or _column(record, columns.product)
-        if category is not None:
-            attributes["category"] = category
-        language = self.language_of(record, notes)
-        if language is not None:
-            attributes["language"] = language
-        for field, column in (
-            ("plan", columns.plan),
-            ("customer_id", columns.customer),
-            ("subject", columns.subject),
-        ):
-            value = _column(record, column)
-            if value is not None:
-                attributes[field] = value
-        return attributes
+        return self._language_and_notes(record)[0]
 
     @staticmethod
-    def _mapped(
-        value: str | None, lookup: _Lookup[V], kind: type[V], notes: list[tuple[str, str]]
-    ) -> V | None:
+    def _cached(
+        cache: dict[K, tuple[V, Notes]], key: K, read: Callable[[K], tuple[V, Notes]]
+    ) -> tuple[V, Notes]:
+        """``read(key)``, remembered: source values repeat on most rows."""
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = read(key)
+        return found
+
+    def _rule(self, said: tuple[str | None, str | None, str | None]) -> tuple[StateRule, Notes]:
+        status, substatus, activity = said
+        rule = self.mapping.rule(status, substatus, activity)
+        if rule is None:
+            value = "/".join(v for v in (status, substatus) if v is not None) or activity
+            if value is None:
+                return _KEEP, ()
+            return self._unknown, (("unknown status", value),)
+        if substatus is not None and f"{status}/{substatus}" not in self.mapping.states:
+            return rule, (("unknown sub-status", f"{status}/{substatus}"),)
+        return rule, ()
+
+    def _tier_of(self, value: str | None) -> tuple[int | None, Notes]:
+        if value is None:
+            return None, ()
+        tier = self._tier(value)
+        if tier is not None:
+            return tier, ()
+        if value.isdigit() and int(value) <= MAX_TIER:
+            return int(value), ()
+        return None, (("unknown tier", value),)
+
+    def _priority_of(self, value: str | None) -> tuple[Priority | None, Notes]:
+        return self._mapped(value, self._priority, Priority)
+
+    def _language_and_notes(self, record: Mapping[str, Any]) -> tuple[str | None, Notes]:
+        columns = self.columns
+        value = _column(record, columns.language) or _column(record, columns.country)
+        return self._cached(self._languages, value, self._language_of)
+
+    def _language_of(self, value: str | None) -> tuple[str | None, Notes]:
+        if value is None:
+            return None, ()
+        mapped = self._language(value)
+        if mapped is None and self.mapping.values.language:
+            return value.lower(), (("unknown language", value),)
+        return mapped or value.lower(), ()
+
+    def _attributes(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], Notes]:
+        attributes: dict[str, Any] = {}
+        channel, notes = self._cached(
+            self._channels, _column(record, self.columns.channel), self._channel_of
+        )
+        if channel is not None:
+            attributes["channel"] = channel
+        language, language_notes = self._language_and_notes(record)
+        if language is not None:
+            attributes["language"] = language
+        for field, columns in self._plain:
+            for column in columns:
+                value = _column(record, column)
+                if value is not None:
+                    attributes[field] = value
+                    break
+        return attributes, notes + language_notes
+
+    def _channel_of(self, value: str | None) -> tuple[Channel | None, Notes]:
+        return self._mapped(value, self._channel, Channel)
+
+    @staticmethod
+    def _mapped(value: str | None, lookup: _Lookup[V], kind: type[V]) -> tuple[V | None, Notes]:
         """``value`` mapped by ``lookup``, else read as a ``kind`` (``None``: noted unknown)."""
         if value is None:
-            return None
+            return None, ()
         mapped = lookup(value)
         if mapped is not None:
-            return mapped
+            return mapped, ()
         try:
-            return kind(value.lower())  # type: ignore[call-arg]
+            return kind(value.lower()), ()  # type: ignore[call-arg]
         except ValueError:
-            notes.append((f"unknown {kind.__name__.lower()}", value))
-            return None
+            return None, ((f"unknown {kind.__name__.lower()}", value),)
 
     def _parse_time(self, value: Any) -> datetime:
         if isinstance(value, datetime):

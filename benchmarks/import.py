@@ -1,0 +1,157 @@
+"""Import throughput: a generated status log into a fresh store, against the raw floor.
+
+Writes a synthetic status log (:mod:`ticketlog.imports.synthetic`, grouped by case, as
+exports usually are) of at least ``--rows`` rows, then times in the same run:
+
+* ``raw``: ``sqlite3`` ``executemany`` of the same number of JSON rows (one JSON object
+  per source row, shaped like a stored event) into a fresh file, in one transaction —
+  the floor: no parsing, no interpretation, no validation;
+* ``import``: ``ticketlog.imports.import_file`` of the file into a fresh SQLite store
+  (both passes, agents, tickets, capacities);
+* ``postgres`` (with ``--postgres URL``): the same import into a fresh schema.
+
+It prints the rates in rows/s, the ratio import/raw and the peak resident memory of the
+import (measured in a subprocess per run, so runs do not share memory).
+
+    python benchmarks/import.py [--rows 200000] [--postgres postgresql://postgres@127.0.0.1/test] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ticketlog.imports.synthetic import write_status_log
+
+ROWS_PER_CASE = 6.0
+"""About how many rows the generator writes per case (rounded up to reach ``--rows``)."""
+
+_IMPORT = """
+import json, resource, sys, time
+from ticketlog import HelpDesk
+from ticketlog.imports import import_file, preset
+start = time.perf_counter()
+with HelpDesk(sys.argv[2]) as desk:
+    report = import_file(desk, sys.argv[1], preset("status-log"))
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "events": report.events_written,
+                  "cases": report.cases, "people": report.people}))
+"""
+
+
+def raw_floor(rows: int, directory: Path) -> float:
+    """Seconds to insert ``rows`` JSON rows with ``executemany`` in one transaction."""
+    payload = json.dumps(
+        {
+            "originator_id": str(uuid.uuid4()),
+            "originator_version": 1,
+            "at": "2026-01-05T08:00:00+00:00",
+            "status": "Accepted",
+            "sub_status": "In Progress",
+            "team": "Service Desk",
+            "support_level": "1st",
+            "person": "Person 0001",
+        }
+    ).encode()
+    records = [(uuid.uuid4().hex, 1, "ticketlog:Row", payload) for _ in range(rows)]
+    connection = sqlite3.connect(directory / "raw.db")
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute(
+        "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
+        "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID"
+    )
+    start = time.perf_counter()
+    with connection:
+        connection.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", records)
+    seconds = time.perf_counter() - start
+    connection.close()
+    return seconds
+
+
+def timed_import(log: Path, store: str) -> dict[str, Any]:
+    """Run one import in a fresh process; its timing, peak memory and counts."""
+    output = subprocess.run(
+        [sys.executable, "-c", _IMPORT, str(log), store],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(output)
+    return result
+
+
+def fresh_schema(url: str) -> tuple[str, str]:
+    """A new schema in the database at ``url`` (no query part), and the store URL of it."""
+    import psycopg  # noqa: PLC0415 - only with --postgres
+
+    schema = f"bench_import_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    return schema, f"{url}?schema={schema}"
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Drop the run's schema again."""
+    import psycopg  # noqa: PLC0415 - only with --postgres
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--postgres", help="also import into a fresh schema of this database")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        log = directory / "status-log.csv"
+        cases = int(args.rows / ROWS_PER_CASE) + 1
+        rows = write_status_log(log, cases, seed=1)
+        while rows < args.rows:
+            cases = int(cases * args.rows / rows) + 1
+            rows = write_status_log(log, cases, seed=1)
+        raw = raw_floor(rows, directory)
+        sqlite = timed_import(log, f"sqlite:///{directory / 'desk.db'}")
+        figures: dict[str, Any] = {
+            "rows": rows,
+            "cases": cases,
+            "events": sqlite["events"],
+            "people": sqlite["people"],
+            "raw_rows_per_s": rows / raw,
+            "import_rows_per_s": rows / sqlite["seconds"],
+            "import_ratio_to_raw": raw / sqlite["seconds"],
+            "import_peak_rss_mb": sqlite["peak_mb"],
+        }
+        if args.postgres:
+            schema, url = fresh_schema(args.postgres)
+            try:
+                postgres = timed_import(log, url)
+            finally:
+                drop_schema(args.postgres, schema)
+            figures["postgres_rows_per_s"] = rows / postgres["seconds"]
+            figures["postgres_ratio_to_raw"] = raw / postgres["seconds"]
+            figures["postgres_peak_rss_mb"] = postgres["peak_mb"]
+    figures["benchmark_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.json:
+        print(json.dumps(figures))
+        return
+    for key, value in figures.items():
+        print(f"{key:>24}: {value:,.2f}" if isinstance(value, float) else f"{key:>24}: {value:,}")
+
+
+if __name__ == "__main__":
+    main()
