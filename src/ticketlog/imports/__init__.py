@@ -26,6 +26,7 @@ from ticketlog.imports.mapping import (
     load_mapping,
 )
 from ticketlog.imports.presets import preset, preset_names
+from ticketlog.imports.readers import UnreadableFile
 from ticketlog.imports.report import Anomaly, ImportReport, StrictImportError
 from ticketlog.imports.rows import MalformedRow
 
@@ -51,6 +52,7 @@ __all__ = [
     "MappingError",
     "State",
     "StrictImportError",
+    "UnreadableFile",
     "import_file",
     "load_mapping",
     "person_id",

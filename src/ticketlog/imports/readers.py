@@ -14,9 +14,9 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element, iterparse
+from xml.etree.ElementTree import Element, ParseError, iterparse
 
-from ticketlog.imports.mapping import ImportMapping, MappingError
+from ticketlog.imports.mapping import HistoryImportError, ImportMapping, MappingError
 
 Record = dict[str, Any]
 Records = Iterator[tuple[int, Record]]
@@ -65,15 +65,29 @@ def source_rows(path: Path, mapping: ImportMapping, companion: Path | None = Non
     return flatten(records, mapping, companion)
 
 
+class UnreadableFile(HistoryImportError):
+    """The export cannot be read: missing, not in its format, or in another encoding."""
+
+
 def read_records(path: Path, mapping: ImportMapping) -> Records:
-    """Every record of the file at ``path``, in file order."""
+    """Every record of the file at ``path``, in file order; :class:`UnreadableFile` if it can't."""
     readers: dict[str, Callable[[Path, ImportMapping], Records]] = {
         "csv": _csv,
         "parquet": _parquet,
         "xes": _xes,
         "json": _json,
     }
-    return readers[file_format(path, mapping)](path, mapping)
+    read = readers[file_format(path, mapping)]
+    try:
+        yield from read(path, mapping)
+    except HistoryImportError:
+        raise
+    except OSError as error:
+        msg = f"cannot read {path}: {error.strerror or error}"
+        raise UnreadableFile(msg) from None
+    except (ParseError, UnicodeDecodeError, ValueError, csv.Error) as error:
+        msg = f"cannot read {path} as {mapping.format or file_format(path, mapping)}: {error}"
+        raise UnreadableFile(msg) from None
 
 
 def _csv(path: Path, mapping: ImportMapping) -> Records:
