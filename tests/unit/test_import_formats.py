@@ -64,16 +64,39 @@ def test_a_parquet_file_imports_the_same_history_as_its_csv(tmp_path: Path) -> N
 
 def test_json_lines_and_json_documents_read_the_same_records(tmp_path: Path) -> None:
     records = [{"case": "A", "n": 1}, {"case": "B", "n": 2}]
-    lines, document, wrapped = tmp_path / "a.jsonl", tmp_path / "b.json", tmp_path / "c.json"
-    lines.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
-    document.write_text(json.dumps(records, indent=2), encoding="utf-8")
-    wrapped.write_text(
-        json.dumps({"events": records, "next_page": None}, indent=2), encoding="utf-8"
-    )
+    page = {"events": records, "next_page": None}
+    files = {
+        "lines.jsonl": "\n".join(json.dumps(r) for r in records) + "\n",
+        "list.json": json.dumps(records, indent=2),
+        "page.json": json.dumps(page, indent=2),
+        "compact-page.json": json.dumps(page),
+    }
     mapping = parse_mapping('source = "x"\n[columns]\ncase = "case"\ntime = "t"\n')
 
-    for path in (lines, document, wrapped):
-        assert list(read_records(path, mapping)) == [(1, records[0]), (2, records[1])]
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        assert list(read_records(path, mapping)) == [(1, records[0]), (2, records[1])], name
+
+
+def test_a_json_document_without_a_list_of_records_is_one_record(tmp_path: Path) -> None:
+    issue = {"key": "SUP-1", "fields": {"labels": ["a"]}, "changelog": {"histories": []}}
+    path = tmp_path / "issue.json"
+    path.write_text(json.dumps(issue, indent=2), encoding="utf-8")
+    mapping = parse_mapping('source = "x"\n[columns]\ncase = "key"\ntime = "t"\n')
+
+    assert list(read_records(path, mapping)) == [(1, issue)]
+
+
+def test_a_json_document_with_several_lists_of_records_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "page.json"
+    path.write_text(
+        json.dumps({"ticket_events": [{"a": 1}], "users": [{"b": 2}]}), encoding="utf-8"
+    )
+    mapping = parse_mapping('source = "x"\n[columns]\ncase = "a"\ntime = "t"\n')
+
+    with pytest.raises(MappingError, match=r"several lists of records \(ticket_events, users\)"):
+        list(read_records(path, mapping))
 
 
 def test_a_file_of_unknown_format_is_refused_by_name(tmp_path: Path) -> None:

@@ -425,3 +425,20 @@ def test_a_mapping_renames_columns_of_a_preset_and_sets_the_zone_of_naive_times(
     import_file(desk, log, load_mapping(mapping))
 
     assert desk.ticket(ticket_id("status-log", "X1")).received_at == T0
+
+
+def test_a_team_change_while_waiting_on_the_user_is_not_a_second_wait(
+    desk: HelpDesk, tmp_path: Path
+) -> None:
+    rows = [
+        row("A", 0, *WORKING, person="Ann"),
+        row("A", 5, "Accepted", "Wait - User", person="Ann"),
+        row("A", 9, "Accepted", "Wait - User", person="Ann", team="Network"),
+        row("A", 12, "Accepted", "Wait - User", person="Ann", team="Network"),
+    ]
+
+    report = run(desk, tmp_path, rows)
+
+    assert report.count("awaiting the customer again") == 1
+    assert types(desk, "A")[-2:] == ["TicketTransferred", "TicketAssigned"]
+    assert state(desk, "A").awaiting_customer

@@ -170,6 +170,7 @@ class CaseInterpreter:
             self.report.note("row after closure", row.case)
             return
         ticket = case.ticket.state
+        before = case.ticket.version
         moved = (row.team is not None and row.team != ticket.queue) or (
             row.tier is not None and row.tier != ticket.tier
         )
@@ -179,30 +180,21 @@ class CaseInterpreter:
             self._reprioritise(case, row, row.priority)
         if moved:
             self._move(case, row)
-        self._state(case, row, state)
+        self._state(case, row, state, before)
         if row.csat is not None or row.nps is not None:
             if case.status is not TicketStatus.RESOLVED:
                 self.report.note("rating of a ticket not resolved", row.case)
             self._record(case, row, TicketRated, csat=row.csat, nps=row.nps)
 
-    def _state(self, case: _Case, row: Row, state: State) -> None:
+    def _state(self, case: _Case, row: Row, state: State, before: int) -> None:
+        """Record what the row's state means; ``before``: the ticket's version before the row."""
         if state is State.QUEUED:
             self._end_wait(case, row)
             if case.holder is not None:
                 self._release(case, row, TicketReleased, from_agent_id=self.agent(case.holder))
         elif state in _WORK:
             self._take(case, row, state)
-            party = _WAITING_FOR.get(state)
-            if party is None:
-                self._end_wait(case, row)
-            elif case.awaiting is party:
-                self.report.note(f"awaiting the {party} again", row.case)
-            else:
-                self._end_wait(case, row)
-                self._record(
-                    case, row, TicketAwaitingCustomer, actor_id=self._actor(case, row), party=party
-                )
-                case.awaiting = party
+            self._wait(case, row, _WAITING_FOR.get(state), before)
         elif state is State.REPLIED:
             actor = self._actor(case, row)
             if actor is None:
@@ -220,6 +212,18 @@ class CaseInterpreter:
         elif state is State.CLOSED:
             actor = None if row.person is None else self.agent(row.person)
             self._release(case, row, TicketClosed, actor_id=actor, reason=row.rule.code or "")
+
+    def _wait(self, case: _Case, row: Row, party: AwaitedParty | None, before: int) -> None:
+        """The case awaits ``party`` from now on (``None``: nobody)."""
+        if party is None:
+            self._end_wait(case, row)
+        elif case.awaiting is not party:
+            self._end_wait(case, row)
+            actor = self._actor(case, row)
+            self._record(case, row, TicketAwaitingCustomer, actor_id=actor, party=party)
+            case.awaiting = party
+        elif case.ticket.version == before:  # the row changed nothing else
+            self.report.note(f"awaiting the {party} again", row.case)
 
     def _take(self, case: _Case, row: Row, state: State) -> None:
         """The row's person works the case from now on."""

@@ -112,46 +112,48 @@ def _parquet(path: Path, _mapping: ImportMapping) -> Records:
 
 
 def _json(path: Path, mapping: ImportMapping) -> Records:
-    """JSON Lines (one object a line), or one document: a list, or an object holding one."""
-    with path.open(encoding=mapping.encoding) as file:
-        first = file.read(1)
-        while first.isspace():
-            first = file.read(1)
-        if first != "[" and not _single_document(path, mapping):
-            file.seek(0)
+    """JSON Lines (objects, one a line), or one document (see :func:`_records_in`)."""
+    if _is_json_lines(path, mapping):
+        with path.open(encoding=mapping.encoding) as file:
             number = 0
             for text in file:
                 if text.strip():
                     number += 1
                     yield number, json.loads(text)
-            return
-        file.seek(0)
-        document = json.load(file)
-    records = document if isinstance(document, list) else _the_list_in(document)
-    yield from enumerate(records, start=1)
-
-
-def _single_document(path: Path, mapping: ImportMapping) -> bool:
-    """Whether a file starting with ``{`` is one JSON document rather than JSON Lines."""
+        return
     with path.open(encoding=mapping.encoding) as file:
-        first_line = file.readline()
-    try:
-        json.loads(first_line)
-    except json.JSONDecodeError:
-        return True
-    return False
+        document = json.load(file)
+    yield from enumerate(_records_in(document), start=1)
 
 
-def _the_list_in(document: Any) -> list[Any]:
-    lists = (
-        [value for value in document.values() if isinstance(value, list)]
-        if isinstance(document, dict)
-        else []
-    )
-    if len(lists) != 1:
-        msg = "a JSON document must be a list of records or an object holding one list"
+def _is_json_lines(path: Path, mapping: ImportMapping) -> bool:
+    """Whether the file holds several JSON objects, one a line."""
+    with path.open(encoding=mapping.encoding) as file:
+        first = file.readline()
+        try:
+            parsed = json.loads(first)
+        except json.JSONDecodeError:
+            return False  # a document spread over lines
+        return isinstance(parsed, dict) and any(line.strip() for line in file)
+
+
+def _records_in(document: Any) -> list[Any]:
+    """The records of a JSON document: a list of them, an object holding one list of them
+    (an API page such as ``{"ticket_events": [...], "next_page": ...}``), or one record."""
+    if isinstance(document, list):
+        return document
+    if not isinstance(document, dict):
+        msg = "a JSON document must be a list of records or an object"
         raise MappingError(msg)
-    return lists[0]
+    lists = [key for key, value in document.items() if _is_records(value)]
+    if len(lists) > 1:
+        msg = f"the JSON document holds several lists of records ({', '.join(lists)}): split it"
+        raise MappingError(msg)
+    return document[lists[0]] if lists else [document]
+
+
+def _is_records(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
 def _xes(path: Path, _mapping: ImportMapping) -> Records:

@@ -5,6 +5,9 @@ preset         source
 =============  ================================================================
 status-log     one row per status change of a case (IT-service / incident logs)
 event-log      process-mining event logs: XES, or CSV with XES column names
+zendesk        Zendesk incremental ticket events / ticket audits (JSON)
+servicenow     ServiceNow ``sys_audit`` rows, the incident table as companion
+jira           Jira Service Management issues with their changelog (JSON)
 =============  ================================================================
 """
 
