@@ -106,8 +106,18 @@ def main(
 
 
 def _fail(error: Exception) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
+    """``error`` on one line of standard error; the exit to raise (status 2)."""
+    typer.echo(f"error: {' '.join(str(error).split())}", err=True)
     return typer.Exit(code=2)
+
+
+@contextmanager
+def _errors_as_one_line() -> Iterator[None]:
+    """Turn ticketlog's and the store's errors into ``error: ...`` and exit status 2."""
+    try:
+        yield
+    except (TicketlogError, ValueError, PersistenceError) as error:
+        raise _fail(error) from None
 
 
 @app.command("simulate")
@@ -123,7 +133,7 @@ def simulate_command(
     report: ReportDir = None,
 ) -> None:
     """Serve one draw of SCENARIO with POLICY and print its KPIs."""
-    try:
+    with _errors_as_one_line():
         model = load_scenario(scenario)
         pull = pull_policy(policy)
         if store is not None:
@@ -134,8 +144,6 @@ def simulate_command(
         if store is not None:
             with HelpDesk(store) as desk:
                 desk.save(*result.events)
-    except (TicketlogError, ValueError) as error:
-        raise _fail(error) from None
     summary = RunSummary.of(result, pull.name, seed)
     _write_report(Comparison.of([summary], seed=seed), report)
     if as_json:
@@ -159,7 +167,7 @@ def compare_command(
     SOURCE is a scenario file, or a store URL (sqlite:///desk.db, postgresql://...) whose
     recorded history is replayed: same arrivals, work and shifts, another policy.
     """
-    try:
+    with _errors_as_one_line():
         model = _trace(source) if "://" in source else load_scenario(source)
         for name in policy:
             pull_policy(name)  # fail here, in this process, before the workers start
@@ -179,8 +187,6 @@ def compare_command(
                 seed=seed,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-    except (TicketlogError, ValueError) as error:
-        raise _fail(error) from None
     _write_report(comparison, report)
     if as_json:
         _out.print_json(json.dumps(comparison.to_json()))
@@ -211,21 +217,12 @@ def _require_empty(url: str) -> None:
 
 
 def _trace(url: str) -> Trace:
-    """The replayable trace of the history stored at ``url``."""
-    with HelpDesk(url) as desk:
+    """The replayable trace of the history stored at ``url`` (which must exist)."""
+    with _reading(url) as desk:
         return trace_from_store(desk)
 
 
 # --- reading a store -------------------------------------------------------------
-
-
-@contextmanager
-def _errors_as_one_line() -> Iterator[None]:
-    """Turn ticketlog's and the store's errors into ``error: ...`` and exit status 2."""
-    try:
-        yield
-    except (TicketlogError, ValueError, PersistenceError) as error:
-        raise _fail(error) from None
 
 
 class _HistoryView(DeskView):

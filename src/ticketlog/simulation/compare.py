@@ -57,7 +57,7 @@ METRICS: dict[str, Callable[[Kpis], float | None]] = {
     "abandonment_rate": lambda k: k.abandonment_rate,
     "resolved": lambda k: float(k.resolved),
 }
-"""The KPIs a comparison reports (names as in DESIGN §6; durations in minutes, shares in %)."""
+"""The KPIs a comparison reports (see docs/kpis.md; durations in minutes, shares in %)."""
 
 SEGMENTS = (Dimension.PLAN, Dimension.PRIORITY)
 """The customer segments a run summary breaks its KPIs down by."""
