@@ -277,10 +277,13 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 def _duration(text: str, option: str) -> timedelta:
     """``90s``, ``30m``, ``2h`` or ``1d`` (a number and a unit)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text)
-    if match is None:
-        msg = f"{option} {text!r} is not a duration such as 90s, 30m, 2h or 1d"
-        raise InvalidValue(msg)
-    return timedelta(**{_UNITS[match[2]]: float(match[1])})
+    try:
+        if match is not None:
+            return timedelta(**{_UNITS[match[2]]: float(match[1])})
+    except OverflowError:
+        pass
+    msg = f"{option} {text!r} is not a duration such as 90s, 30m, 2h or 1d"
+    raise InvalidValue(msg)
 
 
 def _choice(text: str, choices: Mapping[str, object] | list[str], option: str) -> str:
@@ -372,9 +375,9 @@ def _group_name(group: Hashable, names: Mapping[UUID, str]) -> str | None:
     return names.get(group, str(group)) if isinstance(group, UUID) else str(group)
 
 
-def _agent_names(view: DeskView) -> dict[UUID, str]:
+def _agent_names(view: _HistoryView) -> dict[UUID, str]:
     """Agents' names by id; a name two agents share gets the start of each one's id."""
-    agents = view.workloads.workloads(now=datetime.fromtimestamp(0, UTC))
+    agents = view.workloads.workloads(now=view.now)
     taken = Counter(agent.name for agent in agents)
     return {
         a.agent_id: a.name if taken[a.name] == 1 else f"{a.name} ({str(a.agent_id)[:8]})"

@@ -204,6 +204,7 @@ def test_a_text_file_is_not_an_sqlite_store(tmp_path: Path) -> None:
         (["kpis", "URL", "--by", "colour"], "--by 'colour' is not one of"),
         (["kpis", "URL", "--since", "last week"], "not an ISO date"),
         (["queue", "URL", "--breaching", "30 minutes"], "not a duration such as 90s, 30m"),
+        (["queue", "URL", "--breaching", "99999999999d"], "not a duration such as 90s, 30m"),
         (["queue", "URL", "--order", "random"], "--order 'random' is not one of"),
     ],
 )
@@ -255,3 +256,22 @@ def test_the_read_commands_work_on_postgres(postgres_desk: str) -> None:
     timeline = json_of(run_cli("timeline", postgres_desk, "INC0012345", "--json"))
     assert len(timeline["entries"]) == 5
     assert len(json_of(run_cli("queue", postgres_desk, "--json"))["tickets"]) == 1
+
+
+def test_agents_who_share_a_name_stay_apart_and_a_shared_source_id_is_ambiguous(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'twins.db'}"
+    with HelpDesk(url) as desk:
+        for minutes in (1, 2):
+            sam = desk.join_agent("Sam", at=at(0))
+            ticket = desk.receive(
+                channel="email", customer_id="acme", source_id="CASE-1", at=at(minutes)
+            )
+            desk.assign(ticket, sam, at=at(minutes + 1))
+            desk.resolve(ticket, sam, at=at(minutes + 2))
+    figures = json_of(run_cli("kpis", url, "--by", "agent", "--json"))
+    names = [g["group"] for g in figures["groups"]]
+    assert len(names) == 2
+    assert all(name.startswith("Sam (") for name in names)
+    one_line_error(run_cli("timeline", url, "CASE-1"), "source id 'CASE-1' names 2 tickets")
