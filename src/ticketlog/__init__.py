@@ -5,6 +5,7 @@ The names most users need are re-exported here; the sub-packages hold the rest.
 
 from __future__ import annotations
 
+from ticketlog._version import __version__
 from ticketlog.clock import Clock, ManualClock, SystemClock
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.agent import AgentState
@@ -129,5 +130,6 @@ __all__ = [
     "TicketlogError",
     "TierTooLow",
     "TimelineEntry",
+    "__version__",
     "parse_store_url",
 ]

@@ -1,24 +1,60 @@
-"""The ``ticketlog`` command: simulate a scenario, compare policies on it or on a history.
+"""The ``ticketlog`` command: read a desk's store, simulate a scenario, compare policies.
 
-Errors in the input (a bad scenario file, an unknown policy or store) end the command
-with one clear line on standard error and exit status 2 — never a traceback.
+The read commands (``kpis``, ``timeline``, ``queue``, ``agents``) open an existing store
+and never create one. They judge open tickets as of the latest event in the store (the
+end of the history), not the wall clock, so a recorded history reads the same tomorrow.
+With ``--json`` they print one JSON object: durations in minutes (floats), times in ISO
+8601, ``null`` for what was not measured.
+
+Errors in the input (a bad scenario file, an unknown policy, ticket or store, a store
+that cannot be reached) end the command with one clear line on standard error and exit
+status 2 — never a traceback.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
+from collections import Counter
+from collections.abc import Hashable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from ticketlog._version import __version__
 from ticketlog.desk import HelpDesk
-from ticketlog.domain.errors import ConfigurationError, TicketlogError
-from ticketlog.io.console import comparison_table, figures_table
+from ticketlog.domain.errors import ConfigurationError, InvalidValue, TicketlogError
+from ticketlog.domain.events import DomainEvent, TicketReceived
+from ticketlog.io.console import (
+    Column,
+    comparison_table,
+    duration_text,
+    figures_table,
+    jsonable,
+    kpis_table,
+    records_table,
+    share_text,
+)
+from ticketlog.persistence.settings import existing_store, parse_store_url
+from ticketlog.policies import registry
+from ticketlog.policies.builtin import sla_driven
+from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.pull import Ordered
 from ticketlog.policies.registry import pull_policy
+from ticketlog.projections.facts import TicketFacts
+from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
+from ticketlog.projections.queues import NEVER, ORDERINGS, Ordering, QueuedTicket
+from ticketlog.projections.runner import Follower
+from ticketlog.projections.sla import SlaTargets
+from ticketlog.projections.view import DeskView
 from ticketlog.simulation.compare import Comparison, RunSummary, compare
 from ticketlog.simulation.engine import simulate
 from ticketlog.simulation.replay import Trace, trace_from_store
@@ -32,16 +68,56 @@ ScenarioFile = Annotated[Path, typer.Argument(help="Scenario file (TOML).")]
 Source = Annotated[
     str, typer.Argument(help="Scenario file (TOML), or a store URL to replay its history.")
 ]
+Store = Annotated[
+    str,
+    typer.Argument(
+        metavar="STORE",
+        help="An existing store: sqlite:///desk.db, sqlite:////abs/desk.db, postgresql://...",
+    ),
+]
 Seed = Annotated[int, typer.Option(help="Seed of the random draws.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+AsJson = Annotated[
+    bool,
+    typer.Option("--json", help="Print one JSON object (durations in minutes, times in ISO 8601)."),
+]
 ReportDir = Annotated[
     Path | None, typer.Option("--report", help="Write an HTML report with plots to this folder.")
 ]
+_TIME_HELP = "ISO date or date-time (2026-11-24, 2026-11-24T09:00); naive times are UTC."
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ticketlog {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    *,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Event-sourced customer-service tickets."""
 
 
 def _fail(error: Exception) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
+    """``error`` on one line of standard error; the exit to raise (status 2)."""
+    typer.echo(f"error: {' '.join(str(error).split())}", err=True)
     return typer.Exit(code=2)
+
+
+@contextmanager
+def _errors_as_one_line() -> Iterator[None]:
+    """Turn ticketlog's and the store's errors into ``error: ...`` and exit status 2."""
+    try:
+        yield
+    except (TicketlogError, ValueError, PersistenceError) as error:
+        raise _fail(error) from None
 
 
 @app.command("simulate")
@@ -57,7 +133,7 @@ def simulate_command(
     report: ReportDir = None,
 ) -> None:
     """Serve one draw of SCENARIO with POLICY and print its KPIs."""
-    try:
+    with _errors_as_one_line():
         model = load_scenario(scenario)
         pull = pull_policy(policy)
         if store is not None:
@@ -68,8 +144,6 @@ def simulate_command(
         if store is not None:
             with HelpDesk(store) as desk:
                 desk.save(*result.events)
-    except (TicketlogError, ValueError) as error:
-        raise _fail(error) from None
     summary = RunSummary.of(result, pull.name, seed)
     _write_report(Comparison.of([summary], seed=seed), report)
     if as_json:
@@ -93,7 +167,7 @@ def compare_command(
     SOURCE is a scenario file, or a store URL (sqlite:///desk.db, postgresql://...) whose
     recorded history is replayed: same arrivals, work and shifts, another policy.
     """
-    try:
+    with _errors_as_one_line():
         model = _trace(source) if "://" in source else load_scenario(source)
         for name in policy:
             pull_policy(name)  # fail here, in this process, before the workers start
@@ -113,8 +187,6 @@ def compare_command(
                 seed=seed,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-    except (TicketlogError, ValueError) as error:
-        raise _fail(error) from None
     _write_report(comparison, report)
     if as_json:
         _out.print_json(json.dumps(comparison.to_json()))
@@ -145,6 +217,399 @@ def _require_empty(url: str) -> None:
 
 
 def _trace(url: str) -> Trace:
-    """The replayable trace of the history stored at ``url``."""
-    with HelpDesk(url) as desk:
+    """The replayable trace of the history stored at ``url`` (which must exist)."""
+    with _reading(url) as desk:
         return trace_from_store(desk)
+
+
+# --- reading a store -------------------------------------------------------------
+
+
+class _HistoryView(DeskView):
+    """The desk view, and when the latest event it folded happened: the history's end."""
+
+    def __init__(self, *, sla: SlaTargets | None = None) -> None:
+        super().__init__(sla=sla)
+        self.end: datetime | None = None
+
+    def apply(self, event: DomainEvent) -> None:
+        """Fold ``event`` and move the end on."""
+        super().apply(event)
+        if self.end is None or event.at > self.end:
+            self.end = event.at
+
+    @property
+    def now(self) -> datetime:
+        """The instant open tickets are judged at: the end (an empty history has no time;
+        any instant gives its empty figures)."""
+        return self.end or datetime.fromtimestamp(0, UTC)
+
+
+@contextmanager
+def _reading(url: str) -> Iterator[HelpDesk]:
+    """The desk of the existing store at ``url`` (a missing SQLite file is not created)."""
+    with HelpDesk(existing_store(parse_store_url(url))) as desk:
+        yield desk
+
+
+def _history(desk: HelpDesk) -> _HistoryView:
+    """The whole log folded, in one pass."""
+    follower = Follower(desk, lambda: _HistoryView(sla=desk.sla))
+    follower.catch_up()
+    return follower.projection
+
+
+def _instant(text: str | None, option: str) -> datetime | None:
+    """An ISO date or date-time; naive means UTC."""
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        msg = f"{option} {text!r} is not an ISO date or date-time (2026-11-24, 2026-11-24T09:00)"
+        raise InvalidValue(msg) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def _duration(text: str, option: str) -> timedelta:
+    """``90s``, ``30m``, ``2h`` or ``1d`` (a number and a unit)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text)
+    try:
+        if match is not None:
+            return timedelta(**{_UNITS[match[2]]: float(match[1])})
+    except OverflowError:
+        pass
+    msg = f"{option} {text!r} is not a duration such as 90s, 30m, 2h or 1d"
+    raise InvalidValue(msg)
+
+
+def _choice(text: str, choices: Mapping[str, object] | list[str], option: str) -> str:
+    if text not in choices:
+        msg = f"{option} {text!r} is not one of {', '.join(choices)}"
+        raise InvalidValue(msg)
+    return text
+
+
+def _print_json(data: Mapping[str, object]) -> None:
+    """One JSON object on standard output (strictly JSON: never NaN)."""
+    _out.print_json(json.dumps(jsonable(data), allow_nan=False))
+
+
+def _as_of(view: _HistoryView) -> str:
+    return "empty store" if view.end is None else f"as of {view.end.isoformat()}"
+
+
+# --- kpis --------------------------------------------------------------------------
+
+_DIMENSIONS = [d.value for d in Dimension]
+
+
+@app.command("kpis")
+def kpis_command(
+    store: Store,
+    *,
+    by: Annotated[
+        str | None,
+        typer.Option(help=f"Group the tickets by one of: {', '.join(_DIMENSIONS)}."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help=f"Only tickets received at or after this. {_TIME_HELP}")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help=f"Only tickets received before this. {_TIME_HELP}")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """The service KPIs of STORE's tickets (definitions: docs/kpis.md).
+
+    Open tickets are judged as of the latest event in the store. Agents and teams are
+    those of each ticket's latest resolution.
+    """
+    with _errors_as_one_line():
+        dimension = None if by is None else Dimension(_choice(by, _DIMENSIONS, "--by"))
+        start, end = _instant(since, "--since"), _instant(until, "--until")
+        with _reading(store) as desk:
+            view = _history(desk)
+        facts = [
+            f
+            for f in view.facts
+            if (start is None or f.received_at >= start) and (end is None or f.received_at < end)
+        ]
+        groups = _groups(view, facts, dimension)
+    if as_json:
+        _print_json(
+            {
+                "store": parse_store_url(store).url,
+                "now": view.end,
+                "by": by,
+                "since": start,
+                "until": end,
+                "units": {"durations": "minutes", "shares": "percent"},
+                "groups": [{"group": name, "kpis": kpis} for name, kpis in groups.items()],
+            }
+        )
+        return
+    default = "all" if dimension is None else "(none)"
+    labels = {default if name is None else name: kpis for name, kpis in groups.items()}
+    _out.print(kpis_table(labels, title=f"KPIs by {by or 'nothing'}, {_as_of(view)}"))
+
+
+def _groups(
+    view: _HistoryView, facts: list[TicketFacts], dimension: Dimension | None
+) -> dict[str | None, Kpis]:
+    """KPIs overall (one group, ``None``) or per group of ``dimension``, agents by name."""
+    if dimension is None:
+        return {None: compute_kpis(facts, now=view.now, sla=view.sla)}
+    names = _agent_names(view)
+    grouped = kpis_by(facts, dimension, now=view.now, sla=view.sla)
+    return {_group_name(group, names): kpis for group, kpis in grouped.items()}
+
+
+def _group_name(group: Hashable, names: Mapping[UUID, str]) -> str | None:
+    """A group as people read it: an agent by name, ``None`` as it is."""
+    if group is None:
+        return None
+    return names.get(group, str(group)) if isinstance(group, UUID) else str(group)
+
+
+def _agent_names(view: _HistoryView) -> dict[UUID, str]:
+    """Agents' names by id; a name two agents share gets the start of each one's id."""
+    agents = view.workloads.workloads(now=view.now)
+    taken = Counter(agent.name for agent in agents)
+    return {
+        a.agent_id: a.name if taken[a.name] == 1 else f"{a.name} ({str(a.agent_id)[:8]})"
+        for a in agents
+    }
+
+
+# --- timeline ----------------------------------------------------------------------
+
+
+@app.command("timeline")
+def timeline_command(
+    store: Store,
+    ticket: Annotated[
+        str, typer.Argument(help="The ticket's id, or its id in the source system (INC0012345).")
+    ],
+    *,
+    as_json: AsJson = False,
+) -> None:
+    """Everything that happened to TICKET: when, who, what, and how long after the step before.
+
+    Finding a ticket by its source id reads every TicketReceived event of the store.
+    """
+    with _errors_as_one_line(), _reading(store) as desk:
+        ticket_id = _ticket_id(desk, ticket)
+        entries = desk.timeline(ticket_id)
+    records = [
+        {
+            "at": e.at,
+            "since_previous": e.since_previous,
+            "since_received": e.since_received,
+            "event_type": e.event_type,
+            "actor_id": e.actor_id,
+            "actor": e.actor,
+            "summary": e.summary,
+            "details": e.details,
+        }
+        for e in entries
+    ]
+    if as_json:
+        _print_json({"ticket_id": ticket_id, "entries": records})
+        return
+    columns = [
+        Column("at", "at", right=False),
+        Column("since_previous", "after"),
+        Column("actor", "who", right=False),
+        Column("summary", "what", right=False),
+    ]
+    _out.print(records_table(records, columns, title=f"ticket {ticket_id}"))
+
+
+def _ticket_id(desk: HelpDesk, ticket: str) -> UUID:
+    """The id of the ticket ``ticket`` names: its UUID, or its source system's id.
+
+    A source id is looked up by reading every ``TicketReceived`` of the log (O(tickets)).
+    """
+    try:
+        return UUID(ticket)
+    except ValueError:
+        pass
+    found = [
+        event.originator_id
+        for _, event in desk.read_log(topics=[TicketReceived.TOPIC])
+        if isinstance(event, TicketReceived) and event.source_id == ticket
+    ]
+    if not found:
+        msg = f"no ticket with id or source id {ticket!r}"
+        raise InvalidValue(msg)
+    if len(found) > 1:
+        msg = f"source id {ticket!r} names {len(found)} tickets: {', '.join(map(str, found))}"
+        raise InvalidValue(msg)
+    return found[0]
+
+
+# --- queue -------------------------------------------------------------------------
+
+_ORDERS: dict[str, Ordering] = {**ORDERINGS, "sla": sla_driven().key}
+"""How ``queue --order`` sorts: the queues' own orderings, and the ``sla`` policy's."""
+
+
+@app.command("queue")
+def queue_command(
+    store: Store,
+    *,
+    order: Annotated[str, typer.Option(help=f"One of: {', '.join(_ORDERS)}.")] = "fifo",
+    breaching: Annotated[
+        str | None,
+        typer.Option(
+            help="Only tickets past their SLA deadline or within this of it: 90s, 30m, 2h, 1d."
+        ),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """The tickets waiting in STORE's queues, with age, priority, tier, queue and SLA due.
+
+    Ages and deadlines are as of the latest event in the store.
+    """
+    with _errors_as_one_line():
+        key = _ORDERS[_choice(order, list(_ORDERS), "--order")]
+        within = None if breaching is None else _duration(breaching, "--breaching")
+        with _reading(store) as desk:
+            view = _history(desk)
+    queues, now = view.queues, view.now
+    tickets = (
+        list(queues.waiting(order=key))
+        if within is None
+        else sorted(queues.breaching(now=now, within=within), key=key)
+    )
+    records = [_waiting_record(ticket, now) for ticket in tickets]
+    if as_json:
+        _print_json({"now": view.end, "order": order, "breaching": within, "tickets": records})
+        return
+    columns = [
+        Column("ticket_id", "ticket", right=False),
+        Column("age", "age"),
+        Column("priority", "priority", right=False),
+        Column("tier", "tier"),
+        Column("queue", "queue", right=False),
+        Column("due_in", "SLA due in"),
+    ]
+    title = f"{len(records)} waiting, {order} order, {_as_of(view)}"
+    _out.print(records_table(records, columns, title=title))
+
+
+def _waiting_record(ticket: QueuedTicket, now: datetime) -> dict[str, object]:
+    """A waiting ticket as ``queue`` shows it (``due_in`` negative: overdue; ``None``: paused)."""
+    due = None if ticket.due == NEVER else ticket.due
+    return {
+        "ticket_id": ticket.ticket_id,
+        "queue": ticket.queue,
+        "tier": ticket.tier,
+        "priority": ticket.priority,
+        "category": ticket.category,
+        "channel": ticket.channel,
+        "received_at": ticket.received_at,
+        "age": now - ticket.received_at,
+        "due": due,
+        "due_in": None if due is None else due - now,
+    }
+
+
+# --- agents ------------------------------------------------------------------------
+
+
+@app.command("agents")
+def agents_command(store: Store, *, as_json: AsJson = False) -> None:
+    """Every agent's workload: team, tier, online, holding/capacity, handle time, occupancy.
+
+    Times run to the latest event in the store.
+    """
+    with _errors_as_one_line(), _reading(store) as desk:
+        view = _history(desk)
+    records = [
+        {
+            "agent_id": w.agent_id,
+            "name": w.name,
+            "team": w.profile.team,
+            "tier": w.profile.tier,
+            "online": w.online,
+            "holding": w.holding,
+            "capacity": w.capacity,
+            "handled": w.handled,
+            "handle_time": w.handle_time,
+            "online_time": w.online_time,
+            "occupancy": w.occupancy,
+        }
+        for w in view.workloads.workloads(now=view.now)
+    ]
+    if as_json:
+        _print_json({"now": view.end, "units": {"occupancy": "percent"}, "agents": records})
+        return
+    columns = [
+        Column("name", "agent", right=False),
+        Column("team", "team", right=False),
+        Column("tier", "tier"),
+        Column("online", "online"),
+        Column("holding", "holding"),
+        Column("capacity", "capacity"),
+        Column("handled", "resolved"),
+        Column("handle_time", "handle time"),
+        Column("occupancy", "occupancy", share_text),
+    ]
+    _out.print(records_table(records, columns, title=f"agents, {_as_of(view)}"))
+
+
+# --- policies ----------------------------------------------------------------------
+
+
+@app.command("policies")
+def policies_command(*, as_json: AsJson = False) -> None:
+    """Every policy available by name (built-in, registered, installed), with its options."""
+    with _errors_as_one_line():
+        records = [_policy_record(name) for name in registry.names()]
+    if as_json:
+        _print_json({"policies": records})
+        return
+    columns = [
+        Column("name", "name", right=False),
+        Column("kind", "kind", right=False),
+        Column("options", "options (defaults)", _options_text, right=False),
+        Column("description", "what it does", right=False),
+    ]
+    _out.print(records_table(records, columns, title="policies"))
+
+
+def _policy_record(name: str) -> dict[str, object]:
+    """A policy's name, kind (pull policy or router), options with defaults, description."""
+    factory = registry.factory(name)
+    policy = registry.create(name)
+    options = {
+        parameter.name: parameter.default
+        for parameter in inspect.signature(factory).parameters.values()
+        if parameter.kind in (parameter.KEYWORD_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    }
+    return {
+        "name": name,
+        "kind": "pull" if isinstance(policy, PullPolicy) else "router",
+        "options": options,
+        "description": (inspect.getdoc(factory) or "").split("\n")[0].replace("``", ""),
+    }
+
+
+def _options_text(options: Mapping[str, object]) -> str:
+    """``name=default, ...`` (functions by name)."""
+    return ", ".join(
+        f"{name}={'(required)' if default is inspect.Parameter.empty else _named(default)}"
+        for name, default in options.items()
+    )
+
+
+def _named(value: object) -> str:
+    """A default as code reads it: functions by name, durations with their unit."""
+    if isinstance(value, timedelta):
+        return duration_text(value)
+    return str(getattr(value, "__qualname__", None) or repr(value))

@@ -11,6 +11,7 @@ and nothing of the losing attempt is stored.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
@@ -100,11 +101,11 @@ class HelpDesk(Application[UUID]):
         try:
             super().__init__(env=self.store.eventsourcing_env())
         except ModuleNotFoundError as error:
-            msg = f"{self.store.kind} store needs {error.name!r}: pip install 'ticketlog[postgres]'"
+            extra = "pip install 'ticketlog-es[postgres]'"
+            msg = f"{self.store.kind} store needs {error.name!r}: {extra}"
             raise ConfigurationError(msg) from None
-        except (PersistenceError, OSError) as error:
-            msg = f"cannot open {self.store.url}: {error}"
-            raise StoreUnavailable(msg) from None
+        except (PersistenceError, OSError, sqlite3.DatabaseError) as error:
+            raise StoreUnavailable(_unavailable(self.store, error)) from None
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Configure persistence from the store settings only, never from ``os.environ``."""
@@ -112,11 +113,16 @@ class HelpDesk(Application[UUID]):
 
     def construct_recorder(self) -> ApplicationRecorder:
         """The store's recorder, with its tables created (safely, when shared)."""
-        recorder = super().construct_recorder()
-        if isinstance(self.store, PostgresStore):
-            from ticketlog.persistence.postgres import create_tables  # noqa: PLC0415 - extra
+        if not isinstance(self.store, PostgresStore):
+            return super().construct_recorder()
+        from ticketlog.persistence.postgres import (  # noqa: PLC0415 - the postgres extra
+            check_connection,
+            create_tables,
+        )
 
-            create_tables(recorder)
+        check_connection(self.store)
+        recorder = super().construct_recorder()
+        create_tables(recorder)
         return recorder
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -604,3 +610,10 @@ class HelpDesk(Application[UUID]):
     def _holding_count(self, agent_id: UUID, *, besides: UUID) -> int:
         """How many tickets ``agent_id`` holds other than ``besides``."""
         return len(self.held_by(agent_id) - {besides})
+
+
+def _unavailable(store: MemoryStore | SQLiteStore | PostgresStore, error: Exception) -> str:
+    """Why ``store`` could not be opened, in one line."""
+    if isinstance(store, SQLiteStore) and store.must_exist and not store.path.exists():
+        return f"no store at {store.url}: {store.path} does not exist"
+    return f"cannot open {store.url}: {' '.join(str(error).split())}"

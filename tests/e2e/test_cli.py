@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.cli_support import run_cli
 from ticketlog import HelpDesk
 from ticketlog.policies import fifo
 from ticketlog.simulation import AgentGroup, Exponential, Scenario, draw_arrivals, simulate
@@ -28,13 +28,7 @@ count = 2
 
 
 def ticketlog(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ticketlog", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_cli(*args, timeout=300)
 
 
 @pytest.fixture
@@ -106,10 +100,22 @@ def test_compare_replays_a_recorded_history_from_a_store(tmp_path: Path) -> None
 
 
 def test_compare_on_an_empty_store_is_one_clear_error(tmp_path: Path) -> None:
-    result = ticketlog("compare", f"sqlite:///{tmp_path / 'empty.db'}", "--policy", "fifo")
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    HelpDesk(url).close()
+    result = ticketlog("compare", url, "--policy", "fifo")
     assert result.returncode == 2
     assert "nothing to replay" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_compare_on_a_missing_store_is_one_clear_error_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    result = ticketlog("compare", f"sqlite:///{tmp_path / 'missing.db'}", "--policy", "fifo")
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_simulate_writes_its_history_to_an_empty_store_and_refuses_a_used_one(

@@ -47,7 +47,7 @@ def postgres_server() -> PostgresServer:
     try:
         import psycopg  # noqa: PLC0415 - the postgres extra is optional
     except ModuleNotFoundError:
-        unavailable("psycopg is not installed: pip install 'ticketlog[postgres]'")
+        unavailable("psycopg is not installed: pip install 'ticketlog-es[postgres]'")
     try:
         with server.connect() as conn:
             conn.execute("SELECT 1")

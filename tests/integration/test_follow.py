@@ -40,15 +40,9 @@ def tables(store: Store) -> set[str]:
         with closing(sqlite3.connect(store.path)) as db:
             rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         return {str(name) for (name,) in rows}
-    import psycopg  # noqa: PLC0415 - the postgres extra is optional
+    from ticketlog.persistence.postgres import connect  # noqa: PLC0415 - the postgres extra
 
-    with psycopg.connect(
-        dbname=store.dbname,
-        host=store.host,
-        port=store.port,
-        user=store.user,
-        password=store.password.get_secret_value(),
-    ) as db:
+    with connect(store) as db:
         rows = db.execute(
             "SELECT table_schema || '.' || table_name FROM information_schema.tables"
             " WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
@@ -63,15 +57,9 @@ def stored_positions(store: Store) -> dict[str, int]:
         with closing(sqlite3.connect(store.path)) as db:
             rows = db.execute(query).fetchall()
         return {str(name): int(position) for name, position in rows}
-    import psycopg  # noqa: PLC0415 - the postgres extra is optional
+    from ticketlog.persistence.postgres import connect  # noqa: PLC0415 - the postgres extra
 
-    with psycopg.connect(
-        dbname=store.dbname,
-        host=store.host,
-        port=store.port,
-        user=store.user,
-        password=store.password.get_secret_value(),
-    ) as db:
+    with connect(store) as db:
         pg_rows = db.execute(query).fetchall()
     return {str(name): int(str(position)) for name, position in pg_rows}
 

@@ -251,6 +251,6 @@ def test_without_matplotlib_the_report_asks_for_the_extra(
     comparison: Comparison, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ConfigurationError, match=r"pip install 'ticketlog\[analysis\]'"):
+    with pytest.raises(ConfigurationError, match=r"pip install 'ticketlog-es\[analysis\]'"):
         write_report(comparison, tmp_path / "report")
     assert not (tmp_path / "report").exists()

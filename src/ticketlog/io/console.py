@@ -1,17 +1,163 @@
-"""Tables for the terminal (rich): a policy comparison, the KPIs of one run."""
+"""What the ``ticketlog`` command prints: rich tables for people, plain JSON for programs.
+
+Tables show durations with their unit (``12.5 min``, ``3.2 h``, ``2.1 d``), shares with
+``%``, and ``—`` for a figure that was not measured. JSON (:func:`jsonable`) gives every
+duration in minutes (floats), every time in ISO 8601, and ``null`` — never ``NaN`` — for
+what was not measured.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+from uuid import UUID
 
+import attrs
 from rich.table import Table
 
-from ticketlog.simulation.compare import METRICS, Comparison
+from ticketlog.projections.kpis import Kpis
+from ticketlog.simulation.compare import METRICS, Comparison, minutes
+
+NOT_MEASURED = "—"
+"""What a table shows for a figure that was not measured (``None``)."""
 
 
 def _number(value: float | None) -> str:
-    return "-" if value is None or math.isnan(value) else f"{value:,.2f}"
+    return NOT_MEASURED if value is None or math.isnan(value) else f"{value:,.2f}"
+
+
+def duration_text(value: timedelta | None) -> str:
+    """A duration with its unit: minutes under an hour, hours under a day, else days."""
+    if value is None:
+        return NOT_MEASURED
+    seconds = value.total_seconds()
+    if abs(seconds) < 3600:
+        return f"{seconds / 60:,.1f} min"
+    if abs(seconds) < 86400:
+        return f"{seconds / 3600:,.1f} h"
+    return f"{seconds / 86400:,.1f} d"
+
+
+def share_text(value: float | None) -> str:
+    """A percentage, ``93.4 %``."""
+    return NOT_MEASURED if value is None else f"{value:.1f} %"
+
+
+def time_text(value: datetime | None) -> str:
+    """An instant to the second, ISO 8601 with its offset."""
+    return NOT_MEASURED if value is None else value.isoformat(timespec="seconds")
+
+
+def cell(value: object) -> str:  # noqa: PLR0911 - one case per type
+    """Any value as a table shows it (by its type)."""
+    match value:
+        case None:
+            return NOT_MEASURED
+        case bool():
+            return "yes" if value else "no"
+        case timedelta():
+            return duration_text(value)
+        case datetime():
+            return time_text(value)
+        case float():
+            return _number(value)
+        case int():
+            return f"{value:,}"
+    return str(value)
+
+
+def jsonable(value: object) -> object:  # noqa: PLR0911 - one case per type
+    """``value`` made of JSON types only: durations in minutes, times in ISO 8601, ids and
+    enums as strings, sets as sorted lists, attrs records as objects, ``NaN`` as ``None``."""
+    match value:
+        case None | bool() | int() | str():
+            return value.value if isinstance(value, Enum) else value
+        case float():
+            return None if math.isnan(value) or math.isinf(value) else value
+        case timedelta():
+            return minutes(value)
+        case datetime():
+            return value.isoformat()
+        case UUID() | Enum():
+            return str(value)
+        case Mapping():
+            return {str(jsonable(key)): jsonable(item) for key, item in value.items()}
+        case set() | frozenset():
+            return sorted((jsonable(item) for item in value), key=str)
+        case list() | tuple():
+            return [jsonable(item) for item in value]
+    if attrs.has(type(value)):
+        return jsonable(attrs.asdict(value, recurse=False))  # type: ignore[arg-type]
+    if callable(value):
+        return getattr(value, "__qualname__", repr(value))
+    return repr(value)
+
+
+@attrs.frozen
+class Column:
+    """One column of a :func:`records_table`: the record's key, its header, how it reads."""
+
+    key: str
+    header: str
+    text: Callable[[Any], str] = cell
+    right: bool = True
+
+
+def records_table(
+    records: Sequence[Mapping[str, object]], columns: Sequence[Column], *, title: str
+) -> Table:
+    """One row per record, one column per :class:`Column`."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column.header, justify="right" if column.right else "left")
+    for record in records:
+        table.add_row(*(column.text(record[column.key]) for column in columns))
+    return table
+
+
+def _count(value: int) -> str:
+    return f"{value:,}"
+
+
+KPI_ROWS: tuple[tuple[str, Callable[[Kpis], str]], ...] = (
+    ("tickets", lambda k: _count(k.tickets)),
+    ("open", lambda k: _count(k.open)),
+    ("resolved", lambda k: _count(k.resolved)),
+    ("wait mean", lambda k: duration_text(k.wait.mean)),
+    ("wait p90", lambda k: duration_text(k.wait.p90)),
+    ("first reply mean", lambda k: duration_text(k.first_reply.mean)),
+    ("first reply p90", lambda k: duration_text(k.first_reply.p90)),
+    ("resolution mean", lambda k: duration_text(k.resolution.mean)),
+    ("resolution p90", lambda k: duration_text(k.resolution.p90)),
+    ("AHT (mean handle time)", lambda k: duration_text(k.aht)),
+    ("FCR", lambda k: share_text(k.fcr)),
+    ("CSAT (4-5 of 5)", lambda k: share_text(k.csat)),
+    ("CSAT mean", lambda k: NOT_MEASURED if k.csat_mean is None else f"{k.csat_mean:.2f} / 5"),
+    ("NPS (-100 to 100)", lambda k: NOT_MEASURED if k.nps is None else f"{k.nps:+.1f}"),
+    ("SLA first reply met", lambda k: share_text(k.sla_first_reply)),
+    ("first-reply breaches", lambda k: _count(k.first_reply_breaches)),
+    ("SLA resolution met", lambda k: share_text(k.sla_resolution)),
+    ("resolution breaches", lambda k: _count(k.resolution_breaches)),
+    ("transfer rate", lambda k: share_text(k.transfer_rate)),
+    ("escalation rate", lambda k: share_text(k.escalation_rate)),
+    ("reopen rate", lambda k: share_text(k.reopen_rate)),
+    ("abandonment rate", lambda k: share_text(k.abandonment_rate)),
+)
+"""The rows of :func:`kpis_table`: a label and how the figure reads (see docs/kpis.md)."""
+
+
+def kpis_table(groups: Mapping[str, Kpis], *, title: str) -> Table:
+    """KPIs as rows, groups as columns."""
+    table = Table(title=title)
+    table.add_column("KPI")
+    for group in groups:
+        table.add_column(group, justify="right")
+    for label, text in KPI_ROWS:
+        table.add_row(label, *(text(kpis) for kpis in groups.values()))
+    return table
 
 
 def comparison_table(comparison: Comparison, *, title: str | None = None) -> Table:

@@ -1,6 +1,6 @@
 """KPI tables, per-ticket facts and policy comparisons as pandas DataFrames.
 
-Needs the ``analysis`` extra (``pip install 'ticketlog[analysis]'``).
+Needs the ``analysis`` extra (``pip install 'ticketlog-es[analysis]'``).
 
 Durations stay durations (``timedelta64`` columns, ``NaT`` where undefined); shares are
 percentages; a KPI table has one row per group with the ``Durations`` fields flattened
@@ -27,7 +27,7 @@ def _pandas() -> Any:
     try:
         import pandas  # noqa: PLC0415 - optional dependency
     except ModuleNotFoundError:
-        msg = "DataFrames need pandas: pip install 'ticketlog[analysis]'"
+        msg = "DataFrames need pandas: pip install 'ticketlog-es[analysis]'"
         raise ConfigurationError(msg) from None
     return pandas
 

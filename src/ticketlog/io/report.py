@@ -43,7 +43,7 @@ def _figure(width: float, height: float) -> Figure:
         from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - optional dependency
         from matplotlib.figure import Figure  # noqa: PLC0415 - optional dependency
     except ModuleNotFoundError:
-        msg = "the report needs matplotlib: pip install 'ticketlog[analysis]'"
+        msg = "the report needs matplotlib: pip install 'ticketlog-es[analysis]'"
         raise ConfigurationError(msg) from None
     figure = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
     FigureCanvasAgg(figure)

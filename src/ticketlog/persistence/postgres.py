@@ -1,9 +1,14 @@
-"""PostgreSQL specifics: safe table creation, and projection checkpoints.
+"""PostgreSQL specifics: a fast first connection, safe table creation, projection checkpoints.
 
 eventsourcing's table set-up (``CREATE ... IF NOT EXISTS`` plus ``CREATE OR REPLACE
 FUNCTION``) is not safe when several processes open the same database at the same
 moment ("tuple concurrently updated"). ticketlog therefore tells eventsourcing not to
 create tables and does it here under a PostgreSQL advisory lock.
+
+eventsourcing's connection pool retries a failing server in the background until its
+timeout, and then reports only that it got no connection. :func:`check_connection`
+connects once first, so a server that is down or a database that does not exist fails
+at once with the server's own reason.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from typing import cast
 
 import psycopg
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, OperationalError
 from eventsourcing.postgres import PostgresRecorder
 from psycopg import sql
 
@@ -19,6 +24,30 @@ from ticketlog.persistence.settings import PostgresStore
 
 SETUP_LOCK_KEY = 0x7469636B65746C67
 """The advisory-lock key ("ticketlg") that serialises table creation in one database."""
+
+
+def connect(store: PostgresStore) -> psycopg.Connection[tuple[object, ...]]:
+    """A plain connection to the store's database (within ``connect_timeout`` seconds)."""
+    return psycopg.connect(
+        dbname=store.dbname,
+        host=store.host,
+        port=store.port,
+        user=store.user,
+        password=store.password.get_secret_value(),
+        connect_timeout=store.connect_timeout,
+    )
+
+
+def check_connection(store: PostgresStore) -> None:
+    """Connect once; eventsourcing's ``OperationalError`` with the server's reason if that fails.
+
+    A refused connection or an unknown database fails at once; an unreachable host that
+    does not answer fails after ``connect_timeout`` seconds.
+    """
+    try:
+        connect(store).close()
+    except psycopg.Error as error:
+        raise OperationalError(" ".join(str(error).split())) from None
 
 
 def create_tables(recorder: ApplicationRecorder) -> None:
@@ -60,15 +89,7 @@ class PostgresCheckpoints:
             db.execute(create)
 
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
-        s = self._store
-        return psycopg.connect(
-            dbname=s.dbname,
-            host=s.host,
-            port=s.port,
-            user=s.user,
-            password=s.password.get_secret_value(),
-            connect_timeout=s.connect_timeout,
-        )
+        return connect(self._store)
 
     def load(self, name: str) -> tuple[int, bytes] | None:
         """The checkpoint saved under ``name``."""

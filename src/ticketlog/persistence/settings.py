@@ -59,12 +59,16 @@ class SQLiteStore(_Settings):
     path: Path
     lock_timeout: int = Field(default=30, ge=1)
     """Seconds a writer waits for another process's write lock before giving up."""
+    must_exist: bool = False
+    """Open an existing file only, never create one (readers: see :func:`existing_store`)."""
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing environment variables that select this store."""
+        # SQLite's own mode=rw refuses to create the file: no check that a creator could race.
+        database = f"{self.path.absolute().as_uri()}?mode=rw" if self.must_exist else str(self.path)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(self.path),
+            "SQLITE_DBNAME": database,
             "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout),
             # Rows are written the same either way (UUID hex); "text" only spares parsing
             # each row's id on read: ticketlog takes ids from the event's own state.
@@ -185,6 +189,16 @@ def _postgres_fields(url: str) -> dict[str, object]:
     if port is not None:
         fields["port"] = port
     return fields
+
+
+def existing_store(
+    store: MemoryStore | SQLiteStore | PostgresStore,
+) -> MemoryStore | SQLiteStore | PostgresStore:
+    """``store`` for a reader, who must not create it: an SQLite file :attr:`must exist
+    <SQLiteStore.must_exist>` (a PostgreSQL database is never created anyway)."""
+    if isinstance(store, SQLiteStore):
+        return store.model_copy(update={"must_exist": True})
+    return store
 
 
 def store_from_env(

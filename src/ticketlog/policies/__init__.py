@@ -32,6 +32,7 @@ from ticketlog.policies.push import AffinityRouter, Ranked
 from ticketlog.policies.registry import (
     ENTRY_POINT_GROUP,
     create,
+    factory,
     names,
     pull_policy,
     register,
@@ -58,6 +59,7 @@ __all__ = [
     "capacity_aware",
     "create",
     "easiest_first",
+    "factory",
     "fifo",
     "least_loaded",
     "longest_idle_agent",

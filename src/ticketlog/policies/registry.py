@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, cast
 
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.policies import builtin
@@ -60,17 +60,23 @@ def names() -> list[str]:
     return sorted(set(_FACTORIES) | set(_installed()))
 
 
+def factory(name: str) -> Factory:
+    """The factory registered (or installed) as ``name``; its keyword options are the policy's."""
+    found = _FACTORIES.get(name)
+    if found is not None:
+        return found
+    entry_point = _installed().get(name)
+    if entry_point is None:
+        msg = f"unknown policy {name!r}; available: {', '.join(names())}"
+        raise ConfigurationError(msg)
+    return cast(Factory, entry_point.load())
+
+
 def create(name: str, **options: Any) -> PullPolicy | Router:
     """Build the policy registered (or installed) as ``name`` with ``options``."""
-    factory = _FACTORIES.get(name)
-    if factory is None:
-        entry_point = _installed().get(name)
-        if entry_point is None:
-            msg = f"unknown policy {name!r}; available: {', '.join(names())}"
-            raise ConfigurationError(msg)
-        factory = entry_point.load()
+    make = factory(name)
     try:
-        return factory(**options)
+        return make(**options)
     except (TypeError, ValueError, AttributeError) as error:
         msg = f"bad options for policy {name!r}: {error}"
         raise ConfigurationError(msg) from None

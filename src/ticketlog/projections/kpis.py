@@ -1,4 +1,4 @@
-"""Service KPIs, exactly as DESIGN §6 defines them, computed from ticket facts.
+"""Service KPIs, exactly as docs/kpis.md defines them, computed from ticket facts.
 
 Every KPI is a pure function of :class:`~ticketlog.projections.facts.TicketFacts` records
 and an explicit ``now`` (for tickets still open against their SLA targets). Shares are

@@ -35,17 +35,18 @@ _T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
 """Student's t 97.5 % quantiles for 1 to 30 degrees of freedom (1.96 beyond)."""
 
 
-def _minutes(duration: timedelta | None) -> float | None:
+def minutes(duration: timedelta | None) -> float | None:
+    """``duration`` in minutes (``None`` stays ``None``)."""
     return None if duration is None else duration.total_seconds() / 60
 
 
 METRICS: dict[str, Callable[[Kpis], float | None]] = {
-    "wait_mean_min": lambda k: _minutes(k.wait.mean),
-    "wait_p90_min": lambda k: _minutes(k.wait.p90),
-    "first_reply_mean_min": lambda k: _minutes(k.first_reply.mean),
-    "resolution_mean_min": lambda k: _minutes(k.resolution.mean),
-    "resolution_p90_min": lambda k: _minutes(k.resolution.p90),
-    "aht_min": lambda k: _minutes(k.aht),
+    "wait_mean_min": lambda k: minutes(k.wait.mean),
+    "wait_p90_min": lambda k: minutes(k.wait.p90),
+    "first_reply_mean_min": lambda k: minutes(k.first_reply.mean),
+    "resolution_mean_min": lambda k: minutes(k.resolution.mean),
+    "resolution_p90_min": lambda k: minutes(k.resolution.p90),
+    "aht_min": lambda k: minutes(k.aht),
     "sla_first_reply": lambda k: k.sla_first_reply,
     "sla_resolution": lambda k: k.sla_resolution,
     "fcr": lambda k: k.fcr,
@@ -56,7 +57,7 @@ METRICS: dict[str, Callable[[Kpis], float | None]] = {
     "abandonment_rate": lambda k: k.abandonment_rate,
     "resolved": lambda k: float(k.resolved),
 }
-"""The KPIs a comparison reports (names as in DESIGN §6; durations in minutes, shares in %)."""
+"""The KPIs a comparison reports (see docs/kpis.md; durations in minutes, shares in %)."""
 
 SEGMENTS = (Dimension.PLAN, Dimension.PRIORITY)
 """The customer segments a run summary breaks its KPIs down by."""

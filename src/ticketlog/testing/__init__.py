@@ -7,7 +7,7 @@
   that drives a real :class:`~ticketlog.desk.HelpDesk` next to the model and checks the
   desk's invariants after every step.
 
-This package needs hypothesis (``pip install 'ticketlog[testing]'``); the rest of
+This package needs hypothesis (``pip install 'ticketlog-es[testing]'``); the rest of
 ticketlog does not.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 try:
     import hypothesis  # noqa: F401 - fail early with a helpful message
 except ModuleNotFoundError as error:  # pragma: no cover - depends on the environment
-    msg = "ticketlog.testing needs hypothesis: pip install 'ticketlog[testing]'"
+    msg = "ticketlog.testing needs hypothesis: pip install 'ticketlog-es[testing]'"
     raise ImportError(msg) from error
 
 from ticketlog.testing import strategies

@@ -1,0 +1,26 @@
+"""Running the ``ticketlog`` command in a subprocess, on the sources under test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import ticketlog
+
+SRC = Path(ticketlog.__file__).parent.parent
+"""Where the imported ``ticketlog`` lives: subprocesses import it too, whatever is installed."""
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m ticketlog ARGS`` with these sources first on the path, 200 columns wide."""
+    path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "ticketlog", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "PYTHONPATH": path, "COLUMNS": "200"},
+    )
