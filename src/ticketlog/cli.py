@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,12 +28,21 @@ from uuid import UUID
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ticketlog._version import __version__
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import ConfigurationError, InvalidValue, TicketlogError
 from ticketlog.domain.events import DomainEvent, TicketReceived
+from ticketlog.imports import UnreadableFile, import_file, preset_names, resolve_mapping
+from ticketlog.imports.importer import Progress as ImportProgress
 from ticketlog.io.console import (
     Column,
     comparison_table,
@@ -302,6 +312,84 @@ def _as_of(view: _HistoryView) -> str:
     return "empty store" if view.end is None else f"as of {view.end.isoformat()}"
 
 
+# --- import ------------------------------------------------------------------------
+
+_REPORT_COLUMNS = (
+    Column("kind", "anomaly", str, right=False),
+    Column("count", "count"),
+    Column("examples", "examples (case ids or lines)", ", ".join, right=False),
+)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="The export: CSV, Parquet, XES or JSON.")],
+    *,
+    store: Annotated[str, typer.Option(help="The store to import into (created if missing).")],
+    preset: Annotated[
+        str | None, typer.Option(help="A shipped mapping: " + ", ".join(preset_names()) + ".")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="A mapping file (TOML); may start from a preset.")
+    ] = None,
+    companion: Annotated[
+        Path | None,
+        typer.Option(help="The second file a source needs (e.g. ServiceNow's incidents)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first anomaly.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import FILE into STORE: every case a ticket, every change an event, as it happened.
+
+    Importing the same file again adds nothing; after an interruption, run it again to
+    finish. The report counts every anomaly met, with example case ids.
+    """
+    with _errors_as_one_line():
+        chosen = resolve_mapping(preset, mapping)
+        for path in (file, companion):
+            if path is not None and not path.is_file():
+                msg = f"no file {path}"
+                raise UnreadableFile(msg)
+        with HelpDesk(store) as desk, _import_progress(as_json) as progress:
+            report = import_file(
+                desk, file, chosen, strict=strict, companion=companion, progress=progress
+            )
+    if as_json:
+        _print_json(report.to_json())
+        return
+    counts = {key: value for key, value in report.to_json().items() if isinstance(value, int)}
+    columns = [Column(key, key.replace("_", " ")) for key in counts]
+    _out.print(records_table([counts], columns, title=f"{file.name} into {store}"))
+    anomalies = [anomaly.to_json() for anomaly in report.sorted_anomalies()]
+    if anomalies:
+        _out.print(records_table(anomalies, _REPORT_COLUMNS, title="anomalies"))
+
+
+@contextmanager
+def _import_progress(quiet: bool) -> Iterator[ImportProgress | None]:
+    """A progress bar of rows and cases on a terminal's standard error (none with ``--json``)."""
+    if quiet or not _err.is_terminal:
+        yield None
+        return
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows, {task.fields[cases]:,} cases, {task.fields[rate]:,.0f} rows/s"),
+        TimeRemainingColumn(),
+        console=_err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("importing", total=None, cases=0, rate=0.0)
+        start = time.monotonic()
+
+        def progress(rows: int, cases: int, total: int) -> None:
+            rate = rows / max(time.monotonic() - start, 1e-9)
+            bar.update(task, completed=rows, total=total, cases=cases, rate=rate)
+
+        yield progress
+
+
 # --- kpis --------------------------------------------------------------------------
 
 _DIMENSIONS = [d.value for d in Dimension]
@@ -354,7 +442,7 @@ def kpis_command(
         return
     default = "all" if dimension is None else "(none)"
     labels = {default if name is None else name: kpis for name, kpis in groups.items()}
-    _out.print(kpis_table(labels, title=f"KPIs by {by or 'nothing'}, {_as_of(view)}"))
+    _out.print(kpis_table(labels, title=f"KPIs{' by ' + by if by else ''}, {_as_of(view)}"))
 
 
 def _groups(
