@@ -486,10 +486,42 @@ def test_an_open_ticket_breaches_only_once_past_its_target(sla_desk: HelpDesk) -
         None,
     )
     past_reply = view.kpis(now=at(121))
-    assert (past_reply.sla_first_reply, past_reply.first_reply_breaches) == (0.0, 1)
+    # breached, but no ticket of the set shows a reply or a resolution: not measured
+    assert (past_reply.sla_first_reply, past_reply.first_reply_breaches) == (None, 1)
     assert (past_reply.sla_resolution, past_reply.resolution_breaches) == (None, 0)
     past_both = view.kpis(now=at(hours=8, minutes=1))
-    assert (past_both.sla_resolution, past_both.resolution_breaches) == (0.0, 1)
+    assert (past_both.sla_resolution, past_both.resolution_breaches) == (None, 1)
+
+
+def test_where_the_set_shows_replies_and_resolutions_an_overdue_ticket_misses(
+    sla_desk: HelpDesk,
+) -> None:
+    agent = sla_desk.join_agent("Ann")
+    late = receive(sla_desk)
+    sla_desk.assign(late, agent, at=at(1))
+    sla_desk.respond(late, agent, at=at(hours=3))  # past the 2 h target
+    sla_desk.resolve(late, agent, at=at(hours=9))  # past the 8 h target
+    receive(sla_desk)  # never answered
+
+    kpis = sla_desk.view().kpis(now=at(hours=9, minutes=1))
+
+    assert (kpis.sla_first_reply, kpis.first_reply_breaches) == (0.0, 2)
+    assert (kpis.sla_resolution, kpis.resolution_breaches) == (0.0, 2)
+
+
+def test_first_reply_attainment_is_not_measured_in_a_history_without_replies(
+    sla_desk: HelpDesk,
+) -> None:
+    agent = sla_desk.join_agent("Ann", capacity=2)
+    for _ in range(2):
+        ticket = receive(sla_desk)
+        sla_desk.assign(ticket, agent, at=at(1))
+        sla_desk.resolve(ticket, agent, at=at(hours=3))  # no reply recorded, in time
+
+    kpis = sla_desk.view().kpis(now=at(hours=4))
+
+    assert (kpis.sla_first_reply, kpis.first_reply.count) == (None, 0)
+    assert kpis.sla_resolution == 100.0
 
 
 def test_a_category_override_sets_the_targets_of_its_tickets(sla_desk: HelpDesk) -> None:
