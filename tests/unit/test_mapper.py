@@ -27,6 +27,7 @@ from ticketlog.domain.events import (
     TicketDeescalated,
     TicketRated,
     TicketReceived,
+    TicketResolved,
 )
 from ticketlog.domain.values import (
     MAX_ESTIMATED_EFFORT,
@@ -447,7 +448,7 @@ def test_a_time_with_a_seconds_offset_keeps_its_instant_and_is_stored_in_utc() -
     assert decoded.utcoffset() == timedelta(0)
 
 
-OLD_STATES = {
+OLD_STATES: dict[str, dict[str, Any]] = {
     "ticketlog:TicketResolved": {
         "originator_id": str(ID),
         "originator_version": 3,
@@ -495,8 +496,13 @@ def test_events_stored_before_the_recorded_history_fields_read_back(topic: str) 
     assert type(event) is EVENT_TYPES[topic]
     assert event.at == T0
     if isinstance(event, AgentJoined):
-        assert (event.source, event.profile.team, event.profile.teams) == (None, "billing", set())
+        assert (event.source, event.profile.team, event.profile.teams) == (
+            None,
+            "billing",
+            frozenset(),
+        )
     elif isinstance(event, TicketReceived):
         assert (event.source, event.source_id, event.channel) == (None, None, Channel.EMAIL)
     else:
+        assert isinstance(event, TicketResolved)
         assert event.actor_id == UUID("00000000-0000-4000-8000-0000000000a1")
