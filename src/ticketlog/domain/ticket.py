@@ -510,7 +510,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
         check_allowed(state.status, Command.DEESCALATE)
         if to_tier is None:
             to_tier = state.tier - 1
-        if to_tier >= state.tier:
+        if not 0 <= to_tier < state.tier:
             msg = f"a de-escalation must lower the tier (from {state.tier} to {to_tier})"
             raise InvalidValue(msg)
         self._trigger(
