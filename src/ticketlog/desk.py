@@ -106,8 +106,16 @@ class HelpDesk(Application[UUID]):
             msg = f"{self.store.kind} store needs {error.name!r}: pip install 'ticketlog[postgres]'"
             raise ConfigurationError(msg) from None
         except (PersistenceError, OSError) as error:
+            self._close_opened()
             msg = f"cannot open {self.store.url}: {error}"
             raise StoreUnavailable(msg) from None
+
+    def _close_opened(self) -> None:
+        """Close what a failed ``__init__`` opened already (e.g. a connection pool), so that
+        no half-built desk holds connections until the garbage collector finds it."""
+        factory = self.__dict__.get("factory")
+        if factory is not None:
+            factory.close()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Configure persistence from the store settings only, never from ``os.environ``."""

@@ -14,6 +14,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from tests.unit.test_desk import assert_writes_nothing as rejected
+from tests.unit.test_desk import log_size
 from ticketlog import (
     AgentAtCapacity,
     AgentLacksSkill,
@@ -43,20 +45,11 @@ from ticketlog.domain.ticket import Ticket
 WAITING, ASSIGNED = TicketStatus.WAITING, TicketStatus.ASSIGNED
 
 
-def log_size(desk: HelpDesk) -> int:
-    return sum(1 for _ in desk.read_log())
-
-
 def assert_writes_nothing(
     desk: HelpDesk, error: type[TicketlogError], command: Callable[[], object]
 ) -> str:
-    """``command`` raises exactly ``error``, the log does not grow; the message."""
-    before = log_size(desk)
-    with pytest.raises(error) as excinfo:
-        command()
-    assert type(excinfo.value) is error
-    assert log_size(desk) == before
-    return str(excinfo.value)
+    """``command`` raises exactly ``error`` and the log does not grow; the message."""
+    return str(rejected(desk, error, command))
 
 
 @pytest.fixture

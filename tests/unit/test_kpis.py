@@ -828,3 +828,32 @@ def test_a_partial_rating_keeps_the_other_score_on_the_ticket_and_in_the_kpis(
     state = desk.ticket(ticket)
     facts = desk.view().facts.tickets[ticket]
     assert (state.csat, state.nps) == (facts.csat, facts.nps) == (2, 10)
+
+
+def test_what_was_not_measured_stays_unmeasured_in_tables_frames_and_comparisons(
+    sla_desk: HelpDesk,
+) -> None:
+    pytest.importorskip("pandas")
+    from ticketlog.io.console import figures_table  # noqa: PLC0415 - rich is an extra
+    from ticketlog.io.frames import kpi_frame  # noqa: PLC0415 - pandas is an extra
+    from ticketlog.simulation.compare import Comparison, RunSummary, figures  # noqa: PLC0415
+
+    agent = sla_desk.join_agent("Ann")
+    ticket = receive(sla_desk)
+    sla_desk.assign(ticket, agent, at=at(1))
+    sla_desk.resolve(ticket, agent, at=at(hours=3))  # no reply recorded
+    kpis = sla_desk.view().kpis(now=at(hours=4))
+
+    shown = figures(kpis)
+    assert (shown["sla_first_reply"], shown["sla_resolution"]) == (None, 100.0)
+    table = figures_table(shown, title="one run")
+    assert list(table.columns[1].cells)[list(shown).index("sla_first_reply")] == "-"
+    frame = kpi_frame(kpis)
+    assert frame["sla_first_reply"].dtype == float
+    assert frame["sla_first_reply"].isna().all()
+    assert frame.loc["all", "sla_resolution"] == 100.0
+    run = RunSummary(
+        policy="fifo", seed=0, metrics=shown, wait_quantiles=(), backlog=(), segments={}
+    )
+    estimate = Comparison.of([run], seed=0).results["fifo"]["sla_first_reply"]
+    assert math.isnan(estimate.mean)
