@@ -38,6 +38,7 @@ from ticketlog.domain.errors import (
     ConcurrencyConflict,
     ConfigurationError,
     DuplicateId,
+    InvalidHistory,
     InvalidTransition,
     NotFound,
     StoreUnavailable,
@@ -145,14 +146,19 @@ class HelpDesk(Application[UUID]):
         :func:`~ticketlog.domain.history.check_history`: a stream out of time order or with
         a gap in its versions, or a ticket event naming an agent neither in the batch nor in
         the store, raises :class:`~ticketlog.domain.errors.InvalidHistory` and nothing is
-        written. Aggregates' events come from commands, which checked them already.
+        written (so do events whose versions another writer stored first). Aggregates'
+        events come from commands, which checked them already; a conflict saving them
+        raises eventsourcing's ``IntegrityError``, which commands answer by retrying.
         """
         events = [obj for obj in objs if isinstance(obj, DomainEvent)]
-        if events:
-            check_history(
-                events, stored_head=self._stored_head, is_stored_agent=self._is_stored_agent
-            )
-        return super().save(*objs, **kwargs)
+        if not events:
+            return super().save(*objs, **kwargs)
+        check_history(events, stored_head=self._stored_head, is_stored_agent=self._is_stored_agent)
+        try:
+            return super().save(*objs, **kwargs)
+        except IntegrityError:
+            msg = "nothing was stored: some of the events' versions are stored already"
+            raise InvalidHistory(msg) from None
 
     def _stored_head(self, stream: UUID) -> Head | None:
         """The stored version and time of a stream's latest event (``None``: no stream)."""

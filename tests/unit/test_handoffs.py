@@ -316,3 +316,4 @@ def test_a_stream_must_start_with_its_creation_and_continue_the_store(desk: Help
     desk.save(events[-1])  # follows on from the stored version, in time
 
     assert log_size(desk) == 3
+    assert_writes_nothing(desk, InvalidHistory, lambda: desk.save(*events))  # stored already
