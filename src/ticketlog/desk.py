@@ -19,11 +19,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
     Mapper,
     PersistenceError,
+    Recording,
 )
 from eventsourcing.utils import Environment, EnvType
 
@@ -37,13 +39,15 @@ from ticketlog.domain.errors import (
     ConcurrencyConflict,
     ConfigurationError,
     DuplicateId,
+    InvalidHistory,
     InvalidTransition,
     NotFound,
     StoreUnavailable,
     TicketNotFound,
     TierTooLow,
 )
-from ticketlog.domain.events import AgentProfile, DomainEvent, TicketEvent
+from ticketlog.domain.events import AgentJoined, AgentProfile, DomainEvent, TicketEvent
+from ticketlog.domain.history import Head, check_history
 from ticketlog.domain.lifecycle import Command, check_allowed
 from ticketlog.domain.ticket import Ticket, TicketState, availability_error
 from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority, SlaTarget
@@ -105,7 +109,15 @@ class HelpDesk(Application[UUID]):
             msg = f"{self.store.kind} store needs {error.name!r}: {extra}"
             raise ConfigurationError(msg) from None
         except (PersistenceError, OSError, sqlite3.DatabaseError) as error:
+            self._close_opened()
             raise StoreUnavailable(_unavailable(self.store, error)) from None
+
+    def _close_opened(self) -> None:
+        """Close what a failed ``__init__`` opened already (e.g. a connection pool), so that
+        no half-built desk holds connections until the garbage collector finds it."""
+        factory = self.__dict__.get("factory")
+        if factory is not None:
+            factory.close()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Configure persistence from the store settings only, never from ``os.environ``."""
@@ -128,6 +140,44 @@ class HelpDesk(Application[UUID]):
     def construct_mapper(self) -> Mapper[UUID]:
         """ticketlog's own event mapper (pydantic JSON under stable topics)."""
         return EventMapper(compressor=self.factory.compressor(), cipher=self.factory.cipher())
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """Store the pending events of aggregates, and events given as they are.
+
+        Events given as they are (e.g. a simulated history) are checked first by
+        :func:`~ticketlog.domain.history.check_history`: a stream out of time order or with
+        a gap in its versions, or a ticket event naming an agent neither in the batch nor in
+        the store, raises :class:`~ticketlog.domain.errors.InvalidHistory` and nothing is
+        written (so do events whose versions another writer stored first). Aggregates'
+        events come from commands, which checked them already; a conflict saving them
+        raises eventsourcing's ``IntegrityError``, which commands answer by retrying.
+        """
+        events = [obj for obj in objs if isinstance(obj, DomainEvent)]
+        if not events:
+            return super().save(*objs, **kwargs)
+        check_history(events, stored_head=self._stored_head, is_stored_agent=self._is_stored_agent)
+        try:
+            return super().save(*objs, **kwargs)
+        except IntegrityError:
+            msg = "nothing was stored: some of the events' versions are stored already"
+            raise InvalidHistory(msg) from None
+
+    def _stored_head(self, stream: UUID) -> Head | None:
+        """The stored version and time of a stream's latest event (``None``: no stream)."""
+        latest = self.recorder.select_events(stream, desc=True, limit=1)
+        if not latest:
+            return None
+        event = cast(DomainEvent, self.mapper.to_domain_event(latest[0]))
+        return event.originator_version, event.at
+
+    def _is_stored_agent(self, agent_id: UUID) -> bool:
+        """Whether the store holds an agent with this id."""
+        first = self.recorder.select_events(agent_id, limit=1)
+        return bool(first) and first[0].topic == AgentJoined.TOPIC
 
     # --- tickets -----------------------------------------------------------------
 
@@ -214,6 +264,36 @@ class HelpDesk(Application[UUID]):
 
         return self._change(Ticket, ticket_id, command)
 
+    def reassign(
+        self,
+        ticket_id: UUID,
+        to_agent_id: UUID,
+        *,
+        actor_id: UUID | None = None,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> UUID:
+        """Pass a held ticket to another eligible person of its queue and tier."""
+        when = self._now(at)
+
+        def command(ticket: Ticket) -> None:
+            to_agent = self.agent(to_agent_id)
+            holding = self._holding_count(to_agent_id, besides=ticket_id)
+            ticket.reassign(
+                to_agent, to_agent_holding=holding, at=when, actor_id=actor_id, reason=reason
+            )
+
+        return self._change(Ticket, ticket_id, command)
+
+    def release(
+        self, ticket_id: UUID, agent_id: UUID, *, reason: str = "", at: datetime | None = None
+    ) -> UUID:
+        """The holding agent puts a ticket back in its queue, where it waits unassigned."""
+        when = self._now(at)
+        return self._change(
+            Ticket, ticket_id, lambda t: t.release(agent_id=agent_id, at=when, reason=reason)
+        )
+
     def escalate(
         self,
         ticket_id: UUID,
@@ -242,6 +322,26 @@ class HelpDesk(Application[UUID]):
                 actor_id=actor_id,
                 reason=reason,
                 breach=breach,
+            ),
+        )
+
+    def deescalate(
+        self,
+        ticket_id: UUID,
+        *,
+        to_tier: int | None = None,
+        to_queue: str | None = None,
+        actor_id: UUID | None = None,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> UUID:
+        """Move a ticket down a tier (default: the next lower), to wait there unassigned."""
+        when = self._now(at)
+        return self._change(
+            Ticket,
+            ticket_id,
+            lambda t: t.deescalate(
+                at=when, to_tier=to_tier, to_queue=to_queue, actor_id=actor_id, reason=reason
             ),
         )
 
@@ -397,6 +497,7 @@ class HelpDesk(Application[UUID]):
         name: str,
         *,
         team: str = "general",
+        teams: Collection[str] = (),
         tier: int = 1,
         capacity: int = 1,
         skills: Collection[str] = (),
@@ -405,11 +506,15 @@ class HelpDesk(Application[UUID]):
         agent_id: UUID | None = None,
         at: datetime | None = None,
     ) -> UUID:
-        """Add an agent to the desk (online at once unless ``online=False``); return their id."""
+        """Add an agent to the desk (online at once unless ``online=False``); return their id.
+
+        ``team`` is the agent's home team, ``teams`` the others they belong to.
+        """
         when = self._now(at)
         profile = validated(
             AgentProfile,
             team=team,
+            teams=teams,
             tier=tier,
             capacity=capacity,
             skills=skills,

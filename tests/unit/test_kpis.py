@@ -486,10 +486,42 @@ def test_an_open_ticket_breaches_only_once_past_its_target(sla_desk: HelpDesk) -
         None,
     )
     past_reply = view.kpis(now=at(121))
-    assert (past_reply.sla_first_reply, past_reply.first_reply_breaches) == (0.0, 1)
+    # breached, but no ticket of the set shows a reply or a resolution: not measured
+    assert (past_reply.sla_first_reply, past_reply.first_reply_breaches) == (None, 1)
     assert (past_reply.sla_resolution, past_reply.resolution_breaches) == (None, 0)
     past_both = view.kpis(now=at(hours=8, minutes=1))
-    assert (past_both.sla_resolution, past_both.resolution_breaches) == (0.0, 1)
+    assert (past_both.sla_resolution, past_both.resolution_breaches) == (None, 1)
+
+
+def test_where_the_set_shows_replies_and_resolutions_an_overdue_ticket_misses(
+    sla_desk: HelpDesk,
+) -> None:
+    agent = sla_desk.join_agent("Ann")
+    late = receive(sla_desk)
+    sla_desk.assign(late, agent, at=at(1))
+    sla_desk.respond(late, agent, at=at(hours=3))  # past the 2 h target
+    sla_desk.resolve(late, agent, at=at(hours=9))  # past the 8 h target
+    receive(sla_desk)  # never answered
+
+    kpis = sla_desk.view().kpis(now=at(hours=9, minutes=1))
+
+    assert (kpis.sla_first_reply, kpis.first_reply_breaches) == (0.0, 2)
+    assert (kpis.sla_resolution, kpis.resolution_breaches) == (0.0, 2)
+
+
+def test_first_reply_attainment_is_not_measured_in_a_history_without_replies(
+    sla_desk: HelpDesk,
+) -> None:
+    agent = sla_desk.join_agent("Ann", capacity=2)
+    for _ in range(2):
+        ticket = receive(sla_desk)
+        sla_desk.assign(ticket, agent, at=at(1))
+        sla_desk.resolve(ticket, agent, at=at(hours=3))  # no reply recorded, in time
+
+    kpis = sla_desk.view().kpis(now=at(hours=4))
+
+    assert (kpis.sla_first_reply, kpis.first_reply.count) == (None, 0)
+    assert kpis.sla_resolution == 100.0
 
 
 def test_a_category_override_sets_the_targets_of_its_tickets(sla_desk: HelpDesk) -> None:
@@ -796,3 +828,32 @@ def test_a_partial_rating_keeps_the_other_score_on_the_ticket_and_in_the_kpis(
     state = desk.ticket(ticket)
     facts = desk.view().facts.tickets[ticket]
     assert (state.csat, state.nps) == (facts.csat, facts.nps) == (2, 10)
+
+
+def test_what_was_not_measured_stays_unmeasured_in_tables_frames_and_comparisons(
+    sla_desk: HelpDesk,
+) -> None:
+    pytest.importorskip("pandas")
+    from ticketlog.io.console import figures_table  # noqa: PLC0415 - rich is an extra
+    from ticketlog.io.frames import kpi_frame  # noqa: PLC0415 - pandas is an extra
+    from ticketlog.simulation.compare import Comparison, RunSummary, figures  # noqa: PLC0415
+
+    agent = sla_desk.join_agent("Ann")
+    ticket = receive(sla_desk)
+    sla_desk.assign(ticket, agent, at=at(1))
+    sla_desk.resolve(ticket, agent, at=at(hours=3))  # no reply recorded
+    kpis = sla_desk.view().kpis(now=at(hours=4))
+
+    shown = figures(kpis)
+    assert (shown["sla_first_reply"], shown["sla_resolution"]) == (None, 100.0)
+    table = figures_table(shown, title="one run")
+    assert list(table.columns[1].cells)[list(shown).index("sla_first_reply")] == "-"
+    frame = kpi_frame(kpis)
+    assert frame["sla_first_reply"].dtype == float
+    assert frame["sla_first_reply"].isna().all()
+    assert frame.loc["all", "sla_resolution"] == 100.0
+    run = RunSummary(
+        policy="fifo", seed=0, metrics=shown, wait_quantiles=(), backlog=(), segments={}
+    )
+    estimate = Comparison.of([run], seed=0).results["fifo"]["sla_first_reply"]
+    assert math.isnan(estimate.mean)

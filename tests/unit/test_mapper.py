@@ -24,8 +24,10 @@ from ticketlog.domain.events import (
     AgentJoined,
     AgentProfile,
     DomainEvent,
+    TicketDeescalated,
     TicketRated,
     TicketReceived,
+    TicketResolved,
 )
 from ticketlog.domain.values import (
     MAX_ESTIMATED_EFFORT,
@@ -43,7 +45,10 @@ EXPECTED_TOPICS = {
     "ticketlog:TicketAssigned",
     "ticketlog:TicketResponded",
     "ticketlog:TicketTransferred",
+    "ticketlog:TicketReassigned",
+    "ticketlog:TicketReleased",
     "ticketlog:TicketEscalated",
+    "ticketlog:TicketDeescalated",
     "ticketlog:TicketResolved",
     "ticketlog:TicketReopened",
     "ticketlog:TicketRated",
@@ -84,6 +89,7 @@ efforts = st.timedeltas(min_value=timedelta(0), max_value=MAX_ESTIMATED_EFFORT)
 profiles = st.builds(
     AgentProfile,
     team=names,
+    teams=name_sets,
     tier=tiers,
     capacity=st.integers(1, 1_000),
     skills=name_sets,
@@ -119,6 +125,8 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "to_queue": names,
     "code": names,
     "name": names,
+    "source": names,
+    "source_id": names,
     "subject": texts,
     "reason": texts,
     "comment": texts,
@@ -159,6 +167,15 @@ def events_of(event_class: type[DomainEvent]) -> st.SearchStrategy[DomainEvent]:
         return scores.flatmap(
             lambda s: st.builds(TicketRated, csat=st.just(s[0]), nps=st.just(s[1]), **fields)
         )
+    if event_class is TicketDeescalated:
+        lower = st.tuples(fields.pop("from_tier"), fields.pop("to_tier")).filter(
+            lambda t: t[1] < t[0]
+        )
+        return lower.flatmap(
+            lambda t: st.builds(
+                TicketDeescalated, from_tier=st.just(t[0]), to_tier=st.just(t[1]), **fields
+            )
+        )
     return st.builds(event_class, **fields)
 
 
@@ -186,9 +203,9 @@ def assert_same_types(original: BaseModel, decoded: BaseModel) -> None:
 # --- the contract ---------------------------------------------------------------------------
 
 
-def test_the_stored_topics_are_exactly_the_seventeen_event_types() -> None:
+def test_the_stored_topics_are_exactly_the_twenty_event_types() -> None:
     assert set(EVENT_TYPES) == EXPECTED_TOPICS
-    assert len(EVENT_TYPES) == 17
+    assert len(EVENT_TYPES) == 20
 
 
 @pytest.mark.parametrize("event_class", ALL_CLASSES, ids=lambda c: c.__name__)
@@ -429,3 +446,63 @@ def test_a_time_with_a_seconds_offset_keeps_its_instant_and_is_stored_in_utc() -
     decoded = mapper.to_domain_event(mapper.to_stored_event(event)).at
     assert decoded == at
     assert decoded.utcoffset() == timedelta(0)
+
+
+OLD_STATES: dict[str, dict[str, Any]] = {
+    "ticketlog:TicketResolved": {
+        "originator_id": str(ID),
+        "originator_version": 3,
+        "at": "2026-11-24T09:00:00Z",
+        "actor_id": "00000000-0000-4000-8000-0000000000a1",
+        "code": "solved",
+    },
+    "ticketlog:AgentJoined": {
+        "originator_id": str(ID),
+        "originator_version": 1,
+        "at": "2026-11-24T09:00:00Z",
+        "name": "Ann",
+        "profile": {
+            "team": "billing",
+            "tier": 2,
+            "capacity": 3,
+            "skills": ["refunds"],
+            "languages": ["en"],
+        },
+    },
+    "ticketlog:TicketReceived": {
+        "originator_id": str(ID),
+        "originator_version": 1,
+        "at": "2026-11-24T09:00:00Z",
+        "actor_id": None,
+        "channel": "email",
+        "customer_id": "cust-1",
+    },
+}
+"""States as stores written before resolutions without a holder, several teams and source
+ids: none of the fields added since."""
+
+
+@pytest.mark.parametrize("topic", sorted(OLD_STATES))
+def test_events_stored_before_the_recorded_history_fields_read_back(topic: str) -> None:
+    stored = StoredEvent(
+        originator_id=ID,
+        originator_version=OLD_STATES[topic]["originator_version"],
+        topic=topic,
+        state=json.dumps(OLD_STATES[topic]).encode(),
+    )
+
+    event = EventMapper().to_domain_event(stored)
+
+    assert type(event) is EVENT_TYPES[topic]
+    assert event.at == T0
+    if isinstance(event, AgentJoined):
+        assert (event.source, event.profile.team, event.profile.teams) == (
+            None,
+            "billing",
+            frozenset(),
+        )
+    elif isinstance(event, TicketReceived):
+        assert (event.source, event.source_id, event.channel) == (None, None, Channel.EMAIL)
+    else:
+        assert isinstance(event, TicketResolved)
+        assert event.actor_id == UUID("00000000-0000-4000-8000-0000000000a1")

@@ -41,10 +41,13 @@ from ticketlog.domain.events import (
     TicketAwaitingCustomer,
     TicketClosed,
     TicketCustomerReplied,
+    TicketDeescalated,
     TicketEscalated,
     TicketEvent,
     TicketRated,
+    TicketReassigned,
     TicketReceived,
+    TicketReleased,
     TicketReopened,
     TicketReprioritised,
     TicketResolved,
@@ -206,7 +209,10 @@ SPEC = """
 assign         yes      no        no        no      no
 respond        no       yes       no        no      no
 transfer       yes      yes       no        no      no
+reassign       no       yes       no        no      no
+release        no       yes       no        no      no
 escalate       yes      yes       no        no      no
+deescalate     yes      yes       no        no      no
 resolve        no       yes       no        no      no
 reopen         no       no        yes       no      no
 rate           no       no        yes       no      no
@@ -238,7 +244,10 @@ WHEN: dict[Command, Callable[[Ticket], None]] = {
     Command.ASSIGN: lambda t: t.assign(BOB, holding=0, at=LATER),
     Command.RESPOND: lambda t: t.respond(agent_id=ANN_ID, at=LATER),
     Command.TRANSFER: lambda t: t.transfer(at=LATER, to_queue="billing"),
+    Command.REASSIGN: lambda t: t.reassign(BOB, to_agent_holding=0, at=LATER),
+    Command.RELEASE: lambda t: t.release(agent_id=ANN_ID, at=LATER),
     Command.ESCALATE: lambda t: t.escalate(at=LATER, kind=EscalationKind.HIERARCHICAL),
+    Command.DEESCALATE: lambda t: t.deescalate(at=LATER),
     Command.RESOLVE: lambda t: t.resolve(agent_id=ANN_ID, at=LATER),
     Command.REOPEN: lambda t: t.reopen(at=LATER),
     Command.RATE: lambda t: t.rate(at=LATER, csat=4),
@@ -254,7 +263,10 @@ EVENT_OF: dict[Command, type[TicketEvent]] = {
     Command.ASSIGN: TicketAssigned,
     Command.RESPOND: TicketResponded,
     Command.TRANSFER: TicketTransferred,
+    Command.REASSIGN: TicketReassigned,
+    Command.RELEASE: TicketReleased,
     Command.ESCALATE: TicketEscalated,
+    Command.DEESCALATE: TicketDeescalated,
     Command.RESOLVE: TicketResolved,
     Command.REOPEN: TicketReopened,
     Command.RATE: TicketRated,
@@ -269,7 +281,10 @@ STATUS_AFTER: dict[Command, TicketStatus | None] = {
     Command.ASSIGN: ASSIGNED,
     Command.RESPOND: None,
     Command.TRANSFER: WAITING,  # to a queue, nobody named: it waits there
+    Command.REASSIGN: ASSIGNED,
+    Command.RELEASE: WAITING,
     Command.ESCALATE: WAITING,
+    Command.DEESCALATE: WAITING,
     Command.RESOLVE: RESOLVED,
     Command.REOPEN: WAITING,
     Command.RATE: None,
@@ -1199,7 +1214,10 @@ def test_a_command_at_a_naive_time_is_an_invalid_value(command: Command) -> None
         Command.ASSIGN: lambda t: t.assign(BOB, holding=0, at=naive),
         Command.RESPOND: lambda t: t.respond(agent_id=ANN_ID, at=naive),
         Command.TRANSFER: lambda t: t.transfer(at=naive, to_queue="billing"),
+        Command.REASSIGN: lambda t: t.reassign(BOB, to_agent_holding=0, at=naive),
+        Command.RELEASE: lambda t: t.release(agent_id=ANN_ID, at=naive),
         Command.ESCALATE: lambda t: t.escalate(at=naive, kind="hierarchical"),
+        Command.DEESCALATE: lambda t: t.deescalate(at=naive),
         Command.RESOLVE: lambda t: t.resolve(agent_id=ANN_ID, at=naive),
         Command.REOPEN: lambda t: t.reopen(at=naive),
         Command.RATE: lambda t: t.rate(at=naive, csat=3),

@@ -29,8 +29,13 @@ class HasProfile:
 
     @property
     def team(self) -> str:
-        """The agent's team."""
+        """The agent's home team."""
         return self.profile.team
+
+    @property
+    def all_teams(self) -> frozenset[str]:
+        """The home team and the other teams the agent belongs to (their queues are theirs)."""
+        return self.profile.teams | {self.profile.team}
 
     @property
     def tier(self) -> int:

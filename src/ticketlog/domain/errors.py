@@ -18,6 +18,11 @@ class InvalidValue(TicketlogError, ValueError):
     """A command or setting carried a malformed value (e.g. CSAT 7, an unknown channel)."""
 
 
+class InvalidHistory(InvalidValue):
+    """Events given to be stored do not form a valid history: a stream out of time order or
+    with a gap in its versions, or a ticket event naming an agent the desk does not know."""
+
+
 class ConfigurationError(TicketlogError, ValueError):
     """The store settings or URL are malformed or name an unknown backend."""
 
@@ -71,7 +76,8 @@ class DuplicateId(CommandRejected):
 
 
 class SameTarget(CommandRejected):
-    """A transfer or escalation must name a target different from where the ticket is."""
+    """A transfer, reassignment or escalation must name a target different from where the
+    ticket is (another agent, queue or tier)."""
 
 
 class AlreadyRated(CommandRejected):

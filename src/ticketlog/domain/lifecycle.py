@@ -6,7 +6,10 @@ command        waiting  assigned  resolved  closed  abandoned
 assign         yes      no        no        no      no
 respond        no       yes       no        no      no
 transfer       yes      yes       no        no      no
+reassign       no       yes       no        no      no
+release        no       yes       no        no      no
 escalate       yes      yes       no        no      no
+deescalate     yes      yes       no        no      no
 resolve        no       yes       no        no      no
 reopen         no       no        yes       no      no
 rate           no       no        yes       no      no
@@ -16,6 +19,15 @@ reprioritise   yes      yes       no        no      no
 await          no       yes       no        no      no
 customer       yes      yes       no        no      no
 =============  =======  ========  ========  ======  =========
+
+``reassign`` passes the ticket from its holder to another person of the same queue and
+tier; ``release`` puts it back in its queue (the holder only); ``deescalate`` moves it down
+a tier, where it waits unassigned.
+
+These rules judge live commands. The record of a history that happened elsewhere
+(:meth:`ticketlog.domain.ticket.Ticket.record`, used by imports) is not judged by them:
+only each event's own validation and the time order apply, and every projection folds
+whatever sequence such a history holds.
 
 ``await`` (the holder waits on the customer, stopping the SLA clock) also needs the
 ticket not to await the customer already; ``customer`` (the customer wrote back)
@@ -42,7 +54,10 @@ class Command(StrEnum):
     ASSIGN = "assign"
     RESPOND = "respond"
     TRANSFER = "transfer"
+    REASSIGN = "reassign"
+    RELEASE = "release"
     ESCALATE = "escalate"
+    DEESCALATE = "deescalate"
     RESOLVE = "resolve"
     REOPEN = "reopen"
     RATE = "rate"
@@ -57,7 +72,10 @@ ALLOWED: Mapping[Command, frozenset[TicketStatus]] = {
     Command.ASSIGN: frozenset({WAITING}),
     Command.RESPOND: frozenset({ASSIGNED}),
     Command.TRANSFER: frozenset({WAITING, ASSIGNED}),
+    Command.REASSIGN: frozenset({ASSIGNED}),
+    Command.RELEASE: frozenset({ASSIGNED}),
     Command.ESCALATE: frozenset({WAITING, ASSIGNED}),
+    Command.DEESCALATE: frozenset({WAITING, ASSIGNED}),
     Command.RESOLVE: frozenset({ASSIGNED}),
     Command.REOPEN: frozenset({RESOLVED}),
     Command.RATE: frozenset({RESOLVED}),

@@ -289,6 +289,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                 return attrs.evolve(
                     state,
                     status=TicketStatus.WAITING,
+                    agent_id=None,
                     awaiting_customer=False,
                     rated=False,
                     reopens=state.reopens + 1,
@@ -305,7 +306,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
             case TicketClosed():
                 return attrs.evolve(state, status=TicketStatus.CLOSED, agent_id=None, last_at=at)
             case TicketAbandoned():
-                return attrs.evolve(state, status=TicketStatus.ABANDONED, last_at=at)
+                return attrs.evolve(state, status=TicketStatus.ABANDONED, agent_id=None, last_at=at)
             case TicketReprioritised():
                 return attrs.evolve(state, priority=event.new, last_at=at)
         msg = f"{event.event_type} does not belong to a ticket's history"
@@ -403,6 +404,43 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
             reason=reason,
         )
 
+    def reassign(
+        self,
+        to_agent: AgentState,
+        *,
+        to_agent_holding: int,
+        at: datetime,
+        actor_id: UUID | None = None,
+        reason: str = "",
+    ) -> None:
+        """Pass the held ticket to another person of its queue and tier (an assignee change).
+
+        ``to_agent`` must be eligible, like for :meth:`assign`, and someone other than the
+        holder (:class:`SameTarget`); ``to_agent_holding`` counts the tickets they hold.
+        """
+        state = self.state
+        check_allowed(state.status, Command.REASSIGN)
+        if to_agent.id == state.agent_id:
+            msg = f"agent {to_agent.name!r} holds the ticket already"
+            raise SameTarget(msg)
+        check_eligible(to_agent, state, to_agent_holding)
+        self._trigger(
+            TicketReassigned,
+            at=at,
+            actor_id=actor_id,
+            from_agent_id=state.agent_id,
+            to_agent_id=to_agent.id,
+            reason=reason,
+        )
+
+    def release(self, *, agent_id: UUID, at: datetime, reason: str = "") -> None:
+        """The holding agent puts the ticket back in its queue, where it waits unassigned."""
+        check_allowed(self.state.status, Command.RELEASE)
+        self._check_holder(agent_id)
+        self._trigger(
+            TicketReleased, at=at, actor_id=agent_id, from_agent_id=agent_id, reason=reason
+        )
+
     def escalate(
         self,
         *,
@@ -434,9 +472,8 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
             to_tier = state.tier if kind == EscalationKind.FUNCTIONAL else state.tier + 1
         queue = state.queue if to_queue is None else to_queue
         if to_tier < state.tier:
-            msg = (
-                f"an escalation cannot lower the tier ({state.tier} to {to_tier}); transfer instead"
-            )
+            msg = f"an escalation cannot lower the tier ({state.tier} to {to_tier}); "
+            msg += "deescalate instead"
             raise InvalidValue(msg)
         if (to_tier, queue) == (state.tier, state.queue):
             msg = "an escalation must name a higher tier or another queue"
@@ -453,6 +490,39 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
             from_agent_id=state.agent_id,
             reason=reason,
             breach=breach,
+        )
+
+    def deescalate(
+        self,
+        *,
+        at: datetime,
+        to_tier: int | None = None,
+        to_queue: str | None = None,
+        actor_id: UUID | None = None,
+        reason: str = "",
+    ) -> None:
+        """Move the ticket down a tier (default: the next lower), where it waits unassigned.
+
+        A de-escalation must lower the tier (:class:`InvalidValue` otherwise); ``to_queue``
+        defaults to the ticket's queue.
+        """
+        state = self.state
+        check_allowed(state.status, Command.DEESCALATE)
+        if to_tier is None:
+            to_tier = state.tier - 1
+        if not 0 <= to_tier < state.tier:
+            msg = f"a de-escalation must lower the tier (from {state.tier} to {to_tier})"
+            raise InvalidValue(msg)
+        self._trigger(
+            TicketDeescalated,
+            at=at,
+            actor_id=actor_id,
+            from_tier=state.tier,
+            to_tier=to_tier,
+            from_queue=state.queue,
+            to_queue=state.queue if to_queue is None else to_queue,
+            from_agent_id=state.agent_id,
+            reason=reason,
         )
 
     def await_customer(self, *, agent_id: UUID, at: datetime, reason: str = "") -> None:

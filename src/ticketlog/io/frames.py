@@ -3,8 +3,9 @@
 Needs the ``analysis`` extra (``pip install 'ticketlog-es[analysis]'``).
 
 Durations stay durations (``timedelta64`` columns, ``NaT`` where undefined); shares are
-percentages; a KPI table has one row per group with the ``Durations`` fields flattened
-to ``<kpi>_<stat>`` columns (``wait_mean``, ``wait_p90``, ...).
+percentages (``float`` columns, ``NaN`` where not measured); a KPI table has one row per
+group with the ``Durations`` fields flattened to ``<kpi>_<stat>`` columns (``wait_mean``,
+``wait_p90``, ...).
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def kpi_frame(kpis: Kpis | Mapping[Hashable, Kpis], *, index: str = "group") -> 
     for column in _DURATION_COLUMNS:
         if column in frame.columns:
             frame[column] = pandas.to_timedelta(frame[column])
+    for column in _SHARE_COLUMNS:
+        frame[column] = frame[column].astype(float)
     return frame
 
 
@@ -82,6 +85,10 @@ _DURATION_COLUMNS = [
     if field.type in (Durations, "Durations")
     for stat in ("mean", "p50", "p90", "p95")
 ]
+
+
+_SHARE_COLUMNS = [field.name for field in attrs.fields(Kpis) if str(field.type) == "float | None"]
+"""Shares and means, ``None`` where not measured: ``NaN`` in a frame, as pandas has it."""
 
 
 def comparison_frame(comparison: Comparison) -> pd.DataFrame:

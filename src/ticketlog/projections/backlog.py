@@ -1,4 +1,9 @@
-"""Backlog: how many tickets were open (waiting or held), over time and per queue."""
+"""Backlog: how many tickets were open (waiting or held), over time and per queue.
+
+A ticket is open from its receipt until it is resolved, closed or abandoned, and again
+from any event that puts it back in a queue or in someone's hands (a reopen; in a
+recorded history also an assignment or a move after its end).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,13 @@ from uuid import UUID
 
 from ticketlog.domain.events import (
     TicketAbandoned,
+    TicketAssigned,
     TicketClosed,
+    TicketDeescalated,
     TicketEscalated,
+    TicketReassigned,
     TicketReceived,
+    TicketReleased,
     TicketReopened,
     TicketResolved,
     TicketTransferred,
@@ -46,12 +55,14 @@ class Backlog(Reducer):
     def _received(self, event: TicketReceived) -> None:
         self.opened(event.originator_id, event.queue, event.at)
 
-    @on(TicketTransferred, TicketEscalated)
-    def _moved(self, event: TicketTransferred | TicketEscalated) -> None:
+    @on(TicketTransferred, TicketEscalated, TicketDeescalated)
+    def _moved(self, event: TicketTransferred | TicketEscalated | TicketDeescalated) -> None:
         self.moved(event.originator_id, event.to_queue, event.at)
 
-    @on(TicketReopened)
-    def _reopened(self, event: TicketReopened) -> None:
+    @on(TicketReopened, TicketAssigned, TicketReassigned, TicketReleased)
+    def _reopened(
+        self, event: TicketReopened | TicketAssigned | TicketReassigned | TicketReleased
+    ) -> None:
         self.opened(event.originator_id, None, event.at)
 
     @on(TicketResolved, TicketClosed, TicketAbandoned)
@@ -69,9 +80,11 @@ class Backlog(Reducer):
             self._change(self._queue[ticket_id], at, +1)
 
     def moved(self, ticket_id: UUID, queue: str, at: datetime) -> None:
-        """The ticket moved to ``queue``."""
+        """The ticket moved to ``queue`` (where it is open, even if it had ended)."""
         old = self._queue[ticket_id]
-        if old != queue:
+        if ticket_id not in self._open:
+            self.opened(ticket_id, queue, at)
+        elif old != queue:
             self._queue[ticket_id] = queue
             self._change(old, at, -1)
             self._change(queue, at, +1)

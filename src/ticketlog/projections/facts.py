@@ -21,9 +21,12 @@ from ticketlog.domain.events import (
     TicketAwaitingCustomer,
     TicketClosed,
     TicketCustomerReplied,
+    TicketDeescalated,
     TicketEscalated,
     TicketRated,
+    TicketReassigned,
     TicketReceived,
+    TicketReleased,
     TicketReopened,
     TicketReprioritised,
     TicketResolved,
@@ -52,6 +55,10 @@ class TicketFacts:
     tier: int
     """The tier the ticket is at now (after escalations)."""
     received_at: datetime
+    source: str | None = None
+    """Where an imported ticket was recorded (``None``: a live ticket)."""
+    source_id: str | None = None
+    """The ticket's id in its source system."""
     status: TicketStatus = TicketStatus.WAITING
     first_assigned_at: datetime | None = None
     first_agent_id: UUID | None = None
@@ -60,7 +67,7 @@ class TicketFacts:
     resolved_at: datetime | None = None
     """Latest resolution."""
     resolver_id: UUID | None = None
-    """The agent of the latest resolution."""
+    """The agent of the latest resolution (``None``: the system, in a recorded history)."""
     resolver_team: str | None = None
     resolutions: int = 0
     closed_at: datetime | None = None
@@ -68,6 +75,8 @@ class TicketFacts:
     transfers: int = 0
     escalations: int = 0
     reopens: int = 0
+    reassignments: int = 0
+    deescalations: int = 0
     handle_time: timedelta = timedelta(0)
     """Sum of the assignment spells that have ended."""
     holder_id: UUID | None = None
@@ -96,12 +105,16 @@ class TicketFacts:
 
     @property
     def first_contact_resolution(self) -> bool:
-        """Resolved by the first agent who held it, with no transfer, escalation or reopen."""
+        """Resolved by the first agent who held it, with no handoff (transfer, reassignment,
+        escalation, de-escalation) and no reopen."""
         return (
             self.is_resolved
+            and self.resolver_id is not None
             and self.resolver_id == self.first_agent_id
             and self.transfers == 0
+            and self.reassignments == 0
             and self.escalations == 0
+            and self.deescalations == 0
             and self.reopens == 0
         )
 
@@ -153,6 +166,8 @@ class TicketFactsProjection(Reducer):
             queue=event.queue,
             tier=event.tier,
             received_at=event.at,
+            source=event.source,
+            source_id=event.source_id,
         )
 
     @on(AgentJoined, AgentProfileChanged)
@@ -172,9 +187,29 @@ class TicketFactsProjection(Reducer):
     def _transferred(self, event: TicketTransferred) -> None:
         self.transferred(event.originator_id, event.to_queue, event.to_agent_id, event.at)
 
+    @on(TicketReassigned)
+    def _reassigned(self, event: TicketReassigned) -> None:
+        facts = self.tickets[event.originator_id]
+        facts.reassignments += 1
+        self._take(facts, event.to_agent_id, event.at)
+
+    @on(TicketReleased)
+    def _released(self, event: TicketReleased) -> None:
+        facts = self.tickets[event.originator_id]
+        self._hold(facts, None, event.at)
+        facts.status = TicketStatus.WAITING
+
     @on(TicketEscalated)
     def _escalated(self, event: TicketEscalated) -> None:
         self.escalated(event.originator_id, event.to_queue, event.to_tier, event.at)
+
+    @on(TicketDeescalated)
+    def _deescalated(self, event: TicketDeescalated) -> None:
+        facts = self.tickets[event.originator_id]
+        facts.deescalations += 1
+        facts.queue, facts.tier = event.to_queue, event.to_tier
+        self._hold(facts, None, event.at)
+        facts.status = TicketStatus.WAITING
 
     @on(TicketResolved)
     def _resolved(self, event: TicketResolved) -> None:
@@ -184,12 +219,7 @@ class TicketFactsProjection(Reducer):
 
     def assigned(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """``agent_id`` took the ticket."""
-        facts = self.tickets[ticket_id]
-        if facts.first_agent_id is None:
-            facts.first_agent_id = agent_id
-            facts.first_assigned_at = at
-        self._hold(facts, agent_id, at)
-        facts.status = TicketStatus.ASSIGNED
+        self._take(self.tickets[ticket_id], agent_id, at)
 
     def replied(self, ticket_id: UUID, at: datetime) -> None:
         """An agent replied publicly."""
@@ -204,11 +234,11 @@ class TicketFactsProjection(Reducer):
         facts = self.tickets[ticket_id]
         facts.transfers += 1
         facts.queue = to_queue
-        if to_agent_id is not None and facts.first_agent_id is None:
-            facts.first_agent_id = to_agent_id  # handed straight to an agent: served
-            facts.first_assigned_at = at
-        self._hold(facts, to_agent_id, at)
-        facts.status = TicketStatus.WAITING if to_agent_id is None else TicketStatus.ASSIGNED
+        if to_agent_id is None:
+            self._hold(facts, None, at)
+            facts.status = TicketStatus.WAITING
+        else:  # handed straight to an agent: served
+            self._take(facts, to_agent_id, at)
 
     def escalated(self, ticket_id: UUID, to_queue: str, to_tier: int, at: datetime) -> None:
         """The ticket moved up to ``to_tier`` and waits in ``to_queue``."""
@@ -252,8 +282,9 @@ class TicketFactsProjection(Reducer):
         self.abandoned(event.originator_id, event.at)
 
     def abandoned(self, ticket_id: UUID, at: datetime) -> None:
-        """The customer gave up."""
+        """The customer gave up (in a recorded history, possibly while someone held it)."""
         facts = self.tickets[ticket_id]
+        self._hold(facts, None, at)
         facts.abandoned_at = at
         facts.status = TicketStatus.ABANDONED
 
@@ -274,6 +305,7 @@ class TicketFactsProjection(Reducer):
     def reopened(self, ticket_id: UUID, at: datetime) -> None:
         """The customer reopened the ticket."""
         facts = self.tickets[ticket_id]
+        self._hold(facts, None, at)
         facts.reopens += 1
         facts.status = TicketStatus.WAITING
         if facts.pauses and facts.pauses[-1][1] is None:
@@ -282,6 +314,15 @@ class TicketFactsProjection(Reducer):
     @on(TicketReprioritised)
     def _reprioritised(self, event: TicketReprioritised) -> None:
         self.tickets[event.originator_id].priority = event.new
+
+    @classmethod
+    def _take(cls, facts: TicketFacts, agent_id: UUID, at: datetime) -> None:
+        """``agent_id`` holds the ticket from ``at`` (the first holder serves it)."""
+        if facts.first_agent_id is None:
+            facts.first_agent_id = agent_id
+            facts.first_assigned_at = at
+        cls._hold(facts, agent_id, at)
+        facts.status = TicketStatus.ASSIGNED
 
     @staticmethod
     def _hold(facts: TicketFacts, agent_id: UUID | None, at: datetime) -> None:

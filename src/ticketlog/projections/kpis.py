@@ -14,8 +14,9 @@ Definitions (denominators in brackets):
   once and not open again now — a reopened ticket counts once it is resolved again];
 - ``handle`` — time agents held the ticket, summed over assignment spells; its mean is
   AHT [resolved tickets];
-- ``fcr`` — resolved by the first agent who held it, with no transfer, escalation or
-  reopen [resolved tickets];
+- ``fcr`` — resolved by the first agent who held it, with no transfer, reassignment,
+  escalation, de-escalation or reopen [resolved tickets; a resolution by the system
+  (no agent, in a recorded history) is not one];
 - ``csat`` — ratings of 4 or 5 [tickets with a CSAT rating]; ``csat_mean`` their mean;
 - ``nps`` — % promoters (9-10) minus % detractors (0-6) [tickets with an NPS rating];
 - ``sla_first_reply`` — replied within target (targets count SLA time: working time
@@ -26,8 +27,17 @@ Definitions (denominators in brackets):
   reopened ones included — past target; abandoned tickets and tickets closed unresolved
   are excluded]; the
   ``*_breaches`` fields count the misses;
-- ``transfer_rate``, ``escalation_rate``, ``reopen_rate``, ``abandonment_rate`` — tickets
-  with at least one such event [all tickets]; ``*_per_ticket`` the mean count.
+- ``transfer_rate``, ``reassignment_rate``, ``escalation_rate``, ``deescalation_rate``,
+  ``reopen_rate``, ``abandonment_rate`` — tickets with at least one such event [all
+  tickets]; ``*_per_ticket`` the mean count.
+
+"Not measured" is ``None``, never 0 %: a share is ``None`` when its denominator is empty,
+and an SLA share also when no ticket of the set shows the event the target waits for —
+``sla_first_reply`` when none has a public reply, ``sla_resolution`` when none was ever
+resolved. Such a set comes from a source that does not record that event (an import
+without replies) or from a desk too young to have one; 0 % would claim every ticket
+missed a target nobody could meet on the record. The ``*_breaches`` counts stay: tickets
+past their target without the event.
 
 The latest rating of a ticket counts; the ticket's current priority and category select
 its SLA targets.
@@ -123,6 +133,10 @@ class Kpis:
     transfers_per_ticket: float | None
     escalations_per_ticket: float | None
     reopens_per_ticket: float | None
+    reassignment_rate: float | None
+    deescalation_rate: float | None
+    reassignments_per_ticket: float | None
+    deescalations_per_ticket: float | None
 
     @property
     def aht(self) -> timedelta | None:
@@ -142,6 +156,11 @@ def sla_time(f: TicketFacts, until: datetime, sla: SlaTargets) -> timedelta:
         if start < until:
             elapsed -= sla.elapsed(max(start, f.received_at), min(end or until, until))
     return elapsed
+
+
+def _measured(met: int, missed: int, *, observed: bool) -> float | None:
+    """The share of targets met, or ``None`` when the set never shows the awaited event."""
+    return share(met, met + missed) if observed else None
 
 
 def _sla(facts: Sequence[TicketFacts], now: datetime, sla: SlaTargets) -> tuple[int, int, int, int]:
@@ -197,9 +216,13 @@ def _kpis(tickets: list[TicketFacts], now: datetime, sla: SlaTargets) -> Kpis:
         if not npss
         else 100.0 * (sum(s >= 9 for s in npss) - sum(s <= 6 for s in npss)) / len(npss),
         nps_count=len(npss),
-        sla_first_reply=share(reply_met, reply_met + reply_missed),
+        sla_first_reply=_measured(
+            reply_met, reply_missed, observed=any(f.first_response_at is not None for f in tickets)
+        ),
         first_reply_breaches=reply_missed,
-        sla_resolution=share(resolve_met, resolve_met + resolve_missed),
+        sla_resolution=_measured(
+            resolve_met, resolve_missed, observed=any(f.resolutions > 0 for f in tickets)
+        ),
         resolution_breaches=resolve_missed,
         transfer_rate=share(sum(f.transfers > 0 for f in tickets), n),
         escalation_rate=share(sum(f.escalations > 0 for f in tickets), n),
@@ -208,6 +231,10 @@ def _kpis(tickets: list[TicketFacts], now: datetime, sla: SlaTargets) -> Kpis:
         transfers_per_ticket=_mean([f.transfers for f in tickets]),
         escalations_per_ticket=_mean([f.escalations for f in tickets]),
         reopens_per_ticket=_mean([f.reopens for f in tickets]),
+        reassignment_rate=share(sum(f.reassignments > 0 for f in tickets), n),
+        deescalation_rate=share(sum(f.deescalations > 0 for f in tickets), n),
+        reassignments_per_ticket=_mean([f.reassignments for f in tickets]),
+        deescalations_per_ticket=_mean([f.deescalations for f in tickets]),
     )
 
 

@@ -6,6 +6,10 @@ registers) are kept as sorted indexes per queue, so finding the first ticket of 
 ordering costs O(log n), not a scan. An index is built the first time it is used and
 maintained incrementally from then on, so rebuilding the projection from a long log pays
 for no index nobody reads.
+
+Tickets no longer open (resolved, closed, abandoned) keep their record, so the fold
+accepts any sequence a recorded history holds: an event that puts a ticket in a queue or
+in someone's hands (a reopen, an assignment, a move) brings it back, whatever its status.
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ from ticketlog.domain.events import (
     TicketAwaitingCustomer,
     TicketClosed,
     TicketCustomerReplied,
+    TicketDeescalated,
     TicketEscalated,
+    TicketReassigned,
     TicketReceived,
+    TicketReleased,
     TicketReopened,
     TicketReprioritised,
     TicketResolved,
@@ -114,8 +121,8 @@ class Queues(Reducer):
         self.sla = SlaTargets() if sla is None else sla
         self._orderings = dict(ORDERINGS if orderings is None else orderings)
         self._open: dict[UUID, QueuedTicket] = {}
-        self._resolved: dict[UUID, QueuedTicket] = {}
-        """Resolved tickets (as they were when resolved), kept so a reopen can requeue them."""
+        self._done: dict[UUID, QueuedTicket] = {}
+        """Tickets no longer open (as they were when they left), kept so they can come back."""
         self._waiting: dict[str, dict[UUID, QueuedTicket]] = {}
         self._held: dict[UUID, dict[UUID, QueuedTicket]] = {}
         self._last_agent: dict[str, UUID] = {}
@@ -130,7 +137,7 @@ class Queues(Reducer):
         return (
             isinstance(other, Queues)
             and self._open == other._open
-            and self._resolved == other._resolved
+            and self._done == other._done
             and self._last_agent == other._last_agent
         )
 
@@ -176,7 +183,7 @@ class Queues(Reducer):
 
     @on(TicketReopened)
     def _reopened(self, event: TicketReopened) -> None:
-        ticket = self._resolved.pop(event.originator_id)
+        ticket = self._take(event.originator_id)
         paused = ticket.paused
         if ticket.paused_since is not None:  # resolved while awaiting the customer
             paused += self.sla.elapsed(ticket.paused_since, event.at)
@@ -187,69 +194,102 @@ class Queues(Reducer):
 
     @on(TicketAssigned)
     def _assigned(self, event: TicketAssigned) -> None:
-        ticket = self._open[event.originator_id]
-        self._move(ticket, agent_id=event.agent_id, last_agent_id=event.agent_id)
-        self._served(ticket.customer_id, event.agent_id)
+        self._hand(event.originator_id, event.agent_id)
+
+    @on(TicketReassigned)
+    def _reassigned(self, event: TicketReassigned) -> None:
+        self._hand(event.originator_id, event.to_agent_id)
 
     @on(TicketTransferred)
     def _transferred(self, event: TicketTransferred) -> None:
-        ticket = self._open[event.originator_id]
         if event.to_agent_id is None:
-            self._move(ticket, queue=event.to_queue, agent_id=None, queued_at=event.at)
+            self._queue(event.originator_id, event.at, queue=event.to_queue)
         else:
-            agent = event.to_agent_id
-            self._move(ticket, queue=event.to_queue, agent_id=agent, last_agent_id=agent)
-            self._served(ticket.customer_id, agent)
+            self._hand(event.originator_id, event.to_agent_id, queue=event.to_queue)
+
+    @on(TicketReleased)
+    def _released(self, event: TicketReleased) -> None:
+        self._queue(event.originator_id, event.at)
 
     @on(TicketEscalated)
     def _escalated(self, event: TicketEscalated) -> None:
-        ticket = self._open[event.originator_id]
+        ticket = self._find(event.originator_id)
         escalated = ticket.escalated if event.breach is None else ticket.escalated | {event.breach}
-        self._move(
-            ticket,
+        self._queue(
+            event.originator_id,
+            event.at,
             queue=event.to_queue,
             tier=event.to_tier,
-            agent_id=None,
-            queued_at=event.at,
             escalated=escalated,
         )
 
+    @on(TicketDeescalated)
+    def _deescalated(self, event: TicketDeescalated) -> None:
+        self._queue(event.originator_id, event.at, queue=event.to_queue, tier=event.to_tier)
+
     @on(TicketAwaitingCustomer)
     def _awaiting(self, event: TicketAwaitingCustomer) -> None:
-        self._move(self._open[event.originator_id], paused_since=event.at, due=NEVER)
+        self._update(event.originator_id, paused_since=event.at, due=NEVER)
 
     @on(TicketCustomerReplied)
     def _customer_replied(self, event: TicketCustomerReplied) -> None:
-        ticket = self._open[event.originator_id]
+        ticket = self._find(event.originator_id)
         if ticket.paused_since is not None:
             paused = ticket.paused + self.sla.elapsed(ticket.paused_since, event.at)
             resumed = ticket._replace(paused_since=None, paused=paused)
-            self._move(ticket, paused_since=None, paused=paused, due=self._due(resumed))
+            self._update(
+                event.originator_id, paused_since=None, paused=paused, due=self._due(resumed)
+            )
 
     @on(TicketResponded)
     def _responded(self, event: TicketResponded) -> None:
-        ticket = self._open[event.originator_id]
+        ticket = self._find(event.originator_id)
         if event.public and not ticket.replied:
-            self._move(ticket, replied=True, due=self._due(ticket._replace(replied=True)))
+            replied = ticket._replace(replied=True)
+            self._update(event.originator_id, replied=True, due=self._due(replied))
 
     @on(TicketReprioritised)
     def _reprioritised(self, event: TicketReprioritised) -> None:
-        ticket = self._open[event.originator_id]
-        self._move(ticket, priority=event.new, due=self._due(ticket._replace(priority=event.new)))
+        ticket = self._find(event.originator_id)
+        changed = ticket._replace(priority=event.new)
+        self._update(event.originator_id, priority=event.new, due=self._due(changed))
 
-    @on(TicketResolved)
-    def _resolved_(self, event: TicketResolved) -> None:
-        ticket = self._open[event.originator_id]
-        self._leave(ticket)
-        self._resolved[event.originator_id] = ticket
+    @on(TicketResolved, TicketClosed, TicketAbandoned)
+    def _ended(self, event: TicketResolved | TicketClosed | TicketAbandoned) -> None:
+        ticket = self._take(event.originator_id)
+        self._done[event.originator_id] = ticket._replace(agent_id=None)
 
-    @on(TicketClosed, TicketAbandoned)
-    def _ended(self, event: TicketClosed | TicketAbandoned) -> None:
-        ticket = self._open.get(event.originator_id)
+    def _find(self, ticket_id: UUID) -> QueuedTicket:
+        """The ticket's record, open or not."""
+        ticket = self._open.get(ticket_id)
+        return self._done[ticket_id] if ticket is None else ticket
+
+    def _take(self, ticket_id: UUID) -> QueuedTicket:
+        """Remove the ticket from wherever it is (open or not) and return its record."""
+        ticket = self._open.get(ticket_id)
         if ticket is None:
-            self._resolved.pop(event.originator_id, None)
+            return self._done.pop(ticket_id)
+        self._leave(ticket)
+        return ticket
+
+    def _update(self, ticket_id: UUID, **changes: Any) -> None:
+        """Change the ticket's record where it is."""
+        ticket = self._open.get(ticket_id)
+        if ticket is None:
+            self._done[ticket_id] = self._done[ticket_id]._replace(**changes)
         else:
-            self._leave(ticket)
+            self._move(ticket, **changes)
+
+    def _hand(self, ticket_id: UUID, agent_id: UUID, **changes: Any) -> None:
+        """``agent_id`` holds the ticket now (it may have been elsewhere, even done)."""
+        ticket = self._take(ticket_id)
+        self._enter(ticket._replace(agent_id=agent_id, last_agent_id=agent_id, **changes))
+        self._served(ticket.customer_id, agent_id)
+
+    def _queue(self, ticket_id: UUID, at: datetime, **changes: Any) -> None:
+        """The ticket waits unassigned from ``at`` (in its queue unless ``changes`` move it)."""
+        ticket = self._take(ticket_id)
+        self._enter(ticket._replace(agent_id=None, queued_at=at, **changes))
 
     def deadline(self, ticket: QueuedTicket, target: SlaTarget) -> datetime:
         """When ``ticket`` misses ``target`` if nothing happens (:data:`NEVER` while paused)."""

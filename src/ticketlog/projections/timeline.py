@@ -19,10 +19,13 @@ from ticketlog.domain.events import (
     TicketAwaitingCustomer,
     TicketClosed,
     TicketCustomerReplied,
+    TicketDeescalated,
     TicketEscalated,
     TicketEvent,
     TicketRated,
+    TicketReassigned,
     TicketReceived,
+    TicketReleased,
     TicketReopened,
     TicketReprioritised,
     TicketResolved,
@@ -116,6 +119,18 @@ def describe(event: TicketEvent, name: Callable[[UUID | None], str | None]) -> s
                 f"transferred from {_place(name(event.from_agent_id), event.from_queue)} "
                 f"to {_place(name(event.to_agent_id), event.to_queue)}{_because(event.reason)}"
             )
+        case TicketReassigned():
+            return (
+                f"reassigned from {name(event.from_agent_id)} to {name(event.to_agent_id)}"
+                f"{_because(event.reason)}"
+            )
+        case TicketReleased():
+            return f"released by {name(event.from_agent_id)} to its queue{_because(event.reason)}"
+        case TicketDeescalated():
+            return (
+                f"de-escalated from tier {event.from_tier} {event.from_queue} "
+                f"to tier {event.to_tier} {event.to_queue}{_because(event.reason)}"
+            )
         case TicketEscalated():
             breach = f", {event.breach} target missed" if event.breach else ""
             return (
@@ -123,7 +138,8 @@ def describe(event: TicketEvent, name: Callable[[UUID | None], str | None]) -> s
                 f"to tier {event.to_tier} {event.to_queue}{_because(event.reason)}"
             )
         case TicketResolved():
-            return f"resolved ({event.code})"
+            by = " by the system" if event.actor_id is None else ""
+            return f"resolved{by} ({event.code})"
         case TicketReopened():
             return f"reopened by the customer{_because(event.reason)}"
         case TicketRated():

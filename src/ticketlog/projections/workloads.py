@@ -3,6 +3,10 @@
 Occupancy is the time an agent held at least one ticket while online, divided by the
 time they were online. Times are accumulated at each event that changes an agent's
 online state or holdings; views add the still-running interval up to ``now``.
+
+Holdings are keyed by ticket: whatever event moves a ticket on (resolution, closure,
+release, escalation or de-escalation, reassignment, reopen, abandonment), its holder loses
+it, whoever acted — in a recorded history someone not holding a ticket may resolve it.
 """
 
 from __future__ import annotations
@@ -19,9 +23,14 @@ from ticketlog.domain.events import (
     AgentProfileChanged,
     AgentWentOffline,
     AgentWentOnline,
+    TicketAbandoned,
     TicketAssigned,
     TicketClosed,
+    TicketDeescalated,
     TicketEscalated,
+    TicketReassigned,
+    TicketReleased,
+    TicketReopened,
     TicketResolved,
     TicketTransferred,
 )
@@ -134,17 +143,32 @@ class Workloads(Reducer):
     def _assigned(self, event: TicketAssigned) -> None:
         self.hold(event.originator_id, event.agent_id, event.at)
 
-    @on(TicketTransferred)
-    def _transferred(self, event: TicketTransferred) -> None:
+    @on(TicketTransferred, TicketReassigned)
+    def _transferred(self, event: TicketTransferred | TicketReassigned) -> None:
         self.hold(event.originator_id, event.to_agent_id, event.at)
 
-    @on(TicketEscalated, TicketClosed)
-    def _released(self, event: TicketEscalated | TicketClosed) -> None:
+    @on(
+        TicketReleased,
+        TicketEscalated,
+        TicketDeescalated,
+        TicketClosed,
+        TicketReopened,
+        TicketAbandoned,
+    )
+    def _released(
+        self,
+        event: TicketReleased
+        | TicketEscalated
+        | TicketDeescalated
+        | TicketClosed
+        | TicketReopened
+        | TicketAbandoned,
+    ) -> None:
         self.hold(event.originator_id, None, event.at)
 
     @on(TicketResolved)
     def _resolved(self, event: TicketResolved) -> None:
-        self.resolved(event.originator_id, event.at)
+        self.resolved(event.originator_id, event.at, resolver_id=event.actor_id)
 
     # The folds of the events above, callable without an event (the simulation's fast mode).
 
@@ -163,12 +187,15 @@ class Workloads(Reducer):
         """The agent went online (or offline)."""
         self._agent(agent_id, at).online = online
 
-    def resolved(self, ticket_id: UUID, at: datetime) -> None:
-        """The ticket's holder resolved it."""
-        resolver = self._holder.get(ticket_id)
+    def resolved(self, ticket_id: UUID, at: datetime, *, resolver_id: UUID | None) -> None:
+        """``resolver_id`` resolved the ticket (``None``: the system); its holder loses it.
+
+        The resolver is credited with the ticket (``handled``); live, they are the holder.
+        """
         self.hold(ticket_id, None, at)
+        resolver = self._agents.get(resolver_id) if resolver_id is not None else None
         if resolver is not None:
-            self._agents[resolver].handled += 1
+            resolver.handled += 1
 
     def _agent(self, agent_id: UUID, at: datetime) -> _Load:
         load = self._agents[agent_id]

@@ -385,7 +385,7 @@ class FastDesk:
     def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent resolved the ticket."""
         self.facts.resolved(ticket_id, agent_id, at)
-        self.workloads.resolved(ticket_id, at)
+        self.workloads.resolved(ticket_id, at, resolver_id=agent_id)
         self._agents.pop(agent_id, None)
         self.backlog.ended(ticket_id, at)
 

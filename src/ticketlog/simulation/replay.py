@@ -20,7 +20,10 @@ What the policy changes: who serves which ticket and when, hence the waits, the
 resolution times, the SLA attainment and breaches, the automatic escalations those
 breaches trigger (when the trace's ``escalation`` is set), and the ratings that depend
 on the waits. Later handoffs and reopens of a ticket are folded into the work of its stage, and
-transfers straight to a named agent are not replayed (the same agent carries on).
+transfers straight to a named agent are not replayed (the same agent carries on); nor are
+reassignments, releases and de-escalations yet: their time held counts as work of the
+stage, and a released or de-escalated ticket's wait before someone takes it again is not
+work (the later overhaul of replays gives them their own steps).
 Replaying a history made by the simulation under the policy that produced it gives back
 its waits, ticket for ticket (a test).
 
@@ -52,9 +55,12 @@ from ticketlog.domain.events import (
     TicketAbandoned,
     TicketAssigned,
     TicketClosed,
+    TicketDeescalated,
     TicketEscalated,
     TicketEvent,
+    TicketReassigned,
     TicketReceived,
+    TicketReleased,
     TicketReopened,
     TicketResolved,
     TicketTransferred,
@@ -203,7 +209,7 @@ class _Journey:
 
     def apply(self, event: DomainEvent) -> None:
         at = event.at
-        if isinstance(event, TicketAssigned):
+        if isinstance(event, TicketAssigned | TicketReassigned):
             self._release(at)
             self.held_since = at
         elif isinstance(event, TicketTransferred):
@@ -215,7 +221,10 @@ class _Journey:
             self._release(at)
             if event.kind is not EscalationKind.AUTOMATIC:  # the escalator's are replayed
                 self._handed_off("escalate", event.to_queue)
-        elif isinstance(event, TicketResolved | TicketClosed | TicketAbandoned):
+        elif isinstance(
+            event,
+            TicketResolved | TicketClosed | TicketAbandoned | TicketReleased | TicketDeescalated,
+        ):
             self._release(at)
             if isinstance(event, TicketResolved) and self.resolved is None:
                 self.resolved = (at, self.worked)

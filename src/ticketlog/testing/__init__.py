@@ -1,6 +1,8 @@
 """Helpers for testing code built on ticketlog: hypothesis strategies and a stateful model.
 
 * :mod:`ticketlog.testing.strategies` — valid ticket attributes, agent profiles, scores;
+* :mod:`ticketlog.testing.histories` — recorded histories: facts of any kind in any order,
+  as imports record them (:meth:`~ticketlog.domain.ticket.Ticket.record`);
 * :mod:`ticketlog.testing.model` — :class:`DeskModel`, a plain-dict reference desk that
   predicts which commands the desk accepts and which error it raises otherwise;
 * :mod:`ticketlog.testing.stateful` — :class:`DeskMachine`, a hypothesis state machine
@@ -19,8 +21,8 @@ except ModuleNotFoundError as error:  # pragma: no cover - depends on the enviro
     msg = "ticketlog.testing needs hypothesis: pip install 'ticketlog-es[testing]'"
     raise ImportError(msg) from error
 
-from ticketlog.testing import strategies
+from ticketlog.testing import histories, strategies
 from ticketlog.testing.model import DeskModel, ModelAgent, ModelTicket
 from ticketlog.testing.stateful import DeskMachine
 
-__all__ = ["DeskMachine", "DeskModel", "ModelAgent", "ModelTicket", "strategies"]
+__all__ = ["DeskMachine", "DeskModel", "ModelAgent", "ModelTicket", "histories", "strategies"]

@@ -55,12 +55,33 @@ _ACCEPTS: Mapping[TicketStatus, frozenset[str]] = {
     # In a queue: anything but work that needs a holder, or a solution.
     # The customer may write at any time it is open.
     _WAITING: frozenset(
-        {"assign", "transfer", "escalate", "close", "abandon", "reprioritise", "customer"}
+        {
+            "assign",
+            "transfer",
+            "escalate",
+            "deescalate",
+            "close",
+            "abandon",
+            "reprioritise",
+            "customer",
+        }
     ),
-    # Held by an agent: work on it, wait on the customer, move it, solve it; not assign
-    # again, not abandon.
+    # Held by an agent: work on it, wait on the customer, pass it to someone else, put it
+    # back, move it, solve it; not assign again, not abandon.
     _ASSIGNED: frozenset(
-        {"respond", "await", "customer", "transfer", "escalate", "resolve", "close", "reprioritise"}
+        {
+            "respond",
+            "await",
+            "customer",
+            "transfer",
+            "reassign",
+            "release",
+            "escalate",
+            "deescalate",
+            "resolve",
+            "close",
+            "reprioritise",
+        }
     ),
     # Solved: the customer rates it or comes back; or it is closed.
     _RESOLVED: frozenset({"reopen", "rate", "close"}),
@@ -205,6 +226,44 @@ class DeskModel:
         ticket.holder = to_agent_id
         ticket.status = _WAITING if to_agent_id is None else _ASSIGNED
         ticket.queue = queue
+        return 1
+
+    def reassign(self, ticket_id: UUID, to_agent_id: UUID) -> int:
+        """The held ticket passes to someone else who can take it."""
+        ticket = self._ticket(ticket_id)
+        agent = self._agent(to_agent_id)
+        self._check_accepts(ticket, "reassign")
+        if to_agent_id == ticket.holder:
+            msg = "a reassignment must go to someone else"
+            raise SameTarget(msg)
+        self._check_can_take(to_agent_id, agent, ticket_id, ticket)
+        ticket.holder = to_agent_id
+        return 1
+
+    def release(self, ticket_id: UUID, agent_id: UUID) -> int:
+        """The holder puts the ticket back in its queue."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "release")
+        self._check_holder(ticket, agent_id)
+        ticket.status = _WAITING
+        ticket.holder = None
+        return 1
+
+    def deescalate(
+        self, ticket_id: UUID, *, to_tier: int | None = None, to_queue: str | None = None
+    ) -> int:
+        """The ticket goes down a tier (default: the next lower, never below 0) and/or to
+        another queue, and waits there."""
+        ticket = self._ticket(ticket_id)
+        self._check_accepts(ticket, "deescalate")
+        to_tier = ticket.tier - 1 if to_tier is None else to_tier
+        if not 0 <= to_tier < ticket.tier:
+            msg = "a de-escalation goes down a tier"
+            raise InvalidValue(msg)
+        ticket.status = _WAITING
+        ticket.holder = None
+        ticket.tier = to_tier
+        ticket.queue = ticket.queue if to_queue is None else to_queue
         return 1
 
     def escalate(

@@ -336,6 +336,35 @@ class DeskMachine(RuleBasedStateMachine):
             lambda: self.model.escalate(ticket, kind=kind, to_tier=to_tier, to_queue=to_queue),
         )
 
+    @rule(ticket=tickets, to_agent=agents, seconds=WAITS)
+    def reassign(self, ticket: UUID, to_agent: UUID, seconds: int) -> None:
+        """A ticket passes from its holder to someone else (or to them again: rejected)."""
+        self.wait(seconds)
+        self.compare(*self._reassign_step(ticket, to_agent, ""))
+
+    @rule(ticket=tickets, agent=agents, seconds=WAITS)
+    def release(self, ticket: UUID, agent: UUID, seconds: int) -> None:
+        """An agent puts a ticket back in its queue (only its holder may)."""
+        self.wait(seconds)
+        self.compare(*self._release_step(ticket, agent, ""))
+
+    @rule(
+        ticket=tickets,
+        to_tier=st.none() | st.integers(min_value=-1, max_value=MAX_TIER),
+        to_queue=st.none() | _QUEUES,
+        seconds=WAITS,
+    )
+    def deescalate(
+        self, ticket: UUID, to_tier: int | None, to_queue: str | None, seconds: int
+    ) -> None:
+        """A ticket moves down a tier (or not, or up: rejected), perhaps to another queue."""
+        self.wait(seconds)
+        self.compare(
+            "deescalate",
+            lambda: self.desk.deescalate(ticket, to_tier=to_tier, to_queue=to_queue),
+            lambda: self.model.deescalate(ticket, to_tier=to_tier, to_queue=to_queue),
+        )
+
     @rule(
         ticket=tickets,
         action=st.sampled_from(("rate", "reopen", "abandon")),
@@ -460,7 +489,8 @@ class DeskMachine(RuleBasedStateMachine):
 
     def next_steps(self, ticket_id: UUID) -> list[Step]:
         """Commands on the ticket that the model expects to succeed now: assign it to an
-        agent who can take it; its holder replies, notes or resolves; the customer rates
+        agent who can take it; its holder replies, notes, resolves or releases it, or it
+        is reassigned to someone who can take it; the customer rates
         the resolution or comes back; a rated resolution is closed."""
         ticket = self.model.tickets[ticket_id]
         if ticket.status is TicketStatus.WAITING:
@@ -470,7 +500,11 @@ class DeskMachine(RuleBasedStateMachine):
                 if self.model.can_take(agent_id, ticket_id)
             ]
         if ticket.status is TicketStatus.ASSIGNED and ticket.holder is not None:
-            return self._work_steps(ticket_id, ticket.holder, "next: holder ")
+            return self._work_steps(ticket_id, ticket.holder, "next: holder ") + [
+                self._reassign_step(ticket_id, agent_id, "next: ")
+                for agent_id in self.model.agents
+                if agent_id != ticket.holder and self.model.can_take(agent_id, ticket_id)
+            ]
         if ticket.status is TicketStatus.RESOLVED and not ticket.rated:
             return [
                 self._customer_step(ticket_id, "rate", 5, 9, "next: "),
@@ -614,7 +648,22 @@ class DeskMachine(RuleBasedStateMachine):
                 lambda: desk.resolve(ticket, agent),
                 lambda: model.resolve(ticket, agent),
             ),
+            self._release_step(ticket, agent, label),
         ]
+
+    def _reassign_step(self, ticket: UUID, to_agent: UUID, label: str) -> Step:
+        return (
+            f"{label}reassign",
+            lambda: self.desk.reassign(ticket, to_agent),
+            lambda: self.model.reassign(ticket, to_agent),
+        )
+
+    def _release_step(self, ticket: UUID, agent: UUID, label: str) -> Step:
+        return (
+            f"{label}release",
+            lambda: self.desk.release(ticket, agent),
+            lambda: self.model.release(ticket, agent),
+        )
 
     def _customer_step(
         self, ticket: UUID, action: str, csat: int | None, nps: int | None, label: str

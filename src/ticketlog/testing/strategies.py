@@ -108,6 +108,7 @@ class AgentProfileArguments(TypedDict):
 
     name: str
     team: str
+    teams: frozenset[str]
     tier: int
     capacity: int
     skills: frozenset[str]
@@ -209,6 +210,7 @@ def agent_profiles(
         {
             "name": st.sampled_from(AGENT_NAMES),
             "team": st.sampled_from(TEAMS),
+            "teams": st.frozensets(st.sampled_from(TEAMS), max_size=2),
             "tier": st.integers(min_value=0, max_value=max_tier),
             "capacity": st.integers(min_value=1, max_value=max_capacity),
             "skills": st.frozensets(st.sampled_from(skills)),
