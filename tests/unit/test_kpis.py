@@ -834,7 +834,7 @@ def test_what_was_not_measured_stays_unmeasured_in_tables_frames_and_comparisons
     sla_desk: HelpDesk,
 ) -> None:
     pytest.importorskip("pandas")
-    from ticketlog.io.console import figures_table  # noqa: PLC0415 - rich is an extra
+    from ticketlog.io.console import NOT_MEASURED, figures_table  # noqa: PLC0415 - rich is an extra
     from ticketlog.io.frames import kpi_frame  # noqa: PLC0415 - pandas is an extra
     from ticketlog.simulation.compare import Comparison, RunSummary, figures  # noqa: PLC0415
 
@@ -847,7 +847,7 @@ def test_what_was_not_measured_stays_unmeasured_in_tables_frames_and_comparisons
     shown = figures(kpis)
     assert (shown["sla_first_reply"], shown["sla_resolution"]) == (None, 100.0)
     table = figures_table(shown, title="one run")
-    assert list(table.columns[1].cells)[list(shown).index("sla_first_reply")] == "-"
+    assert list(table.columns[1].cells)[list(shown).index("sla_first_reply")] == NOT_MEASURED
     frame = kpi_frame(kpis)
     assert frame["sla_first_reply"].dtype == float
     assert frame["sla_first_reply"].isna().all()

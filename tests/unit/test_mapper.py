@@ -24,6 +24,7 @@ from ticketlog.domain.events import (
     AgentJoined,
     AgentProfile,
     DomainEvent,
+    TicketAwaitingCustomer,
     TicketDeescalated,
     TicketRated,
     TicketReceived,
@@ -33,6 +34,7 @@ from ticketlog.domain.values import (
     MAX_ESTIMATED_EFFORT,
     MAX_TIER,
     AssignedBy,
+    AwaitedParty,
     Channel,
     EscalationKind,
     Priority,
@@ -114,6 +116,7 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "by": st.sampled_from(AssignedBy),
     "kind": st.sampled_from(EscalationKind),
     "breach": st.sampled_from(SlaTarget),
+    "party": st.sampled_from(AwaitedParty),
     # names and texts
     "customer_id": names,
     "category": names,
@@ -477,6 +480,13 @@ OLD_STATES: dict[str, dict[str, Any]] = {
         "channel": "email",
         "customer_id": "cust-1",
     },
+    "ticketlog:TicketAwaitingCustomer": {
+        "originator_id": str(ID),
+        "originator_version": 4,
+        "at": "2026-11-24T09:00:00Z",
+        "actor_id": "00000000-0000-4000-8000-0000000000a1",
+        "reason": "asked for the invoice",
+    },
 }
 """States as stores written before resolutions without a holder, several teams and source
 ids: none of the fields added since."""
@@ -503,6 +513,8 @@ def test_events_stored_before_the_recorded_history_fields_read_back(topic: str) 
         )
     elif isinstance(event, TicketReceived):
         assert (event.source, event.source_id, event.channel) == (None, None, Channel.EMAIL)
+    elif isinstance(event, TicketAwaitingCustomer):
+        assert event.party is AwaitedParty.CUSTOMER
     else:
         assert isinstance(event, TicketResolved)
         assert event.actor_id == UUID("00000000-0000-4000-8000-0000000000a1")
