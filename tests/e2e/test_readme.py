@@ -38,6 +38,7 @@ def test_the_readme_code_runs_and_prints_what_it_promises(
     assert "rated CSAT 5/5, NPS 9/10" in out
     assert "Workload(" in out
     assert "Kpis(tickets=2" in out
+    assert "8 cases; 2 accepted twice" in out
     frame = namespace["by_channel"]
     assert list(frame.index) == ["chat", "email"]
     assert frame.loc["email", "csat"] == 100.0

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from ticketlog import HelpDesk
+from ticketlog import HelpDesk, NotTheHolder
 from ticketlog.domain.ticket import TicketState
 from ticketlog.domain.values import AwaitedParty, Priority, TicketStatus
 from ticketlog.imports import (
@@ -442,3 +442,12 @@ def test_a_team_change_while_waiting_on_the_user_is_not_a_second_wait(
     assert report.count("awaiting the customer again") == 1
     assert types(desk, "A")[-2:] == ["TicketTransferred", "TicketAssigned"]
     assert state(desk, "A").awaiting_customer
+
+
+def test_refusals_on_imported_tickets_name_the_source_id(desk: HelpDesk, tmp_path: Path) -> None:
+    run(
+        desk, tmp_path, [row("INC42", 0, *WORKING, person="Ann"), row("B", 0, *QUEUED, person="Bo")]
+    )
+
+    with pytest.raises(NotTheHolder, match=r"does not hold ticket INC42 \("):
+        desk.resolve(ticket_id("status-log", "INC42"), agent("Bo"))

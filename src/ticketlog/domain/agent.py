@@ -124,20 +124,20 @@ class Agent(Aggregate[AgentState, AgentEvent]):
         current = self.state.profile
         profile = validated(AgentProfile, **{**current.model_dump(), **changes})
         if profile == current:
-            msg = f"agent {self.id} already has this profile"
+            msg = f"agent {self.state.name!r} already has this profile"
             raise SameTarget(msg)
         self._trigger(AgentProfileChanged, at=at, profile=profile)
 
     def go_online(self, *, at: datetime) -> None:
         """The agent becomes available for tickets."""
         if self.state.online:
-            msg = f"agent {self.id} is already online"
+            msg = f"agent {self.state.name!r} is already online"
             raise InvalidTransition(msg)
         self._trigger(AgentWentOnline, at=at)
 
     def go_offline(self, *, at: datetime) -> None:
         """The agent becomes unavailable."""
         if not self.state.online:
-            msg = f"agent {self.id} is already offline"
+            msg = f"agent {self.state.name!r} is already offline"
             raise InvalidTransition(msg)
         self._trigger(AgentWentOffline, at=at)

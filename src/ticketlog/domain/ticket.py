@@ -466,7 +466,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                 msg = "only automatic escalations name an SLA breach"
                 raise InvalidValue(msg)
             if breach in state.escalated_breaches:
-                msg = f"the {breach} breach of {self.id} was escalated already"
+                msg = f"the {breach} breach of ticket {self.label} was escalated already"
                 raise AlreadyEscalated(msg)
         if to_tier is None:
             to_tier = state.tier if kind == EscalationKind.FUNCTIONAL else state.tier + 1
@@ -602,7 +602,13 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
         """
         self._trigger(event_class, at=at, **fields)
 
+    @property
+    def label(self) -> str:
+        """How messages name the ticket: its source system's id if imported, else its id."""
+        state = self.state
+        return str(state.id) if state.source_id is None else f"{state.source_id} ({state.id})"
+
     def _check_holder(self, agent_id: UUID) -> None:
         if agent_id != self.state.agent_id:
-            msg = f"agent {agent_id} does not hold ticket {self.id}"
+            msg = f"agent {agent_id} does not hold ticket {self.label}"
             raise NotTheHolder(msg)

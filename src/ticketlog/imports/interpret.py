@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -119,9 +120,9 @@ class CaseInterpreter:
 
     def ticket(self, rows: Sequence[Row]) -> Ticket:
         """The ticket of one case, its events pending (not yet saved)."""
-        ordered = sorted(rows, key=lambda row: row.at)
+        ordered = sorted(rows, key=lambda row: row.at)  # stable: equal times keep file order
         case = ordered[0].case
-        if ordered != list(rows):
+        if any(later.at < earlier.at for earlier, later in pairwise(rows)):
             self.report.note("rows out of time order within a case", case)
         for row in ordered:
             for kind, value in row.notes:

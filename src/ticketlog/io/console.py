@@ -143,6 +143,8 @@ KPI_ROWS: tuple[tuple[str, Callable[[Kpis], str]], ...] = (
     ("resolution breaches", lambda k: _count(k.resolution_breaches)),
     ("transfer rate", lambda k: share_text(k.transfer_rate)),
     ("escalation rate", lambda k: share_text(k.escalation_rate)),
+    ("reassignment rate", lambda k: share_text(k.reassignment_rate)),
+    ("de-escalation rate", lambda k: share_text(k.deescalation_rate)),
     ("reopen rate", lambda k: share_text(k.reopen_rate)),
     ("abandonment rate", lambda k: share_text(k.abandonment_rate)),
 )
