@@ -48,6 +48,8 @@ BATCH_EVENTS = 5000
 """Events per write transaction."""
 
 _MAX_CAPACITY = 1000
+SURVEYED = frozenset({"case", "person", "team", "tier", "language", "country"})
+"""The fields the first pass reads."""
 
 
 @attrs.define
@@ -111,26 +113,27 @@ def _survey(
     survey = _Survey()
     for line, record in source_rows(path, mapping, companion):
         survey.rows += 1
+        texts = reader.texts(record, SURVEYED)
         try:
-            case = reader.case_of(line, record)
+            case = reader.case_of(line, texts)
             at = reader.time_of(line, record)
         except MalformedRow:
             continue  # reported by the second pass, in file order
         survey.cases[case] += 1
-        name = reader.person_of(record)
+        name = texts.get("person")
         if name is None:
             continue
         person = survey.people.get(name)
         if person is None:
             person = survey.people[name] = _Person(first_at=at)
         person.first_at = min(person.first_at, at)
-        team = reader.team_of(record)
+        team = texts.get("team")
         if team is not None:
             person.teams[team] += 1
-        tier = reader.tier_of(record)
+        tier = reader.tier_of(texts)
         if tier is not None:
             person.tier = tier if person.tier is None else max(person.tier, tier)
-        language = reader.language_of(record)
+        language = reader.language_of(texts)
         if language is not None:
             person.languages.add(language)
     return survey
@@ -237,6 +240,8 @@ def _record_capacities(desk: HelpDesk, source: str, spells: dict[str, list[Spell
     changes = {}
     for name, held in spells.items():
         capacity = min(_most_at_once(held), _MAX_CAPACITY)
+        if capacity == 1:
+            continue  # everyone joins able to hold one ticket
         agent = desk.agent(person_id(source, name))
         if capacity > agent.capacity:
             changes[agent.id] = {"capacity": capacity}

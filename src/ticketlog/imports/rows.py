@@ -19,6 +19,17 @@ import attrs
 from ticketlog.domain.values import MAX_TIER, Channel, Priority
 from ticketlog.imports.mapping import HistoryImportError, ImportMapping, State, StateRule
 
+_ATTRIBUTES = (
+    ("category", ("category", "product")),
+    ("plan", ("plan",)),
+    ("customer_id", ("customer",)),
+    ("subject", ("subject",)),
+)
+"""``TicketReceived`` fields read as they are, each from the first of its fields given."""
+
+Texts = dict[str, str]
+"""A record's non-empty values by field of :class:`~ticketlog.imports.mapping.Columns`."""
+
 K = TypeVar("K")
 V = TypeVar("V")
 Notes = tuple[tuple[str, str], ...]
@@ -73,26 +84,43 @@ class RowReader:
         self._channel = _lookup(values.channel)
         self._language = _lookup(values.language)
         self._unknown = StateRule(state=mapping.unknown)
-        columns = self.columns
-        self._plain = tuple(
-            (field, tuple(c for c in candidates if c is not None))
-            for field, candidates in (
-                ("category", (columns.category, columns.product)),
-                ("plan", (columns.plan,)),
-                ("customer_id", (columns.customer,)),
-                ("subject", (columns.subject,)),
-            )
-            if any(c is not None for c in candidates)
+        self._named = tuple(
+            (field, column)
+            for field, column in mapping.columns.model_dump().items()
+            if column is not None and field != "time"
         )
+        self._subsets: dict[frozenset[str], tuple[tuple[str, str], ...]] = {}
         self._rules: dict[tuple[str | None, str | None, str | None], tuple[StateRule, Notes]] = {}
         self._tiers: dict[str | None, tuple[int | None, Notes]] = {}
         self._priorities: dict[str | None, tuple[Priority | None, Notes]] = {}
         self._channels: dict[str | None, tuple[Channel | None, Notes]] = {}
         self._languages: dict[str | None, tuple[str | None, Notes]] = {}
 
-    def case_of(self, line: int, record: Mapping[str, Any]) -> str:
-        """The record's case id; :class:`MalformedRow` if it has none."""
-        case = _text(record.get(self.columns.case))
+    def texts(self, record: Mapping[str, Any], only: frozenset[str] | None = None) -> Texts:
+        """The record's non-empty values, stripped, by field (``case``, ``status``, …).
+
+        ``only`` limits the fields read. The time is read apart (:meth:`time_of`): Parquet
+        and XES may give datetimes.
+        """
+        named = self._named if only is None else self._subset(only)
+        texts = {}
+        for field, column in named:
+            value = record.get(column)
+            if value is not None:
+                text = str(value).strip()
+                if text:
+                    texts[field] = text
+        return texts
+
+    def _subset(self, only: frozenset[str]) -> tuple[tuple[str, str], ...]:
+        subset = self._subsets.get(only)
+        if subset is None:
+            subset = self._subsets[only] = tuple(p for p in self._named if p[0] in only)
+        return subset
+
+    def case_of(self, line: int, texts: Texts) -> str:
+        """The row's case id; :class:`MalformedRow` if it has none."""
+        case = texts.get("case")
         if case is None:
             raise MalformedRow(line, f"no case id in column {self.columns.case!r}")
         return case
@@ -106,40 +134,29 @@ class RowReader:
             msg = f"bad timestamp {value!r} in column {self.columns.time!r}"
             raise MalformedRow(line, msg, case) from None
 
-    def person_of(self, record: Mapping[str, Any]) -> str | None:
-        """The person the record names (``None``: nobody)."""
-        return _column(record, self.columns.person)
-
-    def team_of(self, record: Mapping[str, Any]) -> str | None:
-        """The team the record names."""
-        return _column(record, self.columns.team)
-
     def row(self, line: int, record: Mapping[str, Any]) -> Row:
         """The record as a row; :class:`MalformedRow` if it has no case id or time."""
-        columns = self.columns
-        case = self.case_of(line, record)
+        texts = self.texts(record)
+        get = texts.get
+        case = self.case_of(line, texts)
         at = self.time_of(line, record, case)
-        said = (
-            _column(record, columns.status),
-            _column(record, columns.substatus),
-            _column(record, columns.activity),
-        )
+        said = (get("status"), get("substatus"), get("activity"))
         rule, notes = self._cached(self._rules, said, self._rule)
-        tier, tier_notes = self._cached(self._tiers, _column(record, columns.tier), self._tier_of)
+        tier, tier_notes = self._cached(self._tiers, get("tier"), self._tier_of)
         priority, priority_notes = self._cached(
-            self._priorities, _column(record, columns.priority), self._priority_of
+            self._priorities, get("priority"), self._priority_of
         )
-        attributes, attribute_notes = self._attributes(record)
+        attributes, attribute_notes = self._attributes(texts)
         csat_notes: list[tuple[str, str]] = []
-        csat = _score(_column(record, columns.csat), range(1, 6), "csat", csat_notes)
-        nps = _score(_column(record, columns.nps), range(11), "nps", csat_notes)
+        csat = _score(get("csat"), range(1, 6), "csat", csat_notes)
+        nps = _score(get("nps"), range(11), "nps", csat_notes)
         return Row(
             line=line,
             case=case,
             at=at,
             rule=rule,
-            person=_column(record, columns.person),
-            team=_column(record, columns.team),
+            person=get("person"),
+            team=get("team"),
             tier=tier,
             priority=priority,
             attributes=attributes,
@@ -148,13 +165,13 @@ class RowReader:
             notes=notes + tier_notes + priority_notes + attribute_notes + tuple(csat_notes),
         )
 
-    def tier_of(self, record: Mapping[str, Any]) -> int | None:
-        """The tier the record names: mapped, or a number in range (``None``: not named)."""
-        return self._cached(self._tiers, _column(record, self.columns.tier), self._tier_of)[0]
+    def tier_of(self, texts: Texts) -> int | None:
+        """The tier the row names: mapped, or a number in range (``None``: not named)."""
+        return self._cached(self._tiers, texts.get("tier"), self._tier_of)[0]
 
-    def language_of(self, record: Mapping[str, Any]) -> str | None:
+    def language_of(self, texts: Texts) -> str | None:
         """The customer's language: the language column, or the country mapped to one."""
-        return self._language_and_notes(record)[0]
+        return self._language_and_notes(texts)[0]
 
     @staticmethod
     def _cached(
@@ -191,9 +208,8 @@ class RowReader:
     def _priority_of(self, value: str | None) -> tuple[Priority | None, Notes]:
         return self._mapped(value, self._priority, Priority)
 
-    def _language_and_notes(self, record: Mapping[str, Any]) -> tuple[str | None, Notes]:
-        columns = self.columns
-        value = _column(record, columns.language) or _column(record, columns.country)
+    def _language_and_notes(self, texts: Texts) -> tuple[str | None, Notes]:
+        value = texts.get("language") or texts.get("country")
         return self._cached(self._languages, value, self._language_of)
 
     def _language_of(self, value: str | None) -> tuple[str | None, Notes]:
@@ -204,19 +220,17 @@ class RowReader:
             return value.lower(), (("unknown language", value),)
         return mapped or value.lower(), ()
 
-    def _attributes(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], Notes]:
+    def _attributes(self, texts: Texts) -> tuple[dict[str, Any], Notes]:
         attributes: dict[str, Any] = {}
-        channel, notes = self._cached(
-            self._channels, _column(record, self.columns.channel), self._channel_of
-        )
+        channel, notes = self._cached(self._channels, texts.get("channel"), self._channel_of)
         if channel is not None:
             attributes["channel"] = channel
-        language, language_notes = self._language_and_notes(record)
+        language, language_notes = self._language_and_notes(texts)
         if language is not None:
             attributes["language"] = language
-        for field, columns in self._plain:
-            for column in columns:
-                value = _column(record, column)
+        for field, candidates in _ATTRIBUTES:
+            for candidate in candidates:
+                value = texts.get(candidate)
                 if value is not None:
                     attributes[field] = value
                     break
@@ -268,17 +282,6 @@ class _Lookup(dict[str, V]):
 
 def _lookup(values: Mapping[str, V]) -> _Lookup[V]:
     return _Lookup(values)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _column(record: Mapping[str, Any], column: str | None) -> str | None:
-    return None if column is None else _text(record.get(column))
 
 
 def _score(value: str | None, scale: range, name: str, notes: list[tuple[str, str]]) -> int | None:
