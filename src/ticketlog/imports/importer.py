@@ -19,7 +19,6 @@ job. A batch is all or nothing, so no case is ever half imported.
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -31,7 +30,7 @@ import attrs
 
 from ticketlog.domain.agent import Agent
 from ticketlog.domain.events import AgentProfile
-from ticketlog.imports.interpret import CaseInterpreter, Spell, person_id
+from ticketlog.imports.interpret import CaseInterpreter, Spells, person_id
 from ticketlog.imports.mapping import ImportMapping
 from ticketlog.imports.readers import source_rows
 from ticketlog.imports.report import ImportReport
@@ -235,11 +234,11 @@ class _Writer:
         self.batch, self.events = [], 0
 
 
-def _record_capacities(desk: HelpDesk, source: str, spells: dict[str, list[Spell]]) -> None:
+def _record_capacities(desk: HelpDesk, source: str, spells: dict[str, Spells]) -> None:
     """Give everyone the capacity they showed: the most tickets they held at once."""
     changes = {}
     for name, held in spells.items():
-        capacity = min(_most_at_once(held), _MAX_CAPACITY)
+        capacity = min(held.most_at_once(), _MAX_CAPACITY)
         if capacity == 1:
             continue  # everyone joins able to hold one ticket
         agent = desk.agent(person_id(source, name))
@@ -247,16 +246,3 @@ def _record_capacities(desk: HelpDesk, source: str, spells: dict[str, list[Spell
             changes[agent.id] = {"capacity": capacity}
     if changes:
         desk.amend_agents(changes)
-
-
-def _most_at_once(spells: list[Spell]) -> int:
-    """The largest number of overlapping spells (one ending as another starts: not overlapping)."""
-    ends: list[datetime] = []
-    most = 0
-    for start, end in sorted(spells, key=lambda spell: spell[0]):
-        while ends and ends[0] <= start:
-            heapq.heappop(ends)
-        if end is None or end > start:
-            heapq.heappush(ends, datetime.max.replace(tzinfo=start.tzinfo) if end is None else end)
-        most = max(most, len(ends))
-    return max(most, 1)
