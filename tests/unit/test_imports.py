@@ -451,3 +451,14 @@ def test_refusals_on_imported_tickets_name_the_source_id(desk: HelpDesk, tmp_pat
 
     with pytest.raises(NotTheHolder, match=r"does not hold ticket INC42 \("):
         desk.resolve(ticket_id("status-log", "INC42"), agent("Bo"))
+
+
+def test_kpis_tell_imported_tickets_apart_by_their_source(desk: HelpDesk, tmp_path: Path) -> None:
+    run(desk, tmp_path, [row("A", 0, *QUEUED), row("A", 4, *WORKING, person="Ann")])
+    desk.receive(channel="email", customer_id="live", at=T0)
+
+    groups = desk.view().kpis_by("source", now=T0 + timedelta(hours=1))
+
+    assert list(groups) == ["status-log", None]
+    assert groups["status-log"].wait.mean == timedelta(minutes=4)
+    assert groups[None].tickets == 1

@@ -730,6 +730,7 @@ GROUPS: dict[Dimension, list[tuple[Hashable, set[str]]]] = {
         ("2026-12-31", {"t4"}),
     ],
     Dimension.WEEK: [("2026-W48", {"t1", "t2"}), ("2026-W49", {"t3"}), ("2026-W53", {"t4"})],
+    Dimension.SOURCE: [(None, {"t1", "t2", "t3", "t4"})],  # all live; imports: test_imports
 }
 """Per dimension: the expected groups, in order (ascending, ``None`` last), and their tickets."""
 

@@ -255,6 +255,8 @@ class Dimension(StrEnum):
     """The UTC day the ticket was received (``YYYY-MM-DD``)."""
     WEEK = "week"
     """The ISO week the ticket was received (``YYYY-Www``)."""
+    SOURCE = "source"
+    """Where the ticket was recorded: an import's source (``None``: the live desk)."""
 
 
 def _week(at: datetime) -> str:
@@ -273,6 +275,7 @@ GROUP_KEYS: Mapping[Dimension, Callable[[TicketFacts], Hashable]] = {
     Dimension.PLAN: lambda f: f.plan,
     Dimension.DAY: lambda f: f.received_at.date().isoformat(),
     Dimension.WEEK: lambda f: _week(f.received_at),
+    Dimension.SOURCE: lambda f: f.source,
 }
 """How each dimension reads its group from a ticket's facts."""
 
