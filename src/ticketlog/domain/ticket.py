@@ -14,7 +14,7 @@ from uuid import UUID
 import attrs
 
 from ticketlog.domain.agent import AgentState
-from ticketlog.domain.aggregate import Aggregate
+from ticketlog.domain.aggregate import Aggregate, replacer
 from ticketlog.domain.errors import (
     AgentAtCapacity,
     AgentLacksSkill,
@@ -110,6 +110,10 @@ class TicketState:
     def is_open(self) -> bool:
         """Waiting or assigned: work remains to be done."""
         return self.status in (TicketStatus.WAITING, TicketStatus.ASSIGNED)
+
+
+_evolve = replacer(TicketState)
+"""``attrs.evolve`` for TicketState, fast (the fold makes one per event)."""
 
 
 class RoutableAgent(Protocol):
@@ -219,7 +223,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
         at = event.at
         match event:
             case TicketAssigned():
-                return attrs.evolve(
+                return _evolve(
                     state,
                     status=TicketStatus.ASSIGNED,
                     agent_id=event.agent_id,
@@ -230,10 +234,10 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                 first = state.first_response_at
                 if first is None and event.public:
                     first = at
-                return attrs.evolve(state, first_response_at=first, last_at=at)
+                return _evolve(state, first_response_at=first, last_at=at)
             case TicketTransferred():
                 to_agent = event.to_agent_id
-                return attrs.evolve(
+                return _evolve(
                     state,
                     status=TicketStatus.WAITING if to_agent is None else TicketStatus.ASSIGNED,
                     agent_id=to_agent,
@@ -243,7 +247,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                     last_at=at,
                 )
             case TicketReassigned():
-                return attrs.evolve(
+                return _evolve(
                     state,
                     status=TicketStatus.ASSIGNED,
                     agent_id=event.to_agent_id,
@@ -252,9 +256,9 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                     last_at=at,
                 )
             case TicketReleased():
-                return attrs.evolve(state, status=TicketStatus.WAITING, agent_id=None, last_at=at)
+                return _evolve(state, status=TicketStatus.WAITING, agent_id=None, last_at=at)
             case TicketDeescalated():
-                return attrs.evolve(
+                return _evolve(
                     state,
                     status=TicketStatus.WAITING,
                     agent_id=None,
@@ -267,7 +271,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                 breaches = state.escalated_breaches
                 if event.breach is not None:
                     breaches = breaches | {event.breach}
-                return attrs.evolve(
+                return _evolve(
                     state,
                     status=TicketStatus.WAITING,
                     agent_id=None,
@@ -278,15 +282,15 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                     last_at=at,
                 )
             case TicketAwaitingCustomer():
-                return attrs.evolve(state, awaiting_customer=True, last_at=at)
+                return _evolve(state, awaiting_customer=True, last_at=at)
             case TicketCustomerReplied():
-                return attrs.evolve(state, awaiting_customer=False, last_at=at)
+                return _evolve(state, awaiting_customer=False, last_at=at)
             case TicketResolved():
-                return attrs.evolve(
+                return _evolve(
                     state, status=TicketStatus.RESOLVED, agent_id=None, resolved_at=at, last_at=at
                 )
             case TicketReopened():
-                return attrs.evolve(
+                return _evolve(
                     state,
                     status=TicketStatus.WAITING,
                     agent_id=None,
@@ -296,7 +300,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                     last_at=at,
                 )
             case TicketRated():
-                return attrs.evolve(
+                return _evolve(
                     state,
                     rated=True,
                     csat=state.csat if event.csat is None else event.csat,
@@ -304,11 +308,11 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                     last_at=at,
                 )
             case TicketClosed():
-                return attrs.evolve(state, status=TicketStatus.CLOSED, agent_id=None, last_at=at)
+                return _evolve(state, status=TicketStatus.CLOSED, agent_id=None, last_at=at)
             case TicketAbandoned():
-                return attrs.evolve(state, status=TicketStatus.ABANDONED, agent_id=None, last_at=at)
+                return _evolve(state, status=TicketStatus.ABANDONED, agent_id=None, last_at=at)
             case TicketReprioritised():
-                return attrs.evolve(state, priority=event.new, last_at=at)
+                return _evolve(state, priority=event.new, last_at=at)
         msg = f"{event.event_type} does not belong to a ticket's history"
         raise TypeError(msg)
 
