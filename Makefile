@@ -17,6 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python examples/day_at_the_desk.py $(DEMO_ARGS)
 	$(BIN)/python examples/week_at_the_desk.py
+	$(BIN)/python examples/import_a_history.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks
