@@ -79,10 +79,10 @@ class RowReader:
         self._zone = ZoneInfo(mapping.time.timezone)
         self._format = mapping.time.format
         values = mapping.values
-        self._priority = _lookup(values.priority)
-        self._tier = _lookup(values.tier)
-        self._channel = _lookup(values.channel)
-        self._language = _lookup(values.language)
+        self._priority = _Lookup(values.priority)
+        self._tier = _Lookup(values.tier)
+        self._channel = _Lookup(values.channel)
+        self._language = _Lookup(values.language)
         self._unknown = StateRule(state=mapping.unknown)
         self._named = tuple(
             (field, column)
@@ -278,10 +278,6 @@ class _Lookup(dict[str, V]):
     def __call__(self, value: str) -> V | None:
         found = self.get(value)
         return self.folded.get(value.casefold()) if found is None else found
-
-
-def _lookup(values: Mapping[str, V]) -> _Lookup[V]:
-    return _Lookup(values)
 
 
 def _score(value: str | None, scale: range, name: str, notes: list[tuple[str, str]]) -> int | None:
