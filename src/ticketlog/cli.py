@@ -57,7 +57,6 @@ from ticketlog.persistence.settings import existing_store, parse_store_url
 from ticketlog.policies import registry
 from ticketlog.policies.builtin import sla_driven
 from ticketlog.policies.protocol import PullPolicy
-from ticketlog.policies.pull import Ordered
 from ticketlog.policies.registry import pull_policy
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
@@ -149,7 +148,7 @@ def simulate_command(
         if store is not None:
             _require_empty(store)
         # Events are needed only to save them; otherwise the fast mode gives the same KPIs.
-        fast = store is None and isinstance(pull, Ordered)
+        fast = None if store is None else False
         result = simulate(model, draw_arrivals(model, seed=seed), pull, fast=fast)
         if store is not None:
             with HelpDesk(store) as desk:

@@ -18,6 +18,7 @@ from uuid import UUID
 
 import attrs
 
+from ticketlog.policies.reads import Read, all_reads
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.queues import QueuedTicket, by_arrival, by_deadline, by_priority
 
@@ -46,6 +47,7 @@ class FixedEffort:
     """The ticket's own estimate, or ``default`` when it has none."""
 
     default: timedelta = timedelta(minutes=10)
+    reads = frozenset({Read.TICKET})
 
     def __call__(self, ticket: QueuedTicket) -> timedelta:
         """The ticket's estimate or the default."""
@@ -63,6 +65,7 @@ class MedianHandleTime:
     by_category: tuple[tuple[str, timedelta], ...]
     default: timedelta = timedelta(minutes=10)
     _lookup: dict[str, timedelta] = attrs.field(init=False, eq=False, repr=False)
+    reads = frozenset({Read.TICKET})
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_lookup", dict(self.by_category))
@@ -100,6 +103,11 @@ class EasiestFirst:
     estimator: EffortEstimator = FixedEffort()
     aging: float = attrs.field(default=0.0, validator=attrs.validators.ge(0.0))
 
+    @property
+    def reads(self) -> frozenset[Read] | None:
+        """The ticket, and what the estimator reads."""
+        return all_reads(self.estimator, FixedEffort)
+
     def __call__(self, ticket: QueuedTicket) -> tuple[float, datetime, UUID]:
         """The sort key of ``ticket``."""
         score = self.estimator(ticket).total_seconds() + self.aging * ticket.received_at.timestamp()
@@ -115,6 +123,7 @@ class ValueFirst:
     first_time_boost: float = 0.0
     """Value added for first-time customers (to make a good first impression)."""
     _plan_values: dict[str, float] = attrs.field(init=False, eq=False, repr=False)
+    reads = frozenset({Read.TICKET})
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_plan_values", dict(self.plans))

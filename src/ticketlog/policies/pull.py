@@ -8,12 +8,13 @@ from the queue's sorted index for that key — no scan of the queue to find the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from datetime import datetime
 
 import attrs
 
-from ticketlog.policies.eligibility import Eligibility, anyone, can_take
+from ticketlog.policies.eligibility import DOMAIN_RULE, Eligibility, anyone, can_take
+from ticketlog.policies.reads import Partitioned, Read, all_reads, joint
 from ticketlog.projections.queues import ALL_QUEUES, Ordering, QueuedTicket, Queues, by_arrival
 from ticketlog.projections.workloads import Workload
 
@@ -50,6 +51,30 @@ class Ordered:
             return False
         return can_take(agent, ticket) and self.eligible(agent, ticket)
 
+    @property
+    def reads(self) -> frozenset[Read] | None:
+        """What the policy reads: what its key and filter declare, and the domain rule."""
+        return all_reads(self.key, self.eligible, DOMAIN_RULE)
+
+    @property
+    def partition(self) -> Partitioned | None:
+        """The domain rule's, the served queues' and the filter's partitions together
+        (``None`` if the filter does not declare one)."""
+        return joint(DOMAIN_RULE, _Serves(self.serves), self.eligible)
+
+
+@attrs.frozen
+class _Serves:
+    """The partition of :attr:`Ordered.serves`: served queue or not."""
+
+    serves: frozenset[str] | None
+
+    def agent_class(self, agent: Workload) -> Hashable:
+        return ()
+
+    def ticket_class(self, ticket: QueuedTicket) -> Hashable:
+        return self.serves is None or ticket.queue in self.serves
+
 
 @attrs.frozen
 class Affinity:
@@ -61,6 +86,7 @@ class Affinity:
 
     fallback: Ordered = Ordered("fifo")
     name: str = "affinity"
+    reads = frozenset({Read.TICKET, Read.HOLDINGS, Read.QUEUES})
 
     def tickets_for(
         self, agent: Workload, queues: Queues, *, now: datetime

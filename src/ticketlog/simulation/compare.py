@@ -22,7 +22,6 @@ from typing import Any
 import attrs
 
 from ticketlog.policies.protocol import PullPolicy
-from ticketlog.policies.pull import Ordered
 from ticketlog.policies.registry import pull_policy
 from ticketlog.projections.kpis import Dimension, Kpis, percentile
 from ticketlog.simulation.engine import SimulationResult, simulate
@@ -158,7 +157,7 @@ class Comparison:
 def _run(model: Scenario | Trace, policy: str | PullPolicy, seed: int) -> RunSummary:
     pull = pull_policy(policy)
     arrivals = model.arrivals if isinstance(model, Trace) else draw_arrivals(model, seed=seed)
-    result = simulate(model, arrivals, pull, fast=isinstance(pull, Ordered))
+    result = simulate(model, arrivals, pull, fast=None)
     return RunSummary.of(result, pull.name, seed)
 
 

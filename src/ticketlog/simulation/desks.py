@@ -8,15 +8,19 @@ records them and answers one question, "which ticket does this agent take next?"
   queues and workloads, exactly as on a live desk. Any pull policy works.
 - :class:`FastDesk` records no events. It calls the folds of the ticket facts, agent
   workloads and backlog directly (the same code the events reach) and keeps waiting
-  tickets in one heap ordered by the policy's key. It runs :class:`Ordered` policies
-  (every built-in pull policy but ``affinity``) and gives the same facts, hence the same
-  KPIs, as the event desk (a test checks it ticket by ticket).
+  tickets in heaps per class ordered by the policy's key
+  (:class:`~ticketlog.simulation.waiting.WaitingTickets`). It runs the policies that
+  :func:`~ticketlog.policies.reads.runs_fast` accepts — keyed, reading only what it keeps
+  exact (every built-in pull policy but ``affinity``) — and gives the same facts, hence
+  the same KPIs, as the event desk (tests check it ticket by ticket).
+
+A desk also tells the engine which idle agents a ticket joining the queues could concern
+(:meth:`Desk.agent_class`, :meth:`Desk.classes_taking`), so only those look again.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -39,7 +43,7 @@ from ticketlog.domain.events import (
 )
 from ticketlog.domain.values import AssignedBy, EscalationKind, SlaTarget
 from ticketlog.policies.protocol import PullPolicy
-from ticketlog.policies.pull import Ordered
+from ticketlog.policies.reads import KeyedPolicy, runs_fast
 from ticketlog.processes import Step, breach_reason
 from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
@@ -48,6 +52,7 @@ from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
 from ticketlog.projections.workloads import Workload, Workloads
 from ticketlog.simulation.scenario import AgentSpec, Arrival
+from ticketlog.simulation.waiting import WaitingTickets
 
 
 class Desk(Protocol):
@@ -69,6 +74,13 @@ class Desk(Protocol):
 
     def next_for(self, agent_id: UUID, now: datetime) -> UUID | None:
         """The waiting ticket the policy gives ``agent_id`` (not yet assigned), if any."""
+
+    def agent_class(self, agent_id: UUID, now: datetime) -> Hashable:
+        """What of the agent the policy's verdicts depend on, as of ``now``."""
+
+    def classes_taking(self, ticket_id: UUID, agent_classes: Iterable[Hashable]) -> list[Hashable]:
+        """Those of ``agent_classes`` whose agents may take the waiting ticket (all of them
+        when the desk cannot tell: they look)."""
 
     def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent takes the ticket and replies to the customer at once."""
@@ -153,6 +165,14 @@ class EventDesk:
         workload = self.workloads.workload(agent_id, now=now)
         ticket = next(self.policy.tickets_for(workload, self.view.queues, now=now), None)
         return None if ticket is None else ticket.ticket_id
+
+    def agent_class(self, agent_id: UUID, now: datetime) -> Hashable:
+        """One class: any policy may read anything."""
+        return None
+
+    def classes_taking(self, ticket_id: UUID, agent_classes: Iterable[Hashable]) -> list[Hashable]:
+        """All of them: the agents look."""
+        return list(agent_classes)
 
     def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent takes the ticket and replies to the customer at once."""
@@ -245,21 +265,23 @@ class EventDesk:
 
 
 class FastDesk:
-    """Books kept without events, with a heap of waiting tickets (see module docstring).
+    """Books kept without events, with waiting tickets indexed by class (see module docstring).
 
     A ticket's record is the one the event desk's queues hold: the policy's key and
     eligibility, and the SLA deadlines, see the same fields. An agent's workload is rebuilt
     when the agent's holdings or presence change, not at every decision: its time totals
-    (handle, online, busy time) are as of that change — no built-in policy reads them.
+    (handle, online, busy time) are as of that change, which is why a policy that reads
+    them (:attr:`~ticketlog.policies.reads.Read.AGENT_TIME`) runs in the event mode.
     """
 
     def __init__(self, policy: PullPolicy, sla: SlaTargets) -> None:
-        if not isinstance(policy, Ordered):
+        if not runs_fast(policy):
             msg = (
-                f"the fast mode runs Ordered policies (key and eligibility); "
+                f"the fast mode runs keyed policies that read only tickets and holdings; "
                 f"{policy.name!r} needs the full-event mode"
             )
             raise ConfigurationError(msg)
+        assert isinstance(policy, KeyedPolicy)  # noqa: S101 - runs_fast checks it
         self.policy = policy
         self.sla = sla
         self.facts = TicketFactsProjection()
@@ -267,11 +289,7 @@ class FastDesk:
         self.backlog = Backlog()
         self._tickets: dict[UUID, QueuedTicket] = {}
         """Open tickets' routing records, as of when they last entered the queues."""
-        self._waiting: dict[UUID, QueuedTicket] = {}
-        self._heap: list[tuple[Any, int, QueuedTicket]] = []
-        """Waiting tickets by (policy key, entry order); entries of tickets that left since are
-        skipped and dropped when they reach the top."""
-        self._entries = 0
+        self._waiting = WaitingTickets(policy)
         self._agents: dict[UUID, Workload] = {}
 
     def join(self, spec: AgentSpec, at: datetime) -> None:
@@ -286,15 +304,7 @@ class FastDesk:
 
     def _enqueue(self, ticket: QueuedTicket) -> None:
         self._tickets[ticket.ticket_id] = ticket
-        self._waiting[ticket.ticket_id] = ticket
-        self._entries += 1
-        heapq.heappush(self._heap, (self.policy.key(ticket), self._entries, ticket))
-
-    def _dequeue(self, ticket_id: UUID) -> None:
-        del self._waiting[ticket_id]
-        heap, waiting = self._heap, self._waiting
-        while heap and waiting.get(heap[0][2].ticket_id) is not heap[0][2]:
-            heapq.heappop(heap)
+        self._waiting.add(ticket)
 
     def receive(self, arrival: Arrival) -> None:
         """A ticket arrived and waits."""
@@ -326,38 +336,25 @@ class FastDesk:
             workload = self._agents[agent_id] = self.workloads.workload(agent_id, now=now)
         return workload
 
-    def _in_order(self) -> Iterator[QueuedTicket]:
-        """Waiting tickets in heap order, without popping (a frontier over the heap)."""
-        heap, waiting = self._heap, self._waiting
-        if not heap:
-            return
-        frontier = [(heap[0], 0)]
-        size = len(heap)
-        while frontier:
-            entry, i = heapq.heappop(frontier)
-            ticket = entry[2]
-            if waiting.get(ticket.ticket_id) is ticket:
-                yield ticket
-            for child in (2 * i + 1, 2 * i + 2):
-                if child < size:
-                    heapq.heappush(frontier, (heap[child], child))
-
     def next_for(self, agent_id: UUID, now: datetime) -> UUID | None:
         """The first waiting ticket in the policy's order that it lets the agent take."""
         workload = self._workload(agent_id, now)
         if not workload.online or workload.headroom <= 0:
             return None
-        heap, accepts = self._heap, self.policy.accepts
-        if heap and accepts(workload, heap[0][2]):  # the usual case: the top
-            return heap[0][2].ticket_id
-        for ticket in self._in_order():
-            if accepts(workload, ticket):
-                return ticket.ticket_id
-        return None
+        ticket = self._waiting.best_for(workload)
+        return None if ticket is None else ticket.ticket_id
+
+    def agent_class(self, agent_id: UUID, now: datetime) -> Hashable:
+        """The agent's class in the policy's partition."""
+        return self._waiting.agent_class(self._workload(agent_id, now))
+
+    def classes_taking(self, ticket_id: UUID, agent_classes: Iterable[Hashable]) -> list[Hashable]:
+        """Those of ``agent_classes`` the policy lets take the waiting ticket."""
+        return self._waiting.classes_taking(ticket_id, agent_classes)
 
     def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent takes the ticket and replies to the customer at once."""
-        self._dequeue(ticket_id)
+        self._waiting.remove(ticket_id)
         # ``due`` is brought up to date when the ticket waits again (requeue, escalation).
         self._tickets[ticket_id] = self._tickets[ticket_id]._replace(
             agent_id=agent_id, last_agent_id=agent_id, replied=True
@@ -413,7 +410,7 @@ class FastDesk:
         """The escalator moved the ticket; it waits again at ``to``."""
         ticket = self._tickets[ticket_id]
         if ticket.agent_id is None:
-            self._dequeue(ticket_id)
+            self._waiting.remove(ticket_id)
         else:
             self.workloads.hold(ticket_id, None, at)
             self._agents.pop(ticket.agent_id, None)
@@ -430,7 +427,7 @@ class FastDesk:
 
     def abandon(self, ticket_id: UUID, at: datetime) -> None:
         """The waiting customer gave up."""
-        self._dequeue(ticket_id)
+        self._waiting.remove(ticket_id)
         self.forget(ticket_id)
         self.facts.abandoned(ticket_id, at)
         self.backlog.ended(ticket_id, at)

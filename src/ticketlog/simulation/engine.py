@@ -20,9 +20,10 @@ its ``estimated_effort``: exact estimates, as shortest-job-first theory assumes.
 work up to their capacity at once; at the end of a shift they stop taking tickets and
 finish the ones they hold.
 
-A free agent who found nothing is asked again only once a ticket joins the queues or
-their own holdings change: policies are assumed to answer the same while nothing
-changes (every built-in does).
+A free agent who found nothing is asked again only once their own holdings change, or a
+ticket joins the queues that the desk says agents of their class may take (in the fast
+mode, by the policy's partition; in the full mode, any ticket): policies are assumed to
+answer the same while nothing changes (every built-in does).
 
 Two modes keep the books (:mod:`ticketlog.simulation.desks`): the full mode emits the
 domain events into a :class:`~ticketlog.projections.view.DeskView` (they can be saved to
@@ -42,6 +43,7 @@ import attrs
 
 from ticketlog.domain.events import DomainEvent
 from ticketlog.policies.protocol import PullPolicy
+from ticketlog.policies.reads import runs_fast
 from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.base import collector_paused
 from ticketlog.projections.facts import TicketFacts
@@ -57,6 +59,8 @@ _DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE, _BREACH = range(7)
 """What can happen at an instant, in the order it is handled."""
 _IN_PROGRESS = (_DONE, _REOPEN)
 """What keeps a run going: work under way and reopens to come."""
+_READY: Hashable = object()
+"""A pull turn of an agent who looks on their own (not with a woken class)."""
 
 _STALLED = timedelta(days=8)
 """With only shifts left to come, the run ends after this long without a ticket joining
@@ -158,15 +162,18 @@ def simulate(
     policy: PullPolicy,
     *,
     sla: SlaTargets | None = None,
-    fast: bool = False,
+    fast: bool | None = False,
 ) -> SimulationResult:
     """Serve ``arrivals`` with the agents of ``staffing`` pulling by ``policy``.
 
-    ``fast`` keeps no events (see the module docstring); it needs an
-    :class:`~ticketlog.policies.pull.Ordered` policy and raises
-    :class:`~ticketlog.domain.errors.ConfigurationError` otherwise.
+    ``fast=True`` keeps no events (see the module docstring); ``fast=None`` runs fast
+    when :func:`~ticketlog.policies.reads.runs_fast` says the fast mode runs the policy
+    exactly, in the event mode otherwise. ``fast=True`` with any other policy raises
+    :class:`~ticketlog.domain.errors.ConfigurationError`.
     """
     sla = SlaTargets() if sla is None else sla
+    if fast is None:
+        fast = runs_fast(policy)
     desk: Desk = FastDesk(policy, sla) if fast else EventDesk(policy, sla)
     run = _Run(desk, staffing, sorted(arrivals, key=lambda a: a.at))
     with collector_paused():
@@ -213,8 +220,12 @@ class _Run:
         """Escalations go one tier up, but no higher than any agent works."""
         self.ready: set[int] = set()
         """Online agents with room who may find a ticket (by joining order)."""
-        self.idle: set[int] = set()
-        """Online agents with room who found nothing since the queues last grew."""
+        self.idle: dict[Hashable, set[int]] = {}
+        """Online agents with room who found nothing since, by their class in the desk."""
+        self.woken: dict[Hashable, set[int]] = {}
+        """Idle agents woken by a ticket they may take, by class, until the next pull."""
+        self.idle_class: dict[int, Hashable] = {}
+        """Each idle or woken agent's class."""
         self.last_progress = self.start
         self.now = self.start
         self.last = self.start
@@ -254,7 +265,7 @@ class _Run:
                 next_arrival += 1
             while agenda and agenda[0][0] == now:
                 self.handle(heapq.heappop(agenda))
-            if self.ready:
+            if self.ready or self.woken:
                 self.pull(now)
         return self.last
 
@@ -276,7 +287,7 @@ class _Run:
             ticket = payload
             ticket.reopened, ticket.done = True, timedelta(0)
             self.desk.reopen(ticket.arrival.ticket_id, now)
-            self.enqueued()
+            self.enqueued(ticket)
             self.watch(ticket)
         elif kind == _PATIENCE:
             ticket = payload
@@ -298,7 +309,7 @@ class _Run:
         self.desk.receive(arrival)
         if arrival.patience is not None:
             self.schedule(arrival.at + arrival.patience, _PATIENCE, ticket)
-        self.enqueued()
+        self.enqueued(ticket)
         if self.escalation is not None:
             self.watch(ticket)
 
@@ -338,18 +349,50 @@ class _Run:
             self.release(agent)
         self.desk.escalate(ticket_id, step, breach, now)
         if agent is not None:
-            self.enqueued()
+            self.enqueued(ticket)
         else:  # still waiting, elsewhere: agents who found nothing may look again
-            self.ready |= self.idle
-            self.idle.clear()
+            self.wake(ticket)
         self.watch(ticket)
 
-    def enqueued(self) -> None:
+    def enqueued(self, ticket: _Ticket) -> None:
         """A ticket joined the queues: agents who found nothing may look again."""
         self.waiting += 1
         self.last_progress = self.now
-        self.ready |= self.idle
-        self.idle.clear()
+        self.wake(ticket)
+
+    def wake(self, ticket: _Ticket) -> None:
+        """Idle agents of the classes that may take the waiting ``ticket`` look again.
+
+        Agents of a class stay together (:attr:`woken`): they would all get the same
+        answer, so the next pull asks them one by one only while the class gets tickets.
+        Agents without a class (``None``: the desk cannot tell) each look again."""
+        for kind in self.desk.classes_taking(ticket.arrival.ticket_id, self.idle):
+            group = self.idle.pop(kind)
+            if kind is None:
+                self.ready |= group
+                for order in group:
+                    del self.idle_class[order]
+            else:
+                self.woken.setdefault(kind, set()).update(group)
+
+    def rest(self, agent: _Agent, now: datetime) -> None:
+        """The agent found nothing: idle until a ticket they may take joins."""
+        self.ready.discard(agent.order)
+        kind = self.desk.agent_class(agent.spec.agent_id, now)
+        self.idle.setdefault(kind, set()).add(agent.order)
+        self.idle_class[agent.order] = kind
+
+    def unrest(self, agent: _Agent) -> None:
+        """The agent is no longer idle or woken (their holdings or presence changed)."""
+        if agent.order not in self.idle_class:
+            return
+        kind = self.idle_class.pop(agent.order)
+        for groups in (self.idle, self.woken):
+            group = groups.get(kind)
+            if group is not None and agent.order in group:
+                group.discard(agent.order)
+                if not group:
+                    del groups[kind]
 
     def shift_starts(self, agent: _Agent, end: datetime | None, now: datetime) -> None:
         agent.online = True
@@ -363,23 +406,45 @@ class _Run:
         agent.online = False
         self.desk.presence(agent.spec.agent_id, False, now)
         self.ready.discard(agent.order)
-        self.idle.discard(agent.order)
+        self.unrest(agent)
         shift = None if agent.spec.rota is None else agent.spec.rota.next_shift(now)
         if shift is not None:
             self.schedule(shift[0], _ON, (agent, shift[1]))
 
     def pull(self, now: datetime) -> None:
         """Free agents take tickets in rounds, one each per round, in joining order."""
-        agents, desk, ready = self.agents, self.desk, self.ready
-        while ready:
-            for order in sorted(ready):
-                agent = agents[order]
-                ticket_id = desk.next_for(agent.spec.agent_id, now) if self.waiting else None
+        while self.ready or self.woken:
+            self.pull_round(now)
+
+    def pull_round(self, now: datetime) -> None:
+        """One round: each ready agent, and each woken one while their class gets
+        tickets, in joining order. A woken agent who found nothing rests again with the
+        rest of their class; one who took a ticket is ready (their holdings changed)."""
+        agents, desk = self.agents, self.desk
+        groups, self.woken = self.woken, {}
+        turns: list[tuple[int, Hashable]] = [(order, _READY) for order in self.ready]
+        turns += [(min(group), kind) for kind, group in groups.items()]
+        heapq.heapify(turns)
+        while turns:
+            order, kind = heapq.heappop(turns)
+            agent = agents[order]
+            ticket_id = desk.next_for(agent.spec.agent_id, now) if self.waiting else None
+            if kind is _READY:
                 if ticket_id is None:
-                    ready.discard(order)
-                    self.idle.add(order)
-                    continue
-                self.start_work(self.tickets[ticket_id], agent, now)
+                    self.rest(agent, now)
+                else:
+                    self.start_work(self.tickets[ticket_id], agent, now)
+                continue
+            group = groups[kind]
+            if ticket_id is None:  # so would every other member get: the class rests
+                self.idle.setdefault(kind, set()).update(group)
+                continue
+            group.discard(order)
+            del self.idle_class[order]
+            self.ready.add(order)
+            self.start_work(self.tickets[ticket_id], agent, now)
+            if group:
+                heapq.heappush(turns, (min(group), kind))
 
     def start_work(self, ticket: _Ticket, agent: _Agent, now: datetime) -> None:
         self.desk.assign(ticket.arrival.ticket_id, agent.spec.agent_id, now)
@@ -401,7 +466,7 @@ class _Run:
         agent.free += 1
         if agent.online:
             self.ready.add(agent.order)
-            self.idle.discard(agent.order)
+            self.unrest(agent)
 
     def finish(self, ticket: _Ticket, spell: int, now: datetime) -> None:
         if spell != ticket.spell or ticket.agent is None:
@@ -416,7 +481,7 @@ class _Run:
             ticket.handed_off = True
             tier = desk.record(ticket_id).tier
             desk.hand_off(ticket_id, agent_id, arrival, now, min(tier + 1, self.top_tier))
-            self.enqueued()
+            self.enqueued(ticket)
             self.watch(ticket)
             return
         desk.resolve(ticket_id, agent_id, now)
