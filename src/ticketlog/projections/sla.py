@@ -121,13 +121,22 @@ class BusinessHours(BaseModel):
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The instant when ``duration`` of working time has passed since ``start``."""
+        return self._reach(start, duration, past_closing=False)
+
+    def last_within(self, start: datetime, duration: timedelta) -> datetime:
+        """The last instant at which at most ``duration`` of working time has passed since
+        ``start``: :meth:`add`, except that a closing time lasts until the next opening."""
+        return self._reach(start, duration, past_closing=True)
+
+    def _reach(self, start: datetime, duration: timedelta, *, past_closing: bool) -> datetime:
         left = duration
         for opens, closes in self._periods(start):
             begin = max(opens, start)
             if begin >= closes:
                 continue
-            if begin + left <= closes:
-                return begin + left
+            end = begin + left
+            if end < closes or (end == closes and not past_closing):
+                return end
             left -= closes - begin
         raise AssertionError  # pragma: no cover - _periods never ends
 
@@ -158,8 +167,7 @@ class SlaTargets(BaseModel):
         lasts until the next opening: no working time passes in between)."""
         if self.calendar is None:
             return start + target + paused
-        reached = self.calendar.add(start, target + paused)
-        return self.calendar.add(reached, timedelta(0))  # the next working instant
+        return self.calendar.last_within(start, target + paused)
 
     def first_reply(self, priority: Priority, category: str) -> timedelta:
         """How long a ticket of this priority and category may wait for a first reply."""
