@@ -11,63 +11,25 @@ escalation path. A ticket that missed both targets is escalated for the first on
 for the second at the next tick (from its new place on the path). The ticket itself
 refuses a second escalation of the same breach, so ticking again — after a restart, or
 from two processes at once — never escalates twice.
+
+The rules (paths, watched targets, the breach verdict) are
+:mod:`ticketlog.policies.escalation`, shared with the simulation; :class:`EscalationPath`
+and :class:`Step` are re-exported here for the escalator's callers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
-
-import attrs
 
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import CommandRejected, InvalidValue
 from ticketlog.domain.values import EscalationKind, SlaTarget
-from ticketlog.projections.queues import QueuedTicket, Queues, missed
+from ticketlog.policies.escalation import EscalationPath, Step, breach_reason, missed
+from ticketlog.projections.queues import QueuedTicket, Queues
 
-
-@attrs.frozen
-class Step:
-    """A place on the escalation path: a tier and a queue."""
-
-    tier: int
-    queue: str
-
-
-@attrs.frozen
-class EscalationPath:
-    """Where automatic escalations send tickets, step by step (lowest tier first).
-
-    A ticket at a step moves to the next one; a ticket elsewhere moves to the first step
-    above its tier. A ticket at or beyond the last step stays where it is.
-    """
-
-    steps: tuple[Step, ...]
-
-    @classmethod
-    def of(cls, *steps: tuple[int, str]) -> EscalationPath:
-        """A path from ``(tier, queue)`` pairs, e.g. ``of((1, "general"), (2, "experts"))``."""
-        return cls(tuple(Step(tier, queue) for tier, queue in steps))
-
-    def __attrs_post_init__(self) -> None:
-        tiers = [step.tier for step in self.steps]
-        if not tiers or tiers != sorted(tiers) or len(set(self.steps)) != len(self.steps):
-            msg = "an escalation path needs distinct steps, in ascending tiers"
-            raise ValueError(msg)
-
-    def after(self, tier: int, queue: str) -> Step | None:
-        """The step a ticket at ``tier`` in ``queue`` escalates to, if any."""
-        here = Step(tier, queue)
-        if here in self.steps:
-            index = self.steps.index(here) + 1
-            return self.steps[index] if index < len(self.steps) else None
-        return next((step for step in self.steps if step.tier > tier), None)
-
-
-def breach_reason(deadline: datetime) -> str:
-    """The reason an automatic escalation records for a missed ``deadline``."""
-    return f"deadline {deadline.astimezone(UTC):%Y-%m-%d %H:%M} UTC passed"
+__all__ = ["EscalationPath", "SlaEscalator", "Step"]
 
 
 class SlaEscalator:
@@ -80,11 +42,7 @@ class SlaEscalator:
 
     def __init__(self, desk: HelpDesk, path: EscalationPath | Sequence[tuple[int, str]]) -> None:
         self.desk = desk
-        self.path = (
-            path
-            if isinstance(path, EscalationPath)
-            else EscalationPath(tuple(Step(*s) for s in path))
-        )
+        self.path = path if isinstance(path, EscalationPath) else EscalationPath.of(*path)
 
     @staticmethod
     def breach(
@@ -92,7 +50,8 @@ class SlaEscalator:
     ) -> tuple[SlaTarget, datetime] | None:
         """The target ``ticket`` missed by ``now`` and its deadline, unless escalated already.
 
-        A target is missed once its deadline has passed: at the deadline itself it is met.
+        A target is missed once the ticket's SLA time exceeds it: at the deadline itself
+        it is met.
         """
         return missed(ticket, now, queues.sla)
 

@@ -34,9 +34,9 @@ from ticketlog import (
     TicketlogError,
 )
 from ticketlog.projections import SlaTargets, Targets, compute_kpis
-from ticketlog.projections.kpis import sla_time
 from ticketlog.projections.queues import NEVER, QueuedTicket
 from ticketlog.projections.sla import BusinessHours
+from ticketlog.projections.sla_clock import sla_time
 
 PARIS = ZoneInfo("Europe/Paris")
 THANKSGIVING = date(2026, 11, 26)

@@ -35,6 +35,7 @@ from ticketlog.domain.events import (
 )
 from ticketlog.domain.values import Channel, Priority, TicketStatus
 from ticketlog.projections.base import Reducer, on
+from ticketlog.projections.sla_clock import Pauses, paused, resumed
 
 
 @attrs.define(slots=True)
@@ -81,8 +82,8 @@ class TicketFacts:
     """Sum of the assignment spells that have ended."""
     holder_id: UUID | None = None
     spell_start: datetime | None = None
-    pauses: list[tuple[datetime, datetime | None]] = attrs.Factory(list)
-    """Times the ticket awaited the customer: (start, end), end ``None`` while it still does."""
+    pauses: Pauses = ()
+    """Times the ticket awaited the customer (its SLA clock stopped), oldest first."""
     csat: int | None = None
     """Latest CSAT rating."""
     nps: int | None = None
@@ -290,13 +291,13 @@ class TicketFactsProjection(Reducer):
 
     @on(TicketAwaitingCustomer)
     def _awaiting(self, event: TicketAwaitingCustomer) -> None:
-        self.tickets[event.originator_id].pauses.append((event.at, None))
+        facts = self.tickets[event.originator_id]
+        facts.pauses = paused(facts.pauses, event.at)
 
     @on(TicketCustomerReplied)
     def _customer_replied(self, event: TicketCustomerReplied) -> None:
-        pauses = self.tickets[event.originator_id].pauses
-        if pauses and pauses[-1][1] is None:
-            pauses[-1] = (pauses[-1][0], event.at)
+        facts = self.tickets[event.originator_id]
+        facts.pauses = resumed(facts.pauses, event.at)
 
     @on(TicketReopened)
     def _reopened(self, event: TicketReopened) -> None:
@@ -308,8 +309,7 @@ class TicketFactsProjection(Reducer):
         self._hold(facts, None, at)
         facts.reopens += 1
         facts.status = TicketStatus.WAITING
-        if facts.pauses and facts.pauses[-1][1] is None:
-            facts.pauses[-1] = (facts.pauses[-1][0], at)
+        facts.pauses = resumed(facts.pauses, at)  # resolved while awaiting the customer
 
     @on(TicketReprioritised)
     def _reprioritised(self, event: TicketReprioritised) -> None:

@@ -53,10 +53,11 @@ from enum import StrEnum
 
 import attrs
 
-from ticketlog.domain.values import Priority
+from ticketlog.domain.values import Priority, SlaTarget
 from ticketlog.projections.base import collector_paused
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.sla import SlaTargets
+from ticketlog.projections.sla_clock import Verdict, verdict
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -148,41 +149,26 @@ def _mean(values: Sequence[int]) -> float | None:
     return None if not values else math.fsum(values) / len(values)
 
 
-def sla_time(f: TicketFacts, until: datetime, sla: SlaTargets) -> timedelta:
-    """SLA time from receipt to ``until``: working time if ``sla`` has a calendar, never
-    counting the time the ticket awaited the customer."""
-    elapsed = sla.elapsed(f.received_at, until)
-    for start, end in f.pauses:
-        if start < until:
-            elapsed -= sla.elapsed(max(start, f.received_at), min(end or until, until))
-    return elapsed
-
-
 def _measured(met: int, missed: int, *, observed: bool) -> float | None:
     """The share of targets met, or ``None`` when the set never shows the awaited event."""
     return share(met, met + missed) if observed else None
 
 
 def _sla(facts: Sequence[TicketFacts], now: datetime, sla: SlaTargets) -> tuple[int, int, int, int]:
-    """(first replies met, first-reply breaches, resolutions met, resolution breaches)."""
+    """(first replies met, first-reply breaches, resolutions met, resolution breaches), each
+    ticket judged by its SLA clock (:func:`~ticketlog.projections.sla_clock.verdict`)."""
     reply_met = reply_missed = resolve_met = resolve_missed = 0
     for f in facts:
-        reply_target = sla.first_reply(f.priority, f.category)
-        if f.first_response_at is not None:
-            if sla_time(f, f.first_response_at, sla) <= reply_target:
-                reply_met += 1
-            else:
-                reply_missed += 1
-        elif f.abandoned_at is None and sla_time(f, now, sla) > reply_target:
-            reply_missed += 1
-        resolve_target = sla.resolution(f.priority, f.category)
-        if f.is_open:  # never resolved, or reopened: judged by its final resolution
-            resolve_missed += sla_time(f, now, sla) > resolve_target
-        elif f.is_resolved and f.resolved_at is not None:
-            if sla_time(f, f.resolved_at, sla) <= resolve_target:
-                resolve_met += 1
-            else:
-                resolve_missed += 1
+        if f.first_response_at is not None or f.abandoned_at is None:
+            reply = verdict(f, SlaTarget.FIRST_REPLY, sla, done_at=f.first_response_at, now=now)
+            reply_met += reply is Verdict.MET
+            reply_missed += reply is Verdict.MISSED
+        # Open (never resolved, or reopened): judged by its final resolution, not yet made.
+        if f.is_open or (f.is_resolved and f.resolved_at is not None):
+            done = None if f.is_open else f.resolved_at
+            resolution = verdict(f, SlaTarget.RESOLUTION, sla, done_at=done, now=now)
+            resolve_met += resolution is Verdict.MET
+            resolve_missed += resolution is Verdict.MISSED
     return reply_met, reply_missed, resolve_met, resolve_missed
 
 

@@ -15,7 +15,7 @@ in someone's hands (a reopen, an assignment, a move) brings it back, whatever it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -39,8 +39,23 @@ from ticketlog.domain.events import (
     TicketTransferred,
 )
 from ticketlog.domain.values import Channel, Priority, SlaTarget
+from ticketlog.projections import sla_clock
 from ticketlog.projections.base import Reducer, on
 from ticketlog.projections.sla import SlaTargets
+from ticketlog.projections.sla_clock import NEVER, Pauses
+
+__all__ = [
+    "ALL_QUEUES",
+    "NEVER",
+    "ORDERINGS",
+    "Ordering",
+    "QueuedTicket",
+    "Queues",
+    "by_arrival",
+    "by_deadline",
+    "by_priority",
+    "due",
+]
 
 
 class QueuedTicket(NamedTuple):
@@ -74,12 +89,17 @@ class QueuedTicket(NamedTuple):
     """The holder, for assigned tickets."""
     last_agent_id: UUID | None = None
     """The agent who held the ticket most recently."""
-    paused_since: datetime | None = None
-    """Since when the ticket awaits the customer (its SLA clock stopped), if it does."""
+    pauses: Pauses = ()
+    """When the ticket awaited the customer (its SLA clock stopped), oldest first."""
     paused: timedelta = timedelta(0)
-    """SLA time spent awaiting the customer in earlier, finished pauses."""
+    """SLA time spent awaiting the customer in earlier, finished pauses (of ``pauses``)."""
     escalated: frozenset[SlaTarget] = frozenset()
     """SLA targets whose miss was escalated automatically already."""
+
+    @property
+    def paused_since(self) -> datetime | None:
+        """Since when the ticket awaits the customer (its SLA clock stopped), if it does."""
+        return sla_clock.paused_since(self.pauses)
 
 
 Ordering = Callable[[QueuedTicket], Any]
@@ -184,12 +204,8 @@ class Queues(Reducer):
     @on(TicketReopened)
     def _reopened(self, event: TicketReopened) -> None:
         ticket = self._take(event.originator_id)
-        paused = ticket.paused
-        if ticket.paused_since is not None:  # resolved while awaiting the customer
-            paused += self.sla.elapsed(ticket.paused_since, event.at)
-        reopened = ticket._replace(
-            queued_at=event.at, agent_id=None, paused_since=None, paused=paused
-        )
+        # Resolved while awaiting the customer: the clock runs again.
+        reopened = self._resumed(ticket._replace(queued_at=event.at, agent_id=None), event.at)
         self._enter(reopened._replace(due=self._due(reopened)))
 
     @on(TicketAssigned)
@@ -229,17 +245,28 @@ class Queues(Reducer):
 
     @on(TicketAwaitingCustomer)
     def _awaiting(self, event: TicketAwaitingCustomer) -> None:
-        self._update(event.originator_id, paused_since=event.at, due=NEVER)
+        ticket = self._find(event.originator_id)
+        awaiting = ticket._replace(pauses=sla_clock.paused(ticket.pauses, event.at))
+        self._update(event.originator_id, pauses=awaiting.pauses, due=self._due(awaiting))
 
     @on(TicketCustomerReplied)
     def _customer_replied(self, event: TicketCustomerReplied) -> None:
         ticket = self._find(event.originator_id)
-        if ticket.paused_since is not None:
-            paused = ticket.paused + self.sla.elapsed(ticket.paused_since, event.at)
-            resumed = ticket._replace(paused_since=None, paused=paused)
+        resumed = self._resumed(ticket, event.at)
+        if resumed is not ticket:
             self._update(
-                event.originator_id, paused_since=None, paused=paused, due=self._due(resumed)
+                event.originator_id,
+                pauses=resumed.pauses,
+                paused=resumed.paused,
+                due=self._due(resumed),
             )
+
+    def _resumed(self, ticket: QueuedTicket, at: datetime) -> QueuedTicket:
+        """``ticket`` with its SLA clock running again from ``at`` (itself if it runs)."""
+        pauses = sla_clock.resumed(ticket.pauses, at)
+        if pauses is ticket.pauses:
+            return ticket
+        return ticket._replace(pauses=pauses, paused=sla_clock.held(pauses, self.sla))
 
     @on(TicketResponded)
     def _responded(self, event: TicketResponded) -> None:
@@ -292,8 +319,9 @@ class Queues(Reducer):
         self._enter(ticket._replace(agent_id=None, queued_at=at, **changes))
 
     def deadline(self, ticket: QueuedTicket, target: SlaTarget) -> datetime:
-        """When ``ticket`` misses ``target`` if nothing happens (:data:`NEVER` while paused)."""
-        return deadline(ticket, target, self.sla)
+        """The last instant at which ``ticket`` meets ``target`` (:data:`NEVER` while its
+        clock stopped short of it)."""
+        return sla_clock.deadline(ticket, target, self.sla)
 
     def _due(self, ticket: QueuedTicket) -> datetime:
         return due(ticket, self.sla)
@@ -459,45 +487,9 @@ class Queues(Reducer):
 
 
 _MAX_UUID = UUID(int=(1 << 128) - 1)
-NEVER = datetime.max.replace(tzinfo=UTC)
-"""The deadline of a ticket whose SLA clock is stopped."""
-
-
-def deadline(ticket: QueuedTicket, target: SlaTarget, sla: SlaTargets) -> datetime:
-    """When ``ticket`` misses ``target`` of ``sla`` if nothing happens (:data:`NEVER` while
-    paused)."""
-    if ticket.paused_since is not None:
-        return NEVER
-    if target is SlaTarget.FIRST_REPLY:
-        allowed = sla.first_reply(ticket.priority, ticket.category)
-    else:
-        allowed = sla.resolution(ticket.priority, ticket.category)
-    return sla.deadline(ticket.received_at, allowed, paused=ticket.paused)
-
-
-def open_targets(ticket: QueuedTicket) -> list[SlaTarget]:
-    """The targets an automatic escalation still watches: not escalated yet, and the first
-    reply only until an agent has replied."""
-    return [
-        target
-        for target in SlaTarget
-        if target not in ticket.escalated
-        and not (target is SlaTarget.FIRST_REPLY and ticket.replied)
-    ]
-
-
-def missed(
-    ticket: QueuedTicket, now: datetime, sla: SlaTargets
-) -> tuple[SlaTarget, datetime] | None:
-    """The first watched target ``ticket`` missed by ``now`` and its deadline (a target is
-    missed once its deadline has passed: at the deadline itself it is met)."""
-    for target in open_targets(ticket):
-        when = deadline(ticket, target, sla)
-        if when < now:
-            return target, when
-    return None
 
 
 def due(ticket: QueuedTicket, sla: SlaTargets) -> datetime:
     """The ticket's next deadline (its ``due``): first reply until replied, then resolution."""
-    return deadline(ticket, SlaTarget.RESOLUTION if ticket.replied else SlaTarget.FIRST_REPLY, sla)
+    target = SlaTarget.RESOLUTION if ticket.replied else SlaTarget.FIRST_REPLY
+    return sla_clock.deadline(ticket, target, sla)

@@ -7,7 +7,8 @@ stores them, so the same history can be judged against other targets.
 Targets are measured in *SLA time*: calendar time, or working time when a
 :class:`BusinessHours` calendar is given, and never the time a ticket spent waiting on
 the customer (between ``TicketAwaitingCustomer`` and ``TicketCustomerReplied``). A
-ticket's deadline is the instant its SLA time since receipt reaches the target.
+target is missed once a ticket's SLA time since receipt exceeds it: the ticket's clock is
+:mod:`ticketlog.projections.sla_clock`.
 """
 
 from __future__ import annotations
@@ -120,13 +121,22 @@ class BusinessHours(BaseModel):
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The instant when ``duration`` of working time has passed since ``start``."""
+        return self._reach(start, duration, past_closing=False)
+
+    def last_within(self, start: datetime, duration: timedelta) -> datetime:
+        """The last instant at which at most ``duration`` of working time has passed since
+        ``start``: :meth:`add`, except that a closing time lasts until the next opening."""
+        return self._reach(start, duration, past_closing=True)
+
+    def _reach(self, start: datetime, duration: timedelta, *, past_closing: bool) -> datetime:
         left = duration
         for opens, closes in self._periods(start):
             begin = max(opens, start)
             if begin >= closes:
                 continue
-            if begin + left <= closes:
-                return begin + left
+            end = begin + left
+            if end < closes or (end == closes and not past_closing):
+                return end
             left -= closes - begin
         raise AssertionError  # pragma: no cover - _periods never ends
 
@@ -152,10 +162,12 @@ class SlaTargets(BaseModel):
     def deadline(
         self, start: datetime, target: timedelta, *, paused: timedelta = timedelta(0)
     ) -> datetime:
-        """When ``target`` of SLA time has passed since ``start``, after ``paused`` on hold."""
+        """The last instant at which at most ``target`` of SLA time has passed since
+        ``start``, after ``paused`` on hold (with a calendar, a deadline at closing time
+        lasts until the next opening: no working time passes in between)."""
         if self.calendar is None:
             return start + target + paused
-        return self.calendar.add(start, target + paused)
+        return self.calendar.last_within(start, target + paused)
 
     def first_reply(self, priority: Priority, category: str) -> timedelta:
         """How long a ticket of this priority and category may wait for a first reply."""

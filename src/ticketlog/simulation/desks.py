@@ -42,9 +42,9 @@ from ticketlog.domain.events import (
     TicketTransferred,
 )
 from ticketlog.domain.values import AssignedBy, EscalationKind, SlaTarget
+from ticketlog.policies.escalation import Step, breach_reason
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.reads import KeyedPolicy, runs_fast
-from ticketlog.processes import Step, breach_reason
 from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.queues import QueuedTicket, due

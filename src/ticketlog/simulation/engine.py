@@ -42,14 +42,15 @@ from uuid import UUID
 import attrs
 
 from ticketlog.domain.events import DomainEvent
+from ticketlog.policies.escalation import missed, open_targets
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.reads import runs_fast
 from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.base import collector_paused
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
-from ticketlog.projections.queues import NEVER, deadline, missed, open_targets
 from ticketlog.projections.sla import SlaTargets
+from ticketlog.projections.sla_clock import NEVER, deadline
 from ticketlog.projections.view import DeskView
 from ticketlog.projections.workloads import Workloads
 from ticketlog.simulation.desks import Desk, EventDesk, FastDesk

@@ -32,7 +32,7 @@ from ticketlog.domain.aggregate import invalid_value
 from ticketlog.domain.errors import ConfigurationError, InvalidValue
 from ticketlog.domain.events import AgentProfile
 from ticketlog.domain.values import Channel, Priority
-from ticketlog.processes import EscalationPath, Step
+from ticketlog.policies.escalation import EscalationPath, Step
 from ticketlog.projections.base import collector_paused
 from ticketlog.projections.facts import TicketFacts
 
