@@ -1,4 +1,4 @@
-"""Simulation throughput: the M/M/10 FIFO scenario in ticketlog, Ciw and SimPy.
+"""Simulation throughput: ticketlog's engine against Ciw, SimPy and a bare heapq loop.
 
 One model — Poisson arrivals at 100 tickets an hour, exponential handle times with a
 mean of 5 minutes, 10 agents, first in first out — served in the same run by:
@@ -10,14 +10,25 @@ mean of 5 minutes, 10 agents, first in first out — served in the same run by:
 * ``Ciw``: ``ciw.create_network`` and ``Simulation.simulate_until_max_customers``, the
   mean wait and P(wait) read from its records;
 * ``SimPy``: a ``Resource`` of 10 agents and one process per customer, as in SimPy's
-  own examples.
+  own examples;
+* ``bare heapq loop``: the simplest correct FIFO M/M/c simulation, written here — the
+  arrivals in order, a heap of the busy agents' finish times and a FIFO queue.
 
 Each run includes drawing the random numbers and computing its mean wait and P(wait > 0),
-which are printed next to Erlang C's so the three can be seen to agree (one run of 200k
-tickets pins the mean wait only to about ±10 %: waits are autocorrelated). The figures
-are tickets/s (the median over ``--repeats`` runs with the same seed) and the ratios
-ticketlog fast / Ciw and ticketlog fast / SimPy. ``--million`` times ticketlog's fast
-mode alone on 1M tickets (one run unless ``--repeats`` says otherwise).
+which are printed next to Erlang C's so the implementations can be seen to agree (one run
+of 200k tickets pins the mean wait only to about ±10 %: waits are autocorrelated). The
+figures are tickets/s (the median over ``--repeats`` runs with the same seed) and the
+ratios of ticketlog fast to each baseline.
+
+The same run also serves the mid-sized demo desk (``examples/scenarios/mid_sized_desk.toml``:
+shifts, priorities, transfers, escalations, reopens, abandonment, the SLA escalator, CSAT)
+in ticketlog's fast mode, against a Ciw M/M/c model with the same number of arrivals and,
+through feedback routing, about the same total number of services (agent assignments):
+the ratio is services/s to services/s.
+
+``--million`` runs 1,000,000 tickets of the M/M/10 model in ticketlog's fast mode in a
+subprocess and reports its run time and the child's peak resident memory
+(``ru_maxrss``). Every target of issue 10 is printed as met or missed.
 
     python benchmarks/simulation.py [--tickets 200000] [--full-tickets 20000] [--json]
     python benchmarks/simulation.py --million [--json]
@@ -26,17 +37,21 @@ mode alone on 1M tickets (one run unless ``--repeats`` says otherwise).
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
+import math
 import random
 import statistics
+import subprocess
+import sys
 import time
+from collections import deque
 from collections.abc import Callable, Generator
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any, NamedTuple
 
-import ciw  # type: ignore[import-untyped]
-import simpy
-
+from ticketlog import TicketAssigned
 from ticketlog.policies.registry import pull_policy
 from ticketlog.simulation import (
     AgentGroup,
@@ -45,6 +60,7 @@ from ticketlog.simulation import (
     draw_arrivals,
     erlang_c,
     erlang_c_mean_wait,
+    load_scenario,
     simulate,
 )
 
@@ -53,6 +69,18 @@ MEAN_HANDLE_MINUTES = 5.0
 AGENTS = 10
 ARRIVAL_RATE = ARRIVALS_PER_HOUR / 60  # per minute
 SERVICE_RATE = 1 / MEAN_HANDLE_MINUTES  # per minute
+DEMO_DESK = Path(__file__).parent.parent / "examples" / "scenarios" / "mid_sized_desk.toml"
+"""The mid-sized demo scenario, every feature on."""
+MILLION = 1_000_000
+
+TARGETS: dict[str, tuple[str, float]] = {
+    "ratio_fast_to_ciw": (">=", 10.0),
+    "ratio_fast_to_bare_loop": (">=", 0.5),
+    "ratio_every_feature_fast_to_ciw": (">=", 3.0),
+    "million_seconds": ("<", 10.0),
+    "million_peak_mb": ("<", 500.0),
+}
+"""Issue 10's targets: figure name to (comparison, threshold)."""
 
 
 class Outcome(NamedTuple):
@@ -70,14 +98,18 @@ Runner = Callable[[int, int], Outcome]
 """Serves (tickets, seed) and times it."""
 
 
-def run_ticketlog(tickets: int, seed: int, *, fast: bool) -> Outcome:
-    """Draw the arrivals, simulate them under FIFO and compute the full KPIs."""
-    scenario = Scenario(
+def mmc(tickets: int) -> Scenario:
+    """The M/M/10 FIFO scenario."""
+    return Scenario(
         tickets=tickets,
         arrivals_per_hour=ARRIVALS_PER_HOUR,
         handle_time=Exponential(mean_minutes=MEAN_HANDLE_MINUTES),
         agents=(AgentGroup(count=AGENTS),),
     )
+
+
+def run_ticketlog(scenario: Scenario, seed: int, *, fast: bool) -> Outcome:
+    """Draw the arrivals, simulate them under FIFO and compute the full KPIs."""
     policy = pull_policy("fifo")
     started = time.perf_counter()
     arrivals = draw_arrivals(scenario, seed=seed)
@@ -85,17 +117,33 @@ def run_ticketlog(tickets: int, seed: int, *, fast: bool) -> Outcome:
     kpis = result.kpis()
     waited = sum(1 for f in result.facts if f.wait)
     seconds = time.perf_counter() - started
-    assert kpis.wait.mean is not None  # noqa: S101 - every ticket is served
-    return Outcome(kpis.wait.count, seconds, kpis.wait.mean.total_seconds() / 60, waited / tickets)
+    assert kpis.wait.mean is not None  # noqa: S101 - tickets are served
+    mean_wait = kpis.wait.mean.total_seconds() / 60
+    return Outcome(kpis.wait.count, seconds, mean_wait, waited / kpis.wait.count)
 
 
-def run_ciw(tickets: int, seed: int) -> Outcome:
-    """Ciw's M/M/c: a one-node network run until ``tickets`` customers have completed."""
+def run_ciw(
+    tickets: int,
+    seed: int,
+    *,
+    arrival_rate: float = ARRIVAL_RATE,
+    service_rate: float = SERVICE_RATE,
+    servers: int = AGENTS,
+    feedback: float = 0.0,
+) -> Outcome:
+    """Ciw's M/M/c: a one-node network run until ``tickets`` customers have completed.
+
+    ``feedback`` is the probability that a served customer queues again (more services
+    than arrivals). The outcome counts services (Ciw's records), their waits included.
+    """
+    import ciw  # type: ignore[import-untyped]  # noqa: PLC0415 - not in the --million child
+
     started = time.perf_counter()
     network = ciw.create_network(
-        arrival_distributions=[ciw.dists.Exponential(rate=ARRIVAL_RATE)],
-        service_distributions=[ciw.dists.Exponential(rate=SERVICE_RATE)],
-        number_of_servers=[AGENTS],
+        arrival_distributions=[ciw.dists.Exponential(rate=arrival_rate)],
+        service_distributions=[ciw.dists.Exponential(rate=service_rate)],
+        number_of_servers=[servers],
+        routing=[[feedback]],
     )
     ciw.seed(seed)
     sim = ciw.Simulation(network)
@@ -109,6 +157,8 @@ def run_ciw(tickets: int, seed: int) -> Outcome:
 
 def run_simpy(tickets: int, seed: int) -> Outcome:
     """SimPy's M/M/c: agents as a ``Resource``, one process per customer."""
+    import simpy  # noqa: PLC0415 - not in the --million child
+
     rng = random.Random(seed)
     started = time.perf_counter()
     env = simpy.Environment()
@@ -129,6 +179,42 @@ def run_simpy(tickets: int, seed: int) -> Outcome:
 
     env.process(source())
     env.run()
+    mean_wait = statistics.fmean(waits)
+    p_wait = sum(1 for w in waits if w > 0) / len(waits)
+    seconds = time.perf_counter() - started
+    return Outcome(len(waits), seconds, mean_wait, p_wait)
+
+
+def run_bare_loop(tickets: int, seed: int) -> Outcome:
+    """The simplest correct FIFO M/M/c loop: a heap of finish times and a FIFO queue."""
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    busy: list[float] = []
+    """Finish times of the busy agents."""
+    waiting: deque[tuple[float, float]] = deque()
+    """(arrival, handle) of the tickets in the queue, oldest first."""
+    waits: list[float] = []
+
+    def finish_until(now: float) -> None:
+        """Free every agent done by ``now``; each takes the oldest waiting ticket."""
+        while busy and busy[0] <= now:
+            done = heapq.heappop(busy)
+            if waiting:
+                arrived, handle = waiting.popleft()
+                waits.append(done - arrived)
+                heapq.heappush(busy, done + handle)
+
+    now = 0.0
+    for _ in range(tickets):
+        now += rng.expovariate(ARRIVAL_RATE)
+        handle = rng.expovariate(SERVICE_RATE)
+        finish_until(now)
+        if len(busy) < AGENTS:
+            waits.append(0.0)
+            heapq.heappush(busy, now + handle)
+        else:
+            waiting.append((now, handle))
+    finish_until(math.inf)
     mean_wait = statistics.fmean(waits)
     p_wait = sum(1 for w in waits if w > 0) / len(waits)
     seconds = time.perf_counter() - started
@@ -166,23 +252,97 @@ SCENARIO = {
 
 
 def fast(tickets: int, seed: int) -> Outcome:
-    """ticketlog's fast mode."""
-    return run_ticketlog(tickets, seed, fast=True)
+    """ticketlog's fast mode on M/M/10."""
+    return run_ticketlog(mmc(tickets), seed, fast=True)
 
 
 def full(tickets: int, seed: int) -> Outcome:
-    """ticketlog's full-event mode."""
-    return run_ticketlog(tickets, seed, fast=False)
+    """ticketlog's full-event mode on M/M/10."""
+    return run_ticketlog(mmc(tickets), seed, fast=False)
+
+
+def every_feature(args: argparse.Namespace, repeats: int) -> dict[str, Any]:
+    """The demo desk in ticketlog's fast mode against Ciw on the same counts.
+
+    One untimed full-event run of the demo desk counts its arrivals and services (its
+    ``TicketAssigned`` events) and measures its span and mean handle time per service;
+    Ciw then serves an M/M/c model of the same arrivals, as many servers as the desk has
+    ticket slots, and feedback routing that gives the same expected number of services.
+    """
+    scenario = load_scenario(DEMO_DESK)
+    counted = simulate(scenario, draw_arrivals(scenario, seed=args.seed), pull_policy("fifo"))
+    services = sum(1 for event in counted.events if isinstance(event, TicketAssigned))
+    arrivals = len(counted.facts)
+    span_min = (counted.end - counted.start).total_seconds() / 60
+    handle_min = sum(f.handle_time.total_seconds() for f in counted.facts) / 60 / services
+    slots = sum(group.count * group.capacity for group in scenario.agents)
+
+    def demo(_: int, seed: int) -> Outcome:
+        return run_ticketlog(scenario, seed, fast=True)
+
+    def baseline(tickets: int, seed: int) -> Outcome:
+        return run_ciw(
+            tickets,
+            seed,
+            arrival_rate=arrivals / span_min,
+            service_rate=1 / handle_min,
+            servers=slots,
+            feedback=max(0.0, 1 - arrivals / services),
+        )
+
+    ours = measure(demo, arrivals, seed=args.seed, repeats=repeats)
+    ciws = measure(baseline, arrivals, seed=args.seed, repeats=repeats)
+    ours_rate = services / ours["seconds"]
+    ciw_rate = ciws["tickets"] / ciws["seconds"]
+    return {
+        "scenario": DEMO_DESK.name,
+        "arrivals": arrivals,
+        "services": services,
+        "ticketlog_fast": {"seconds": ours["seconds"], "services_per_s": round(ours_rate)},
+        "ciw_same_counts": {
+            "arrivals": arrivals,
+            "services": ciws["tickets"],
+            "servers": slots,
+            "seconds": ciws["seconds"],
+            "services_per_s": round(ciw_rate),
+        },
+        "ratio_every_feature_fast_to_ciw": round(ours_rate / ciw_rate, 2),
+    }
+
+
+def verdicts(figures: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """Each target among ``figures``: its value, the target, and whether it is met."""
+    checks: dict[str, Callable[[float, float], bool]] = {
+        ">=": lambda value, bound: value >= bound,
+        "<": lambda value, bound: value < bound,
+    }
+    return {
+        name: {
+            "value": figures[name],
+            "target": f"{op} {bound:g}",
+            "met": checks[op](figures[name], bound),
+        }
+        for name, (op, bound) in TARGETS.items()
+        if name in figures
+    }
+
+
+def print_verdicts(targets: dict[str, dict[str, Any]]) -> None:
+    """One line per target: met or missed."""
+    for name, verdict in targets.items():
+        state = "met" if verdict["met"] else "MISSED"
+        print(f"target {name} {verdict['target']}: {verdict['value']:g} ({state})")
 
 
 def compare(args: argparse.Namespace) -> None:
-    """Time the four implementations and print the table (or one JSON object)."""
+    """Time the implementations and print the table (or one JSON object)."""
     repeats = args.repeats or 3
     runs: dict[str, tuple[str, Runner, int]] = {
         "ticketlog_fast": ("ticketlog (fast)", fast, args.tickets),
         "ticketlog_full": ("ticketlog (full events)", full, args.full_tickets),
         "ciw": (f"Ciw {version('ciw')}", run_ciw, args.tickets),
         "simpy": (f"SimPy {version('simpy')}", run_simpy, args.tickets),
+        "bare_loop": ("bare heapq loop", run_bare_loop, args.tickets),
     }
     rows = {
         name: measure(runner, tickets, seed=args.seed, repeats=repeats)
@@ -190,6 +350,15 @@ def compare(args: argparse.Namespace) -> None:
     }
     rate = {name: row["tickets_per_s"] for name, row in rows.items()}
     erlang = theory()
+    demo = every_feature(args, repeats)
+    ratios = {
+        "ratio_fast_to_ciw": round(rate["ticketlog_fast"] / rate["ciw"], 2),
+        "ratio_fast_to_simpy": round(rate["ticketlog_fast"] / rate["simpy"], 2),
+        "ratio_fast_to_bare_loop": round(rate["ticketlog_fast"] / rate["bare_loop"], 2),
+        "ratio_full_to_ciw": round(rate["ticketlog_full"] / rate["ciw"], 2),
+        "ratio_every_feature_fast_to_ciw": demo["ratio_every_feature_fast_to_ciw"],
+    }
+    targets = verdicts(ratios)
     figures: dict[str, Any] = {
         "benchmark": "simulation",
         **SCENARIO,
@@ -197,9 +366,9 @@ def compare(args: argparse.Namespace) -> None:
         "versions": {"ciw": version("ciw"), "simpy": version("simpy")},
         **rows,
         "erlang_c": erlang,
-        "ratio_fast_to_ciw": round(rate["ticketlog_fast"] / rate["ciw"], 2),
-        "ratio_fast_to_simpy": round(rate["ticketlog_fast"] / rate["simpy"], 2),
-        "ratio_full_to_ciw": round(rate["ticketlog_full"] / rate["ciw"], 2),
+        "every_feature": demo,
+        **ratios,
+        "targets": targets,
     }
     if args.json:
         print(json.dumps(figures))
@@ -215,26 +384,78 @@ def compare(args: argparse.Namespace) -> None:
             f"{row['mean_wait_min']:>14.4f} {row['p_wait']:>8.4f}"
         )
     print(f"{'Erlang C':<23} {'':>21} {erlang['mean_wait_min']:>14.4f} {erlang['p_wait']:>8.4f}")
+    ciw_demo = demo["ciw_same_counts"]
     print(
-        f"ratio ticketlog fast/Ciw {figures['ratio_fast_to_ciw']:.2f}, "
-        f"fast/SimPy {figures['ratio_fast_to_simpy']:.2f}, "
-        f"full events/Ciw {figures['ratio_full_to_ciw']:.2f}"
+        f"\n{demo['scenario']}, every feature on: {demo['arrivals']:,} arrivals, "
+        f"{demo['services']:,} services; ticketlog fast "
+        f"{demo['ticketlog_fast']['services_per_s']:,} services/s, Ciw M/M/{ciw_demo['servers']} "
+        f"with feedback ({ciw_demo['services']:,} services) {ciw_demo['services_per_s']:,}/s"
     )
+    print(", ".join(f"{name} {value:.2f}" for name, value in ratios.items()))
+    print_verdicts(targets)
+
+
+_CHILD = """
+import json, resource, sys
+sys.path.insert(0, sys.argv[1])
+from simulation import fast
+outcome = fast(int(sys.argv[2]), int(sys.argv[3]))
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({**outcome._asdict(), "peak_mb": peak_mb}))
+"""
+"""One fast-mode run in a fresh interpreter: its outcome and the child's peak memory."""
+
+
+def in_subprocess(tickets: int, seed: int) -> dict[str, Any]:
+    """:func:`fast` on ``tickets`` tickets in a child process, with its peak memory (MB)."""
+    folder = str(Path(__file__).parent)
+    child = subprocess.run(  # noqa: S603 - this interpreter and fixed arguments
+        [sys.executable, "-c", _CHILD, folder, str(tickets), str(seed)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(child.stdout)
+    return figures
 
 
 def million(args: argparse.Namespace) -> None:
-    """Time ticketlog's fast mode alone on 1M tickets."""
-    row = measure(fast, 1_000_000, seed=args.seed, repeats=args.repeats or 1)
+    """Time ticketlog's fast mode alone on 1M tickets, each run in a fresh subprocess."""
+    runs = [in_subprocess(MILLION, args.seed) for _ in range(args.repeats or 1)]
+    seconds = statistics.median(run["seconds"] for run in runs)
+    peak_mb = max(run["peak_mb"] for run in runs)
+    first = runs[0]
+    row = {
+        "tickets": first["tickets"],
+        "seconds": round(seconds, 3),
+        "tickets_per_s": round(first["tickets"] / seconds),
+        "peak_mb": round(peak_mb, 1),
+        "mean_wait_min": round(first["mean_wait"], 4),
+        "p_wait": round(first["p_wait"], 4),
+    }
+    targets = verdicts({"million_seconds": row["seconds"], "million_peak_mb": row["peak_mb"]})
     erlang = theory()
     if args.json:
-        print(json.dumps({"benchmark": "simulation-million", **SCENARIO, "ticketlog_fast": row}))
+        print(
+            json.dumps(
+                {
+                    "benchmark": "simulation-million",
+                    **SCENARIO,
+                    "repeats": len(runs),
+                    "ticketlog_fast": row,
+                    "erlang_c": erlang,
+                    "targets": targets,
+                }
+            )
+        )
         return
     print(
         f"ticketlog (fast), {row['tickets']:,} tickets: {row['seconds']:.1f} s "
-        f"({row['tickets_per_s']:,} tickets/s); mean wait {row['mean_wait_min']:.4f} min, "
-        f"P(wait) {row['p_wait']:.4f} (Erlang C {erlang['mean_wait_min']:.4f} min, "
-        f"{erlang['p_wait']:.4f})"
+        f"({row['tickets_per_s']:,} tickets/s), peak memory {row['peak_mb']:.0f} MB; "
+        f"mean wait {row['mean_wait_min']:.4f} min, P(wait) {row['p_wait']:.4f} "
+        f"(Erlang C {erlang['mean_wait_min']:.4f} min, {erlang['p_wait']:.4f})"
     )
+    print_verdicts(targets)
 
 
 def main() -> None:
