@@ -132,6 +132,55 @@ ALL_QUEUES = "*"
 """The name under which :meth:`Queues.first` and friends look across every queue."""
 
 
+def received(ticket_id: UUID, at: datetime, sla: SlaTargets, **attributes: Any) -> QueuedTicket:
+    """The record of a ticket just received: waiting, not replied, due for a first reply.
+
+    ``attributes`` are the routing fields of ``TicketReceived`` (queue, tier, priority,
+    channel, category, language, required skills, customer, plan, value, first time,
+    estimated effort). This and the transitions below are the one place routing records
+    change: the queues' fold uses them, and so does the simulation's fast path.
+    """
+    ticket = QueuedTicket(
+        ticket_id=ticket_id, received_at=at, queued_at=at, replied=False, due=NEVER, **attributes
+    )
+    return ticket._replace(due=due(ticket, sla))
+
+
+def held(ticket: QueuedTicket, agent_id: UUID, **changes: Any) -> QueuedTicket:
+    """``ticket`` held by ``agent_id`` (with ``changes``, e.g. another queue)."""
+    return ticket._replace(agent_id=agent_id, last_agent_id=agent_id, **changes)
+
+
+def replied(ticket: QueuedTicket, sla: SlaTargets) -> QueuedTicket:
+    """``ticket`` after its first public reply: due for resolution now."""
+    if ticket.replied:
+        return ticket
+    answered = ticket._replace(replied=True)
+    return answered._replace(due=due(answered, sla))
+
+
+def requeued(
+    ticket: QueuedTicket, at: datetime, sla: SlaTargets, **changes: Any
+) -> QueuedTicket:
+    """``ticket`` waiting unassigned from ``at`` (in its queue unless ``changes`` move it)."""
+    waiting = ticket._replace(agent_id=None, queued_at=at, **changes)
+    return waiting._replace(due=due(waiting, sla))
+
+
+def escalated(
+    ticket: QueuedTicket,
+    at: datetime,
+    sla: SlaTargets,
+    *,
+    queue: str,
+    tier: int,
+    breach: SlaTarget | None,
+) -> QueuedTicket:
+    """``ticket`` moved up to ``queue`` and ``tier`` (for ``breach``, if automatic), waiting."""
+    marks = ticket.escalated if breach is None else ticket.escalated | {breach}
+    return requeued(ticket, at, sla, queue=queue, tier=tier, escalated=marks)
+
+
 class Queues(Reducer):
     """Folds ticket events into the set of open tickets, waiting or held."""
 
@@ -178,8 +227,10 @@ class Queues(Reducer):
     @on(TicketReceived)
     def _received(self, event: TicketReceived) -> None:
         self._enter(
-            QueuedTicket(
-                ticket_id=event.originator_id,
+            received(
+                event.originator_id,
+                event.at,
+                self.sla,
                 queue=event.queue,
                 tier=event.tier,
                 priority=event.priority,
@@ -192,12 +243,6 @@ class Queues(Reducer):
                 customer_value=event.customer_value,
                 first_time=event.first_time,
                 estimated_effort=event.estimated_effort,
-                received_at=event.at,
-                queued_at=event.at,
-                replied=False,
-                due=self.sla.deadline(
-                    event.at, self.sla.first_reply(event.priority, event.category)
-                ),
             )
         )
 
@@ -229,14 +274,16 @@ class Queues(Reducer):
 
     @on(TicketEscalated)
     def _escalated(self, event: TicketEscalated) -> None:
-        ticket = self._find(event.originator_id)
-        escalated = ticket.escalated if event.breach is None else ticket.escalated | {event.breach}
-        self._queue(
-            event.originator_id,
-            event.at,
-            queue=event.to_queue,
-            tier=event.to_tier,
-            escalated=escalated,
+        ticket = self._take(event.originator_id)
+        self._enter(
+            escalated(
+                ticket,
+                event.at,
+                self.sla,
+                queue=event.to_queue,
+                tier=event.to_tier,
+                breach=event.breach,
+            )
         )
 
     @on(TicketDeescalated)
@@ -272,8 +319,8 @@ class Queues(Reducer):
     def _responded(self, event: TicketResponded) -> None:
         ticket = self._find(event.originator_id)
         if event.public and not ticket.replied:
-            replied = ticket._replace(replied=True)
-            self._update(event.originator_id, replied=True, due=self._due(replied))
+            answered = replied(ticket, self.sla)
+            self._update(event.originator_id, replied=True, due=answered.due)
 
     @on(TicketReprioritised)
     def _reprioritised(self, event: TicketReprioritised) -> None:
@@ -310,13 +357,12 @@ class Queues(Reducer):
     def _hand(self, ticket_id: UUID, agent_id: UUID, **changes: Any) -> None:
         """``agent_id`` holds the ticket now (it may have been elsewhere, even done)."""
         ticket = self._take(ticket_id)
-        self._enter(ticket._replace(agent_id=agent_id, last_agent_id=agent_id, **changes))
+        self._enter(held(ticket, agent_id, **changes))
         self._served(ticket.customer_id, agent_id)
 
     def _queue(self, ticket_id: UUID, at: datetime, **changes: Any) -> None:
         """The ticket waits unassigned from ``at`` (in its queue unless ``changes`` move it)."""
-        ticket = self._take(ticket_id)
-        self._enter(ticket._replace(agent_id=None, queued_at=at, **changes))
+        self._enter(requeued(self._take(ticket_id), at, self.sla, **changes))
 
     def deadline(self, ticket: QueuedTicket, target: SlaTarget) -> datetime:
         """The last instant at which ``ticket`` meets ``target`` (:data:`NEVER` while its

@@ -47,7 +47,14 @@ from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.reads import KeyedPolicy, runs_fast
 from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
-from ticketlog.projections.queues import QueuedTicket, due
+from ticketlog.projections.queues import (
+    QueuedTicket,
+    escalated,
+    held,
+    received,
+    replied,
+    requeued,
+)
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
 from ticketlog.projections.workloads import Workload, Workloads
@@ -312,23 +319,20 @@ class FastDesk:
         self.facts.tickets[ticket_id] = TicketFacts(ticket_id, received_at=at, **attributes)
         self.backlog.opened(ticket_id, arrival.queue, at)
         self._enqueue(
-            QueuedTicket(
-                ticket_id=ticket_id,
+            received(
+                ticket_id,
+                at,
+                self.sla,
                 required_skills=arrival.required_skills,
                 customer_id=arrival.customer,
                 estimated_effort=arrival.effort,
-                received_at=at,
-                queued_at=at,
-                replied=False,
-                due=self.sla.deadline(at, self.sla.first_reply(arrival.priority, arrival.category)),
                 **attributes,
             )
         )
 
     def _requeue(self, ticket_id: UUID, at: datetime, **changes: Any) -> None:
         """The ticket waits again, as the event desk's queues record it."""
-        ticket = self._tickets[ticket_id]._replace(agent_id=None, queued_at=at, **changes)
-        self._enqueue(ticket._replace(due=due(ticket, self.sla)))
+        self._enqueue(requeued(self._tickets[ticket_id], at, self.sla, **changes))
 
     def _workload(self, agent_id: UUID, now: datetime) -> Workload:
         workload = self._agents.get(agent_id)
@@ -355,10 +359,7 @@ class FastDesk:
     def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent takes the ticket and replies to the customer at once."""
         self._waiting.remove(ticket_id)
-        # ``due`` is brought up to date when the ticket waits again (requeue, escalation).
-        self._tickets[ticket_id] = self._tickets[ticket_id]._replace(
-            agent_id=agent_id, last_agent_id=agent_id, replied=True
-        )
+        self._tickets[ticket_id] = replied(held(self._tickets[ticket_id], agent_id), self.sla)
         self.facts.assigned(ticket_id, agent_id, at)
         self.facts.replied(ticket_id, at)
         self.workloads.hold(ticket_id, agent_id, at)
@@ -416,14 +417,9 @@ class FastDesk:
             self._agents.pop(ticket.agent_id, None)
         self.facts.escalated(ticket_id, to.queue, to.tier, at)
         self.backlog.moved(ticket_id, to.queue, at)
-        moved = ticket._replace(
-            queue=to.queue,
-            tier=to.tier,
-            agent_id=None,
-            queued_at=at,
-            escalated=ticket.escalated | {breach[0]},
+        self._enqueue(
+            escalated(ticket, at, self.sla, queue=to.queue, tier=to.tier, breach=breach[0])
         )
-        self._enqueue(moved._replace(due=due(moved, self.sla)))
 
     def abandon(self, ticket_id: UUID, at: datetime) -> None:
         """The waiting customer gave up."""
