@@ -159,9 +159,7 @@ def replied(ticket: QueuedTicket, sla: SlaTargets) -> QueuedTicket:
     return answered._replace(due=due(answered, sla))
 
 
-def requeued(
-    ticket: QueuedTicket, at: datetime, sla: SlaTargets, **changes: Any
-) -> QueuedTicket:
+def requeued(ticket: QueuedTicket, at: datetime, sla: SlaTargets, **changes: Any) -> QueuedTicket:
     """``ticket`` waiting unassigned from ``at`` (in its queue unless ``changes`` move it)."""
     waiting = ticket._replace(agent_id=None, queued_at=at, **changes)
     return waiting._replace(due=due(waiting, sla))

@@ -297,7 +297,8 @@ class FastDesk:
         self._tickets: dict[UUID, QueuedTicket] = {}
         """Open tickets' routing records, as of when they last entered the queues."""
         self._waiting = WaitingTickets(policy)
-        self._agents: dict[UUID, Workload] = {}
+        self._agents: dict[UUID, tuple[Workload, Hashable]] = {}
+        """Agents' workloads and classes, as of the last change of holdings or presence."""
 
     def join(self, spec: AgentSpec, at: datetime) -> None:
         """An agent joined (offline)."""
@@ -334,23 +335,24 @@ class FastDesk:
         """The ticket waits again, as the event desk's queues record it."""
         self._enqueue(requeued(self._tickets[ticket_id], at, self.sla, **changes))
 
-    def _workload(self, agent_id: UUID, now: datetime) -> Workload:
-        workload = self._agents.get(agent_id)
-        if workload is None:
-            workload = self._agents[agent_id] = self.workloads.workload(agent_id, now=now)
-        return workload
+    def _workload(self, agent_id: UUID, now: datetime) -> tuple[Workload, Hashable]:
+        known = self._agents.get(agent_id)
+        if known is None:
+            workload = self.workloads.workload(agent_id, now=now)
+            known = self._agents[agent_id] = workload, self._waiting.agent_class(workload)
+        return known
 
     def next_for(self, agent_id: UUID, now: datetime) -> UUID | None:
         """The first waiting ticket in the policy's order that it lets the agent take."""
-        workload = self._workload(agent_id, now)
+        workload, agent_class = self._workload(agent_id, now)
         if not workload.online or workload.headroom <= 0:
             return None
-        ticket = self._waiting.best_for(workload)
+        ticket = self._waiting.best_for(workload, agent_class)
         return None if ticket is None else ticket.ticket_id
 
     def agent_class(self, agent_id: UUID, now: datetime) -> Hashable:
         """The agent's class in the policy's partition."""
-        return self._waiting.agent_class(self._workload(agent_id, now))
+        return self._workload(agent_id, now)[1]
 
     def classes_taking(self, ticket_id: UUID, agent_classes: Iterable[Hashable]) -> list[Hashable]:
         """Those of ``agent_classes`` the policy lets take the waiting ticket."""

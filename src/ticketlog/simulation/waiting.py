@@ -100,12 +100,12 @@ class WaitingTickets:
             verdict = self._verdicts[agent_class, kind] = self._accepts(agent, ticket)
         return verdict
 
-    def best_for(self, agent: Workload) -> QueuedTicket | None:
-        """The first waiting ticket in key order that the policy lets ``agent`` take."""
+    def best_for(self, agent: Workload, agent_class: Hashable) -> QueuedTicket | None:
+        """The first waiting ticket in key order that the policy lets ``agent`` (of
+        ``agent_class``, from :meth:`agent_class`) take."""
         if self._partition is None:
             heap = self._heaps.get(None)
             return None if heap is None else self._first_accepted(agent, heap)
-        agent_class = self.agent_class(agent)
         best: _Entry | None = None
         for kind, heap in self._heaps.items():
             head = heap[0]
