@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import pickle
 import subprocess
 import sys
@@ -107,7 +108,8 @@ def replay(policy: str, pickled: Path) -> dict[str, Any]:
         comparison = compare(trace, [policy], executor=here)
     seconds = time.perf_counter() - started
     (kpis,) = comparison.results.values()
-    return {"seconds": round(seconds, 3), "wait_mean_min": kpis["wait_mean_min"].mean}
+    wait = kpis["wait_mean_min"].mean  # NaN when no ticket was served: JSON says null
+    return {"seconds": round(seconds, 3), "wait_mean_min": wait if math.isfinite(wait) else None}
 
 
 def in_subprocess(policy: str, pickled: Path, timeout: float) -> dict[str, Any]:
@@ -161,7 +163,8 @@ def run(args: argparse.Namespace) -> None:
     for name, row in policies.items():
         ratio = 1.0 if name == "fifo" else ratios[f"ratio_{name.replace('-', '_')}_to_fifo"]
         if row["status"] == "ok":
-            print(f"{name:<15} {row['seconds']:>8.2f} {ratio:>14.2f} {row['wait_mean_min']:>14.2f}")
+            wait = "none served" if row["wait_mean_min"] is None else f"{row['wait_mean_min']:.2f}"
+            print(f"{name:<15} {row['seconds']:>8.2f} {ratio:>14.2f} {wait:>14}")
         elif row["status"] == "timeout":
             print(f"{name:<15} did not finish within {args.timeout:g} s")
         else:

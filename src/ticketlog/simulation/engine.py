@@ -362,19 +362,10 @@ class _Run:
         self.wake(ticket)
 
     def wake(self, ticket: _Ticket) -> None:
-        """Idle agents of the classes that may take the waiting ``ticket`` look again.
-
-        Agents of a class stay together (:attr:`woken`): they would all get the same
-        answer, so the next pull asks them one by one only while the class gets tickets.
-        Agents without a class (``None``: the desk cannot tell) each look again."""
+        """Idle agents of the classes that may take the waiting ``ticket`` look again, at
+        the next pull (:attr:`woken`, still by class)."""
         for kind in self.desk.classes_taking(ticket.arrival.ticket_id, self.idle):
-            group = self.idle.pop(kind)
-            if kind is None:
-                self.ready |= group
-                for order in group:
-                    del self.idle_class[order]
-            else:
-                self.woken.setdefault(kind, set()).update(group)
+            self.woken.setdefault(kind, set()).update(self.idle.pop(kind))
 
     def rest(self, agent: _Agent, now: datetime) -> None:
         """The agent found nothing: idle until a ticket they may take joins."""
@@ -418,18 +409,22 @@ class _Run:
             self.pull_round(now)
 
     def pull_round(self, now: datetime) -> None:
-        """One round: each ready agent, and each woken one while their class gets
-        tickets, in joining order. A woken agent who found nothing rests again with the
-        rest of their class; one who took a ticket is ready (their holdings changed)."""
+        """One round: each ready agent, and each woken one, in joining order.
+
+        Woken agents of a class would all get the same answer, so when one finds nothing
+        the rest of the class rests again at once; agents without a class (``None``: the
+        desk cannot tell) are asked one by one. A woken agent who takes a ticket is ready
+        (their holdings changed). Once nothing waits, everyone still to ask rests."""
         agents, desk = self.agents, self.desk
         groups, self.woken = self.woken, {}
+        members = {kind: iter(sorted(group)) for kind, group in groups.items()}
         turns: list[tuple[int, Hashable]] = [(order, _READY) for order in self.ready]
-        turns += [(min(group), kind) for kind, group in groups.items()]
+        turns += [(next(first), kind) for kind, first in members.items()]
         heapq.heapify(turns)
-        while turns:
+        while turns and self.waiting:
             order, kind = heapq.heappop(turns)
             agent = agents[order]
-            ticket_id = desk.next_for(agent.spec.agent_id, now) if self.waiting else None
+            ticket_id = desk.next_for(agent.spec.agent_id, now)
             if kind is _READY:
                 if ticket_id is None:
                     self.rest(agent, now)
@@ -437,15 +432,26 @@ class _Run:
                     self.start_work(self.tickets[ticket_id], agent, now)
                 continue
             group = groups[kind]
-            if ticket_id is None:  # so would every other member get: the class rests
+            if ticket_id is None and kind is not None:  # so would every other member get
                 self.idle.setdefault(kind, set()).update(group)
+                group.clear()
                 continue
             group.discard(order)
-            del self.idle_class[order]
-            self.ready.add(order)
-            self.start_work(self.tickets[ticket_id], agent, now)
+            if ticket_id is None:
+                self.idle.setdefault(kind, set()).add(order)
+            else:
+                del self.idle_class[order]
+                self.ready.add(order)
+                self.start_work(self.tickets[ticket_id], agent, now)
+            following = next(members[kind], None)
+            if following is not None:
+                heapq.heappush(turns, (following, kind))
+        for order, kind in turns:  # nothing waits: the rest of the round rests
+            if kind is _READY:
+                self.rest(agents[order], now)
+        for kind, group in groups.items():
             if group:
-                heapq.heappush(turns, (min(group), kind))
+                self.idle.setdefault(kind, set()).update(group)
 
     def start_work(self, ticket: _Ticket, agent: _Agent, now: datetime) -> None:
         self.desk.assign(ticket.arrival.ticket_id, agent.spec.agent_id, now)
