@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ticketlog.cli import app
+from ticketlog.cli import run
 
-app(prog_name="ticketlog")
+run()

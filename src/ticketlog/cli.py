@@ -36,6 +36,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from typer.exceptions import TyperException
 
 from ticketlog._version import __version__
 from ticketlog.desk import HelpDesk
@@ -112,6 +113,23 @@ def main(
     ] = False,
 ) -> None:
     """Event-sourced customer-service tickets."""
+
+
+def run() -> None:
+    """The ``ticketlog`` command. Usage errors, like every other error, are one line of
+    standard error (``error: ...``, with where to find help) and exit status 2."""
+    command = typer.main.get_command(app)
+    try:
+        status = command.main(prog_name="ticketlog", standalone_mode=False)
+    except TyperException as error:  # a usage error (a missing argument, an unknown option)
+        context = getattr(error, "ctx", None)
+        hint = "" if context is None else f" (see '{context.command_path} --help')"
+        typer.echo(f"error: {' '.join(error.format_message().split())}{hint}", err=True)
+        raise SystemExit(error.exit_code) from None
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        raise SystemExit(1) from None
+    raise SystemExit(status if isinstance(status, int) else 0)
 
 
 def _fail(error: Exception) -> typer.Exit:
