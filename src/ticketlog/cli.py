@@ -397,12 +397,15 @@ def _import_progress(quiet: bool) -> Iterator[ImportProgress | None]:
         console=_err,
         transient=True,
     ) as bar:
-        task = bar.add_task("importing", total=None, cases=0, rate=0.0)
-        start = time.monotonic()
+        task = bar.add_task("surveying", total=None, cases=0, rate=0.0)
+        started = {"surveying": time.monotonic()}
 
         def progress(rows: int, cases: int, total: int) -> None:
+            stage = "surveying" if total == 0 else "importing"  # how many rows: known after
+            start = started.setdefault(stage, time.monotonic())
             rate = rows / max(time.monotonic() - start, 1e-9)
-            bar.update(task, completed=rows, total=total, cases=cases, rate=rate)
+            known = {} if total == 0 else {"total": total}
+            bar.update(task, description=stage, completed=rows, cases=cases, rate=rate, **known)
 
         yield progress
 

@@ -23,6 +23,7 @@ from ticketlog.imports import (
     preset,
     ticket_id,
 )
+from ticketlog.imports.importer import SURVEY_STEP
 from ticketlog.imports.synthetic import COLUMNS, write_status_log
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -462,3 +463,18 @@ def test_kpis_tell_imported_tickets_apart_by_their_source(desk: HelpDesk, tmp_pa
     assert list(groups) == ["status-log", None]
     assert groups["status-log"].wait.mean == timedelta(minutes=4)
     assert groups[None].tickets == 1
+
+
+def test_progress_is_told_of_the_survey_then_of_every_case(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    rows = write_status_log(path, 400, seed=2)
+    assert rows > 2 * SURVEY_STEP  # the survey reports more than once
+    calls: list[tuple[int, int, int]] = []
+    with HelpDesk("memory://") as desk:
+        report = import_file(desk, path, preset("status-log"), progress=lambda *c: calls.append(c))
+    surveyed = [c for c in calls if c[2] == 0]
+    assert surveyed == [(n * SURVEY_STEP, 0, 0) for n in range(1, rows // SURVEY_STEP + 1)]
+    imported = calls[len(surveyed) :]
+    assert all(total == rows for _, _, total in imported)  # the size is known after the survey
+    assert [cases for _, cases, _ in imported][:-1] == list(range(1, report.cases + 1))
+    assert imported[-1] == (rows, report.cases, rows)

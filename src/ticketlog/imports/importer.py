@@ -41,7 +41,12 @@ if TYPE_CHECKING:
     from ticketlog.domain.ticket import Ticket
 
 Progress = Callable[[int, int, int], None]
-"""Called as ``progress(rows_read, cases_done, rows_in_file)`` while cases are imported."""
+"""Called as ``progress(rows_read, cases_done, rows_in_file)``: while the file is surveyed
+(the first pass) with no case done and ``rows_in_file`` 0 (not known yet), then as cases
+are imported."""
+
+SURVEY_STEP = 1000
+"""Rows between two progress calls of the survey."""
 
 BATCH_EVENTS = 5000
 """Events per write transaction."""
@@ -86,7 +91,7 @@ def import_file(
     reader = RowReader(mapping)
     report = ImportReport(source=mapping.source, strict=strict)
     companion = None if companion is None else Path(companion)
-    survey = _survey(path, mapping, reader, companion)
+    survey = _survey(path, mapping, reader, companion, progress)
     report.people = len(survey.people)
     report.agents_written = len(desk.record_new(_agents(mapping, survey)))
     interpreter = CaseInterpreter(
@@ -107,11 +112,17 @@ def import_file(
 
 
 def _survey(
-    path: Path, mapping: ImportMapping, reader: RowReader, companion: Path | None
+    path: Path,
+    mapping: ImportMapping,
+    reader: RowReader,
+    companion: Path | None,
+    progress: Progress | None,
 ) -> _Survey:
     survey = _Survey()
     for line, record in source_rows(path, mapping, companion):
         survey.rows += 1
+        if progress is not None and survey.rows % SURVEY_STEP == 0:
+            progress(survey.rows, 0, 0)
         texts = reader.texts(record, SURVEYED)
         try:
             case = reader.case_of(line, texts)
