@@ -404,8 +404,8 @@ def _import_progress(quiet: bool) -> Iterator[ImportProgress | None]:
             stage = "surveying" if total == 0 else "importing"  # how many rows: known after
             start = started.setdefault(stage, time.monotonic())
             rate = rows / max(time.monotonic() - start, 1e-9)
-            known = {} if total == 0 else {"total": total}
-            bar.update(task, description=stage, completed=rows, cases=cases, rate=rate, **known)
+            size = None if total == 0 else float(total)
+            bar.update(task, description=stage, total=size, completed=rows, cases=cases, rate=rate)
 
         yield progress
 
