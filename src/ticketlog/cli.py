@@ -55,7 +55,7 @@ from ticketlog.io.console import (
 )
 from ticketlog.persistence.settings import existing_store, parse_store_url
 from ticketlog.policies import registry
-from ticketlog.policies.builtin import sla_driven
+from ticketlog.policies.builtin import check_policy_fits, sla_driven
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.pull import Ordered
 from ticketlog.policies.registry import pull_policy
@@ -69,6 +69,7 @@ from ticketlog.simulation.compare import Comparison, RunSummary, compare
 from ticketlog.simulation.engine import simulate
 from ticketlog.simulation.replay import Trace, trace_from_store
 from ticketlog.simulation.scenario import draw_arrivals, load_scenario
+from ticketlog.simulation.warmup import Warmup
 
 app = typer.Typer(help="Event-sourced customer-service tickets.", no_args_is_help=True)
 _out = Console()
@@ -148,9 +149,11 @@ def simulate_command(
         pull = pull_policy(policy)
         if store is not None:
             _require_empty(store)
+        arrivals = draw_arrivals(model, seed=seed)
+        check_policy_fits(pull, arrivals)
         # Events are needed only to save them; otherwise the fast mode gives the same KPIs.
         fast = store is None and isinstance(pull, Ordered)
-        result = simulate(model, draw_arrivals(model, seed=seed), pull, fast=fast)
+        result = simulate(model, arrivals, pull, fast=fast)
         if store is not None:
             with HelpDesk(store) as desk:
                 desk.save(*result.events)
@@ -167,17 +170,37 @@ def compare_command(
     source: Source,
     *,
     policy: Annotated[list[str], typer.Option(help="A pull policy; repeat for each.")],
-    replications: Annotated[int, typer.Option(min=1, help="Draws of the scenario.")] = 5,
+    replications: Annotated[
+        int | None,
+        typer.Option(min=1, show_default=False, help="Draws of the scenario [default: 5]."),
+    ] = None,
     seed: Seed = 0,
+    warmup: Annotated[
+        str | None,
+        typer.Option(
+            help="Leave out of the KPIs the first tickets of every run: a number of tickets "
+            "(500) or a time from the start (90s, 30m, 2h, 1d)."
+        ),
+    ] = None,
+    batches: Annotated[
+        str | None,
+        typer.Option(
+            help="Intervals from this many batch means of one long run (at least 2), "
+            "instead of replications."
+        ),
+    ] = None,
     as_json: AsJson = False,
     report: ReportDir = None,
 ) -> None:
     """Serve the same draws of SOURCE with each POLICY and compare their KPIs (95 % CI).
 
     SOURCE is a scenario file, or a store URL (sqlite:///desk.db, postgresql://...) whose
-    recorded history is replayed: same arrivals, work and shifts, another policy.
+    recorded history is replayed: same arrivals, work and shifts, another policy. The
+    intervals come from replications, or with --batches from batch means of one run.
     """
     with _errors_as_one_line():
+        skip = None if warmup is None else _warmup(warmup)
+        cut = None if batches is None else _whole(batches, "--batches")
         model = _trace(source) if "://" in source else load_scenario(source)
         for name in policy:
             pull_policy(name)  # fail here, in this process, before the workers start
@@ -195,6 +218,8 @@ def compare_command(
                 policy,
                 replications=replications,
                 seed=seed,
+                warmup=skip,
+                batches=cut,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     _write_report(comparison, report)
@@ -294,6 +319,28 @@ def _duration(text: str, option: str) -> timedelta:
         pass
     msg = f"{option} {text!r} is not a duration such as 90s, 30m, 2h or 1d"
     raise InvalidValue(msg)
+
+
+def _whole(text: str, option: str) -> int:
+    """A whole number (its range is checked where it is used)."""
+    if re.fullmatch(r"\s*-?\d+\s*", text) is None:
+        msg = f"{option} {text!r} is not a whole number"
+        raise InvalidValue(msg)
+    return int(text)
+
+
+def _warmup(text: str) -> Warmup:
+    """``--warmup``: a number of tickets (``500``) or a duration (``2h``)."""
+    if re.fullmatch(r"\s*-?\d+\s*", text) is not None:
+        return int(text)  # its range is checked by compare
+    try:
+        return _duration(text, "--warmup")
+    except InvalidValue:
+        msg = (
+            f"--warmup {text!r} is neither a number of tickets (500) "
+            "nor a duration (90s, 30m, 2h, 1d)"
+        )
+        raise InvalidValue(msg) from None
 
 
 def _choice(text: str, choices: Mapping[str, object] | list[str], option: str) -> str:
