@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli_support import run_cli
+from tests.e2e.cli_support import one_line_error, run_cli
 
 SCENARIO = """
 tickets = 400
@@ -30,22 +30,14 @@ count = 2
 NO_VALUES = SCENARIO[: SCENARIO.index("[customer_values]")] + "[[agents]]\ncount = 2\n"
 
 
-def ticketlog(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_cli(*args, timeout=300)
+ticketlog = functools.partial(run_cli, timeout=300)
 
 
 @pytest.fixture
 def scenario(tmp_path: Path) -> Path:
-    path = tmp_path / "desk.toml"
-    path.write_text(SCENARIO)
-    return path
-
-
-def one_line_error(result: subprocess.CompletedProcess[str], message: str) -> None:
-    assert result.returncode == 2, result.stdout
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    """A busy two-agent desk whose customers are worth 0, 50 or 5,000."""
+    (tmp_path / "valued.toml").write_text(SCENARIO)
+    return tmp_path / "valued.toml"
 
 
 def test_compare_with_batches_and_a_warmup_reports_them_in_json(scenario: Path) -> None:

@@ -30,16 +30,6 @@ from ticketlog.simulation.statistics import Estimate, batch_means, split, t_975
 from ticketlog.simulation.warmup import after_warmup
 
 
-def mmc(tickets: int, *, servers: int = 10) -> Scenario:
-    """M/M/c: Poisson arrivals at 100/h, exponential handling with a 5 minute mean."""
-    return Scenario(
-        tickets=tickets,
-        arrivals_per_hour=100,
-        handle_time=Exponential(mean_minutes=5),
-        agents=(AgentGroup(count=servers),),
-    )
-
-
 def busy(tickets: int = 400) -> Scenario:
     """Two agents at about 80 % load, two priorities: waits vary from ticket to ticket."""
     return Scenario(
@@ -193,7 +183,13 @@ def test_compare_with_batches_estimates_from_the_batches_of_one_run() -> None:
 def test_batch_means_of_a_long_fifo_run_bracket_erlang_c() -> None:
     # The same run as the Erlang C validation of test_simulation (seed 2, 40k tickets,
     # 2,000 warm-up, 20 batches): compare's batch means give its interval.
-    comparison = compared(mmc(40_000), ["fifo"], seed=2, warmup=2_000, batches=20)
+    mmc = Scenario(  # M/M/10: Poisson arrivals at 100/h, exponential 5-minute handling
+        tickets=40_000,
+        arrivals_per_hour=100,
+        handle_time=Exponential(mean_minutes=5),
+        agents=(AgentGroup(count=10),),
+    )
+    comparison = compared(mmc, ["fifo"], seed=2, warmup=2_000, batches=20)
     wait = comparison.results["fifo"]["wait_mean_min"]
     assert abs(wait.mean - erlang_c_mean_wait(100 / 60, 1 / 5, 10)) <= wait.half_width
     assert wait.half_width < 0.3  # the interval is tight enough to mean something
