@@ -18,7 +18,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -204,15 +204,7 @@ def compare_command(
         model = _trace(source) if "://" in source else load_scenario(source)
         for name in policy:
             pull_policy(name)  # fail here, in this process, before the workers start
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=_err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("runs", total=None)
+        with _runs_progress() as progress:
             comparison = compare(
                 model,
                 policy,
@@ -220,13 +212,32 @@ def compare_command(
                 seed=seed,
                 warmup=skip,
                 batches=cut,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=progress,
             )
     _write_report(comparison, report)
     if as_json:
         _out.print_json(json.dumps(comparison.to_json()))
         return
     _out.print(comparison_table(comparison))
+
+
+@contextmanager
+def _runs_progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar of the runs on a terminal's standard error (none elsewhere, so a
+    piped error stays one line)."""
+    if not _err.is_terminal:
+        yield None
+        return
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("runs", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _write_report(comparison: Comparison, directory: Path | None) -> None:
