@@ -32,6 +32,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -221,6 +222,18 @@ def compare_command(
     _out.print(comparison_table(comparison))
 
 
+def _bar(*columns: ProgressColumn) -> Progress:
+    """A transient progress bar on standard error: description, bar, done/total, ``columns``."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        *columns,
+        console=_err,
+        transient=True,
+    )
+
+
 @contextmanager
 def _runs_progress() -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar of the runs on a terminal's standard error (none elsewhere, so a
@@ -228,14 +241,7 @@ def _runs_progress() -> Iterator[Callable[[int, int], None] | None]:
     if not _err.is_terminal:
         yield None
         return
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=_err,
-        transient=True,
-    ) as bar:
+    with _bar(TimeElapsedColumn()) as bar:
         task = bar.add_task("runs", total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
@@ -429,14 +435,9 @@ def _import_progress(quiet: bool) -> Iterator[ImportProgress | None]:
     if quiet or not _err.is_terminal:
         yield None
         return
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
+    with _bar(
         TextColumn("rows, {task.fields[cases]:,} cases, {task.fields[rate]:,.0f} rows/s"),
         TimeRemainingColumn(),
-        console=_err,
-        transient=True,
     ) as bar:
         task = bar.add_task("importing", total=None, cases=0, rate=0.0)
         start = time.monotonic()
