@@ -18,7 +18,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +32,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -56,7 +57,7 @@ from ticketlog.io.console import (
 )
 from ticketlog.persistence.settings import existing_store, parse_store_url
 from ticketlog.policies import registry
-from ticketlog.policies.builtin import sla_driven
+from ticketlog.policies.builtin import check_policy_fits, sla_driven
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.registry import pull_policy
 from ticketlog.projections.facts import TicketFacts
@@ -69,6 +70,7 @@ from ticketlog.simulation.compare import Comparison, RunSummary, compare
 from ticketlog.simulation.engine import simulate
 from ticketlog.simulation.replay import Trace, trace_from_store
 from ticketlog.simulation.scenario import draw_arrivals, load_scenario
+from ticketlog.simulation.warmup import Warmup
 
 app = typer.Typer(help="Event-sourced customer-service tickets.", no_args_is_help=True)
 _out = Console()
@@ -165,9 +167,11 @@ def simulate_command(
         pull = pull_policy(policy)
         if store is not None:
             _require_empty(store)
+        arrivals = draw_arrivals(model, seed=seed)
+        check_policy_fits(pull, arrivals)
         # Events are needed only to save them; otherwise the fast mode gives the same KPIs.
         fast = None if store is None else False
-        result = simulate(model, draw_arrivals(model, seed=seed), pull, fast=fast)
+        result = simulate(model, arrivals, pull, fast=fast)
         if store is not None:
             with HelpDesk(store) as desk:
                 desk.save(*result.events)
@@ -184,41 +188,79 @@ def compare_command(
     source: Source,
     *,
     policy: Annotated[list[str], typer.Option(help="A pull policy; repeat for each.")],
-    replications: Annotated[int, typer.Option(min=1, help="Draws of the scenario.")] = 5,
+    replications: Annotated[
+        int | None,
+        typer.Option(min=1, show_default=False, help="Draws of the scenario [default: 5]."),
+    ] = None,
     seed: Seed = 0,
+    warmup: Annotated[
+        str | None,
+        typer.Option(
+            help="Leave out of the KPIs the first tickets of every run: a number of tickets "
+            "(500) or a time from the start (90s, 30m, 2h, 1d)."
+        ),
+    ] = None,
+    batches: Annotated[
+        str | None,
+        typer.Option(
+            help="Intervals from this many batch means of one long run (at least 2), "
+            "instead of replications."
+        ),
+    ] = None,
     as_json: AsJson = False,
     report: ReportDir = None,
 ) -> None:
     """Serve the same draws of SOURCE with each POLICY and compare their KPIs (95 % CI).
 
     SOURCE is a scenario file, or a store URL (sqlite:///desk.db, postgresql://...) whose
-    recorded history is replayed: same arrivals, work and shifts, another policy.
+    recorded history is replayed: same arrivals, work and shifts, another policy. The
+    intervals come from replications, or with --batches from batch means of one run.
     """
     with _errors_as_one_line():
+        skip = None if warmup is None else _warmup(warmup)
+        cut = None if batches is None else _whole(batches, "--batches")
         model = _trace(source) if "://" in source else load_scenario(source)
         for name in policy:
             pull_policy(name)  # fail here, in this process, before the workers start
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=_err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("runs", total=None)
+        with _runs_progress() as progress:
             comparison = compare(
                 model,
                 policy,
                 replications=replications,
                 seed=seed,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                warmup=skip,
+                batches=cut,
+                progress=progress,
             )
     _write_report(comparison, report)
     if as_json:
         _out.print_json(json.dumps(comparison.to_json()))
         return
     _out.print(comparison_table(comparison))
+
+
+def _bar(*columns: ProgressColumn) -> Progress:
+    """A transient progress bar on standard error: description, bar, done/total, ``columns``."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        *columns,
+        console=_err,
+        transient=True,
+    )
+
+
+@contextmanager
+def _runs_progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar of the runs on a terminal's standard error (none elsewhere, so a
+    piped error stays one line)."""
+    if not _err.is_terminal:
+        yield None
+        return
+    with _bar(TimeElapsedColumn()) as bar:
+        task = bar.add_task("runs", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _write_report(comparison: Comparison, directory: Path | None) -> None:
@@ -313,6 +355,28 @@ def _duration(text: str, option: str) -> timedelta:
     raise InvalidValue(msg)
 
 
+def _whole(text: str, option: str) -> int:
+    """A whole number (its range is checked where it is used)."""
+    if re.fullmatch(r"\s*-?\d+\s*", text) is None:
+        msg = f"{option} {text!r} is not a whole number"
+        raise InvalidValue(msg)
+    return int(text)
+
+
+def _warmup(text: str) -> Warmup:
+    """``--warmup``: a number of tickets (``500``) or a duration (``2h``)."""
+    if re.fullmatch(r"\s*-?\d+\s*", text) is not None:
+        return int(text)  # its range is checked by compare
+    try:
+        return _duration(text, "--warmup")
+    except InvalidValue:
+        msg = (
+            f"--warmup {text!r} is neither a number of tickets (500) "
+            "nor a duration (90s, 30m, 2h, 1d)"
+        )
+        raise InvalidValue(msg) from None
+
+
 def _choice(text: str, choices: Mapping[str, object] | list[str], option: str) -> str:
     if text not in choices:
         msg = f"{option} {text!r} is not one of {', '.join(choices)}"
@@ -388,14 +452,9 @@ def _import_progress(quiet: bool) -> Iterator[ImportProgress | None]:
     if quiet or not _err.is_terminal:
         yield None
         return
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
+    with _bar(
         TextColumn("rows, {task.fields[cases]:,} cases, {task.fields[rate]:,.0f} rows/s"),
         TimeRemainingColumn(),
-        console=_err,
-        transient=True,
     ) as bar:
         task = bar.add_task("surveying", total=None, cases=0, rate=0.0)
         started = {"surveying": time.monotonic()}

@@ -24,3 +24,12 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
         check=False,
         env={**os.environ, "PYTHONPATH": path, "COLUMNS": "200"},
     )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], message: str) -> None:
+    """The command failed with exit status 2 and ``message`` on one ``error:`` line."""
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.startswith("error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -15,7 +15,7 @@ import pytest
 
 import ticketlog
 from tests.conftest import START
-from tests.e2e.cli_support import run_cli
+from tests.e2e.cli_support import one_line_error, run_cli
 from tests.integration.conftest import postgres_server, postgres_store  # noqa: F401 - fixtures
 from tests.integration.support import PostgresServer
 from ticketlog import HelpDesk, PostgresStore
@@ -67,14 +67,6 @@ def json_of(result: subprocess.CompletedProcess[str]) -> Any:
     data = json.loads(result.stdout)
     assert isinstance(data, dict)
     return data
-
-
-def one_line_error(result: subprocess.CompletedProcess[str], message: str) -> None:
-    assert result.returncode == 2, result.stdout
-    assert result.stderr.startswith("error: ")
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_kpis_of_the_whole_store_are_judged_at_its_latest_event(desk: Desk) -> None:

@@ -30,7 +30,7 @@ from ticketlog.projections import (
     fold,
     kpis_by,
 )
-from ticketlog.projections.kpis import percentile
+from ticketlog.projections.kpis import ValueClass, percentile
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 """Tuesday 24 November 2026, 09:00 UTC (ISO week 48), as in ``tests/conftest.py``."""
@@ -685,11 +685,14 @@ def grouped(desk: HelpDesk) -> dict[str, UUID]:
     ======  =======  =========  ========  ====  =======  ========  =====  ==========  ========
 
     Ann is in team billing, Bo in team tech; t2 was escalated from tier 1, queue general.
+    Customer values: t1 5000, t2 none (0), t3 50, t4 9.99.
     t4 arrived at 01:00 on 1 January 2027 in UTC+2: 23:00 UTC the day before.
     """
     desk.join_agent("Ann", team="billing", capacity=9, agent_id=ANN)
     desk.join_agent("Bo", team="tech", tier=2, capacity=9, agent_id=BO)
-    t1 = receive(desk, category="billing", priority="high", queue="billing", plan="pro")
+    t1 = receive(
+        desk, category="billing", priority="high", queue="billing", plan="pro", customer_value=5000
+    )
     desk.assign(t1, ANN, at=at(1))
     desk.resolve(t1, ANN, at=at(2))
     t2 = receive(desk, at(days=1), channel="phone", category="technical", priority="low")
@@ -697,9 +700,13 @@ def grouped(desk: HelpDesk) -> dict[str, UUID]:
     desk.escalate(t2, kind="hierarchical", to_queue="tech", at=at(2, days=1))
     desk.assign(t2, BO, at=at(3, days=1))
     desk.resolve(t2, BO, at=at(4, days=1))
-    t3 = receive(desk, at(days=6), channel="chat", category="billing", tier=0, plan="free")
+    t3 = receive(
+        desk, at(days=6), channel="chat", category="billing", tier=0, plan="free", customer_value=50
+    )
     new_year = datetime(2027, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=2)))
-    t4 = receive(desk, new_year, category="general", priority="urgent", plan="pro")
+    t4 = receive(
+        desk, new_year, category="general", priority="urgent", plan="pro", customer_value=9.99
+    )
     desk.assign(t4, BO, at=new_year + mins(1))
     desk.resolve(t4, BO, at=new_year + mins(2))
     return {"t1": t1, "t2": t2, "t3": t3, "t4": t4}
@@ -731,6 +738,12 @@ GROUPS: dict[Dimension, list[tuple[Hashable, set[str]]]] = {
     ],
     Dimension.WEEK: [("2026-W48", {"t1", "t2"}), ("2026-W49", {"t3"}), ("2026-W53", {"t4"})],
     Dimension.SOURCE: [(None, {"t1", "t2", "t3", "t4"})],  # all live; imports: test_imports
+    Dimension.CUSTOMER_VALUE: [  # by value, not by label
+        (ValueClass.NONE, {"t2"}),
+        (ValueClass.UNDER_10, {"t4"}),
+        (ValueClass.TENS, {"t3"}),
+        (ValueClass.THOUSANDS, {"t1"}),
+    ],
 }
 """Per dimension: the expected groups, in order (ascending, ``None`` last), and their tickets."""
 

@@ -38,6 +38,7 @@ from ticketlog.projections import (
     TicketFacts,
     fold,
 )
+from ticketlog.projections.kpis import ValueClass
 from ticketlog.testing.strategies import QUEUES
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -315,8 +316,9 @@ FACT_COLUMNS = [field.name for field in attrs.fields(TicketFacts)] + [
     "first_reply_time",
     "resolution_time",
     "first_contact_resolution",
+    "customer_value_class",
 ]
-"""One column per fact, then the derived durations and FCR (``facts_frame``)."""
+"""One column per fact, then the derived durations, FCR and value class (``facts_frame``)."""
 
 DURATION_KPIS = ("wait", "first_reply", "resolution", "handle")
 KPI_COLUMNS = [
@@ -379,6 +381,7 @@ def test_facts_frame_has_one_row_per_ticket_with_its_facts(
         for name in ("channel", "priority", "status", "queue", "transfers", "resolutions"):
             assert row[name] == getattr(f, name), name
         assert row["first_contact_resolution"] == f.first_contact_resolution
+        assert row["customer_value_class"] == str(ValueClass.of(f.customer_value))
     assert frame["wait"].iloc[0] == pd.Timedelta(minutes=3)
     assert frame["first_reply_time"].iloc[0] == pd.Timedelta(minutes=5)
     assert frame["resolution_time"].iloc[0] == pd.Timedelta(minutes=10)

@@ -16,6 +16,7 @@ import attrs
 import pytest
 
 from ticketlog import ConfigurationError
+from ticketlog.io.frames import comparison_frame
 from ticketlog.io.report import _backlog_figure, _by_policy, _waits_figure, write_report
 from ticketlog.simulation import AgentGroup, Exponential, Scenario
 from ticketlog.simulation.compare import METRICS, Comparison, compare
@@ -117,7 +118,7 @@ def test_the_page_names_every_policy_and_kpi_and_shows_the_four_plots(
     assert report.name == "index.html"
     page = report.read_text(encoding="utf-8")
     assert "<title>Policy comparison</title>" in page
-    assert "2 replications, seed 5" in page
+    assert "2 replications from seed 5; " in page
     for name in [*comparison.results, *METRICS]:
         assert f">{name}</th>" in page
     for plot in PLOTS:
@@ -168,7 +169,7 @@ def test_one_replication_has_no_interval_and_shows_no_nan(tmp_path: Path) -> Non
     assert index == tmp_path / "nested" / "report" / "index.html"
     page = index.read_text(encoding="utf-8")
     assert "nan" not in page.lower()
-    assert "1 replication, seed 5" in page
+    assert "1 run from seed 5; " in page
     mean = single.results["priority"]["wait_mean_min"].mean
     assert table(page)["wait_mean_min"][1] == f"{mean:,.2f} ± {DASH}"
     assert all(png_size(index.parent / plot) for plot in PLOTS)
@@ -203,6 +204,7 @@ def test_segments_without_a_breakdown_plot_the_single_group(tmp_path: Path) -> N
     plain = run(scenario(60, mixes=False), ["fifo"], replications=1)
     assert {d: list(g) for d, g in plain.runs[0].segments.items()} == {
         "plan": ["-"],
+        "customer-value": ["0"],
         "priority": ["normal"],
     }
     write_report(plain, tmp_path)
@@ -254,3 +256,17 @@ def test_without_matplotlib_the_report_asks_for_the_extra(
     with pytest.raises(ConfigurationError, match=r"pip install 'ticketlog-es\[analysis\]'"):
         write_report(comparison, tmp_path / "report")
     assert not (tmp_path / "report").exists()
+
+
+def test_a_batch_means_comparison_says_so_in_the_page_and_the_frame(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        batched = compare(scenario(), ["fifo"], seed=5, warmup=30, batches=5, executor=pool)
+    page = write_report(batched, tmp_path).read_text(encoding="utf-8")
+    assert "5 batch means of 1 run from seed 5, after a warm-up of 30 tickets" in page
+    assert "confidence interval over the batch means" in page
+    assert "confidence intervals over the batch means of one run." in page
+    estimate = batched.results["fifo"]["wait_mean_min"]
+    assert table(page)["wait_mean_min"] == [f"{estimate.mean:,.2f} ± {estimate.half_width:,.2f}"]
+    frame = comparison_frame(batched)
+    assert frame.attrs == {"method": "batches", "basis": batched.basis}
+    assert frame.loc["fifo", "wait_mean_min_ci"] == estimate.half_width

@@ -164,8 +164,7 @@ def kpis_table(groups: Mapping[str, Kpis], *, title: str) -> Table:
 
 def comparison_table(comparison: Comparison, *, title: str | None = None) -> Table:
     """KPIs as rows, policies as columns, each cell ``mean ± 95 % half-width``."""
-    runs = "1 run" if comparison.replications == 1 else f"{comparison.replications} replications"
-    table = Table(title=title or f"{runs} from seed {comparison.seed}")
+    table = Table(title=title or comparison.basis)
     table.add_column("KPI")
     for name in comparison.results:
         table.add_column(name, justify="right")

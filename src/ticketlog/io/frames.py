@@ -17,7 +17,7 @@ import attrs
 
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.projections.facts import TicketFacts
-from ticketlog.projections.kpis import Durations, Kpis
+from ticketlog.projections.kpis import Durations, Kpis, ValueClass
 from ticketlog.simulation.compare import Comparison
 
 if TYPE_CHECKING:
@@ -37,16 +37,20 @@ _FACT_DURATIONS = ("wait", "first_reply_time", "resolution_time")
 
 
 def facts_frame(facts: Iterable[TicketFacts]) -> pd.DataFrame:
-    """One row per ticket: its attributes, times, counts, ratings and derived durations."""
+    """One row per ticket: its attributes, times, counts, ratings and derived durations,
+    and ``customer_value_class`` (the :class:`~ticketlog.projections.kpis.ValueClass`
+    that ``kpis_by(..., "customer-value")`` groups it in, as its label)."""
     rows = []
     for f in facts:
         row = attrs.asdict(f, recurse=False)
         row.update({name: getattr(f, name) for name in _FACT_DURATIONS})
         row["first_contact_resolution"] = f.first_contact_resolution
+        row["customer_value_class"] = str(ValueClass.of(f.customer_value))
         rows.append(row)
     columns = [a.name for a in attrs.fields(TicketFacts)] + [
         *_FACT_DURATIONS,
         "first_contact_resolution",
+        "customer_value_class",
     ]
     frame: pd.DataFrame = _pandas().DataFrame(rows, columns=columns)
     for name in ("handle_time", *_FACT_DURATIONS):
@@ -92,7 +96,8 @@ _SHARE_COLUMNS = [field.name for field in attrs.fields(Kpis) if str(field.type) 
 
 
 def comparison_frame(comparison: Comparison) -> pd.DataFrame:
-    """A policy comparison: one row per policy, ``<kpi>`` and ``<kpi>_ci`` (95 % half-width)."""
+    """A policy comparison: one row per policy, ``<kpi>`` and ``<kpi>_ci`` (95 % half-width
+    over replications or batch means: ``frame.attrs["method"]``, ``frame.attrs["basis"]``)."""
     rows = {
         policy: {
             column: value
@@ -103,4 +108,5 @@ def comparison_frame(comparison: Comparison) -> pd.DataFrame:
     }
     frame: pd.DataFrame = _pandas().DataFrame.from_dict(rows, orient="index")
     frame.index.name = "policy"
+    frame.attrs.update(method=comparison.method, basis=comparison.basis)
     return frame

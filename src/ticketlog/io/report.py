@@ -1,10 +1,10 @@
 """A policy comparison as a static HTML report with PNG plots (the ``analysis`` extra).
 
-:func:`write_report` writes ``index.html`` (the KPI table, mean ± 95 % half-width) and
-four plots: the wait distribution, SLA attainment, the backlog over time and the mean
-wait per customer segment. Plots are drawn with matplotlib's object API on the Agg
-canvas (no pyplot state), at a fixed DPI and without metadata, so the same comparison
-gives the same files byte for byte.
+:func:`write_report` writes ``index.html`` (the KPI table, mean ± 95 % half-width over
+replications or batch means, as the page says) and four plots: the wait distribution,
+SLA attainment, the backlog over time and the mean wait per customer segment. Plots are
+drawn with matplotlib's object API on the Agg canvas (no pyplot state), at a fixed DPI and
+without metadata, so the same comparison gives the same files byte for byte.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.domain.values import Priority
 from ticketlog.projections.kpis import Dimension
-from ticketlog.simulation.compare import BACKLOG_POINTS, METRICS, Comparison, Estimate, RunSummary
+from ticketlog.simulation.compare import BACKLOG_POINTS, METRICS, Comparison, RunSummary
+from ticketlog.simulation.statistics import Estimate
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -144,7 +145,7 @@ def _sla_figure(comparison: Comparison) -> Figure:
     axes.set_xticks(range(len(_SLA_METRICS)), ["first reply", "resolution"])
     axes.set_ylim(bottom=0)
     axes.set_ylabel("tickets within target (%)")
-    axes.set_title("SLA attainment (95 % confidence intervals)")
+    axes.set_title(f"SLA attainment (95 % confidence intervals, {comparison.method})")
     axes.grid(visible=True, axis="y", alpha=0.3)
     _legend(figure, handles, policies)
     return figure
@@ -266,7 +267,7 @@ _PLOTS: tuple[tuple[str, str, Callable[[Comparison], Figure]], ...] = (
     (
         "sla.png",
         "Share of tickets meeting their first-reply and resolution targets, per policy, "
-        "with 95 % confidence intervals over replications.",
+        "with 95 % confidence intervals over {over}.",
         _sla_figure,
     ),
     (
@@ -276,7 +277,8 @@ _PLOTS: tuple[tuple[str, str, Callable[[Comparison], Figure]], ...] = (
     ),
     (
         "segments.png",
-        "Mean wait per customer plan and priority, per policy, averaged over replications.",
+        "Mean wait per customer plan, customer value class and priority, per policy, "
+        "averaged over replications.",
         lambda c: _segments_figure(_by_policy(c)),
     ),
 )
@@ -318,17 +320,19 @@ def write_report(
     extra); without it, raises :class:`~ticketlog.domain.errors.ConfigurationError`
     before writing anything.
     """
-    figures = [(name, caption, draw(comparison)) for name, caption, draw in _PLOTS]
+    over = "replications" if comparison.batches is None else "the batch means of one run"
+    figures = [
+        (name, caption.format(over=over), draw(comparison)) for name, caption, draw in _PLOTS
+    ]
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     for name, _, figure in figures:
         figure.savefig(target / name, format="png", dpi=_DPI, metadata={"Software": None})
         figure.clear()
-    runs = comparison.replications
+    samples = "replications" if comparison.batches is None else "batch means"
     summary = (
-        f"{runs} replication{'' if runs == 1 else 's'}, seed {comparison.seed}; "
-        "each cell is the mean ± the half-width of its 95 % confidence interval "
-        f"({_MISSING} where undefined)."
+        f"{comparison.basis}; each cell is the mean ± the half-width of its 95 % "
+        f"confidence interval over the {samples} ({_MISSING} where undefined)."
     )
     blocks = [
         f'<figure>\n<img src="{escape(name)}" alt="{escape(caption)}">\n'

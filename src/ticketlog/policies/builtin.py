@@ -8,13 +8,22 @@ own eligibility (online, capacity, tier, required skills, language):
 ``priority``        most severe first, then oldest, then id
 ``easiest-first``   smallest expected effort (own estimate, a learned per-category
                     median, or a default), optionally aged; then oldest, then id
-``value``           highest plan value + customer value (+ first-time boost); then oldest
+``value``           highest plan value + customer value (+ first-time boost); then oldest;
+                    refused where every ticket is worth the same (see below)
 ``tiered``          agents serve tickets of their own tier only (escalations move tickets
                     up); with ``overflow`` an idle agent also serves lower tiers; FIFO
 ``skills``          agents skilled in the ticket's category (and channel); any ordering
 ``sla``             earliest SLA deadline first (first reply, then resolution); then oldest
 ``affinity``        tickets of customers the agent served last first; then ``fallback``
 ==================  ===================================================================
+
+``value`` by name (``pull_policy("value")``, ``--policy value``) has no plan values: it
+ranks by the tickets' customer values alone. On tickets that all carry the same value
+(no plan values, no customer values, no first-time boost) it would be FIFO in disguise,
+so :func:`check_policy_fits` — which ``compare`` and ``ticketlog simulate``/``compare``
+call on every run's tickets — refuses it with a
+:class:`~ticketlog.domain.errors.ConfigurationError` naming what is missing, rather than
+report FIFO's figures under the name ``value``.
 
 Routers (push a waiting ticket to an agent); ties go to the agent who joined first:
 
@@ -29,11 +38,18 @@ Routers (push a waiting ticket to an agent); ties go to the agent who joined fir
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from ticketlog.policies.eligibility import all_of, same_tier, skills_match
-from ticketlog.policies.orderings import EasiestFirst, EffortEstimator, FixedEffort, ValueFirst
+from ticketlog.policies.orderings import (
+    EasiestFirst,
+    EffortEstimator,
+    FixedEffort,
+    Valued,
+    ValueFirst,
+)
+from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.pull import Affinity, Ordered
 from ticketlog.policies.push import (
     AffinityRouter,
@@ -72,8 +88,24 @@ def easiest_first(
 def value_based(
     plans: Mapping[str, float] | None = None, *, first_time_boost: float = 0.0
 ) -> Ordered:
-    """Most valuable customer first (plan value + customer value + first-time boost)."""
+    """Most valuable customer first (plan value + customer value + first-time boost).
+
+    Without ``plans`` (as by name) only customer values and the boost rank tickets.
+    """
     return Ordered("value", ValueFirst.of(plans, first_time_boost=first_time_boost))
+
+
+def check_policy_fits(policy: PullPolicy, tickets: Iterable[Valued]) -> None:
+    """Refuse ``policy`` on ``tickets`` when its ordering cannot tell them apart.
+
+    Today that is a :class:`~ticketlog.policies.orderings.ValueFirst` ordering (the
+    ``value`` policy) under which every ticket is worth the same: it raises
+    :class:`~ticketlog.domain.errors.ConfigurationError` naming what is missing. Other
+    policies pass.
+    """
+    ordering = getattr(policy, "key", None)
+    if isinstance(ordering, ValueFirst):
+        ordering.check(tickets, policy=policy.name)
 
 
 def tiered(*, overflow: bool = False, key: Ordering = by_arrival) -> Ordered:

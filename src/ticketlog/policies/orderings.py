@@ -18,6 +18,7 @@ from uuid import UUID
 
 import attrs
 
+from ticketlog.domain.errors import ConfigurationError
 from ticketlog.policies.reads import Read, all_reads
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.queues import QueuedTicket, by_arrival, by_deadline, by_priority
@@ -28,6 +29,7 @@ __all__ = [
     "FixedEffort",
     "MedianHandleTime",
     "ValueFirst",
+    "Valued",
     "by_arrival",
     "by_deadline",
     "by_priority",
@@ -114,9 +116,32 @@ class EasiestFirst:
         return score, ticket.received_at, ticket.ticket_id
 
 
+class Valued(Protocol):
+    """What a ticket's worth is read from: a queued ticket, an arrival, ticket facts."""
+
+    @property
+    def plan(self) -> str | None:
+        """The customer's plan."""
+        ...
+
+    @property
+    def customer_value(self) -> float:
+        """The customer's own value (revenue, say)."""
+        ...
+
+    @property
+    def first_time(self) -> bool:
+        """Whether the customer writes for the first time."""
+        ...
+
+
 @attrs.frozen
 class ValueFirst:
-    """Most valuable customer first: plan value + customer value (+ a first-time boost)."""
+    """Most valuable customer first: plan value + customer value (+ a first-time boost).
+
+    Tickets worth the same are served oldest first, so on tickets that are all worth the
+    same this is FIFO: :meth:`check` refuses that case.
+    """
 
     plans: tuple[tuple[str, float], ...] = ()
     """Value of each plan, e.g. ``(("enterprise", 1000.0), ("pro", 100.0))``."""
@@ -135,11 +160,30 @@ class ValueFirst:
         """Build from a plan-value mapping."""
         return cls(plans=tuple(sorted((plans or {}).items())), first_time_boost=first_time_boost)
 
-    def value(self, ticket: QueuedTicket) -> float:
+    def value(self, ticket: Valued) -> float:
         """How much ``ticket``'s customer is worth to the desk."""
         plan_value = self._plan_values.get(ticket.plan or "", 0.0)
         boost = self.first_time_boost if ticket.first_time else 0.0
         return plan_value + ticket.customer_value + boost
+
+    def check(self, tickets: Iterable[Valued], *, policy: str) -> None:
+        """Raise :class:`~ticketlog.domain.errors.ConfigurationError`, naming what is
+        missing, when every one of ``tickets`` is worth the same: ``policy`` would then
+        serve them first come, first served (FIFO in disguise)."""
+        seen = list(tickets)
+        worth = {self.value(ticket) for ticket in seen}
+        if len(worth) != 1:
+            return
+        plans = ", ".join(f"{plan}={value:g}" for plan, value in self.plans) or "none given"
+        customer = sorted({ticket.customer_value for ticket in seen})
+        msg = (
+            f"policy {policy!r} would serve these {len(seen)} tickets first come, first "
+            f"served: every one is worth {worth.pop():g} to it (plan values: {plans}; "
+            f"customer values: {', '.join(f'{v:g}' for v in customer)}; first-time boost: "
+            f"{self.first_time_boost:g}). Give it plan values (value_based(plans={{'pro': "
+            "100.0}})) or tickets with customer values, or compare fifo instead"
+        )
+        raise ConfigurationError(msg)
 
     def __call__(self, ticket: QueuedTicket) -> tuple[float, datetime, UUID]:
         """The sort key of ``ticket``."""

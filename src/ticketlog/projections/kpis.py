@@ -243,6 +243,54 @@ class Dimension(StrEnum):
     """The ISO week the ticket was received (``YYYY-Www``)."""
     SOURCE = "source"
     """Where the ticket was recorded: an import's source (``None``: the live desk)."""
+    CUSTOMER_VALUE = "customer-value"
+    """The :class:`ValueClass` of the ticket's customer value (``customer_value`` also names it)."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Dimension | None:
+        """Accept ``customer_value`` (the field's name) for ``customer-value``."""
+        return cls.__members__.get(value.upper()) if isinstance(value, str) else None
+
+
+class ValueClass(StrEnum):
+    """Classes of customer value by order of magnitude (the lower bound is included).
+
+    Customer values are in the desk's own unit (revenue per customer, say): ``0`` is a
+    customer without a value (the default), then decades up to ``10k+``.
+    """
+
+    NONE = "0"
+    UNDER_10 = "0-10"
+    """More than 0, less than 10."""
+    TENS = "10-100"
+    HUNDREDS = "100-1k"
+    THOUSANDS = "1k-10k"
+    TEN_THOUSANDS_UP = "10k+"
+    """10,000 or more."""
+
+    @classmethod
+    def of(cls, value: float) -> ValueClass:
+        """The class of ``value`` (>= 0)."""
+        if value <= 0:
+            return cls.NONE
+        for bound, klass in _VALUE_BOUNDS:
+            if value < bound:
+                return klass
+        return cls.TEN_THOUSANDS_UP
+
+    @property
+    def rank(self) -> int:
+        """Position from the lowest class (0) up."""
+        return list(ValueClass).index(self)
+
+
+_VALUE_BOUNDS = (
+    (10.0, ValueClass.UNDER_10),
+    (100.0, ValueClass.TENS),
+    (1_000.0, ValueClass.HUNDREDS),
+    (10_000.0, ValueClass.THOUSANDS),
+)
+"""Upper bounds (excluded) of the value classes below ``10k+``."""
 
 
 def _week(at: datetime) -> str:
@@ -262,13 +310,15 @@ GROUP_KEYS: Mapping[Dimension, Callable[[TicketFacts], Hashable]] = {
     Dimension.DAY: lambda f: f.received_at.date().isoformat(),
     Dimension.WEEK: lambda f: _week(f.received_at),
     Dimension.SOURCE: lambda f: f.source,
+    Dimension.CUSTOMER_VALUE: lambda f: ValueClass.of(f.customer_value),
 }
 """How each dimension reads its group from a ticket's facts."""
 
 
 def _group_order(group: Hashable) -> tuple[bool, int, str]:
-    """Groups ascending: priorities by severity, tiers by number, others by name; None last."""
-    if isinstance(group, Priority):
+    """Groups ascending: priorities by severity, value classes and tiers by number, others by
+    name; None last."""
+    if isinstance(group, Priority | ValueClass):
         return False, group.rank, ""
     if isinstance(group, int):
         return False, group, ""

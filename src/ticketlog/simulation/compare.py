@@ -2,7 +2,11 @@
 
 Every policy is run on the same arrivals (common random numbers): replication ``r``
 draws its tickets with seed ``seed + r`` and serves them once per policy. Each KPI is
-reported as its mean over the replications with a 95 % Student-t half-width.
+reported as an :class:`~ticketlog.simulation.statistics.Estimate`: a mean with a 95 %
+Student-t half-width, either over the replications or — with ``batches=k`` — over the
+means of ``k`` consecutive batches of one long run (batch means; see
+:mod:`ticketlog.simulation.statistics` for when they are valid). A ``warmup`` leaves the
+first tickets of every run out of its figures (:mod:`ticketlog.simulation.warmup`).
 Replications run on any ``concurrent.futures.Executor`` (a process pool by default), so
 sweeps scale out. Runs use the engine's fast mode when the policy allows it (it gives
 the same KPIs as the full-event mode). Besides the estimates, a comparison keeps a small
@@ -12,26 +16,36 @@ time, and KPIs per customer segment.
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
+from ticketlog.domain.errors import ConfigurationError, InvalidValue
+from ticketlog.policies.builtin import check_policy_fits
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.registry import pull_policy
-from ticketlog.projections.kpis import Dimension, Kpis, percentile
+from ticketlog.projections.facts import TicketFacts
+from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by, percentile
 from ticketlog.simulation.engine import SimulationResult, simulate
 from ticketlog.simulation.replay import Trace
 from ticketlog.simulation.scenario import Scenario, draw_arrivals
+from ticketlog.simulation.statistics import Estimate, check_batches, split
+from ticketlog.simulation.warmup import Warmup, after_warmup, check_warmup
 
-_T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-          2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-          2.060, 2.056, 2.052, 2.048, 2.045, 2.042)  # fmt: skip
-"""Student's t 97.5 % quantiles for 1 to 30 degrees of freedom (1.96 beyond)."""
+__all__ = [
+    "BACKLOG_POINTS",
+    "METRICS",
+    "SEGMENTS",
+    "Comparison",
+    "Estimate",
+    "RunSummary",
+    "compare",
+    "figures",
+    "minutes",
+]
 
 
 def minutes(duration: timedelta | None) -> float | None:
@@ -58,7 +72,7 @@ METRICS: dict[str, Callable[[Kpis], float | None]] = {
 }
 """The KPIs a comparison reports (see docs/kpis.md; durations in minutes, shares in %)."""
 
-SEGMENTS = (Dimension.PLAN, Dimension.PRIORITY)
+SEGMENTS = (Dimension.PLAN, Dimension.CUSTOMER_VALUE, Dimension.PRIORITY)
 """The customer segments a run summary breaks its KPIs down by."""
 
 BACKLOG_POINTS = 200
@@ -77,42 +91,73 @@ class RunSummary:
     policy: str
     seed: int
     metrics: dict[str, float | None]
+    """:data:`METRICS` of the tickets that count (after the warm-up)."""
     wait_quantiles: tuple[float, ...]
     """Waits of the tickets taken (minutes) at quantiles 0, 0.01, ..., 1 (empty: none taken)."""
     backlog: tuple[tuple[float, int], ...]
     """Open tickets at :data:`BACKLOG_POINTS` instants: (hours since the start, count)."""
     segments: dict[str, dict[str, dict[str, float | None]]]
-    """Dimension (plan, priority) to group (``"-"`` for none) to :data:`METRICS`."""
+    """Dimension (plan, customer value, priority) to group (``"-"`` for none) to :data:`METRICS`."""
+    batches: tuple[dict[str, float | None], ...] = ()
+    """:data:`METRICS` of each batch of the tickets that count (empty: no batch means)."""
 
     @classmethod
-    def of(cls, result: SimulationResult, policy: str, seed: int) -> RunSummary:
-        """The summary of a finished run."""
-        waits = sorted(w.total_seconds() / 60 for f in result.facts if (w := f.wait) is not None)
+    def of(
+        cls,
+        result: SimulationResult,
+        policy: str,
+        seed: int,
+        *,
+        warmup: Warmup | None = None,
+        batches: int | None = None,
+    ) -> RunSummary:
+        """The summary of a finished run; its figures leave out the tickets of ``warmup``
+        and, with ``batches``, are also given per batch (:func:`~.statistics.split`)."""
+        counted = after_warmup(result.facts, warmup, start=result.start)
+        waits = sorted(w.total_seconds() / 60 for f in counted if (w := f.wait) is not None)
         span = result.end - result.start
         instants = [result.start + span * i / (BACKLOG_POINTS - 1) for i in range(BACKLOG_POINTS)]
         samples = zip(instants, result.backlog.at_each(instants), strict=True)
+
+        def kpis(facts: Sequence[TicketFacts]) -> Kpis:
+            return compute_kpis(facts, now=result.end, sla=result.sla)
+
         return cls(
             policy=policy,
             seed=seed,
-            metrics=figures(result.kpis()),
+            metrics=figures(kpis(counted)),
             wait_quantiles=tuple(percentile(waits, q / 100) for q in range(101)) if waits else (),
             backlog=tuple(((at - result.start).total_seconds() / 3600, n) for at, n in samples),
             segments={
                 str(dimension): {
-                    "-" if group is None else str(group): figures(kpis)
-                    for group, kpis in result.kpis_by(dimension).items()
+                    "-" if group is None else str(group): figures(group_kpis)
+                    for group, group_kpis in kpis_by(
+                        counted, dimension, now=result.end, sla=result.sla
+                    ).items()
                 }
                 for dimension in SEGMENTS
             },
+            batches=()
+            if batches is None
+            else tuple(figures(kpis(batch)) for batch in _batches(counted, batches, policy)),
         )
 
 
-@attrs.frozen
-class Estimate:
-    """A KPI's mean over replications, with its 95 % confidence half-width."""
+def _batches(
+    facts: Sequence[TicketFacts], batches: int, policy: str
+) -> list[Sequence[TicketFacts]]:
+    try:
+        return split(facts, batches)
+    except InvalidValue:
+        msg = (
+            f"{policy}: {len(facts)} tickets after the warm-up cannot fill {batches} batches; "
+            "use fewer batches, a shorter warm-up or a longer run"
+        )
+        raise InvalidValue(msg) from None
 
-    mean: float
-    half_width: float
+
+Method = Literal["replications", "batches"]
+"""Where a comparison's intervals come from: independent runs, or batches of one run."""
 
 
 @attrs.frozen
@@ -125,27 +170,80 @@ class Comparison:
     """Policy name to KPI name to estimate."""
     runs: tuple[RunSummary, ...] = ()
     """Every run, policy by policy, replications in order."""
+    batches: int | None = None
+    """How many batch means each estimate comes from (``None``: from replications)."""
+    warmup: Warmup | None = None
+    """The warm-up left out of every run's figures (``None``: none)."""
+
+    @property
+    def method(self) -> Method:
+        """Where the intervals come from: ``"replications"`` or ``"batches"``."""
+        return "replications" if self.batches is None else "batches"
+
+    @property
+    def basis(self) -> str:
+        """What the estimates rest on, in words: ``5 replications from seed 0``, ``1 run from
+        seed 0`` (no interval), ``10 batch means of 1 run from seed 0``; then the warm-up."""
+        runs = "1 run" if self.replications == 1 else f"{self.replications} replications"
+        if self.batches is not None:
+            runs = f"{self.batches} batch means of {runs}"
+        text = f"{runs} from seed {self.seed}"
+        if isinstance(self.warmup, timedelta):
+            text += f", after a warm-up of {self.warmup.total_seconds() / 60:g} min"
+        elif self.warmup:
+            text += f", after a warm-up of {self.warmup} tickets"
+        return text
 
     @classmethod
-    def of(cls, runs: Sequence[RunSummary], *, seed: int) -> Comparison:
-        """The comparison of ``runs``: every policy's runs, replications in order."""
+    def of(
+        cls,
+        runs: Sequence[RunSummary],
+        *,
+        seed: int,
+        batches: int | None = None,
+        warmup: Warmup | None = None,
+    ) -> Comparison:
+        """The comparison of ``runs``: every policy's runs, replications in order; with
+        ``batches``, every policy's estimates come from its runs' batch figures."""
         by_policy: dict[str, list[RunSummary]] = {}
         for run in runs:
             by_policy.setdefault(run.policy, []).append(run)
         results = {
             policy: {
-                metric: _estimate([v for run in mine if (v := run.metrics[metric]) is not None])
+                metric: Estimate.of(
+                    [
+                        v
+                        for sample in _samples(mine, batched=batches is not None)
+                        if (v := sample[metric]) is not None
+                    ]
+                )
                 for metric in METRICS
             }
             for policy, mine in by_policy.items()
         }
         replications = max((len(mine) for mine in by_policy.values()), default=0)
-        return cls(replications=replications, seed=seed, results=results, runs=tuple(runs))
+        return cls(
+            replications=replications,
+            seed=seed,
+            results=results,
+            runs=tuple(runs),
+            batches=batches,
+            warmup=warmup,
+        )
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: policies, then KPIs with mean and half-width."""
+        """A JSON-ready dict: how the intervals were made, then policies, then KPIs with
+        mean and half-width (``warmup`` as ``{"tickets": n}`` or ``{"minutes": m}``)."""
+        warmup: dict[str, float] | None = None
+        if isinstance(self.warmup, timedelta):
+            warmup = {"minutes": self.warmup.total_seconds() / 60}
+        elif self.warmup is not None:
+            warmup = {"tickets": self.warmup}
         return {
+            "method": self.method,
             "replications": self.replications,
+            "batches": self.batches,
+            "warmup": warmup,
             "seed": self.seed,
             "policies": {
                 policy: {name: attrs.asdict(e) for name, e in kpis.items()}
@@ -154,40 +252,63 @@ class Comparison:
         }
 
 
-def _run(model: Scenario | Trace, policy: str | PullPolicy, seed: int) -> RunSummary:
+def _samples(runs: Sequence[RunSummary], *, batched: bool) -> list[dict[str, float | None]]:
+    """The independent samples of a policy's figures: its runs, or their batches."""
+    return (
+        [batch for run in runs for batch in run.batches] if batched else [r.metrics for r in runs]
+    )
+
+
+def _run(
+    model: Scenario | Trace,
+    policy: str | PullPolicy,
+    seed: int,
+    warmup: Warmup | None,
+    batches: int | None,
+) -> RunSummary:
     pull = pull_policy(policy)
     arrivals = model.arrivals if isinstance(model, Trace) else draw_arrivals(model, seed=seed)
+    check_policy_fits(pull, arrivals)
     result = simulate(model, arrivals, pull, fast=None)
-    return RunSummary.of(result, pull.name, seed)
-
-
-def _estimate(values: list[float]) -> Estimate:
-    if len(values) < 2:
-        return Estimate(mean=values[0] if values else math.nan, half_width=math.nan)
-    t = _T_975[len(values) - 2] if len(values) - 1 <= len(_T_975) else 1.96
-    return Estimate(
-        mean=statistics.fmean(values),
-        half_width=t * statistics.stdev(values) / math.sqrt(len(values)),
-    )
+    return RunSummary.of(result, pull.name, seed, warmup=warmup, batches=batches)
 
 
 def compare(
     model: Scenario | Trace,
     policies: Sequence[str | PullPolicy],
     *,
-    replications: int = 5,
+    replications: int | None = None,
     seed: int = 0,
+    warmup: Warmup | None = None,
+    batches: int | None = None,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Run every policy on the same ``replications`` draws of a scenario; compare KPIs.
 
-    A :class:`~ticketlog.simulation.replay.Trace` has fixed arrivals: it is served once
-    per policy (one replication, no interval). ``progress(done, total)`` is called as
-    runs finish.
+    ``replications`` defaults to 5, or to 1 with ``batches``. With ``batches=k`` (at
+    least 2) each policy's single run is cut into ``k`` batches of its tickets that
+    count, and each KPI is estimated from the batch means (``k - 1`` degrees of
+    freedom); it needs ``replications`` 1 (a :class:`ConfigurationError` otherwise).
+    ``warmup`` (a number of first arrivals, or a duration from the start) is left out of
+    every figure but still served. A :class:`~ticketlog.simulation.replay.Trace` has
+    fixed arrivals: it is served once per policy (one replication; intervals only with
+    ``batches``). A malformed or negative ``warmup`` or ``batches``, or a warm-up of
+    every ticket, raises :class:`~ticketlog.domain.errors.InvalidValue`; a ``value``
+    policy under which every ticket is worth the same raises
+    :class:`~ticketlog.domain.errors.ConfigurationError`
+    (:func:`~ticketlog.policies.builtin.check_policy_fits`). ``progress(done, total)`` is
+    called as runs finish.
     """
-    if isinstance(model, Trace):
+    warmup = check_warmup(warmup)
+    if batches is not None:
+        check_batches(batches)
+        if replications not in (None, 1):
+            msg = f"batch means come from one long run: replications must be 1, not {replications}"
+            raise ConfigurationError(msg)
+    if isinstance(model, Trace) or batches is not None:
         replications = 1
+    replications = 5 if replications is None else replications
     if replications < 1 or not policies:
         msg = "a comparison needs at least one policy and one replication"
         raise ValueError(msg)
@@ -195,15 +316,25 @@ def compare(
     if len(set(names)) != len(names):
         msg = f"policy names must differ: {names}"
         raise ValueError(msg)
+    tickets = len(model.arrivals) if isinstance(model, Trace) else model.tickets
+    if isinstance(warmup, int) and warmup >= tickets:
+        msg = f"a warm-up of {warmup} tickets leaves none of the {tickets} to count"
+        raise InvalidValue(msg)
     runs = [(p, seed + r) for p in policies for r in range(replications)]
     pool = ProcessPoolExecutor() if executor is None else executor
+    futures: list[Future[RunSummary]] = []
     try:
-        futures = [pool.submit(_run, model, policy, run_seed) for policy, run_seed in runs]
-        for done, _ in enumerate(as_completed(futures), start=1):
+        futures = [
+            pool.submit(_run, model, policy, run_seed, warmup, batches) for policy, run_seed in runs
+        ]
+        for done, future in enumerate(as_completed(futures), start=1):
+            future.result()  # the first failure stops the comparison
             if progress is not None:
                 progress(done, len(futures))
         outcomes = [future.result() for future in futures]
     finally:
+        for future in futures:
+            future.cancel()
         if executor is None:
             pool.shutdown()
-    return Comparison.of(outcomes, seed=seed)
+    return Comparison.of(outcomes, seed=seed, batches=batches, warmup=warmup)

@@ -55,6 +55,7 @@ from ticketlog.projections.view import DeskView
 from ticketlog.projections.workloads import Workloads
 from ticketlog.simulation.desks import Desk, EventDesk, FastDesk
 from ticketlog.simulation.scenario import AgentSpec, Arrival, AutoEscalation, CsatModel
+from ticketlog.simulation.warmup import Warmup, after_warmup
 
 _DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE, _BREACH = range(7)
 """What can happen at an instant, in the order it is handled."""
@@ -110,13 +111,19 @@ class SimulationResult:
     view: DeskView | None
     """The read models the events built (``None`` in the fast mode)."""
 
-    def kpis(self) -> Kpis:
-        """The KPIs of the run, as of its end."""
-        return compute_kpis(self.facts, now=self.end, sla=self.sla)
+    def kpis(self, *, warmup: Warmup | None = None) -> Kpis:
+        """The KPIs of the run as of its end, without the tickets of ``warmup`` (a number
+        of first arrivals, or a duration from the start); raises
+        :class:`~ticketlog.domain.errors.InvalidValue` for a negative or malformed one."""
+        return compute_kpis(
+            after_warmup(self.facts, warmup, start=self.start), now=self.end, sla=self.sla
+        )
 
-    def kpis_by(self, by: Dimension | str) -> dict[Hashable, Kpis]:
-        """The KPIs per group of ``by``, as of the end."""
-        return kpis_by(self.facts, by, now=self.end, sla=self.sla)
+    def kpis_by(self, by: Dimension | str, *, warmup: Warmup | None = None) -> dict[Hashable, Kpis]:
+        """The KPIs per group of ``by`` as of the end, without the tickets of ``warmup``."""
+        return kpis_by(
+            after_warmup(self.facts, warmup, start=self.start), by, now=self.end, sla=self.sla
+        )
 
 
 @attrs.define(slots=True)
