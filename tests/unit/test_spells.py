@@ -1,6 +1,6 @@
 """Handle-time spells (:mod:`ticketlog.projections.spells`): the accumulator against an
-independent sum of the spells, ticket facts following its rule table, and the rule that
-time awaiting the customer is held."""
+independent sum of the spells, the rule that time awaiting the customer is held, and the
+replay of a history reading the same spells as the ticket facts."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ticketlog import HelpDesk, ManualClock
+from ticketlog import HelpDesk, ManualClock, TicketAssigned, TicketReopened, TicketResolved
+from ticketlog.domain.events import DomainEvent
 from ticketlog.domain.ticket import Ticket
 from ticketlog.projections import TicketFactsProjection, fold
 from ticketlog.projections.spells import MOVES, Spells, held, hold, holder_after, running
+from ticketlog.simulation import trace_from_events
 from ticketlog.testing.histories import Fact, record, recorded_facts
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -110,3 +112,31 @@ def test_time_awaiting_the_customer_while_held_is_handle_time(desk: HelpDesk) ->
     view = desk.view()
     assert view.facts.tickets[ticket].handle_time == timedelta(minutes=40)
     assert view.workloads.workload(ann, now=minute(60)).handle_time == timedelta(minutes=40)
+
+
+def recorded(
+    *facts: tuple[float, type[TicketAssigned | TicketResolved | TicketReopened], dict[str, UUID]],
+) -> list[DomainEvent]:
+    ticket = Ticket.receive(ticket_id=uuid4(), at=START, channel="email", customer_id="c-1")
+    for minutes, event_class, fields in facts:
+        ticket.record(event_class, at=minute(minutes), **fields)
+    return list(ticket.collect_events())
+
+
+def test_a_replay_ends_the_spell_of_someone_holding_a_resolved_ticket_at_its_reopen() -> None:
+    # Bob takes the resolved ticket; the customer reopens it: nobody holds it any more, so
+    # Bob's spell ends there (not when Ann takes it again).
+    events = recorded(
+        (0, TicketAssigned, {"agent_id": ANN}),
+        (10, TicketResolved, {"actor_id": ANN}),
+        (12, TicketAssigned, {"agent_id": BOB}),
+        (15, TicketReopened, {}),
+        (30, TicketAssigned, {"agent_id": ANN}),
+        (34, TicketResolved, {"actor_id": ANN}),
+    )
+    facts = next(iter(fold(TicketFactsProjection(), events)))
+    assert facts.handle_time == timedelta(minutes=10 + 3 + 4)
+    (arrival,) = trace_from_events(events).arrivals
+    assert arrival.reopen_work is not None
+    assert (arrival.work, arrival.reopen_work) == (timedelta(minutes=10), timedelta(minutes=7))
+    assert arrival.work + arrival.reopen_work == facts.handle_time
