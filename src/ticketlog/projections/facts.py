@@ -34,6 +34,7 @@ from ticketlog.domain.events import (
     TicketTransferred,
 )
 from ticketlog.domain.values import Channel, Priority, TicketStatus
+from ticketlog.projections import spells
 from ticketlog.projections.base import Reducer, on
 from ticketlog.projections.sla_clock import Pauses, paused, resumed
 
@@ -79,9 +80,11 @@ class TicketFacts:
     reassignments: int = 0
     deescalations: int = 0
     handle_time: timedelta = timedelta(0)
-    """Sum of the assignment spells that have ended."""
+    """Sum of the assignment spells that have ended (:mod:`ticketlog.projections.spells`)."""
     holder_id: UUID | None = None
+    """Who holds the ticket now."""
     spell_start: datetime | None = None
+    """When the running spell began (``None``: nobody holds the ticket)."""
     pauses: Pauses = ()
     """Times the ticket awaited the customer (its SLA clock stopped), oldest first."""
     csat: int | None = None
@@ -197,7 +200,7 @@ class TicketFactsProjection(Reducer):
     @on(TicketReleased)
     def _released(self, event: TicketReleased) -> None:
         facts = self.tickets[event.originator_id]
-        self._hold(facts, None, event.at)
+        spells.hold(facts, None, event.at)
         facts.status = TicketStatus.WAITING
 
     @on(TicketEscalated)
@@ -209,7 +212,7 @@ class TicketFactsProjection(Reducer):
         facts = self.tickets[event.originator_id]
         facts.deescalations += 1
         facts.queue, facts.tier = event.to_queue, event.to_tier
-        self._hold(facts, None, event.at)
+        spells.hold(facts, None, event.at)
         facts.status = TicketStatus.WAITING
 
     @on(TicketResolved)
@@ -236,7 +239,7 @@ class TicketFactsProjection(Reducer):
         facts.transfers += 1
         facts.queue = to_queue
         if to_agent_id is None:
-            self._hold(facts, None, at)
+            spells.hold(facts, None, at)
             facts.status = TicketStatus.WAITING
         else:  # handed straight to an agent: served
             self._take(facts, to_agent_id, at)
@@ -246,13 +249,13 @@ class TicketFactsProjection(Reducer):
         facts = self.tickets[ticket_id]
         facts.escalations += 1
         facts.queue, facts.tier = to_queue, to_tier
-        self._hold(facts, None, at)
+        spells.hold(facts, None, at)
         facts.status = TicketStatus.WAITING
 
     def resolved(self, ticket_id: UUID, agent_id: UUID | None, at: datetime) -> None:
         """``agent_id`` resolved the ticket (``None``: the system, in a recorded history)."""
         facts = self.tickets[ticket_id]
-        self._hold(facts, None, at)
+        spells.hold(facts, None, at)
         facts.resolutions += 1
         facts.resolved_at = at
         facts.resolver_id = agent_id
@@ -274,7 +277,7 @@ class TicketFactsProjection(Reducer):
     @on(TicketClosed)
     def _closed(self, event: TicketClosed) -> None:
         facts = self.tickets[event.originator_id]
-        self._hold(facts, None, event.at)
+        spells.hold(facts, None, event.at)
         facts.closed_at = event.at
         facts.status = TicketStatus.CLOSED
 
@@ -285,7 +288,7 @@ class TicketFactsProjection(Reducer):
     def abandoned(self, ticket_id: UUID, at: datetime) -> None:
         """The customer gave up (in a recorded history, possibly while someone held it)."""
         facts = self.tickets[ticket_id]
-        self._hold(facts, None, at)
+        spells.hold(facts, None, at)
         facts.abandoned_at = at
         facts.status = TicketStatus.ABANDONED
 
@@ -306,7 +309,7 @@ class TicketFactsProjection(Reducer):
     def reopened(self, ticket_id: UUID, at: datetime) -> None:
         """The customer reopened the ticket."""
         facts = self.tickets[ticket_id]
-        self._hold(facts, None, at)
+        spells.hold(facts, None, at)
         facts.reopens += 1
         facts.status = TicketStatus.WAITING
         facts.pauses = resumed(facts.pauses, at)  # resolved while awaiting the customer
@@ -315,19 +318,11 @@ class TicketFactsProjection(Reducer):
     def _reprioritised(self, event: TicketReprioritised) -> None:
         self.tickets[event.originator_id].priority = event.new
 
-    @classmethod
-    def _take(cls, facts: TicketFacts, agent_id: UUID, at: datetime) -> None:
+    @staticmethod
+    def _take(facts: TicketFacts, agent_id: UUID, at: datetime) -> None:
         """``agent_id`` holds the ticket from ``at`` (the first holder serves it)."""
         if facts.first_agent_id is None:
             facts.first_agent_id = agent_id
             facts.first_assigned_at = at
-        cls._hold(facts, agent_id, at)
+        spells.hold(facts, agent_id, at)
         facts.status = TicketStatus.ASSIGNED
-
-    @staticmethod
-    def _hold(facts: TicketFacts, agent_id: UUID | None, at: datetime) -> None:
-        """End the current assignment spell (if any) and start one for ``agent_id``."""
-        if facts.spell_start is not None:
-            facts.handle_time += at - facts.spell_start
-        facts.holder_id = agent_id
-        facts.spell_start = None if agent_id is None else at

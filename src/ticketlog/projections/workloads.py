@@ -4,9 +4,10 @@ Occupancy is the time an agent held at least one ticket while online, divided by
 time they were online. Times are accumulated at each event that changes an agent's
 online state or holdings; views add the still-running interval up to ``now``.
 
-Holdings are keyed by ticket: whatever event moves a ticket on (resolution, closure,
-release, escalation or de-escalation, reassignment, reopen, abandonment), its holder loses
-it, whoever acted — in a recorded history someone not holding a ticket may resolve it.
+Holdings are keyed by ticket, one spell record each while someone holds it
+(:mod:`ticketlog.projections.spells`, which also says which events end a spell): whatever
+event moves a ticket on, its holder loses it, whoever acted — in a recorded history
+someone not holding a ticket may resolve it.
 """
 
 from __future__ import annotations
@@ -23,17 +24,10 @@ from ticketlog.domain.events import (
     AgentProfileChanged,
     AgentWentOffline,
     AgentWentOnline,
-    TicketAbandoned,
-    TicketAssigned,
-    TicketClosed,
-    TicketDeescalated,
-    TicketEscalated,
-    TicketReassigned,
-    TicketReleased,
-    TicketReopened,
+    TicketEvent,
     TicketResolved,
-    TicketTransferred,
 )
+from ticketlog.projections import spells
 from ticketlog.projections.base import Reducer, on
 
 
@@ -47,8 +41,8 @@ class _Load:
     online: bool
     since: datetime
     """Time of the latest change of online state or holdings."""
-    held: dict[UUID, datetime] = attrs.Factory(dict)
-    """Held tickets and when each spell began."""
+    held: set[UUID] = attrs.Factory(set)
+    """Held tickets (their spells are the workloads' records)."""
     idle_since: datetime | None = None
     """When the agent last held no ticket (``None`` while holding one)."""
     last_assigned_at: datetime | None = None
@@ -56,6 +50,7 @@ class _Load:
     """Sequence number of the agent's latest assignment among all agents' (0: never)."""
     handled: int = 0
     handle_time: timedelta = timedelta(0)
+    """Time held in the agent's ended spells."""
     online_time: timedelta = timedelta(0)
     busy_time: timedelta = timedelta(0)
 
@@ -115,14 +110,15 @@ class Workloads(Reducer):
 
     def __init__(self) -> None:
         self._agents: dict[UUID, _Load] = {}
-        self._holder: dict[UUID, UUID] = {}
+        self._spells: dict[UUID, spells.Spells] = {}
+        """Held tickets' running spells (a ticket nobody holds has none)."""
         self._assignments = 0
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, Workloads)
             and self._agents == other._agents
-            and self._holder == other._holder
+            and self._spells == other._spells
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -139,36 +135,12 @@ class Workloads(Reducer):
     def _presence(self, event: AgentWentOnline | AgentWentOffline) -> None:
         self.presence(event.originator_id, isinstance(event, AgentWentOnline), event.at)
 
-    @on(TicketAssigned)
-    def _assigned(self, event: TicketAssigned) -> None:
-        self.hold(event.originator_id, event.agent_id, event.at)
-
-    @on(TicketTransferred, TicketReassigned)
-    def _transferred(self, event: TicketTransferred | TicketReassigned) -> None:
-        self.hold(event.originator_id, event.to_agent_id, event.at)
-
-    @on(
-        TicketReleased,
-        TicketEscalated,
-        TicketDeescalated,
-        TicketClosed,
-        TicketReopened,
-        TicketAbandoned,
-    )
-    def _released(
-        self,
-        event: TicketReleased
-        | TicketEscalated
-        | TicketDeescalated
-        | TicketClosed
-        | TicketReopened
-        | TicketAbandoned,
-    ) -> None:
-        self.hold(event.originator_id, None, event.at)
-
-    @on(TicketResolved)
-    def _resolved(self, event: TicketResolved) -> None:
-        self.resolved(event.originator_id, event.at, resolver_id=event.actor_id)
+    @on(*spells.MOVES)
+    def _moved(self, event: TicketEvent) -> None:
+        if isinstance(event, TicketResolved):  # the resolver is credited as well
+            self.resolved(event.originator_id, event.at, resolver_id=event.actor_id)
+        else:
+            self.hold(event.originator_id, spells.holder_after(event), event.at)
 
     # The folds of the events above, callable without an event (the simulation's fast mode).
 
@@ -204,24 +176,28 @@ class Workloads(Reducer):
 
     def hold(self, ticket_id: UUID, agent_id: UUID | None, at: datetime) -> None:
         """``agent_id`` holds the ticket from ``at`` (``None``: nobody does)."""
-        previous = self._holder.pop(ticket_id, None)
-        if previous is not None and previous in self._agents:
+        spell = self._spells.pop(ticket_id, None)
+        if spell is not None:
+            previous = spell.holder_id
+            assert previous is not None  # noqa: S101 - only held tickets have a record
             load = self._agent(previous, at)
-            load.handle_time += at - load.held.pop(ticket_id, at)
+            load.handle_time += spells.hold(spell, None, at)
+            load.held.discard(ticket_id)
             if not load.held:
                 load.idle_since = at
         if agent_id is not None and agent_id in self._agents:
             load = self._agent(agent_id, at)
-            load.held[ticket_id] = at
+            load.held.add(ticket_id)
             load.idle_since = None
             load.last_assigned_at = at
             self._assignments += 1
             load.last_assignment = self._assignments
-            self._holder[ticket_id] = agent_id
+            self._spells[ticket_id] = spells.Spells(agent_id, at)
 
     def holder_of(self, ticket_id: UUID) -> UUID | None:
         """The agent holding ``ticket_id``, if any."""
-        return self._holder.get(ticket_id)
+        spell = self._spells.get(ticket_id)
+        return None if spell is None else spell.holder_id
 
     def held_by(self, agent_id: UUID) -> frozenset[UUID]:
         """The tickets ``agent_id`` holds."""
@@ -235,8 +211,8 @@ class Workloads(Reducer):
     def workload(self, agent_id: UUID, *, now: datetime) -> Workload:
         """One agent's workload as of ``now`` (``KeyError`` for an unknown agent)."""
         load = self._agents[agent_id]
-        running = now - load.since if load.online and now > load.since else timedelta(0)
-        spells = sum((now - start for start in load.held.values() if now > start), timedelta(0))
+        online = now - load.since if load.online and now > load.since else timedelta(0)
+        running = sum((spells.running(self._spells[t], now) for t in load.held), timedelta(0))
         return Workload(
             agent_id=agent_id,
             name=load.name,
@@ -244,9 +220,9 @@ class Workloads(Reducer):
             online=load.online,
             held=frozenset(load.held),
             handled=load.handled,
-            handle_time=load.handle_time + spells,
-            online_time=load.online_time + running,
-            busy_time=load.busy_time + (running if load.held else timedelta(0)),
+            handle_time=load.handle_time + running,
+            online_time=load.online_time + online,
+            busy_time=load.busy_time + (online if load.held else timedelta(0)),
             idle_since=load.idle_since,
             last_assigned_at=load.last_assigned_at,
             last_assignment=load.last_assignment,

@@ -6,8 +6,9 @@ What a replay holds fixed:
   priority, language, plan, customer value, first-time flag, queue, tier, required
   skills, and the estimated effort — without one, the work content stands in as an
   exact estimate); and its journey: the work content up to its first resolution (the time agents
-  held it), its first handoff — a transfer to a queue or an escalation, after the work
-  done before it in the history —, and its first reopen — as long after the first
+  held it, in spells as :mod:`ticketlog.projections.spells` reckons them), its first
+  handoff — a transfer to a queue or an escalation, after the work done before it in the
+  history —, and its first reopen — as long after the first
   resolution as in the history, with the work it then took (automatic escalations are
   not part of the journey: they follow from the waits, see below);
 - the agents: the history's agents with their latest profiles (tier, skills, languages,
@@ -52,15 +53,9 @@ from ticketlog.domain.events import (
     AgentWentOffline,
     AgentWentOnline,
     DomainEvent,
-    TicketAbandoned,
-    TicketAssigned,
-    TicketClosed,
-    TicketDeescalated,
     TicketEscalated,
     TicketEvent,
-    TicketReassigned,
     TicketReceived,
-    TicketReleased,
     TicketReopened,
     TicketResolved,
     TicketTransferred,
@@ -69,6 +64,7 @@ from ticketlog.domain.values import EscalationKind
 from ticketlog.projections.base import fold
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.runner import EventSource
+from ticketlog.projections.spells import MOVES, Spells, hold, holder_after
 from ticketlog.simulation.scenario import (
     ATTRIBUTES,
     AgentSpec,
@@ -199,42 +195,31 @@ class _Journey:
     """What happened to one ticket, as the engine replays it: work per stage, the first
     handoff, the first resolution and the first reopen."""
 
-    worked: timedelta = timedelta(0)
-    held_since: datetime | None = None
+    spells: Spells = attrs.Factory(Spells)
+    """Who holds the ticket, and the work done so far: the time held in ended spells."""
     handoff: tuple[Literal["transfer", "escalate"], str, timedelta] | None = None
     """Kind, queue, and the work done before it."""
     resolved: tuple[datetime, timedelta] | None = None
     """The first resolution: when, and the work done by then."""
     reopened_at: datetime | None = None
 
-    def apply(self, event: DomainEvent) -> None:
-        at = event.at
-        if isinstance(event, TicketAssigned | TicketReassigned):
-            self._release(at)
-            self.held_since = at
-        elif isinstance(event, TicketTransferred):
-            self._release(at)
-            self.held_since = None if event.to_agent_id is None else at
-            if event.to_agent_id is None:
-                self._handed_off("transfer", event.to_queue)
-        elif isinstance(event, TicketEscalated):
-            self._release(at)
-            if event.kind is not EscalationKind.AUTOMATIC:  # the escalator's are replayed
-                self._handed_off("escalate", event.to_queue)
-        elif isinstance(
-            event,
-            TicketResolved | TicketClosed | TicketAbandoned | TicketReleased | TicketDeescalated,
-        ):
-            self._release(at)
-            if isinstance(event, TicketResolved) and self.resolved is None:
-                self.resolved = (at, self.worked)
-        elif isinstance(event, TicketReopened) and self.reopened_at is None:
-            self.reopened_at = at
+    @property
+    def worked(self) -> timedelta:
+        """The work done so far (the spells that ended)."""
+        return self.spells.handle_time
 
-    def _release(self, at: datetime) -> None:
-        if self.held_since is not None:
-            self.worked += at - self.held_since
-            self.held_since = None
+    def apply(self, event: TicketEvent) -> None:
+        """Fold one of the ticket's events in."""
+        if isinstance(event, MOVES):
+            hold(self.spells, holder_after(event), event.at)
+        if isinstance(event, TicketTransferred) and event.to_agent_id is None:
+            self._handed_off("transfer", event.to_queue)
+        elif isinstance(event, TicketEscalated) and event.kind is not EscalationKind.AUTOMATIC:
+            self._handed_off("escalate", event.to_queue)  # the escalator's are replayed
+        elif isinstance(event, TicketResolved) and self.resolved is None:
+            self.resolved = (event.at, self.worked)
+        elif isinstance(event, TicketReopened) and self.reopened_at is None:
+            self.reopened_at = event.at
 
     def _handed_off(self, kind: Literal["transfer", "escalate"], queue: str) -> None:
         if self.handoff is None and self.resolved is None:
