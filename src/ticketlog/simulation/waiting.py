@@ -42,9 +42,6 @@ class WaitingTickets:
         """An agent of each agent class seen, to ask the policy about the class."""
         self._entries = 0
 
-    def __len__(self) -> int:
-        return len(self._live)
-
     def add(self, ticket: QueuedTicket) -> None:
         """``ticket`` waits (again, if it waited before under another record)."""
         if ticket.ticket_id in self._live:
