@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import START
-from ticketlog import Channel, ConfigurationError, DomainEvent, Priority
+from ticketlog import Channel, ConfigurationError, DomainEvent, HelpDesk, Priority
 from ticketlog.policies import PullPolicy, affinity, fifo, priority, sla_driven, tiered, value_based
 from ticketlog.policies.reads import runs_fast
 from ticketlog.projections import DeskView, SlaTargets, compute_kpis, fold
@@ -37,9 +37,12 @@ from ticketlog.simulation import (
     Scenario,
     Shift,
     SimulationResult,
+    backlog_work,
     draw_arrivals,
+    forecast,
     simulate,
 )
+from ticketlog.simulation.forecast import FORECAST_IDS
 from ticketlog.simulation.scenario import AutoEscalation
 
 SLA = SlaTargets()
@@ -128,7 +131,7 @@ def assert_continues(run: Continued, part: SimulationResult) -> None:
     assert set(got) == backlog | {i for i, f in facts.items() if f.received_at > at}
     assert got == {i: facts[i] for i in got}
     assert part.start == at
-    assert part.end == whole.end
+    assert part.end == max(whole.end, at)  # nothing happens after an instant past the end
     assert part.kpis() == compute_kpis(got.values(), now=whole.end, sla=SLA)
     assert part.workloads.workloads(now=whole.end) == whole.workloads.workloads(now=whole.end)
     if part.view is not None:
@@ -285,3 +288,134 @@ def test_the_view_passed_in_is_left_as_it_was() -> None:
     simulate(staffing, arrivals, fifo(), start_from=view)
     simulate(staffing, arrivals, fifo(), start_from=view, fast=True)
     assert view == before
+
+
+# --- forecasting a real desk ----------------------------------------------------------------
+
+
+@attrs.frozen
+class NineAm:
+    """A desk at 9 am: Ana (capacity 2) holds one ticket, Lee (tier 2) one, Kim is off; three
+    tickets wait (normal, low, urgent, in order of receipt); two were resolved earlier."""
+
+    view: DeskView
+    ana: UUID
+    lee: UUID
+    kim: UUID
+    held: dict[UUID, UUID]
+    """Held ticket to holder."""
+    waiting: list[UUID]
+
+
+def record_nine_am(desk: HelpDesk) -> tuple[UUID, UUID, UUID, dict[UUID, UUID], list[UUID]]:
+    """Record the desk of :class:`NineAm` (its history starts at 7:30)."""
+
+    def at(hour: int, minute: int) -> datetime:
+        return START.replace(hour=hour, minute=minute)
+
+    ana = desk.join_agent("Ana", team="billing", capacity=2, at=at(7, 0))
+    lee = desk.join_agent("Lee", team="tech", tier=2, at=at(7, 0))
+    kim = desk.join_agent("Kim", team="evening", online=False, at=at(7, 0))
+    for received, agent, taken, resolved in ((30, lee, 35, 75), (60, ana, 65, 85)):
+        done = desk.receive(
+            channel="email", customer_id=f"c{received}", at=at(7, 0) + timedelta(minutes=received)
+        )
+        desk.assign(done, agent, at=at(7, 0) + timedelta(minutes=taken))
+        desk.resolve(done, agent, at=at(7, 0) + timedelta(minutes=resolved))
+    held = {}
+    for minute, agent, taken in ((10, ana, 30), (20, lee, 40)):
+        ticket = desk.receive(channel="chat", customer_id=f"h{minute}", at=at(8, minute))
+        desk.assign(ticket, agent, at=at(8, taken))
+        held[ticket] = agent
+    waiting = [
+        desk.receive(channel="phone", customer_id=f"w{minute}", priority=p, at=at(8, minute))
+        for minute, p in ((45, "normal"), (50, "low"), (55, "urgent"))
+    ]
+    return ana, lee, kim, held, waiting
+
+
+@pytest.fixture
+def nine_am(desk: HelpDesk) -> NineAm:
+    ana, lee, kim, held, waiting = record_nine_am(desk)
+    return NineAm(desk.view_as_of(START), ana, lee, kim, held, waiting)
+
+
+AFTERNOON = Scenario(
+    start=START,
+    tickets=1,
+    arrivals_per_hour=6,
+    handle_time=Exponential(mean_minutes=20),
+    priorities={Priority.URGENT: 1, Priority.NORMAL: 3},
+    agents=(
+        AgentGroup(
+            count=1, team="evening", shift=Shift(start_hour=10, hours=4, days=frozenset(range(7)))
+        ),
+    ),
+)
+"""Six tickets an hour; the evening team works 10:00 to 14:00."""
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_forecast_keeps_held_tickets_with_their_holders_and_serves_the_rest(
+    nine_am: NineAm, fast: bool
+) -> None:
+    result = forecast(
+        nine_am.view, fifo(), at=START, hours=3, scenario=AFTERNOON, seed=1, fast=fast
+    )
+    facts = {f.ticket_id: f for f in result.facts}
+    arriving = [f for f in facts.values() if f.received_at > START]
+    assert set(facts) == {*nine_am.held, *nine_am.waiting, *(f.ticket_id for f in arriving)}
+    assert 8 <= len(arriving) <= 35  # six an hour for three hours
+    assert all(START < f.received_at <= START + timedelta(hours=3) for f in arriving)
+    assert all(f.ticket_id.int >= FORECAST_IDS for f in arriving)
+    for ticket, holder in nine_am.held.items():
+        assert facts[ticket].first_agent_id == holder
+        assert facts[ticket].resolver_id == holder
+    assert all(f.is_resolved for f in facts.values())
+    takers = {f.first_agent_id for f in facts.values()}
+    assert nine_am.kim in takers  # the evening shift came at 10
+    assert all(
+        f.first_assigned_at >= START.replace(hour=10)
+        for f in facts.values()
+        if f.first_agent_id == nine_am.kim and f.first_assigned_at is not None
+    )
+    assert result.kpis().resolved == len(facts)
+
+
+def test_the_policy_decides_who_of_the_backlog_goes_first(nine_am: NineAm) -> None:
+    normal, _, urgent = nine_am.waiting
+    first = {}
+    for policy in (fifo(), priority()):
+        facts = {f.ticket_id: f for f in forecast(nine_am.view, policy, at=START, hours=1).facts}
+        first[policy.name] = next(t for t in nine_am.waiting if facts[t].first_assigned_at == START)
+        assert facts[first[policy.name]].first_agent_id == nine_am.ana  # the one with room
+    assert first == {"fifo": normal, "priority": urgent}
+
+
+def test_the_backlogs_work_is_drawn_again_alike_for_the_same_seed(nine_am: NineAm) -> None:
+    def work(seed: int) -> list[timedelta]:
+        drawn = backlog_work(nine_am.view, at=START, seed=seed, scenario=AFTERNOON)
+        assert {a.ticket_id for a in drawn} == {*nine_am.held, *nine_am.waiting}
+        return [a.work for a in drawn]
+
+    assert work(1) == work(1)
+    assert work(1) != work(2)
+    held = {a.ticket_id: a for a in backlog_work(nine_am.view, at=START, seed=1)}
+    ana_held = next(t for t, a in nine_am.held.items() if a == nine_am.ana)
+    assert held[ana_held].work > timedelta(minutes=30)  # held since 8:30: that much is done
+    # without a scenario, drawn from the resolved tickets' handle times (40 and 20 minutes)
+    assert {held[t].work for t in nine_am.waiting} <= {timedelta(minutes=40), timedelta(minutes=20)}
+
+
+def test_a_forecast_refuses_no_hours_and_a_view_past_its_start(nine_am: NineAm) -> None:
+    with pytest.raises(ConfigurationError, match="positive number of hours"):
+        forecast(nine_am.view, fifo(), at=START, hours=0)
+    with pytest.raises(ConfigurationError, match="received after"):
+        forecast(nine_am.view, fifo(), at=START.replace(hour=8), hours=1)
+
+
+def test_a_forecast_without_a_scenario_needs_resolved_tickets(desk: HelpDesk) -> None:
+    desk.join_agent("Ana", at=START)
+    desk.receive(channel="email", customer_id="c", at=START)
+    with pytest.raises(ConfigurationError, match="no resolved ticket"):
+        forecast(desk.view_as_of(START), fifo(), at=START, hours=1)

@@ -116,7 +116,7 @@ def start_state(view: DeskView, arrivals: Iterable[Arrival], *, at: datetime) ->
     if missing:
         msg = (
             f"{len(missing)} open tickets of the view (e.g. {missing[0]}) have no arrival "
-            f"saying how much work they need; simulation.forecast.backlog_work draws them"
+            f"saying how much work they need; ticketlog.simulation.backlog_work draws them"
         )
         raise ConfigurationError(msg)
     backlog = tuple(
