@@ -267,6 +267,13 @@ def test_an_arrival_after_the_start_reusing_a_ticket_id_of_the_view_is_refused()
         simulate(staffing, [*arrivals[1:], again], fifo(), start_from=view)
 
 
+def test_a_view_with_tickets_received_after_the_start_is_refused() -> None:
+    staffing, arrivals, view, at = midway()
+    earlier = staffing.model_copy(update={"start": at - timedelta(hours=1)})
+    with pytest.raises(ConfigurationError, match="received after the start"):
+        simulate(earlier, arrivals, fifo(), start_from=view)
+
+
 def test_other_sla_targets_than_the_views_are_refused() -> None:
     staffing, arrivals, view, _ = midway()
     other = SlaTargets(by_category={"billing": Targets()})

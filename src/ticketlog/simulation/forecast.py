@@ -48,7 +48,7 @@ from ticketlog.simulation.scenario import (
     Shift,
     draw_arrivals,
 )
-from ticketlog.simulation.start import held_for
+from ticketlog.simulation.start import check_view_is_as_of, held_for
 
 FORECAST_IDS = 2 << 64
 """Ids of forecast arrivals start here, clear of drawn tickets' and simulated agents' ids."""
@@ -170,14 +170,13 @@ def forecast(
     scenario's arrivals, and until its tickets are done (see the module docstring).
 
     Raises :class:`~ticketlog.domain.errors.ConfigurationError` for ``hours`` not positive
-    or a view with tickets received after ``at``.
+    or a view with tickets received after ``at``
+    (:func:`~ticketlog.simulation.start.check_view_is_as_of`).
     """
     if not hours > 0:
         msg = f"a forecast covers a positive number of hours, not {hours}"
         raise ConfigurationError(msg)
-    if any(f.received_at > at for f in view.facts):
-        msg = f"the view has tickets received after {at.isoformat()}; fold it up to then"
-        raise ConfigurationError(msg)
+    check_view_is_as_of(view, at)
     arrivals = backlog_work(view, at=at, seed=seed, scenario=scenario)
     if scenario is not None:
         arrivals += arrivals_after(scenario, at=at, hours=hours, seed=seed)

@@ -85,14 +85,27 @@ def held_for(facts: TicketFacts, at: datetime) -> timedelta:
     return facts.handle_time + running
 
 
+def check_view_is_as_of(view: DeskView, at: datetime) -> None:
+    """Raise :class:`~ticketlog.domain.errors.ConfigurationError` if ``view`` has tickets
+    received after ``at`` (it is not the desk as of ``at``)."""
+    if any(f.received_at > at for f in view.facts):
+        msg = (
+            f"the view has tickets received after the start ({at.isoformat()}): fold it up to "
+            f"then, or start the run later"
+        )
+        raise ConfigurationError(msg)
+
+
 def start_state(view: DeskView, arrivals: Iterable[Arrival], *, at: datetime) -> StartState:
     """The backlog, holdings and presence of ``view`` at ``at``, with ``arrivals`` split into
     the backlog's work and those to serve.
 
-    Raises :class:`~ticketlog.domain.errors.ConfigurationError` when an open ticket has no
-    arrival, an arrival at or before ``at`` is unknown to the view, or one after ``at`` reuses
-    the id of a ticket the view knows.
+    Raises :class:`~ticketlog.domain.errors.ConfigurationError` when the view is not as of
+    ``at`` (:func:`check_view_is_as_of`), an open ticket has no arrival, an arrival at or
+    before ``at`` is unknown to the view, or one after ``at`` reuses the id of a ticket the
+    view knows.
     """
+    check_view_is_as_of(view, at)
     tickets = view.facts.tickets
     described: dict[UUID, Arrival] = {}
     later: list[Arrival] = []
