@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from ticketlog.simulation.compare import METRICS, Comparison, Estimate, RunSummary, compare
 from ticketlog.simulation.engine import SimulationResult, Staffing, simulate
+from ticketlog.simulation.forecast import (
+    DeskStaffing,
+    arrivals_after,
+    backlog_work,
+    desk_staffing,
+    forecast,
+)
 from ticketlog.simulation.replay import RecordedShifts, Trace, trace_from_events, trace_from_store
 from ticketlog.simulation.scenario import (
     AgentGroup,
@@ -36,6 +43,7 @@ __all__ = [
     "Arrival",
     "Comparison",
     "CsatModel",
+    "DeskStaffing",
     "Empirical",
     "Estimate",
     "Exponential",
@@ -50,12 +58,16 @@ __all__ = [
     "SimulationResult",
     "Staffing",
     "Trace",
+    "arrivals_after",
+    "backlog_work",
     "cobham_mean_waits",
     "compare",
+    "desk_staffing",
     "draw_arrivals",
     "erlang_a_abandonment",
     "erlang_c",
     "erlang_c_mean_wait",
+    "forecast",
     "load_scenario",
     "simulate",
     "trace_from_events",

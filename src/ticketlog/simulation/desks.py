@@ -20,6 +20,7 @@ A desk also tells the engine which idle agents a ticket joining the queues could
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Hashable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
@@ -72,6 +73,9 @@ class Desk(Protocol):
 
     def join(self, spec: AgentSpec, at: datetime) -> None:
         """An agent joined (offline)."""
+
+    def resume(self, view: DeskView) -> None:
+        """Continue the books of ``view`` (copied): its tickets, agents and backlog."""
 
     def presence(self, agent_id: UUID, online: bool, at: datetime) -> None:
         """An agent went online or offline."""
@@ -146,6 +150,15 @@ class EventDesk:
         event = event_type(originator_id=originator_id, originator_version=version, at=at, **fields)
         self.events.append(event)
         self.view.apply(event)
+
+    def resume(self, view: DeskView) -> None:
+        """Continue the books of ``view`` (copied); the run's events follow them.
+
+        Event versions restart from 1: the events continue the view, not a store's log.
+        """
+        self.view = copy.deepcopy(view)
+        self.facts, self.workloads = self.view.facts, self.view.workloads
+        self.backlog = self.view.backlog
 
     def join(self, spec: AgentSpec, at: datetime) -> None:
         """An agent joined (offline)."""
@@ -299,6 +312,18 @@ class FastDesk:
         self._waiting = WaitingTickets(policy)
         self._agents: dict[UUID, tuple[Workload, Hashable]] = {}
         """Agents' workloads and classes, as of the last change of holdings or presence."""
+
+    def resume(self, view: DeskView) -> None:
+        """Continue the books of ``view`` (copied): its facts, workloads, backlog, and its
+        open tickets' routing records (the waiting ones wait here too)."""
+        self.facts = copy.deepcopy(view.facts)
+        self.workloads = copy.deepcopy(view.workloads)
+        self.backlog = copy.deepcopy(view.backlog)
+        for ticket in view.queues.open_tickets():
+            if ticket.agent_id is None:
+                self._enqueue(ticket)
+            else:
+                self._tickets[ticket.ticket_id] = ticket
 
     def join(self, spec: AgentSpec, at: datetime) -> None:
         """An agent joined (offline)."""

@@ -25,6 +25,12 @@ ticket joins the queues that the desk says agents of their class may take (in th
 mode, by the policy's partition; in the full mode, any ticket): policies are assumed to
 answer the same while nothing changes (every built-in does).
 
+A run can start from a desk's state at its start instead of an empty desk
+(``start_from``, :mod:`ticketlog.simulation.start`): the open tickets wait or stay with
+their holders, the agents online then are online, and the arrivals after the start are
+served; an agent's shift (their rota) then rules from the start on — one online off shift
+goes offline, one off in a running shift comes online.
+
 Two modes keep the books (:mod:`ticketlog.simulation.desks`): the full mode emits the
 domain events into a :class:`~ticketlog.projections.view.DeskView` (they can be saved to
 any store); the fast mode (``fast=True``) calls the same folds without events and gives
@@ -41,6 +47,7 @@ from uuid import UUID
 
 import attrs
 
+from ticketlog.domain.errors import ConfigurationError
 from ticketlog.domain.events import DomainEvent
 from ticketlog.policies.escalation import missed, open_targets
 from ticketlog.policies.protocol import PullPolicy
@@ -55,6 +62,7 @@ from ticketlog.projections.view import DeskView
 from ticketlog.projections.workloads import Workloads
 from ticketlog.simulation.desks import Desk, EventDesk, FastDesk
 from ticketlog.simulation.scenario import AgentSpec, Arrival, AutoEscalation, CsatModel
+from ticketlog.simulation.start import Backlogged, StartState, start_state
 from ticketlog.simulation.warmup import Warmup, after_warmup
 
 _DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE, _BREACH = range(7)
@@ -100,6 +108,8 @@ class SimulationResult:
     and in the full mode the events and the view they built."""
 
     facts: Sequence[TicketFacts]
+    """Every ticket's facts; from a desk's state (``start_from``), those of the tickets open
+    at the start and of those received after it."""
     workloads: Workloads
     backlog: Backlog
     sla: SlaTargets
@@ -171,6 +181,7 @@ def simulate(
     *,
     sla: SlaTargets | None = None,
     fast: bool | None = False,
+    start_from: DeskView | None = None,
 ) -> SimulationResult:
     """Serve ``arrivals`` with the agents of ``staffing`` pulling by ``policy``.
 
@@ -178,17 +189,37 @@ def simulate(
     when :func:`~ticketlog.policies.reads.runs_fast` says the fast mode runs the policy
     exactly, in the event mode otherwise. ``fast=True`` with any other policy raises
     :class:`~ticketlog.domain.errors.ConfigurationError`.
+
+    ``start_from``: the desk's view at ``staffing.start`` (e.g. ``desk.view_as_of(t)``), to
+    continue from; ``arrivals`` then also give the open tickets' work (see
+    :mod:`ticketlog.simulation.start`), and ``sla`` defaults to the view's (another one
+    raises :class:`~ticketlog.domain.errors.ConfigurationError`). The result's facts are those
+    of the tickets open at the start and received after it; its workloads, backlog and view
+    continue the view's.
     """
+    if start_from is not None:
+        if sla is not None and sla != start_from.sla:
+            msg = "a run from a desk's state keeps the view's SLA targets; pass none or the same"
+            raise ConfigurationError(msg)
+        sla = start_from.sla
     sla = SlaTargets() if sla is None else sla
     if fast is None:
         fast = runs_fast(policy)
     desk: Desk = FastDesk(policy, sla) if fast else EventDesk(policy, sla)
-    run = _Run(desk, staffing, sorted(arrivals, key=lambda a: a.at))
+    state = None
+    if start_from is not None:
+        state = start_state(start_from, arrivals, at=staffing.start)
+        desk.resume(state.view)
+    run = _Run(desk, staffing, state.arrivals if state else sorted(arrivals, key=lambda a: a.at))
     with collector_paused():
-        end = run.run()
+        end = run.run(state)
     view = desk.view if isinstance(desk, EventDesk) else None
+    facts = list(desk.facts)
+    if state is not None:
+        backlog = state.ticket_ids
+        facts = [f for f in facts if f.ticket_id in backlog or f.received_at > state.at]
     return SimulationResult(
-        facts=list(desk.facts),
+        facts=facts,
         workloads=desk.workloads,
         backlog=desk.backlog,
         sla=sla,
@@ -245,14 +276,11 @@ class _Run:
         if kind in _IN_PROGRESS:
             self.pending += 1
 
-    def run(self) -> datetime:
-        for agent in self.agents:
-            self.desk.join(agent.spec, self.start)
-        for agent in self.agents:
-            rota = agent.spec.rota
-            shift = (self.start, None) if rota is None else rota.next_shift(self.start)
-            if shift is not None:
-                self.schedule(shift[0], _ON, (agent, shift[1]))
+    def run(self, state: StartState | None = None) -> datetime:
+        if state is None:
+            self.staff()
+        else:
+            self.take_over(state)
         arrivals, agenda = self.arrivals, self.agenda
         next_arrival, total = 0, len(arrivals)
         while next_arrival < total or self.pending or (self.waiting and agenda):
@@ -276,6 +304,79 @@ class _Run:
             if self.ready or self.woken:
                 self.pull(now)
         return self.last
+
+    def staff(self) -> None:
+        """An empty desk: every agent joins, and comes online when their shift starts."""
+        for agent in self.agents:
+            self.desk.join(agent.spec, self.start)
+        for agent in self.agents:
+            rota = agent.spec.rota
+            shift = (self.start, None) if rota is None else rota.next_shift(self.start)
+            if shift is not None:
+                self.schedule(shift[0], _ON, (agent, shift[1]))
+
+    def take_over(self, state: StartState) -> None:
+        """A desk's state at the start: its agents' presence and holdings, its open tickets;
+        then the free agents pull, as at any instant."""
+        known = set(self.desk.workloads.agent_ids())
+        agents = {agent.spec.agent_id: agent for agent in self.agents}
+        for agent in self.agents:
+            agent_id = agent.spec.agent_id
+            if agent_id not in known:
+                self.desk.join(agent.spec, self.start)
+            agent.online = agent_id in state.online
+            agent.free -= len(self.desk.workloads.held_by(agent_id))
+            self.resume_shift(agent, known=agent_id in known)
+            if agent.online and agent.free > 0:
+                self.ready.add(agent.order)
+        for backlogged in state.backlog:
+            self.take(backlogged, agents)
+        self.pull(self.start)
+
+    def resume_shift(self, agent: _Agent, *, known: bool) -> None:
+        """The agent's rota rules from the start (one without a rota stays as they are, or
+        comes online if new)."""
+        rota, start = agent.spec.rota, self.start
+        if rota is None:
+            if not known:
+                self.shift_starts(agent, None, start)
+            return
+        shift = rota.next_shift(start)
+        if shift is None or shift[0] > start:
+            if agent.online:  # off shift: offline now, back at the next shift
+                self.shift_ends(agent, start)
+            elif shift is not None:
+                self.schedule(shift[0], _ON, (agent, shift[1]))
+        elif agent.online:  # on shift already: it ends as planned
+            if shift[1] is not None:
+                self.schedule(shift[1], _OFF, agent)
+        else:
+            self.shift_starts(agent, shift[1], start)
+
+    def take(self, backlogged: Backlogged, agents: dict[UUID, _Agent]) -> None:
+        """An open ticket of the desk: it waits, or its holder works on."""
+        ticket = _Ticket(
+            backlogged.arrival,
+            first_assigned_at=backlogged.first_assigned_at,
+            handed_off=backlogged.handed_off,
+            reopened=backlogged.reopened,
+        )
+        ticket.done = min(backlogged.done, ticket.stop())
+        arrival, start = ticket.arrival, self.start
+        self.tickets[arrival.ticket_id] = ticket
+        holder = backlogged.holder
+        if holder is None:
+            self.waiting += 1
+            gives_up = None if arrival.patience is None else arrival.at + arrival.patience
+            if ticket.first_assigned_at is None and gives_up is not None and gives_up > start:
+                self.schedule(gives_up, _PATIENCE, ticket)
+        elif holder not in agents:
+            msg = f"ticket {arrival.ticket_id} is held by agent {holder}, who is not staffed"
+            raise ConfigurationError(msg)
+        else:
+            ticket.agent, ticket.started, ticket.spell = agents[holder], start, 1
+            self.schedule(start + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
+        self.watch(ticket)
 
     def handle(self, entry: tuple[datetime, int, int, Any]) -> None:
         now, kind, _, payload = entry
