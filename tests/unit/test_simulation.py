@@ -24,7 +24,6 @@ from ticketlog.simulation import (
     Scenario,
     Shift,
     SimulationResult,
-    cobham_mean_waits,
     draw_arrivals,
     erlang_a_abandonment,
     erlang_c,
@@ -35,9 +34,6 @@ from ticketlog.simulation import (
     trace_from_store,
 )
 from ticketlog.simulation.compare import compare
-
-T_975_19 = 2.093
-"""Student's t quantile for a two-sided 95 % interval with 19 degrees of freedom."""
 
 
 def mmc(tickets: int, *, servers: int = 10) -> Scenario:
@@ -50,34 +46,11 @@ def mmc(tickets: int, *, servers: int = 10) -> Scenario:
     )
 
 
-def batch_means(values: list[float], batches: int = 20) -> tuple[float, float]:
-    """Mean and 95 % half-width from ``batches`` consecutive batch means."""
-    size = len(values) // batches
-    means = [statistics.fmean(values[i * size : (i + 1) * size]) for i in range(batches)]
-    return statistics.fmean(means), T_975_19 * statistics.stdev(means) / math.sqrt(batches)
-
-
 def test_erlang_c_matches_the_published_figures() -> None:
     assert erlang_c(100 / 60, 1 / 5, 10) == pytest.approx(0.4876, abs=5e-5)
     assert erlang_c_mean_wait(100 / 60, 1 / 5, 10) == pytest.approx(1.4628, abs=5e-5)
     with pytest.raises(ValueError, match="unstable"):
         erlang_c(2.0, 1.0, 2)
-
-
-def test_fifo_on_mmc_matches_erlang_c_within_the_confidence_interval() -> None:
-    scenario = mmc(40_000)
-    # A 95 % interval misses for about one seed in twenty; the seed is fixed, not chosen
-    # per run. (Seed 1 missed by 1.5 half-widths once draws stopped spending a random
-    # number on single-valued mixes; 200k-ticket runs of seeds 1-3 give 1.42-1.50 min.)
-    result = simulate(scenario, draw_arrivals(scenario, seed=2), fifo())
-    facts = sorted(result.facts, key=lambda f: f.received_at)
-    waits = [f.wait.total_seconds() / 60 for f in facts if f.wait is not None][2_000:]
-    assert len(waits) == 38_000  # every ticket was served; the first 2,000 are warm-up
-    mean_wait, mean_half_width = batch_means(waits)
-    waited, waited_half_width = batch_means([float(w > 0) for w in waits])
-    assert abs(mean_wait - erlang_c_mean_wait(100 / 60, 1 / 5, 10)) <= mean_half_width
-    assert abs(waited - erlang_c(100 / 60, 1 / 5, 10)) <= waited_half_width
-    assert mean_half_width < 0.3  # the interval is tight enough to mean something
 
 
 def test_the_same_seed_gives_the_same_history_and_policies_see_the_same_arrivals() -> None:
@@ -147,28 +120,6 @@ def test_a_bad_scenario_file_is_one_clear_configuration_error(
 def test_a_missing_scenario_file_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="cannot read scenario"):
         load_scenario(tmp_path / "missing.toml")
-
-
-def test_priority_on_two_classes_matches_cobhams_formula_within_the_confidence_interval() -> None:
-    per_hour = 24.0
-    scenario = Scenario(
-        tickets=40_000,
-        arrivals_per_hour=per_hour,
-        handle_time=Exponential(mean_minutes=4),
-        priorities={"urgent": 0.3, "normal": 0.7},
-        agents=(AgentGroup(count=2),),
-    )
-    rates = [per_hour * 0.3 / 60, per_hour * 0.7 / 60]
-    expected = dict(zip(("urgent", "normal"), cobham_mean_waits(rates, 1 / 4, 2), strict=True))
-    result = simulate(scenario, draw_arrivals(scenario, seed=1), priority())
-    facts = sorted(result.facts, key=lambda f: f.received_at)[2_000:]
-    for level, theory in expected.items():
-        waits = [
-            f.wait.total_seconds() / 60 for f in facts if f.priority == level and f.wait is not None
-        ]
-        mean_wait, half_width = batch_means(waits)
-        assert abs(mean_wait - theory) <= half_width, (level, mean_wait, half_width, theory)
-    assert expected["urgent"] < expected["normal"] / 4  # the test has something to tell apart
 
 
 def test_compare_runs_every_policy_on_the_same_draws_with_confidence_intervals() -> None:
@@ -274,22 +225,6 @@ def test_erlang_a_becomes_a_poisson_tail_when_patience_equals_service() -> None:
     poisson = [math.exp(-load) * load**k / math.factorial(k) for k in range(80)]
     queue_length = sum(max(k - servers, 0) * p for k, p in enumerate(poisson))
     assert erlang_a_abandonment(load, 1.0, servers, 1.0) == pytest.approx(queue_length / load)
-
-
-def test_impatient_customers_abandon_as_erlang_a_predicts_within_the_confidence_interval() -> None:
-    scenario = Scenario(
-        tickets=40_000,
-        arrivals_per_hour=100,
-        handle_time=Exponential(mean_minutes=5),
-        patience=Exponential(mean_minutes=3),
-        agents=(AgentGroup(count=10),),
-    )
-    result = simulate(scenario, draw_arrivals(scenario, seed=1), fifo())
-    facts = sorted(result.facts, key=lambda f: f.received_at)[2_000:]
-    abandoned, half_width = batch_means([float(f.abandoned_at is not None) for f in facts])
-    assert abs(abandoned - erlang_a_abandonment(100 / 60, 1 / 5, 10, 1 / 3)) <= half_width
-    assert all((f.abandoned_at is None) != (f.first_assigned_at is None) for f in facts)
-    assert result.kpis().abandonment_rate is not None
 
 
 def test_arrivals_follow_the_hourly_and_weekly_profiles() -> None:

@@ -20,7 +20,6 @@ from ticketlog.simulation import (
     Exponential,
     Scenario,
     draw_arrivals,
-    erlang_c_mean_wait,
     simulate,
     trace_from_events,
 )
@@ -178,21 +177,6 @@ def test_compare_with_batches_estimates_from_the_batches_of_one_run() -> None:
     assert comparison.results["fifo"]["resolved"] == Estimate(60.0, 0.0)
     assert comparison.to_json()["method"] == "batches"
     assert comparison.basis == "6 batch means of 1 run from seed 7, after a warm-up of 40 tickets"
-
-
-def test_batch_means_of_a_long_fifo_run_bracket_erlang_c() -> None:
-    # The same run as the Erlang C validation of test_simulation (seed 2, 40k tickets,
-    # 2,000 warm-up, 20 batches): compare's batch means give its interval.
-    mmc = Scenario(  # M/M/10: Poisson arrivals at 100/h, exponential 5-minute handling
-        tickets=40_000,
-        arrivals_per_hour=100,
-        handle_time=Exponential(mean_minutes=5),
-        agents=(AgentGroup(count=10),),
-    )
-    comparison = compared(mmc, ["fifo"], seed=2, warmup=2_000, batches=20)
-    wait = comparison.results["fifo"]["wait_mean_min"]
-    assert abs(wait.mean - erlang_c_mean_wait(100 / 60, 1 / 5, 10)) <= wait.half_width
-    assert wait.half_width < 0.3  # the interval is tight enough to mean something
 
 
 def test_batches_come_from_one_run() -> None:
