@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from tests.unit.test_simulation import mmc
 from ticketlog.policies import fifo, priority
 from ticketlog.simulation import (
     AgentGroup,
@@ -28,16 +29,6 @@ from ticketlog.simulation.statistics import batch_means
 
 BATCHES = 20
 """Batch means per interval (19 degrees of freedom)."""
-
-
-def mmc(tickets: int, *, servers: int = 10) -> Scenario:
-    """M/M/c: Poisson arrivals at 100/h, exponential handling with a 5 minute mean."""
-    return Scenario(
-        tickets=tickets,
-        arrivals_per_hour=100,
-        handle_time=Exponential(mean_minutes=5),
-        agents=(AgentGroup(count=servers),),
-    )
 
 
 def test_fifo_on_mmc_matches_erlang_c_within_the_confidence_interval() -> None:
