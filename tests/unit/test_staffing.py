@@ -231,7 +231,7 @@ def test_an_override_of_someone_absent_is_refused(history: list[DomainEvent]) ->
         {"slot_minutes": 7},
         {"slot_minutes": 0},
         {"capacity_quantile": 0.0},
-        {"min_evidence": 0},
+        {"team_calendar_below": -1},
         {"timezone": "Mars/Olympus"},
         {"people": {"ann": {"capacity": 0}}},
         {"unknown": 1},
@@ -243,7 +243,7 @@ def test_bad_rules_raise_invalid_value(fields: dict[str, object]) -> None:
 
 
 def test_sparse_people_get_their_teams_calendar(history: list[DomainEvent]) -> None:
-    staffing = infer_staffing(history, StaffingRules(min_evidence=10**9))
+    staffing = infer_staffing(history, StaffingRules(team_calendar_below=10**9))
     team = staffing.teams["general"]
     for person in staffing.people.values():
         assert isinstance(person.calendar, Calendar)

@@ -16,9 +16,12 @@ never when people were on duty. :func:`infer_staffing` reads that from the ticke
   ``share`` of the weeks in which they were present at all and the slot lay within the
   period they appear in (a week off is no evidence against a slot). Consecutive on-slots
   make one shift; the calendar holds only from the start of the slot of their first
-  action to the end of the slot of their last. A person with fewer than ``min_evidence``
-  moments of presence gets their home team's calendar instead (learned the same way from
-  the pooled evidence of the team's members), over their own period.
+  action to the end of the slot of their last. Each team's calendar is learned the same
+  way from the pooled evidence of its members; with ``team_calendar_below`` set, a person
+  with fewer moments of presence than that gets their home team's calendar instead, over
+  their own period. By default nobody does: a team's calendar is the union of its
+  members' hours, and giving it to everyone who rarely took its work would put them all
+  on duty whenever anyone of the team was — the overstaffing that leaves nobody waiting.
 - **Capacity**: how many tickets the person really works on at once. A ticket is
   *actively worked* from the moment the person takes it until it leaves them, except
   while it awaits the customer or a third party (until the customer replies). The
@@ -96,8 +99,9 @@ class StaffingRules(BaseModel):
     """The zone whose wall clock the slots follow (an IANA name such as ``Europe/Paris``)."""
     capacity_quantile: float = Field(default=0.9, gt=0.0, le=1.0)
     """The quantile of active concurrency taken as capacity."""
-    min_evidence: int = Field(default=20, ge=1)
-    """Fewer moments of presence than this: the person gets their home team's calendar."""
+    team_calendar_below: int = Field(default=0, ge=0)
+    """Fewer moments of presence than this: the person gets their home team's calendar
+    (0: nobody does)."""
     finishing_counts: bool = False
     """Whether finishing or passing on held work counts as presence too."""
     people: Mapping[str, PersonOverride] = Field(default_factory=dict)
@@ -223,35 +227,15 @@ def infer_staffing(
     activity.finish()
     overrides = _overrides(rules, names, activity.people)
     people = activity.people
-    homes = {p: person.home for p, person in people.items() if person.home is not None}
-    teams = {
-        team: _team_calendar([people[p] for p, home in homes.items() if home == team], rules)
-        for team in sorted(set(homes.values()))
+    members: dict[str, list[_Person]] = {}
+    for person in people.values():
+        if person.home is not None:
+            members.setdefault(person.home, []).append(person)
+    teams = {team: _team_calendar(members[team], rules) for team in sorted(members)}
+    staffed = {
+        agent_id: _staffed(agent_id, person, overrides.get(agent_id), teams, rules)
+        for agent_id, person in people.items()
     }
-    staffed = {}
-    for agent_id, person in people.items():
-        override = overrides.get(agent_id, PersonOverride())
-        calendar: Calendar | Shift
-        own = len(person.evidence) >= rules.min_evidence or person.home is None
-        if override.shift is not None:
-            calendar, own = override.shift, False
-        elif own:
-            calendar = _calendar(person.evidence, person.first, person.last, rules)
-        else:
-            assert person.home is not None  # noqa: S101 - `own` otherwise
-            own_period = _calendar([], person.first, person.last, rules)
-            calendar = attrs.evolve(
-                teams[person.home], since=own_period.since, until=own_period.until
-            )
-        capacity = override.capacity or _capacity(person.active, calendar, rules)
-        staffed[agent_id] = PersonStaffing(
-            agent_id=agent_id,
-            calendar=calendar,
-            capacity=capacity,
-            queues=frozenset(person.queues),
-            tier=person.tier,
-            own_calendar=own,
-        )
     pools: dict[str, set[UUID]] = {}
     for agent_id, person in people.items():
         for queue in person.queues:
@@ -260,6 +244,34 @@ def infer_staffing(
         people=staffed,
         teams=teams,
         pools={queue: frozenset(members) for queue, members in sorted(pools.items())},
+    )
+
+
+def _staffed(
+    agent_id: UUID,
+    person: _Person,
+    override: PersonOverride | None,
+    teams: Mapping[str, Calendar],
+    rules: StaffingRules,
+) -> PersonStaffing:
+    """One person's staffing: overridden, learned from their own evidence, or their team's."""
+    override = override or PersonOverride()
+    team = person.home if len(person.evidence) < rules.team_calendar_below else None
+    calendar: Calendar | Shift
+    if override.shift is not None:
+        calendar = override.shift
+    elif team is None:
+        calendar = _calendar(person.evidence, person.first, person.last, rules)
+    else:
+        since, until = _period(person.first, person.last, rules)
+        calendar = attrs.evolve(teams[team], since=since, until=until)
+    return PersonStaffing(
+        agent_id=agent_id,
+        calendar=calendar,
+        capacity=override.capacity or _capacity(person.active, calendar, rules),
+        queues=frozenset(person.queues),
+        tier=person.tier,
+        own_calendar=override.shift is None and team is None,
     )
 
 
@@ -370,8 +382,6 @@ class _Activity:
             return
         for case in self.cases.values():
             self.stop(case, self.end)
-        for person in self.people.values():
-            person.evidence.sort()
 
 
 def _slot_of(at: datetime, rules: StaffingRules) -> tuple[int, int]:
@@ -401,13 +411,20 @@ def _calendar(
         )
         if len(present) >= math.ceil(rules.share * observed - 1e-9):
             on.add(slot)
-    length = timedelta(minutes=rules.slot_minutes)
+    since, until = _period(first, last, rules)
     return Calendar(
         slot_minutes=rules.slot_minutes,
         on=frozenset(on),
         timezone=rules.timezone,
-        since=_slot_start(first, rules),
-        until=_slot_start(last, rules) + length,
+        since=since,
+        until=until,
+    )
+
+
+def _period(first: datetime, last: datetime, rules: StaffingRules) -> tuple[datetime, datetime]:
+    """From the start of the slot of ``first`` to the end of the slot of ``last``."""
+    return _slot_start(first, rules), _slot_start(last, rules) + timedelta(
+        minutes=rules.slot_minutes
     )
 
 
@@ -421,7 +438,7 @@ def _slot_start(at: datetime, rules: StaffingRules) -> datetime:
 
 def _team_calendar(members: list[_Person], rules: StaffingRules) -> Calendar:
     """A team's calendar: its members' pooled evidence, over their pooled period."""
-    evidence = sorted(at for person in members for at in person.evidence)
+    evidence = [at for person in members for at in person.evidence]
     first = min(person.first for person in members)
     last = max(person.last for person in members)
     return _calendar(evidence, first, last, rules)
