@@ -214,11 +214,11 @@ def _agents(
     inferred = infer_staffing(history, rules)
     for agent_id, person in inferred.people.items():
         if agent_id in agents and agent_id not in recorded:
-            agents[agent_id] = _staffed(agents[agent_id], person)
+            agents[agent_id] = _with_staffing(agents[agent_id], person)
     return tuple(agents.values()), inferred
 
 
-def _staffed(spec: AgentSpec, person: PersonStaffing) -> AgentSpec:
+def _with_staffing(spec: AgentSpec, person: PersonStaffing) -> AgentSpec:
     """``spec`` with the inferred staffing: calendar, capacity, teams and tier served."""
     profile = spec.profile
     served = person.tier if person.tier is not None else profile.tier
