@@ -207,6 +207,18 @@ def test_recorded_presence_wins(recorded: list[DomainEvent]) -> None:
     assert [s.profile for s in trace.agents] == [s.profile for s in SCENARIO.agent_specs()]
 
 
+def test_presence_is_inferred_only_for_agents_without_recorded_presence(
+    recorded: list[DomainEvent],
+) -> None:
+    early = SCENARIO.agent_specs()[0].agent_id
+    presence = (AgentWentOnline, AgentWentOffline)
+    partly = [e for e in recorded if not (isinstance(e, presence) and e.originator_id == early)]
+    trace = trace_from_events(partly)
+    rotas = {spec.agent_id: spec.rota for spec in trace.agents}
+    assert isinstance(rotas.pop(early), Calendar)
+    assert all(isinstance(rota, RecordedShifts) and rota.intervals for rota in rotas.values())
+
+
 def test_overrides_replace_what_is_inferred(history: list[DomainEvent]) -> None:
     weekdays = Shift(start_hour=0, hours=24)
     rules = StaffingRules(people={"early-1": PersonOverride(shift=weekdays, capacity=5)})
