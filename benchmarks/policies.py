@@ -5,8 +5,10 @@ The trace is built once, the way a real one is: a synthetic status log
 replayed, by about a third as many people on three support levels) is imported into a
 fresh SQLite store with the ``status-log`` preset, and
 :func:`~ticketlog.simulation.trace_from_store` reads it back. A status log records no
-shifts (no online or offline rows), so the agents without a recorded shift are put on
-duty for the whole period (without that nobody would serve). The trace is pickled next
+shifts (no online or offline rows), so each person's staffing is inferred from their
+ticket events (:mod:`ticketlog.simulation.staffing`: a weekly calendar of the hours they
+took on work, within the period they appear in, and the capacity of their active work);
+the figures say how many hours a week and how many tickets at once. The trace is pickled next
 to the store, and each built-in pull policy (every name of
 :mod:`ticketlog.policies.registry` that makes a pull policy) replays it in a subprocess
 of its own, through :func:`~ticketlog.simulation.compare.compare` as an analyst would
@@ -30,22 +32,22 @@ import argparse
 import json
 import math
 import pickle
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-
-import attrs
 
 from ticketlog import ConfigurationError, HelpDesk
 from ticketlog.imports import import_file, preset
 from ticketlog.imports.synthetic import write_status_log
 from ticketlog.policies import PullPolicy
 from ticketlog.policies.registry import create, names
-from ticketlog.simulation import AgentSpec, RecordedShifts, Trace, trace_from_store
+from ticketlog.simulation import Calendar, Trace, trace_from_store
 from ticketlog.simulation.compare import compare
 
 TARGET = 2.0
@@ -66,12 +68,6 @@ def pull_policies() -> list[str]:
     return found
 
 
-def on_duty(spec: AgentSpec) -> AgentSpec:
-    """``spec``, on duty throughout when the history recorded no shift of theirs."""
-    unrecorded = isinstance(spec.rota, RecordedShifts) and not spec.rota.intervals
-    return attrs.evolve(spec, rota=None) if unrecorded else spec
-
-
 def build_trace(cases: int, seed: int, folder: Path) -> tuple[Path, dict[str, Any]]:
     """Write, import and read back the trace; pickle it in ``folder``. Return it and figures."""
     log, store, pickled = folder / "status-log.csv", folder / "desk.db", folder / "trace.pickle"
@@ -83,10 +79,11 @@ def build_trace(cases: int, seed: int, folder: Path) -> tuple[Path, dict[str, An
         imported = time.perf_counter()
         recorded = trace_from_store(desk)
     read = time.perf_counter()
-    trace = attrs.evolve(recorded, agents=tuple(on_duty(spec) for spec in recorded.agents))
+    trace = recorded
     pickled.write_bytes(pickle.dumps(trace))
     tiers = sorted({spec.profile.tier for spec in trace.agents})
-    put_on_duty = sum(1 for spec in trace.agents if spec.rota is None)
+    calendars = [spec.rota for spec in trace.agents if isinstance(spec.rota, Calendar)]
+    hours = statistics.mean(c.hours_per_week for c in calendars) if calendars else 0.0
     return pickled, {
         "cases": cases,
         "rows": rows,
@@ -94,7 +91,11 @@ def build_trace(cases: int, seed: int, folder: Path) -> tuple[Path, dict[str, An
         "tickets": len(trace.arrivals),
         "skipped": trace.skipped,
         "agents": len(trace.agents),
-        "agents_put_on_duty": put_on_duty,
+        "agents_on_inferred_calendars": len(calendars),
+        "inferred_hours_per_week_mean": round(hours, 1),
+        "inferred_capacities": dict(
+            sorted(Counter(s.profile.capacity for s in trace.agents).items())
+        ),
         "tiers": tiers,
         "write_s": round(written - started, 2),
         "import_s": round(imported - written, 2),
@@ -163,8 +164,10 @@ def run(args: argparse.Namespace) -> None:
         return
     print(
         f"Trace: {trace['tickets']:,} tickets replayed ({trace['skipped']:,} left out), "
-        f"{trace['agents']:,} agents on tiers {trace['tiers']} ({trace['agents_put_on_duty']:,} "
-        f"put on duty throughout); built from {trace['rows']:,} "
+        f"{trace['agents']:,} agents on tiers {trace['tiers']} "
+        f"({trace['agents_on_inferred_calendars']:,} on inferred calendars, "
+        f"{trace['inferred_hours_per_week_mean']:g} h a week on average, capacities "
+        f"{trace['inferred_capacities']}); built from {trace['rows']:,} "
         f"rows in {trace['write_s'] + trace['import_s'] + trace['trace_s']:.1f} s"
     )
     print("policy           seconds  ratio to fifo  mean wait min")

@@ -12,7 +12,12 @@ What a replay holds fixed:
   resolution as in the history, with the work it then took (automatic escalations are
   not part of the journey: they follow from the waits, see below);
 - the agents: the history's agents with their latest profiles (tier, skills, languages,
-  capacity) and their shifts — online and offline exactly when they were;
+  capacity) and their shifts — online and offline exactly when they were. An agent whose
+  presence the history does not record (an imported log has none) gets the staffing
+  :func:`~ticketlog.simulation.staffing.infer_staffing` reads from their ticket events
+  instead: a calendar learned from when they took on work, the capacity they showed in
+  active work, and the teams and tier of the tickets they took (added to their profile's);
+  ``staffing`` rules override it (:class:`~ticketlog.simulation.staffing.StaffingRules`);
 - the customers' ratings: when the history has rated tickets, a CSAT model of wait and
   resolution time is fitted to them (:meth:`CsatModel.fit`), and each customer who rated
   keeps their own deviation from it, so the same waits give back the same ratings.
@@ -72,6 +77,12 @@ from ticketlog.simulation.scenario import (
     AutoEscalation,
     CsatModel,
 )
+from ticketlog.simulation.staffing import (
+    InferredStaffing,
+    PersonStaffing,
+    StaffingRules,
+    infer_staffing,
+)
 
 
 @attrs.frozen
@@ -102,14 +113,20 @@ class Trace:
     escalation: AutoEscalation | None = None
     """Automatic escalation in the replay (not read from the history: set it with
     ``attrs.evolve(trace, escalation=...)`` to replay the desk's escalator)."""
+    staffing: InferredStaffing | None = None
+    """The staffing inferred for the agents whose presence the history does not record
+    (``None``: it records everyone's)."""
 
     def agent_specs(self) -> list[AgentSpec]:
         """The history's agents, in joining order."""
         return list(self.agents)
 
 
-def trace_from_events(events: Iterable[DomainEvent]) -> Trace:
-    """The trace of a history given as events, in log order."""
+def trace_from_events(
+    events: Iterable[DomainEvent], *, staffing: StaffingRules | None = None
+) -> Trace:
+    """The trace of a history given as events, in log order; ``staffing`` says how to
+    infer the staffing of agents whose presence it does not record (default rules)."""
     history = list(events)
     if not history:
         msg = "an empty history has nothing to replay"
@@ -137,12 +154,14 @@ def trace_from_events(events: Iterable[DomainEvent]) -> Trace:
         patience = f.abandoned_at - f.received_at
         arrivals.append(_arrival(received[f.ticket_id], f, None, work=work, patience=patience))
     arrivals.sort(key=lambda a: (a.at, a.ticket_id))
+    agents, inferred = _agents(history, staffing)
     return Trace(
         start=min(e.at for e in history),
         arrivals=tuple(arrivals),
-        agents=_agents(history),
+        agents=agents,
         skipped=len(received) - len(arrivals),
         csat=csat,
+        staffing=inferred,
     )
 
 
@@ -162,10 +181,14 @@ def _typical_work(
     }
 
 
-def _agents(history: list[DomainEvent]) -> tuple[AgentSpec, ...]:
-    """The history's agents with their latest profiles and their recorded shifts."""
+def _agents(
+    history: list[DomainEvent], rules: StaffingRules | None
+) -> tuple[tuple[AgentSpec, ...], InferredStaffing | None]:
+    """The history's agents with their latest profiles and their recorded shifts, or their
+    inferred staffing when none is recorded; and that staffing."""
     specs: dict[UUID, AgentSpec] = {}
     shifts: dict[UUID, list[tuple[datetime, datetime | None]]] = {}
+    recorded: set[UUID] = set()
     for event in history:
         agent_id = event.originator_id
         if isinstance(event, AgentJoined):
@@ -177,17 +200,42 @@ def _agents(history: list[DomainEvent]) -> tuple[AgentSpec, ...]:
             specs[agent_id] = attrs.evolve(specs[agent_id], profile=event.profile)
         elif isinstance(event, AgentWentOnline):
             shifts[agent_id].append((event.at, None))
-        elif isinstance(event, AgentWentOffline) and shifts[agent_id]:
-            shifts[agent_id][-1] = (shifts[agent_id][-1][0], event.at)
-    return tuple(
-        attrs.evolve(spec, rota=RecordedShifts(tuple(shifts[agent_id])))
+            recorded.add(agent_id)
+        elif isinstance(event, AgentWentOffline):
+            recorded.add(agent_id)
+            if shifts[agent_id]:
+                shifts[agent_id][-1] = (shifts[agent_id][-1][0], event.at)
+    agents = {
+        agent_id: attrs.evolve(spec, rota=RecordedShifts(tuple(shifts[agent_id])))
         for agent_id, spec in specs.items()
+    }
+    if recorded >= agents.keys():
+        return tuple(agents.values()), None
+    inferred = infer_staffing(history, rules)
+    for agent_id, person in inferred.people.items():
+        if agent_id in agents and agent_id not in recorded:
+            agents[agent_id] = _with_staffing(agents[agent_id], person)
+    return tuple(agents.values()), inferred
+
+
+def _with_staffing(spec: AgentSpec, person: PersonStaffing) -> AgentSpec:
+    """``spec`` with the inferred staffing: calendar, capacity, teams and tier served."""
+    profile = spec.profile
+    served = person.tier if person.tier is not None else profile.tier
+    profile = profile.model_copy(
+        update={
+            "capacity": person.capacity,
+            "teams": profile.teams | (person.queues - {profile.team}),
+            "tier": max(profile.tier, served),
+        }
     )
+    return attrs.evolve(spec, profile=profile, rota=person.calendar)
 
 
-def trace_from_store(source: EventSource) -> Trace:
-    """The trace of everything a desk (or any event source) has recorded."""
-    return trace_from_events(event for _, event in source.read_log())
+def trace_from_store(source: EventSource, *, staffing: StaffingRules | None = None) -> Trace:
+    """The trace of everything a desk (or any event source) has recorded (``staffing``: as
+    for :func:`trace_from_events`)."""
+    return trace_from_events((event for _, event in source.read_log()), staffing=staffing)
 
 
 @attrs.define

@@ -1,0 +1,393 @@
+"""Staffing inferred from a history without presence: calendars, capacities, pools.
+
+The history with known staffing is a simulated month: eight agents on three weekly shifts
+(weekday early and late shifts, a weekend shift) with capacities 1, 2 and 3, and more
+tickets arriving than they can serve, so that every agent takes work through every shift
+and works at capacity — what a calendar and a capacity can be learned from (a lightly
+loaded agent who is rarely given a ticket leaves little trace of their hours). Its
+presence events are stripped, as an external log would present it (ticket status changes
+only; also written as a status log and imported), and the inferred staffing is held to
+the truth: per agent at least 90 % of the true on-hours recovered, at most 10 %
+of false on-hours (on the wall clock: shifts are whole hours, as the slots), and every
+capacity within one of the truth, exact for at least 7 of the 8 agents (a capacity is
+observed only when the desk keeps the agent that busy; this one does).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ticketlog import ConfigurationError, DomainEvent, HelpDesk, InvalidValue, ManualClock
+from ticketlog.domain.events import (
+    AgentJoined,
+    AgentWentOffline,
+    AgentWentOnline,
+    TicketAssigned,
+    TicketReceived,
+    TicketResolved,
+)
+from ticketlog.imports import import_file, preset
+from ticketlog.imports.synthetic import COLUMNS, write_status_log
+from ticketlog.policies import fifo
+from ticketlog.simulation import (
+    AgentGroup,
+    Calendar,
+    Exponential,
+    PersonOverride,
+    RecordedShifts,
+    Scenario,
+    Shift,
+    StaffingRules,
+    draw_arrivals,
+    infer_staffing,
+    simulate,
+    trace_from_events,
+    trace_from_store,
+)
+
+GROUPS = (
+    AgentGroup(count=3, name="early", capacity=1, shift=Shift(start_hour=7, hours=8)),
+    AgentGroup(count=3, name="late", capacity=2, shift=Shift(start_hour=13, hours=8)),
+    AgentGroup(
+        count=2,
+        name="weekend",
+        capacity=3,
+        shift=Shift(start_hour=9, hours=10, days=frozenset({5, 6})),
+    ),
+)
+SCENARIO = Scenario(
+    tickets=6 * 24 * 7 * 4,  # four weeks at six an hour
+    arrivals_per_hour=6,
+    handle_time=Exponential(mean_minutes=40),
+    agents=GROUPS,
+)
+
+
+@pytest.fixture(scope="module")
+def recorded() -> list[DomainEvent]:
+    """The simulated month, every event."""
+    return simulate(SCENARIO, draw_arrivals(SCENARIO, seed=3), fifo()).events
+
+
+@pytest.fixture(scope="module")
+def history(recorded: list[DomainEvent]) -> list[DomainEvent]:
+    """The month as an external log presents it: no presence."""
+    return [e for e in recorded if not isinstance(e, AgentWentOnline | AgentWentOffline)]
+
+
+def hours_of(shift: Shift) -> set[int]:
+    """The hours of the week (0: Monday 00:00) a whole-hour shift covers."""
+    start, length = int(shift.start_hour), int(shift.hours)
+    return {(day * 24 + start + hour) % (7 * 24) for day in shift.days for hour in range(length)}
+
+
+def test_the_inferred_calendars_recover_the_true_shifts(history: list[DomainEvent]) -> None:
+    staffing = infer_staffing(history)
+    for spec in SCENARIO.agent_specs():
+        assert isinstance(spec.rota, Shift)
+        calendar = staffing.people[spec.agent_id].calendar
+        assert isinstance(calendar, Calendar)
+        truth = hours_of(spec.rota)
+        recovered = len(calendar.on & truth) / len(truth)
+        false = len(calendar.on - truth) / len(truth)
+        assert recovered >= 0.9, (spec.name, recovered)
+        assert false <= 0.1, (spec.name, false)
+
+
+def test_the_inferred_capacities_recover_the_true_ones(history: list[DomainEvent]) -> None:
+    staffing = infer_staffing(history)
+    pairs = [
+        (staffing.people[spec.agent_id].capacity, spec.profile.capacity)
+        for spec in SCENARIO.agent_specs()
+    ]
+    assert all(abs(inferred - true) <= 1 for inferred, true in pairs), pairs
+    assert sum(inferred == true for inferred, true in pairs) >= 7, pairs
+
+
+def test_capacity_counts_active_work_at_a_high_quantile_not_peak_holdings(
+    desk: HelpDesk, clock: ManualClock
+) -> None:
+    """Ann works one ticket all day; two more are parked awaiting the customer, and three
+    come and go within ten minutes at noon: she holds six at most, works four at once at
+    most, and one nearly all the time."""
+    ann = desk.join_agent("ann", capacity=6)
+    now = clock.now()
+
+    def ticket(minutes: float) -> UUID:
+        ticket_id = desk.receive(channel="email", customer_id="c", at=now)
+        desk.assign(ticket_id, ann, at=now + timedelta(minutes=minutes))
+        return ticket_id
+
+    day = ticket(0)
+    for parked in (ticket(0), ticket(0)):
+        desk.await_customer(parked, ann, at=now + timedelta(minutes=1))
+    for quick in (ticket(180), ticket(180), ticket(180)):
+        desk.resolve(quick, ann, at=now + timedelta(minutes=190))
+    desk.resolve(day, ann, at=now + timedelta(hours=8))
+    events = [event for _, event in desk.read_log()]
+    assert (
+        max(
+            len(desk.view_as_of(now + timedelta(minutes=m)).workloads.held_by(ann))
+            for m in (0, 185)
+        )
+        == 6
+    )
+    assert infer_staffing(events).people[ann].capacity == 1
+    busiest = infer_staffing(events, StaffingRules(capacity_quantile=1.0))
+    assert busiest.people[ann].capacity == 4
+
+
+def test_finishing_work_after_hours_is_no_evidence_by_default(
+    history: list[DomainEvent],
+) -> None:
+    """Agents finish held tickets after their shift: counted, those hours look worked."""
+
+    def false_hours(rules: StaffingRules) -> int:
+        staffing, false = infer_staffing(history, rules), 0
+        for spec in SCENARIO.agent_specs():
+            calendar = staffing.people[spec.agent_id].calendar
+            assert isinstance(calendar, Calendar)
+            assert isinstance(spec.rota, Shift)
+            false += len(calendar.on - hours_of(spec.rota))
+        return false
+
+    assert false_hours(StaffingRules()) < false_hours(StaffingRules(finishing_counts=True))
+
+
+def test_pools_are_the_queues_and_tiers_people_took_tickets_of(
+    history: list[DomainEvent],
+) -> None:
+    staffing = infer_staffing(history)
+    agents = {spec.agent_id for spec in SCENARIO.agent_specs()}
+    assert staffing.pools == {"general": frozenset(agents)}
+    assert {p.queues for p in staffing.people.values()} == {frozenset({"general"})}
+    assert {p.tier for p in staffing.people.values()} == {1}
+    assert set(staffing.teams) == {"general"}
+
+
+def test_a_replay_of_the_stripped_history_follows_the_inferred_staffing(
+    history: list[DomainEvent],
+) -> None:
+    trace = trace_from_events(history)
+    assert trace.staffing is not None
+    for spec in trace.agents:
+        person = trace.staffing.people[spec.agent_id]
+        assert spec.rota == person.calendar
+        assert spec.profile.capacity == person.capacity
+    result = simulate(trace, trace.arrivals, fifo())
+    served = [f for f in result.facts if f.first_assigned_at is not None]
+    unserved = [f for f in result.facts if f.first_assigned_at is None]
+    assert len(served) >= 0.99 * len(trace.arrivals)
+    # The calendars end with the agents' last action in the history: FIFO leaves only the
+    # latest arrivals unserved, if the replay falls behind the history.
+    assert all(u.received_at > max(f.received_at for f in served) for u in unserved)
+    on_duty = {spec.agent_id: spec.rota for spec in trace.agents}
+    for fact in served:  # every ticket is taken by an agent on shift then
+        assert fact.first_assigned_at is not None
+        holder = fact.first_agent_id
+        assert holder is not None
+        shift = on_duty[holder].next_shift(fact.first_assigned_at)  # type: ignore[union-attr]
+        assert shift is not None
+        assert shift[0] == fact.first_assigned_at
+
+
+def test_recorded_presence_wins(recorded: list[DomainEvent]) -> None:
+    trace = trace_from_events(recorded)
+    assert trace.staffing is None
+    assert all(isinstance(spec.rota, RecordedShifts) for spec in trace.agents)
+    assert [s.profile for s in trace.agents] == [s.profile for s in SCENARIO.agent_specs()]
+
+
+def test_presence_is_inferred_only_for_agents_without_recorded_presence(
+    recorded: list[DomainEvent],
+) -> None:
+    early = SCENARIO.agent_specs()[0].agent_id
+    presence = (AgentWentOnline, AgentWentOffline)
+    partly = [e for e in recorded if not (isinstance(e, presence) and e.originator_id == early)]
+    trace = trace_from_events(partly)
+    rotas = {spec.agent_id: spec.rota for spec in trace.agents}
+    assert isinstance(rotas.pop(early), Calendar)
+    assert all(isinstance(rota, RecordedShifts) and rota.intervals for rota in rotas.values())
+
+
+def test_overrides_replace_what_is_inferred(history: list[DomainEvent]) -> None:
+    weekdays = Shift(start_hour=0, hours=24)
+    rules = StaffingRules(people={"early-1": PersonOverride(shift=weekdays, capacity=5)})
+    early = SCENARIO.agent_specs()[0]
+    person = infer_staffing(history, rules).people[early.agent_id]
+    assert (person.calendar, person.capacity, person.own_calendar) == (weekdays, 5, False)
+    by_id = StaffingRules(people={str(early.agent_id): PersonOverride(capacity=4)})
+    assert infer_staffing(history, by_id).people[early.agent_id].capacity == 4
+
+
+def test_an_override_of_someone_absent_is_refused(history: list[DomainEvent]) -> None:
+    rules = StaffingRules(people={"nobody": PersonOverride(capacity=2)})
+    with pytest.raises(ConfigurationError, match="nobody"):
+        infer_staffing(history, rules)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"share": 0.0},
+        {"share": 1.5},
+        {"slot_minutes": 7},
+        {"slot_minutes": 0},
+        {"capacity_quantile": 0.0},
+        {"team_calendar_below": -1},
+        {"timezone": "Mars/Olympus"},
+        {"people": {"ann": {"capacity": 0}}},
+        {"unknown": 1},
+    ],
+)
+def test_bad_rules_raise_invalid_value(fields: dict[str, object]) -> None:
+    with pytest.raises(InvalidValue):
+        StaffingRules(**fields)
+
+
+def test_sparse_people_get_their_teams_calendar(history: list[DomainEvent]) -> None:
+    staffing = infer_staffing(history, StaffingRules(team_calendar_below=10**9))
+    team = staffing.teams["general"]
+    for person in staffing.people.values():
+        assert isinstance(person.calendar, Calendar)
+        assert not person.own_calendar
+        assert person.calendar.on == team.on
+
+
+def status_log(events: list[DomainEvent], path: Path) -> None:
+    """Write a simulated history as an IT-incident status log: one row per status change
+    of a ticket (queued, in progress, resolved), naming the person; no presence rows."""
+    names = {e.originator_id: e.name for e in events if isinstance(e, AgentJoined)}
+    changes = {
+        TicketReceived: ("Queued", "Awaiting Assignment"),
+        TicketAssigned: ("Accepted", "In Progress"),
+        TicketResolved: ("Completed", "Resolved"),
+    }
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(COLUMNS)
+        for event in events:
+            status = changes.get(type(event))
+            if status is None:
+                continue
+            actor = event.agent_id if isinstance(event, TicketAssigned) else event.actor_id  # type: ignore[attr-defined]
+            writer.writerow(
+                [
+                    f"INC{event.originator_id.int:07d}",
+                    event.at.isoformat(),
+                    *status,
+                    "general",
+                    "1st",
+                    names.get(actor, ""),
+                    "Medium",
+                    "Mail",
+                    "Sweden",
+                ]
+            )
+
+
+@pytest.fixture(scope="module")
+def imported_month(
+    recorded: list[DomainEvent], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HelpDesk]:
+    """The simulated month, written as a status log and imported."""
+    log = Path(tmp_path_factory.mktemp("month")) / "status-log.csv"
+    status_log(recorded, log)
+    with HelpDesk("memory://") as desk:
+        import_file(desk, log, preset("status-log"))
+        yield desk
+
+
+def test_an_imported_log_of_the_month_recovers_its_staffing_and_queues(
+    imported_month: HelpDesk,
+) -> None:
+    trace = trace_from_store(imported_month)
+    truth = {spec.name: spec for spec in SCENARIO.agent_specs()}
+    assert {spec.name for spec in trace.agents} == set(truth)
+    for spec in trace.agents:
+        assert isinstance(spec.rota, Calendar)
+        true = truth[spec.name]
+        assert isinstance(true.rota, Shift)
+        hours = hours_of(true.rota)
+        assert len(spec.rota.on & hours) >= 0.9 * len(hours), spec.name
+        assert len(spec.rota.on - hours) <= 0.1 * len(hours), spec.name
+        assert abs(spec.profile.capacity - true.profile.capacity) <= 1, spec.name
+    result = simulate(trace, trace.arrivals, fifo())
+    waits = [f.wait for f in result.facts if f.wait is not None]
+    assert len(waits) >= 0.99 * len(trace.arrivals)  # the agents serve
+    assert sum(w > timedelta(minutes=5) for w in waits) >= 0.5 * len(waits)  # off hours: a queue
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelpDesk]:
+    """A synthetic status log of 400 cases, imported: no presence, ticket rows only."""
+    log = Path(tmp_path_factory.mktemp("log")) / "status-log.csv"
+    write_status_log(log, 400, seed=5)
+    with HelpDesk("memory://") as desk:
+        import_file(desk, log, preset("status-log"))
+        yield desk
+
+
+def test_an_imported_status_log_replays_with_agents_who_serve(imported: HelpDesk) -> None:
+    """The synthetic log picks people at random, round the clock: who took work when is
+    the only trace of its staffing, and its people serve every ticket again."""
+    trace = trace_from_store(imported)
+    assert trace.staffing is not None
+    assert all(isinstance(spec.rota, Calendar) for spec in trace.agents)
+    assert all(spec.rota.on for spec in trace.agents)  # type: ignore[union-attr]
+    result = simulate(trace, trace.arrivals, fifo())
+    assert all(f.first_assigned_at is not None for f in result.facts)
+    assert len(result.facts) == len(trace.arrivals)
+
+
+WEEK_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
+
+
+@given(
+    on=st.frozensets(st.integers(0, 7 * 24 - 1), min_size=1),
+    after=st.integers(0, 3 * 7 * 24 * 60),
+    span=st.integers(1, 4 * 7 * 24),
+)
+def test_a_calendar_gives_the_next_shift_of_its_on_hours(
+    on: frozenset[int], after: int, span: int
+) -> None:
+    """The shift returned starts at the first on-hour from ``after`` within the period,
+    and runs over on-hours only, until an off-hour or the period's end."""
+    since = WEEK_START + timedelta(hours=24)
+    until = since + timedelta(hours=span)
+    calendar = Calendar(slot_minutes=60, on=on, timezone=ZoneInfo("UTC"), since=since, until=until)
+    moment = WEEK_START + timedelta(minutes=after)
+
+    def is_on(at: datetime) -> bool:
+        hour = int((at - WEEK_START).total_seconds() // 3600) % (7 * 24)
+        return since <= at < until and hour in on
+
+    shift = calendar.next_shift(moment)
+    hour = timedelta(hours=1)
+    probe = max(moment, since).replace(minute=0)
+    if shift is None:
+        while probe < until:
+            assert not is_on(max(probe, moment))
+            probe += hour
+        return
+    begin, end = shift
+    assert end is not None
+    assert moment <= begin < end <= until
+    while probe < begin:  # nothing on between ``after`` and the start
+        point = max(probe, moment)
+        assert point >= begin or not is_on(point)
+        probe += hour
+    inside = begin
+    while inside < end:
+        assert is_on(inside)
+        inside = inside.replace(minute=0) + hour
+    assert not is_on(end)
