@@ -181,7 +181,7 @@ class ValueFirst:
             f"served: every one is worth {worth.pop():g} to it (plan values: {plans}; "
             f"customer values: {', '.join(f'{v:g}' for v in customer)}; first-time boost: "
             f"{self.first_time_boost:g}). Give it plan values (value_based(plans={{'pro': "
-            "100.0}})) or tickets with customer values, or compare fifo instead"
+            "100.0})) or tickets with customer values, or compare fifo instead"
         )
         raise ConfigurationError(msg)
 
