@@ -191,9 +191,19 @@ def compare_command(
     policy: Annotated[list[str], typer.Option(help="A pull policy; repeat for each.")],
     replications: Annotated[
         int | None,
-        typer.Option(min=1, show_default=False, help="Draws of the scenario [default: 5]."),
+        typer.Option(
+            min=1,
+            show_default=False,
+            help="Draws of the scenario [default: 5]; a store is replayed once.",
+        ),
     ] = None,
-    seed: Seed = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            show_default=False,
+            help="Seed of the first draw [default: 0]; a store's replay draws nothing.",
+        ),
+    ] = None,
     warmup: Annotated[
         str | None,
         typer.Option(

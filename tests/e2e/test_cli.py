@@ -11,7 +11,14 @@ import pytest
 from tests.e2e.cli_support import one_line_error, run_cli
 from ticketlog import HelpDesk
 from ticketlog.policies import fifo
-from ticketlog.simulation import AgentGroup, Exponential, Scenario, draw_arrivals, simulate
+from ticketlog.simulation import (
+    AgentGroup,
+    Exponential,
+    Scenario,
+    SimulationResult,
+    draw_arrivals,
+    simulate,
+)
 
 SCENARIO = """
 tickets = 600
@@ -73,7 +80,8 @@ def test_bad_input_is_one_clear_line_and_exit_status_2(
     one_line_error(ticketlog(*[str(scenario) if a == "SCENARIO" else a for a in args]), message)
 
 
-def test_compare_replays_a_recorded_history_from_a_store(tmp_path: Path) -> None:
+def recorded_store(tmp_path: Path) -> tuple[str, SimulationResult]:
+    """A store holding a simulated history, and the run that made it."""
     scenario = Scenario(
         tickets=300,
         arrivals_per_hour=24,
@@ -85,6 +93,11 @@ def test_compare_replays_a_recorded_history_from_a_store(tmp_path: Path) -> None
     url = f"sqlite:///{tmp_path / 'history.db'}"
     with HelpDesk(url) as desk:
         desk.save(*history.events)
+    return url, history
+
+
+def test_compare_replays_a_recorded_history_from_a_store(tmp_path: Path) -> None:
+    url, history = recorded_store(tmp_path)
     result = ticketlog("compare", url, "--policy", "fifo", "--policy", "priority", "--json")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
@@ -93,6 +106,22 @@ def test_compare_replays_a_recorded_history_from_a_store(tmp_path: Path) -> None
     recorded = history.kpis().wait.mean
     assert recorded is not None
     assert replayed_fifo == pytest.approx(recorded.total_seconds() / 60)
+
+
+def test_a_store_replay_says_why_it_has_no_interval_and_refuses_draws(tmp_path: Path) -> None:
+    url, _ = recorded_store(tmp_path)
+    table = ticketlog("compare", url, "--policy", "fifo")
+    assert table.returncode == 0, table.stderr
+    text = " ".join(table.stdout.split())
+    assert "the recorded history, replayed once per policy" in text
+    assert "No interval: a replay is one run per policy; batches give intervals." in text
+    figures = json.loads(ticketlog("compare", url, "--policy", "fifo", "--json").stdout)
+    assert figures["seed"] is None
+    one_line_error(
+        ticketlog("compare", url, "--policy", "fifo", "--replications", "3"),
+        "replications must be 1, not 3; for intervals use batches",
+    )
+    one_line_error(ticketlog("compare", url, "--policy", "fifo", "--seed", "4"), "a seed means")
 
 
 def test_compare_on_an_empty_store_is_one_clear_error(tmp_path: Path) -> None:

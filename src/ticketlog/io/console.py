@@ -163,8 +163,9 @@ def kpis_table(groups: Mapping[str, Kpis], *, title: str) -> Table:
 
 
 def comparison_table(comparison: Comparison, *, title: str | None = None) -> Table:
-    """KPIs as rows, policies as columns, each cell ``mean ± 95 % half-width``."""
-    table = Table(title=title or comparison.basis)
+    """KPIs as rows, policies as columns, each cell ``mean ± 95 % half-width`` (the caption
+    says why when there is no interval)."""
+    table = Table(title=title or comparison.basis, caption=_no_interval(comparison))
     table.add_column("KPI")
     for name in comparison.results:
         table.add_column(name, justify="right")
@@ -176,6 +177,11 @@ def comparison_table(comparison: Comparison, *, title: str | None = None) -> Tab
             cells.append(f"{_number(estimate.mean)}{spread}")
         table.add_row(metric, *cells)
     return table
+
+
+def _no_interval(comparison: Comparison) -> str | None:
+    reason = comparison.no_interval
+    return None if reason is None else f"No interval: {reason}."
 
 
 def figures_table(figures: Mapping[str, float | None], *, title: str) -> Table:

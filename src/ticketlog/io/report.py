@@ -333,6 +333,9 @@ def write_report(
     summary = (
         f"{comparison.basis}; each cell is the mean ± the half-width of its 95 % "
         f"confidence interval over the {samples} ({_MISSING} where undefined)."
+        if comparison.no_interval is None
+        else f"{comparison.basis}; each cell is its run's figure (no interval: "
+        f"{comparison.no_interval})."
     )
     blocks = [
         f'<figure>\n<img src="{escape(name)}" alt="{escape(caption)}">\n'

@@ -165,7 +165,8 @@ class Comparison:
     """KPIs per policy, side by side."""
 
     replications: int
-    seed: int
+    seed: int | None
+    """The first replication's seed (``None``: a replayed history, which draws nothing)."""
     results: dict[str, dict[str, Estimate]]
     """Policy name to KPI name to estimate."""
     runs: tuple[RunSummary, ...] = ()
@@ -181,13 +182,25 @@ class Comparison:
         return "replications" if self.batches is None else "batches"
 
     @property
+    def no_interval(self) -> str | None:
+        """Why the estimates have no interval (``None``: they have one)."""
+        if self.batches is not None or self.replications > 1:
+            return None
+        if self.seed is None:
+            return "a replay is one run per policy; batches give intervals"
+        return "one run per policy; more replications or batches give intervals"
+
+    @property
     def basis(self) -> str:
         """What the estimates rest on, in words: ``5 replications from seed 0``, ``1 run from
-        seed 0`` (no interval), ``10 batch means of 1 run from seed 0``; then the warm-up."""
+        seed 0`` (no interval), ``10 batch means of 1 run from seed 0``, ``the recorded
+        history, replayed once per policy``; then the warm-up."""
         runs = "1 run" if self.replications == 1 else f"{self.replications} replications"
+        if self.seed is None:
+            runs = "the recorded history, replayed once per policy"
         if self.batches is not None:
             runs = f"{self.batches} batch means of {runs}"
-        text = f"{runs} from seed {self.seed}"
+        text = runs if self.seed is None else f"{runs} from seed {self.seed}"
         if isinstance(self.warmup, timedelta):
             text += f", after a warm-up of {self.warmup.total_seconds() / 60:g} min"
         elif self.warmup:
@@ -199,7 +212,7 @@ class Comparison:
         cls,
         runs: Sequence[RunSummary],
         *,
-        seed: int,
+        seed: int | None,
         batches: int | None = None,
         warmup: Warmup | None = None,
     ) -> Comparison:
@@ -278,7 +291,7 @@ def compare(
     policies: Sequence[str | PullPolicy],
     *,
     replications: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     warmup: Warmup | None = None,
     batches: int | None = None,
     executor: Executor | None = None,
@@ -292,11 +305,13 @@ def compare(
     freedom); it needs ``replications`` 1 (a :class:`ConfigurationError` otherwise).
     ``warmup`` (a number of first arrivals, or a duration from the start) is left out of
     every figure but still served. A :class:`~ticketlog.simulation.replay.Trace` has
-    fixed arrivals: it is served once per policy (one replication; intervals only with
-    ``batches``). A malformed or negative ``warmup`` or ``batches``, or a warm-up of
-    every ticket, raises :class:`~ticketlog.domain.errors.InvalidValue`; a ``value``
-    policy under which every ticket is worth the same raises
-    :class:`~ticketlog.domain.errors.ConfigurationError`
+    fixed arrivals, work and shifts: it is served once per policy and draws nothing, so
+    ``replications`` other than 1 and any ``seed`` are refused
+    (:class:`~ticketlog.domain.errors.ConfigurationError`: they would mean nothing);
+    intervals come only with ``batches``. ``seed`` defaults to 0 for a scenario. A
+    malformed or negative ``warmup`` or ``batches``, or a warm-up of every ticket, raises
+    :class:`~ticketlog.domain.errors.InvalidValue`; a ``value`` policy under which every
+    ticket is worth the same raises :class:`~ticketlog.domain.errors.ConfigurationError`
     (:func:`~ticketlog.policies.builtin.check_policy_fits`). ``progress(done, total)`` is
     called as runs finish.
     """
@@ -306,6 +321,8 @@ def compare(
         if replications not in (None, 1):
             msg = f"batch means come from one long run: replications must be 1, not {replications}"
             raise ConfigurationError(msg)
+    if isinstance(model, Trace):
+        _check_replay(replications, seed)
     if isinstance(model, Trace) or batches is not None:
         replications = 1
     replications = 5 if replications is None else replications
@@ -320,7 +337,8 @@ def compare(
     if isinstance(warmup, int) and warmup >= tickets:
         msg = f"a warm-up of {warmup} tickets leaves none of the {tickets} to count"
         raise InvalidValue(msg)
-    runs = [(p, seed + r) for p in policies for r in range(replications)]
+    first = 0 if seed is None else seed
+    runs = [(p, first + r) for p in policies for r in range(replications)]
     pool = ProcessPoolExecutor() if executor is None else executor
     futures: list[Future[RunSummary]] = []
     try:
@@ -337,4 +355,18 @@ def compare(
             future.cancel()
         if executor is None:
             pool.shutdown()
-    return Comparison.of(outcomes, seed=seed, batches=batches, warmup=warmup)
+    recorded = isinstance(model, Trace)
+    return Comparison.of(outcomes, seed=None if recorded else first, batches=batches, warmup=warmup)
+
+
+def _check_replay(replications: int | None, seed: int | None) -> None:
+    """Refuse what would mean nothing for a replayed history (it draws nothing)."""
+    if replications not in (None, 1):
+        msg = (
+            f"a recorded history is replayed once per policy (its arrivals, work and shifts "
+            f"are fixed): replications must be 1, not {replications}; for intervals use batches"
+        )
+        raise ConfigurationError(msg)
+    if seed is not None:
+        msg = "a recorded history is replayed as it was and draws nothing: a seed means nothing"
+        raise ConfigurationError(msg)

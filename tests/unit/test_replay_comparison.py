@@ -1,0 +1,84 @@
+"""A comparison of a replayed history says what it rests on, and refuses what means nothing.
+
+A recorded history is served once per policy and draws nothing: more replications would
+repeat the same run, and a seed would change nothing, so both are refused; its
+estimates have intervals only from batch means, and when they have none the comparison
+says why.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.unit.test_simulation import mmc
+from ticketlog import ConfigurationError
+from ticketlog.io.console import comparison_table
+from ticketlog.policies import fifo
+from ticketlog.simulation import (
+    AgentGroup,
+    Exponential,
+    Scenario,
+    Trace,
+    draw_arrivals,
+    simulate,
+    trace_from_events,
+)
+from ticketlog.simulation.compare import Comparison, compare
+
+
+def history() -> Trace:
+    scenario = Scenario(
+        tickets=300,
+        arrivals_per_hour=24,
+        handle_time=Exponential(mean_minutes=4),
+        priorities={"urgent": 1, "normal": 3},
+        agents=(AgentGroup(count=2),),
+    )
+    return trace_from_events(simulate(scenario, draw_arrivals(scenario, seed=3), fifo()).events)
+
+
+def compared(model: Scenario | Trace, **options: Any) -> Comparison:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return compare(model, ["fifo", "priority"], executor=pool, **options)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"replications": 3}, "replications must be 1, not 3; for intervals use batches"),
+        ({"seed": 4}, "draws nothing: a seed means nothing"),
+    ],
+    ids=["replications", "seed"],
+)
+def test_a_replay_refuses_what_would_mean_nothing(options: dict[str, int], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        compared(history(), **options)
+
+
+def test_a_replay_says_it_is_one_run_per_policy_and_why_it_has_no_interval() -> None:
+    comparison = compared(history())
+    assert comparison.seed is None
+    assert comparison.basis == "the recorded history, replayed once per policy"
+    assert comparison.no_interval == "a replay is one run per policy; batches give intervals"
+    assert json.loads(json.dumps(comparison.to_json()))["seed"] is None
+    assert comparison_table(comparison).caption == (
+        "No interval: a replay is one run per policy; batches give intervals."
+    )
+
+
+def test_batch_means_give_a_replay_intervals() -> None:
+    comparison = compared(history(), batches=4)
+    assert comparison.basis == "4 batch means of the recorded history, replayed once per policy"
+    assert comparison.no_interval is None
+    assert comparison_table(comparison).caption is None
+
+
+def test_a_single_draw_of_a_scenario_says_why_it_has_no_interval() -> None:
+    one = compared(mmc(200, servers=2), replications=1, seed=2)
+    assert one.seed == 2
+    assert one.no_interval == "one run per policy; more replications or batches give intervals"
+    assert compared(mmc(200, servers=2), replications=2).no_interval is None
