@@ -35,6 +35,7 @@ import attrs
 
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.policies.protocol import PullPolicy
+from ticketlog.projections import spells
 from ticketlog.projections.view import DeskView
 from ticketlog.simulation.engine import SimulationResult, simulate
 from ticketlog.simulation.scenario import (
@@ -48,7 +49,7 @@ from ticketlog.simulation.scenario import (
     Shift,
     draw_arrivals,
 )
-from ticketlog.simulation.start import check_view_is_as_of, held_for
+from ticketlog.simulation.start import check_view_is_as_of
 
 FORECAST_IDS = 2 << 64
 """Ids of forecast arrivals start here, clear of drawn tickets' and simulated agents' ids."""
@@ -131,7 +132,7 @@ def backlog_work(
                 priority=record.priority,
                 category=record.category,
                 channel=record.channel,
-                work=held_for(view.facts.tickets[record.ticket_id], at) + still,
+                work=spells.held(view.facts.tickets[record.ticket_id], at) + still,
                 customer_id=record.customer_id,
                 language=record.language,
                 plan=record.plan,

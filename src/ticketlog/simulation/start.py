@@ -14,10 +14,11 @@ A simulation cannot see how much work an open ticket still needs, so every backl
 needs an :class:`~ticketlog.simulation.scenario.Arrival` among the run's arrivals (same
 ticket id, arriving at or before the start) that says so: its drawn work content and what
 was to happen to it. The work already done is the time agents held the ticket so far
-(:func:`held_for`); what remains is the arrival's work minus that — after the drawn handoff
-(a transfer, or an escalation by the agent, is seen in the ticket's facts) its second part,
-after the drawn reopen the reopen's work. :func:`~ticketlog.simulation.forecast.backlog_work`
-draws such arrivals for a real desk's tickets. Arrivals after the start are served as usual.
+(:func:`ticketlog.projections.spells.held`); what remains is the arrival's work minus
+that — after the drawn handoff (a transfer, or an escalation by the agent, is seen in the
+ticket's facts) its second part, after the drawn reopen the reopen's work.
+:func:`~ticketlog.simulation.forecast.backlog_work` draws such arrivals for a real desk's
+tickets. Arrivals after the start are served as usual.
 
 Limits: what was drawn for tickets no longer open at the start is not carried over — a
 resolved ticket's reopen still to come, a rating after it. A customer's patience is kept for
@@ -33,6 +34,7 @@ from uuid import UUID
 import attrs
 
 from ticketlog.domain.errors import ConfigurationError
+from ticketlog.projections import spells
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.queues import QueuedTicket
 from ticketlog.projections.view import DeskView
@@ -77,12 +79,6 @@ class StartState:
     def ticket_ids(self) -> frozenset[UUID]:
         """The backlog's tickets."""
         return frozenset(t.record.ticket_id for t in self.backlog)
-
-
-def held_for(facts: TicketFacts, at: datetime) -> timedelta:
-    """How long agents held the ticket up to ``at``: its ended spells and the running one."""
-    running = timedelta(0) if facts.spell_start is None else at - facts.spell_start
-    return facts.handle_time + running
 
 
 def check_view_is_as_of(view: DeskView, at: datetime) -> None:
@@ -143,7 +139,7 @@ def _taken_over(
     record: QueuedTicket, arrival: Arrival, facts: TicketFacts, at: datetime
 ) -> Backlogged:
     reopened = facts.reopens > 0 and arrival.reopen_after is not None
-    held = held_for(facts, at)
+    held = spells.held(facts, at)
     done = held - arrival.work if reopened else held
     # Automatic escalations each add their target to ``escalated``; the others are the agent's.
     handed_off = facts.transfers > 0 or facts.escalations > len(record.escalated)
