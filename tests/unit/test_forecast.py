@@ -6,8 +6,8 @@ same arrivals, and the run gives back the rest of the original, ticket for ticke
 facts for every ticket received after ``t`` and every ticket open at ``t``, the same events
 after ``t``, the same end and the same workloads — in the full-event mode and in the fast
 mode alike. Scenarios have shifts, priorities, SLA targets, capacities above one, patience,
-transfers, escalations, automatic escalation and ratings; not reopens (a reopen drawn for a
-ticket resolved before ``t`` is a documented limit of :mod:`ticketlog.simulation.start`).
+transfers, escalations, automatic escalation, reopens (a ticket resolved before ``t`` and
+reopened after it returns) and ratings.
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import START
-from ticketlog import Channel, ConfigurationError, DomainEvent, HelpDesk, Priority
+from ticketlog import (
+    Channel,
+    ConfigurationError,
+    DomainEvent,
+    HelpDesk,
+    Priority,
+    TicketReopened,
+)
 from ticketlog.policies import (
     PullPolicy,
     affinity,
@@ -45,6 +52,7 @@ from ticketlog.simulation import (
     Exponential,
     Handoff,
     LogNormal,
+    Reopens,
     Scenario,
     Shift,
     SimulationResult,
@@ -90,6 +98,7 @@ def busy_day(tickets: int = 150) -> Scenario:
         transfers=Handoff(probability=0.2, queue="billing"),
         escalations=Handoff(probability=0.1, queue="technical"),
         escalation=AutoEscalation(path=((1, "general"), (2, "billing")), every_minutes=5),
+        reopens=Reopens(probability=0.2, after=Exponential(mean_minutes=240)),
         csat=CsatModel(response_rate=0.6),
         agents=(
             AgentGroup(count=2, capacity=2, skills=SKILLS, shift=Shift(start_hour=8, hours=9)),
@@ -153,8 +162,9 @@ def assert_continues(run: Continued, part: SimulationResult) -> None:
     whole, at = run.whole, run.at
     facts = {f.ticket_id: f for f in whole.facts}
     backlog = {t.ticket_id for t in run.view.queues.open_tickets()}
+    moving = {e.originator_id for e in whole.events if e.at > at and e.originator_id in facts}
     got = {f.ticket_id: f for f in part.facts}
-    assert set(got) == backlog | {i for i, f in facts.items() if f.received_at > at}
+    assert set(got) == backlog | moving | {i for i, f in facts.items() if f.received_at > at}
     assert got == {i: facts[i] for i in got}
     assert part.start == at
     assert part.end == max(whole.end, at)  # nothing happens after an instant past the end
@@ -174,6 +184,9 @@ def test_a_run_from_the_midpoint_gives_back_the_second_half_ticket_for_ticket(na
     assert sum(t.agent_id is not None for t in backlog) >= 2  # some held, their spells go on
     assert sum(t.agent_id is None for t in backlog) >= 2  # some wait, with their SLA clocks
     assert len(run.parts) == (1 if name == "affinity" else 2)
+    resolved = {f.ticket_id for f in run.view.facts if f.is_resolved}
+    reopened = [e for e in run.whole.events if isinstance(e, TicketReopened) and e.at > at]
+    assert any(e.originator_id in resolved for e in reopened)  # some resolved ones return
     for part in run.parts.values():
         assert_continues(run, part)
         backlog_facts = [f for f in part.facts if f.received_at <= at]
@@ -197,7 +210,7 @@ shifts = st.builds(
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
-    """A small scenario with every feature but reopens, each on or off."""
+    """A small scenario with every feature, each on or off."""
     groups = [
         AgentGroup(
             count=draw(st.integers(1, 3)),
@@ -234,6 +247,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 path=st.just(((1, "general"), (2, "billing")) if two_tiers else ((1, "general"),)),
                 every_minutes=st.sampled_from([1.0, 5.0, 30.0]),
             )
+        ),
+        reopens=draw(
+            st.none() | st.builds(Reopens, probability=st.floats(0.05, 0.5), after=durations)
         ),
         csat=draw(st.none() | st.just(CsatModel(response_rate=0.5))),
         agents=tuple(groups),

@@ -438,6 +438,12 @@ class Queues(Reducer):
         """The open ticket ``ticket_id`` (waiting or held), or ``None``."""
         return self._open.get(ticket_id)
 
+    def record(self, ticket_id: UUID) -> QueuedTicket | None:
+        """The ticket's routing record, open or not (a closed one as it was when it left,
+        which is where a reopen takes it from), or ``None`` for a ticket never received."""
+        ticket = self._open.get(ticket_id)
+        return self._done.get(ticket_id) if ticket is None else ticket
+
     def queue_names(self) -> list[str]:
         """Every queue that has ever had a waiting ticket, sorted."""
         return sorted(self._waiting)

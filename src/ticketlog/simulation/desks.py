@@ -60,6 +60,7 @@ from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
 from ticketlog.projections.workloads import Workload, Workloads
 from ticketlog.simulation.scenario import AgentSpec, Arrival
+from ticketlog.simulation.start import StartState
 from ticketlog.simulation.waiting import WaitingTickets
 
 
@@ -74,8 +75,8 @@ class Desk(Protocol):
     def join(self, spec: AgentSpec, at: datetime) -> None:
         """An agent joined (offline)."""
 
-    def resume(self, view: DeskView) -> None:
-        """Continue the books of ``view`` (copied): its tickets, agents and backlog."""
+    def resume(self, state: StartState) -> None:
+        """Continue the books of ``state.view`` (copied): its tickets, agents and backlog."""
 
     def presence(self, agent_id: UUID, online: bool, at: datetime) -> None:
         """An agent went online or offline."""
@@ -151,12 +152,12 @@ class EventDesk:
         self.events.append(event)
         self.view.apply(event)
 
-    def resume(self, view: DeskView) -> None:
-        """Continue the books of ``view`` (copied); the run's events follow them.
+    def resume(self, state: StartState) -> None:
+        """Continue the books of ``state.view`` (copied); the run's events follow them.
 
         Event versions restart from 1: the events continue the view, not a store's log.
         """
-        self.view = copy.deepcopy(view)
+        self.view = copy.deepcopy(state.view)
         self.facts, self.workloads = self.view.facts, self.view.workloads
         self.backlog = self.view.backlog
 
@@ -313,9 +314,11 @@ class FastDesk:
         self._agents: dict[UUID, tuple[Workload, Hashable]] = {}
         """Agents' workloads and classes, as of the last change of holdings or presence."""
 
-    def resume(self, view: DeskView) -> None:
-        """Continue the books of ``view`` (copied): its facts, workloads, backlog, and its
-        open tickets' routing records (the waiting ones wait here too)."""
+    def resume(self, state: StartState) -> None:
+        """Continue the books of ``state.view`` (copied): its facts, workloads, backlog, and
+        the routing records of its open tickets (the waiting ones wait here too) and of
+        the resolved ones to be reopened."""
+        view = state.view
         self.facts = copy.deepcopy(view.facts)
         self.workloads = copy.deepcopy(view.workloads)
         self.backlog = copy.deepcopy(view.backlog)
@@ -324,6 +327,8 @@ class FastDesk:
                 self._enqueue(ticket)
             else:
                 self._tickets[ticket.ticket_id] = ticket
+        for returning in state.returning:
+            self._tickets[returning.record.ticket_id] = returning.record
 
     def join(self, spec: AgentSpec, at: datetime) -> None:
         """An agent joined (offline)."""

@@ -62,7 +62,7 @@ from ticketlog.projections.view import DeskView
 from ticketlog.projections.workloads import Workloads
 from ticketlog.simulation.desks import Desk, EventDesk, FastDesk
 from ticketlog.simulation.scenario import AgentSpec, Arrival, AutoEscalation, CsatModel
-from ticketlog.simulation.start import Backlogged, StartState, start_state
+from ticketlog.simulation.start import Backlogged, Returning, StartState, start_state
 from ticketlog.simulation.warmup import Warmup, after_warmup
 
 _DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE, _BREACH = range(7)
@@ -209,7 +209,7 @@ def simulate(
     state = None
     if start_from is not None:
         state = start_state(start_from, arrivals, at=staffing.start)
-        desk.resume(state.view)
+        desk.resume(state)
     run = _Run(desk, staffing, state.arrivals if state else sorted(arrivals, key=lambda a: a.at))
     with collector_paused():
         end = run.run(state)
@@ -331,6 +331,8 @@ class _Run:
                 self.ready.add(agent.order)
         for backlogged in state.backlog:
             self.take(backlogged, agents)
+        for returning in state.returning:
+            self.expect(returning)
         self.pull(self.start)
 
     def resume_shift(self, agent: _Agent, *, known: bool) -> None:
@@ -377,6 +379,16 @@ class _Run:
             ticket.agent, ticket.started, ticket.spell = agents[holder], start, 1
             self.schedule(start + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
         self.watch(ticket)
+
+    def expect(self, returning: Returning) -> None:
+        """A resolved ticket of the desk that its customer reopens after the start."""
+        ticket = _Ticket(
+            returning.arrival,
+            first_assigned_at=returning.first_assigned_at,
+            handed_off=returning.handed_off,
+        )
+        self.tickets[returning.arrival.ticket_id] = ticket
+        self.schedule(returning.reopens_at, _REOPEN, ticket)
 
     def handle(self, entry: tuple[datetime, int, int, Any]) -> None:
         now, kind, _, payload = entry

@@ -20,9 +20,13 @@ ticket's facts) its second part, after the drawn reopen the reopen's work.
 :func:`~ticketlog.simulation.forecast.backlog_work` draws such arrivals for a real desk's
 tickets. Arrivals after the start are served as usual.
 
-Limits: what was drawn for tickets no longer open at the start is not carried over — a
-resolved ticket's reopen still to come, a rating after it. A customer's patience is kept for
-backlog tickets nobody took yet (they give up when it ends, if it ends after the start).
+A ticket resolved before the start whose drawn reopen comes after it **returns**: the
+customer reopens it when the arrival says (its routing record is the one the view's queues
+kept when it left), then it is served again and rated, as in a run from the beginning. A
+customer's patience is kept for backlog tickets nobody took yet (they give up when it ends,
+if it ends after the start). Limit: a rating still to come for a ticket resolved for good
+before the start is not (a run rates at the resolution, so only a view cut between the two
+at the same instant could miss one).
 """
 
 from __future__ import annotations
@@ -63,6 +67,19 @@ class Backlogged:
 
 
 @attrs.frozen
+class Returning:
+    """A ticket resolved before the start that the customer reopens after it."""
+
+    arrival: Arrival
+    record: QueuedTicket
+    """Its routing record as the view's queues kept it when it left."""
+    reopens_at: datetime
+    handed_off: bool
+    """Whether the arrival's drawn handoff happened."""
+    first_assigned_at: datetime | None
+
+
+@attrs.frozen
 class StartState:
     """What a run takes over from a view (:func:`start_state`)."""
 
@@ -74,11 +91,14 @@ class StartState:
     """The agents online at the start."""
     arrivals: list[Arrival]
     """The arrivals still to come (after the start), in time order."""
+    returning: tuple[Returning, ...] = ()
+    """The resolved tickets to be reopened after the start, in order of receipt."""
 
     @property
     def ticket_ids(self) -> frozenset[UUID]:
-        """The backlog's tickets."""
-        return frozenset(t.record.ticket_id for t in self.backlog)
+        """The tickets taken over: the backlog's and the returning ones."""
+        taken = [t.record.ticket_id for t in self.backlog]
+        return frozenset(taken + [t.record.ticket_id for t in self.returning])
 
 
 def check_view_is_as_of(view: DeskView, at: datetime) -> None:
@@ -131,8 +151,46 @@ def start_state(view: DeskView, arrivals: Iterable[Arrival], *, at: datetime) ->
     backlog = tuple(
         _taken_over(r, described[r.ticket_id], tickets[r.ticket_id], at) for r in records
     )
+    taken = {r.ticket_id for r in records}
+    returning = tuple(
+        sorted(
+            (
+                back
+                for ticket_id, arrival in described.items()
+                if ticket_id not in taken
+                and (back := _returning(view, arrival, tickets[ticket_id], at)) is not None
+            ),
+            key=lambda back: (back.record.received_at, back.record.ticket_id),
+        )
+    )
     online = frozenset(w.agent_id for w in view.workloads.workloads(now=at) if w.online)
-    return StartState(at, view, backlog, online, sorted(later, key=lambda a: a.at))
+    return StartState(at, view, backlog, online, sorted(later, key=lambda a: a.at), returning)
+
+
+def _returning(
+    view: DeskView, arrival: Arrival, facts: TicketFacts, at: datetime
+) -> Returning | None:
+    """The ticket, if it was resolved by ``at`` and its drawn reopen comes after ``at``."""
+    resolved_at = facts.resolved_at
+    if arrival.reopen_after is None or facts.reopens or not facts.is_resolved:
+        return None
+    if resolved_at is None or resolved_at + arrival.reopen_after <= at:
+        return None
+    record = view.queues.record(facts.ticket_id)
+    assert record is not None  # noqa: S101 - a received ticket has a record
+    return Returning(
+        arrival=arrival,
+        record=record,
+        reopens_at=resolved_at + arrival.reopen_after,
+        handed_off=_handed_off(facts, record),
+        first_assigned_at=facts.first_assigned_at,
+    )
+
+
+def _handed_off(facts: TicketFacts, record: QueuedTicket) -> bool:
+    """Whether an agent handed the ticket on (automatic escalations each add their target
+    to ``escalated``; the others are the agents')."""
+    return facts.transfers > 0 or facts.escalations > len(record.escalated)
 
 
 def _taken_over(
@@ -141,13 +199,11 @@ def _taken_over(
     reopened = facts.reopens > 0 and arrival.reopen_after is not None
     held = spells.held(facts, at)
     done = held - arrival.work if reopened else held
-    # Automatic escalations each add their target to ``escalated``; the others are the agent's.
-    handed_off = facts.transfers > 0 or facts.escalations > len(record.escalated)
     return Backlogged(
         arrival=arrival,
         record=record,
         done=max(done, timedelta(0)),
         reopened=reopened,
-        handed_off=handed_off,
+        handed_off=_handed_off(facts, record),
         first_assigned_at=facts.first_assigned_at,
     )
