@@ -2,7 +2,7 @@
 
 The trace is built once, the way a real one is: a synthetic status log
 (:func:`ticketlog.imports.synthetic.write_status_log`, ``--cases`` cases: about 95 % are
-replayed, by about a third as many people on three support levels) is imported into a
+replayed, worked by ``--people`` people on three support levels) is imported into a
 fresh SQLite store with the ``status-log`` preset, and
 :func:`~ticketlog.simulation.trace_from_store` reads it back. A status log records no
 shifts (no online or offline rows), so each person's staffing is inferred from their
@@ -22,7 +22,7 @@ twice fifo's time. A policy that refuses the trace (``value`` when every ticket 
 the same to it: it would be FIFO in disguise) is reported as refused, with its reason,
 and is not a miss.
 
-    python benchmarks/policies.py [--cases 8000] [--timeout 300] [--json]
+    python benchmarks/policies.py [--cases 8000] [--people 3000] [--timeout 300] [--json]
     python benchmarks/policies.py --replay POLICY --trace TRACE.pickle  # one replay, timed
 """
 
@@ -68,11 +68,11 @@ def pull_policies() -> list[str]:
     return found
 
 
-def build_trace(cases: int, seed: int, folder: Path) -> tuple[Path, dict[str, Any]]:
+def build_trace(cases: int, people: int, seed: int, folder: Path) -> tuple[Path, dict[str, Any]]:
     """Write, import and read back the trace; pickle it in ``folder``. Return it and figures."""
     log, store, pickled = folder / "status-log.csv", folder / "desk.db", folder / "trace.pickle"
     started = time.perf_counter()
-    rows = write_status_log(log, cases, seed=seed)
+    rows = write_status_log(log, cases, seed=seed, people=people)
     written = time.perf_counter()
     with HelpDesk(f"sqlite:///{store}") as desk:
         report = import_file(desk, log, preset("status-log"))
@@ -139,7 +139,7 @@ def in_subprocess(policy: str, pickled: Path, timeout: float) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> None:
     """Build the trace, replay it under every pull policy, print the figures."""
     with tempfile.TemporaryDirectory() as tmp:
-        pickled, trace = build_trace(args.cases, args.seed, Path(tmp))
+        pickled, trace = build_trace(args.cases, args.people, args.seed, Path(tmp))
         policies = {name: in_subprocess(name, pickled, args.timeout) for name in pull_policies()}
     fifo = policies["fifo"]["seconds"]
     ratios = {
@@ -190,6 +190,7 @@ def main() -> None:
     """Run the benchmark (or, with ``--replay``, one replay) and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=8_000, help="cases in the status log")
+    parser.add_argument("--people", type=int, default=3_000, help="people working them")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per policy")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

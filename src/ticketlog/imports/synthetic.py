@@ -51,13 +51,19 @@ def status_log_rows(cases: int, *, seed: int = 0, people: int | None = None) -> 
 
 
 def write_status_log(
-    path: Path | str, cases: int, *, seed: int = 0, time_order: bool = False
+    path: Path | str,
+    cases: int,
+    *,
+    seed: int = 0,
+    people: int | None = None,
+    time_order: bool = False,
 ) -> int:
     """Write a status log of ``cases`` cases to ``path``; return the number of rows.
 
-    ``time_order`` sorts all rows by time (files are grouped by case otherwise).
+    ``people`` is how many people work the cases (default: a third as many as cases, at
+    least 10); ``time_order`` sorts all rows by time (files are grouped by case otherwise).
     """
-    rows: Iterable[list[str]] = status_log_rows(cases, seed=seed)
+    rows: Iterable[list[str]] = status_log_rows(cases, seed=seed, people=people)
     if time_order:
         rows = sorted(rows, key=lambda row: row[1])  # one zone: ISO text sorts by time
     count = 0
