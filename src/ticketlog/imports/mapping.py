@@ -13,9 +13,8 @@ into events.
 
 from __future__ import annotations
 
-import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ticketlog._toml import problems
 from ticketlog.domain.errors import InvalidValue
 from ticketlog.domain.values import Channel, Name, Priority, Tier
 
@@ -211,11 +211,7 @@ def parse_mapping(
     try:
         return ImportMapping.model_validate(merged)
     except pydantic.ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])} (line {_line_of(text, e['loc'])}): {e['msg']}"
-            for e in error.errors()
-        )
-        msg = f"{name}: {problems}"
+        msg = f"{name}: {problems(error, text)}"
         raise MappingError(msg) from None
 
 
@@ -247,32 +243,3 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
         else:
             base[key] = value
     return base
-
-
-_HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
-_KEY = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
-
-
-def _line_of(text: str, loc: Sequence[str | int]) -> str:
-    """The line of ``text`` that sets the key at ``loc`` (or its table), as a string."""
-    path = [str(part) for part in loc if isinstance(part, str)]
-    table: list[str] = []
-    best = "?"
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            table = [part.strip().strip("\"'") for part in header.group(1).split(".")]
-            if table == path[: len(table)] and best == "?":
-                best = str(number)
-            continue
-        key = _KEY.match(line)
-        if key is None:
-            continue
-        full = table + [part.strip("\"'") for part in _split_key(key.group(1))]
-        if full == path[: len(full)]:
-            return str(number)
-    return best
-
-
-def _split_key(key: str) -> list[str]:
-    return [key] if key[0] in "\"'" else key.split(".")
