@@ -124,6 +124,15 @@ def test_the_files_escalator_replaces_a_scenarios() -> None:
         parse_desk_config(DESK).scenario(one_tier)
 
 
+def test_the_readmes_example_file_is_valid() -> None:
+    readme = (EXAMPLE.parents[1] / "README.md").read_text()
+    section = readme.split("## One configuration for the desk and its what-ifs")[1]
+    example = section.split("```toml\n")[1].split("```")[0]
+    config = parse_desk_config(example, name="README")
+    assert config.sla.resolution(Priority.NORMAL, "technical") == timedelta(days=2)
+    assert config.staffing is not None
+
+
 def test_the_shipped_demo_configuration_loads() -> None:
     config = load_desk_config(EXAMPLE)
     assert config.sla == SlaTargets()
