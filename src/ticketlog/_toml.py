@@ -1,14 +1,50 @@
 """TOML files validated by pydantic: one-line error messages naming each bad key and its line.
 
-Shared by the files ticketlog reads (import mappings, the desk configuration).
+Shared by the files ticketlog reads (scenarios, import mappings, the desk configuration):
+each raises its own error type (``error``) with these messages.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pydantic
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def read_text(path: Path | str, what: str, error: type[Exception]) -> str:
+    """The text of the file at ``path``; ``error`` naming ``what`` when it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as failure:
+        msg = f"cannot read {what} {path}: {failure.strerror}"
+        raise error(msg) from None
+
+
+def parse(text: str, name: str, error: type[Exception]) -> dict[str, Any]:
+    """The data of the TOML ``text``; ``error`` naming ``name`` when it is not TOML."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as failure:
+        msg = f"{name} is not valid TOML: {failure}"
+        raise error(msg) from None
+
+
+def validated(
+    model: type[M], data: dict[str, Any], text: str, name: str, error: type[Exception]
+) -> M:
+    """``data`` (read from ``text``) as ``model``; ``error`` naming ``name`` and every bad key
+    with its line (:func:`problems`) when it is not valid."""
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as failure:
+        msg = f"{name}: {problems(failure, text)}"
+        raise error(msg) from None
 
 
 class KeyProblem(ValueError):

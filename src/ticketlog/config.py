@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -45,7 +44,7 @@ import attrs
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from ticketlog._toml import KeyProblem, problems
+from ticketlog._toml import KeyProblem, parse, read_text, validated
 from ticketlog.domain.errors import ConfigurationError, InvalidValue
 from ticketlog.policies import registry
 from ticketlog.policies.protocol import PullPolicy, Router
@@ -252,23 +251,11 @@ class DeskConfig(BaseModel):
 def parse_desk_config(text: str, *, name: str = "desk configuration") -> DeskConfig:
     """Validate the TOML ``text`` of a desk configuration; a bad one raises
     :class:`~ticketlog.domain.errors.ConfigurationError` naming each bad key and its line."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        msg = f"{name} is not valid TOML: {error}"
-        raise ConfigurationError(msg) from None
-    try:
-        return DeskConfig.model_validate(data)
-    except pydantic.ValidationError as error:
-        msg = f"{name}: {problems(error, text)}"
-        raise ConfigurationError(msg) from None
+    data = parse(text, name, ConfigurationError)
+    return validated(DeskConfig, data, text, name, ConfigurationError)
 
 
 def load_desk_config(path: Path | str) -> DeskConfig:
     """Read a desk configuration file (see :func:`parse_desk_config`)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        msg = f"cannot read desk configuration {path}: {error.strerror}"
-        raise ConfigurationError(msg) from None
+    text = read_text(path, "desk configuration", ConfigurationError)
     return parse_desk_config(text, name=str(path))

@@ -13,7 +13,6 @@ into events.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ticketlog._toml import problems
+from ticketlog._toml import parse, read_text, validated
 from ticketlog.domain.errors import InvalidValue
 from ticketlog.domain.values import Channel, Name, Priority, Tier
 
@@ -201,35 +200,17 @@ def parse_mapping(
     text: str, *, name: str = "mapping", base: Mapping[str, Any] | None = None
 ) -> ImportMapping:
     """Validate the TOML ``text`` of a mapping (on top of ``base``, a preset's data)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        msg = f"{name}: {error}"
-        raise MappingError(msg) from None
+    data = parse(text, name, MappingError)
     data.pop("preset", None)
-    merged = _merge(dict(base or {}), data)
-    try:
-        return ImportMapping.model_validate(merged)
-    except pydantic.ValidationError as error:
-        msg = f"{name}: {problems(error, text)}"
-        raise MappingError(msg) from None
+    return validated(ImportMapping, _merge(dict(base or {}), data), text, name, MappingError)
 
 
 def load_mapping(path: Path | str) -> ImportMapping:
     """Read a mapping file; ``preset = "NAME"`` in it starts from that preset."""
     from ticketlog.imports.presets import preset_data  # noqa: PLC0415 - presets read mappings
 
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        msg = f"cannot read mapping {path}: {error.strerror}"
-        raise MappingError(msg) from None
-    try:
-        preset = tomllib.loads(text).get("preset")
-    except tomllib.TOMLDecodeError as error:
-        msg = f"{path}: {error}"
-        raise MappingError(msg) from None
+    text = read_text(path, "mapping", MappingError)
+    preset = parse(text, str(path), MappingError).get("preset")
     base = None if preset is None else preset_data(str(preset))
     return parse_mapping(text, name=str(path), base=base)
 
