@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.cli_support import one_line_error, run_cli
+from tests.e2e.cli_support import one_line_error, run_cli, run_example
 from ticketlog import HelpDesk, SQLiteStore
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -28,14 +26,7 @@ def demo_week(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, 
     db, comparison = folder / "week.db", folder / "week.json"
     script = EXAMPLES / "week_at_the_desk.py"
     args = ["--db", str(db), "--report", str(folder / "report"), "--json", str(comparison)]
-    result = subprocess.run(
-        [sys.executable, str(script), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "COLUMNS": "160"},
-    )
+    result = run_example(script, *args)
     assert result.returncode == 0, result.stderr
     return f"sqlite:///{db}", json.loads(comparison.read_text())
 
