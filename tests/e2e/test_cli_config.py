@@ -120,12 +120,29 @@ def test_simulate_takes_the_files_escalator_and_policy_options(tmp_path: Path) -
     assert json.loads(result.stdout)["kpis"]["escalation_rate"] > 0
 
 
+def _forecast(store: str, *options: str) -> dict[str, Any]:
+    at = ["--at", "2026-01-06T10:00", "--hours", "2", "--json"]
+    result = run_cli("forecast", store, *at, *options)
+    assert result.returncode == 0, result.stderr
+    policies: dict[str, Any] = json.loads(result.stdout)["policies"]
+    return policies
+
+
 def test_forecast_takes_the_files_policy_options(demo_week: tuple[str, dict[str, Any]]) -> None:
     store, _ = demo_week
-    options = ["--policy", "value", "--at", "2026-01-06T10:00", "--hours", "1", "--json"]
-    result = run_cli("forecast", store, *options, "--config", str(DESK))
-    assert result.returncode == 0, result.stderr
-    assert "value" in json.loads(result.stdout)["policies"]
+    scenario = ["--scenario", str(EXAMPLES / "scenarios" / "mid_sized_desk.toml")]
+    policies = ["--policy", "value", "--policy", "fifo"]
+    by_name = _forecast(store, *policies, *scenario)
+    configured = _forecast(store, *policies, *scenario, "--config", str(DESK))
+    assert configured["fifo"] == by_name["fifo"]
+    assert configured["value"] != by_name["value"]  # ranked by the file's plan values
+
+
+def test_forecast_takes_the_files_escalator(demo_week: tuple[str, dict[str, Any]]) -> None:
+    store, _ = demo_week
+    without = _forecast(store, "--policy", "fifo")["fifo"]["escalation_rate"]
+    configured = _forecast(store, "--policy", "fifo", "--config", str(DESK))["fifo"]
+    assert configured["escalation_rate"] > without  # the backlog's breaches escalate
 
 
 @pytest.mark.parametrize(
