@@ -10,38 +10,40 @@
    specialists help tier 1) — with the same arrivals, journeys, shifts and SLA escalator.
    The KPIs are printed side by side and a report with plots is written to disk.
 
-    python examples/week_at_the_desk.py [--db week.db] [--report week-report]
+The SLA targets, the escalator and the policies' options are the desk's configuration,
+``examples/desk.toml``: ``ticketlog compare STORE --config examples/desk.toml`` with the
+same policies gives the same figures.
 
-Without ``--db`` the store is a temporary file; the report goes to ``week-report/``.
+    python examples/week_at_the_desk.py [--db week.db] [--report week-report] [--json week.json]
+
+Without ``--db`` the store is a temporary file; the report goes to ``week-report/``;
+``--json`` also writes the comparison as JSON (``Comparison.to_json()``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import attrs
 from rich.console import Console
 from rich.table import Table
 
 from ticketlog import HelpDesk, SQLiteStore
+from ticketlog.config import load_desk_config
 from ticketlog.io.console import comparison_table
 from ticketlog.io.report import write_report
-from ticketlog.policies import easiest_first, fifo, tiered, value_based
+from ticketlog.policies import fifo
 from ticketlog.projections import DeskView, Dimension
-from ticketlog.simulation import draw_arrivals, load_scenario, simulate, trace_from_store
+from ticketlog.simulation import draw_arrivals, load_scenario, simulate
 from ticketlog.simulation.compare import compare
 
 SCENARIO = Path(__file__).parent / "scenarios" / "mid_sized_desk.toml"
-POLICIES = [
-    fifo(),
-    easiest_first(),
-    value_based({"enterprise": 1000.0, "pro": 100.0}),
-    tiered(overflow=True),
-]
+DESK = Path(__file__).parent / "desk.toml"
+POLICIES = ("fifo", "easiest-first", "value", "tiered")
 
 out = Console()
 
@@ -135,20 +137,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="SQLite file to write (default: a temporary file)")
     parser.add_argument("--report", type=Path, default=Path("week-report"), help="report folder")
+    parser.add_argument("--json", type=Path, help="also write the comparison to this JSON file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db: Path = args.db or Path(tmp) / "week.db"
         if db.exists():
             parser.error(f"{db} exists; the demo writes a fresh store")
-        run(db, args.report)
+        run(db, args.report, args.json)
 
 
-def run(db: Path, report: Path) -> None:
-    """Record the week in ``db``, show it, replay it, and write the report to ``report``."""
+def run(db: Path, report: Path, as_json: Path | None = None) -> None:
+    """Record the week in ``db``, show it, replay it, and write the report to ``report``
+    (and the comparison to ``as_json``)."""
     count = record_week(db)
     out.print(f"Simulated a week under FIFO: {count:,} events written to {db}\n")
 
-    with HelpDesk(SQLiteStore(path=db)) as desk:
+    config = load_desk_config(DESK)
+    with HelpDesk(SQLiteStore(path=db), sla=config.sla) as desk:
         events = [event for _, event in desk.read_log()]
         start, end = events[0].at, events[-1].at
         view = desk.view()
@@ -157,14 +162,15 @@ def run(db: Path, report: Path) -> None:
         show_workloads(view, end)
         show_kpis(view, end)
         # The escalator is the desk's configuration, not its history: replay it too.
-        trace = attrs.evolve(trace_from_store(desk), escalation=load_scenario(SCENARIO).escalation)
+        trace = config.trace(desk)
 
     out.print(
         f"\nReplaying the recorded week ({len(trace.arrivals):,} tickets, "
-        f"{len(trace.agents)} agents and their shifts) under "
-        f"{', '.join(policy.name for policy in POLICIES)}:"
+        f"{len(trace.agents)} agents and their shifts) under {', '.join(POLICIES)}:"
     )
-    comparison = compare(trace, POLICIES)
+    comparison = compare(trace, [config.pull_policy(name) for name in POLICIES])
+    if as_json is not None:
+        as_json.write_text(json.dumps(comparison.to_json(), indent=2))
     out.print(comparison_table(comparison, title="The same week under four policies"))
     index = write_report(comparison, report, title="A week at a mid-sized desk")
     out.print(f"Report with plots: {index}")

@@ -40,6 +40,7 @@ from rich.progress import (
 from typer.exceptions import TyperException
 
 from ticketlog._version import __version__
+from ticketlog.config import DeskConfig, load_desk_config, parse_duration
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import ConfigurationError, InvalidValue, TicketlogError
 from ticketlog.domain.events import DomainEvent, TicketReceived
@@ -59,7 +60,6 @@ from ticketlog.persistence.settings import existing_store, parse_store_url
 from ticketlog.policies import registry
 from ticketlog.policies.builtin import check_policy_fits, sla_driven
 from ticketlog.policies.protocol import PullPolicy
-from ticketlog.policies.registry import pull_policy
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
 from ticketlog.projections.queues import NEVER, ORDERINGS, Ordering, QueuedTicket
@@ -69,8 +69,8 @@ from ticketlog.projections.view import DeskView
 from ticketlog.simulation.compare import Comparison, RunSummary, compare
 from ticketlog.simulation.engine import simulate
 from ticketlog.simulation.forecast import forecast
-from ticketlog.simulation.replay import Trace, trace_from_store
-from ticketlog.simulation.scenario import draw_arrivals, load_scenario
+from ticketlog.simulation.replay import Trace
+from ticketlog.simulation.scenario import Scenario, draw_arrivals, load_scenario
 from ticketlog.simulation.warmup import Warmup
 
 app = typer.Typer(help="Event-sourced customer-service tickets.", no_args_is_help=True)
@@ -92,6 +92,14 @@ Seed = Annotated[int, typer.Option(help="Seed of the random draws.")]
 AsJson = Annotated[
     bool,
     typer.Option("--json", help="Print one JSON object (durations in minutes, times in ISO 8601)."),
+]
+DeskFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="The desk configuration file (TOML): SLA targets, business hours, escalation, "
+        "policy options, staffing rules (docs/config.md).",
+    ),
 ]
 ReportDir = Annotated[
     Path | None, typer.Option("--report", help="Write an HTML report with plots to this folder.")
@@ -159,20 +167,22 @@ def simulate_command(
     store: Annotated[
         str | None, typer.Option(help="Save the run's events to this store URL (sqlite:///f.db).")
     ] = None,
+    config: DeskFile = None,
     as_json: AsJson = False,
     report: ReportDir = None,
 ) -> None:
     """Serve one draw of SCENARIO with POLICY and print its KPIs."""
     with _errors_as_one_line():
-        model = load_scenario(scenario)
-        pull = pull_policy(policy)
+        desk_config = _desk_config(config)
+        model = desk_config.scenario(load_scenario(scenario))
+        pull = desk_config.pull_policy(policy)
         if store is not None:
             _require_empty(store)
         arrivals = draw_arrivals(model, seed=seed)
         check_policy_fits(pull, arrivals)
         # Events are needed only to save them; otherwise the fast mode gives the same KPIs.
         fast = None if store is None else False
-        result = simulate(model, arrivals, pull, fast=fast)
+        result = simulate(model, arrivals, pull, sla=desk_config.sla, fast=fast)
         if store is not None:
             with HelpDesk(store) as desk:
                 desk.save(*result.events)
@@ -218,6 +228,7 @@ def compare_command(
             "instead of replications."
         ),
     ] = None,
+    config: DeskFile = None,
     as_json: AsJson = False,
     report: ReportDir = None,
 ) -> None:
@@ -226,17 +237,24 @@ def compare_command(
     SOURCE is a scenario file, or a store URL (sqlite:///desk.db, postgresql://...) whose
     recorded history is replayed: same arrivals, work and shifts, another policy. The
     intervals come from replications, or with --batches from batch means of one run.
+    With --config, the policies take the file's options and the runs its escalator (and,
+    for a store, its staffing rules).
     """
     with _errors_as_one_line():
         skip = None if warmup is None else _warmup(warmup)
         cut = None if batches is None else _whole(batches, "--batches")
-        model = _trace(source) if "://" in source else load_scenario(source)
-        for name in policy:
-            pull_policy(name)  # fail here, in this process, before the workers start
+        desk_config = _desk_config(config)
+        _check_default_sla(desk_config)
+        if "://" in source:
+            model: Scenario | Trace = _trace(source, desk_config)
+        else:
+            model = desk_config.scenario(load_scenario(source))
+        # Built here, in this process, so a bad name fails before the workers start.
+        pulls = [desk_config.pull_policy(name) for name in policy]
         with _runs_progress() as progress:
             comparison = compare(
                 model,
-                policy,
+                pulls,
                 replications=replications,
                 seed=seed,
                 warmup=skip,
@@ -296,10 +314,26 @@ def _require_empty(url: str) -> None:
             raise ConfigurationError(msg)
 
 
-def _trace(url: str) -> Trace:
-    """The replayable trace of the history stored at ``url`` (which must exist)."""
+def _trace(url: str, config: DeskConfig) -> Trace:
+    """The replayable trace of the history stored at ``url`` (which must exist), with the
+    configuration's escalator and staffing rules."""
     with _reading(url) as desk:
-        return trace_from_store(desk)
+        return config.trace(desk)
+
+
+def _desk_config(path: Path | None) -> DeskConfig:
+    """The desk configuration in ``path`` (none: ticketlog's defaults)."""
+    return DeskConfig() if path is None else load_desk_config(path)
+
+
+def _check_default_sla(config: DeskConfig) -> None:
+    """``compare`` judges its runs by the default SLA targets: refuse a file with others."""
+    if config.sla != SlaTargets():
+        msg = (
+            "compare judges runs by the default SLA targets; "
+            "a desk configuration with [sla] targets is not supported by compare yet"
+        )
+        raise ConfigurationError(msg)
 
 
 # --- reading a store -------------------------------------------------------------
@@ -326,9 +360,10 @@ class _HistoryView(DeskView):
 
 
 @contextmanager
-def _reading(url: str) -> Iterator[HelpDesk]:
-    """The desk of the existing store at ``url`` (a missing SQLite file is not created)."""
-    with HelpDesk(existing_store(parse_store_url(url))) as desk:
+def _reading(url: str, sla: SlaTargets | None = None) -> Iterator[HelpDesk]:
+    """The desk of the existing store at ``url`` (a missing SQLite file is not created),
+    judging tickets by ``sla``."""
+    with HelpDesk(existing_store(parse_store_url(url)), sla=sla) as desk:
         yield desk
 
 
@@ -351,19 +386,13 @@ def _instant(text: str | None, option: str) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
 def _duration(text: str, option: str) -> timedelta:
     """``90s``, ``30m``, ``2h`` or ``1d`` (a number and a unit)."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text)
     try:
-        if match is not None:
-            return timedelta(**{_UNITS[match[2]]: float(match[1])})
-    except OverflowError:
-        pass
-    msg = f"{option} {text!r} is not a duration such as 90s, 30m, 2h or 1d"
-    raise InvalidValue(msg)
+        return parse_duration(text)
+    except InvalidValue as error:
+        msg = f"{option} {error}"
+        raise InvalidValue(msg) from None
 
 
 def _whole(text: str, option: str) -> int:
@@ -499,9 +528,11 @@ def kpis_command(
     until: Annotated[
         str | None, typer.Option(help=f"Only tickets received before this. {_TIME_HELP}")
     ] = None,
+    config: DeskFile = None,
     as_json: AsJson = False,
 ) -> None:
-    """The service KPIs of STORE's tickets (definitions: docs/kpis.md).
+    """The service KPIs of STORE's tickets (definitions: docs/kpis.md), SLA attainment by
+    the targets of --config.
 
     Open tickets are judged as of the latest event in the store. Agents and teams are
     those of each ticket's latest resolution.
@@ -509,7 +540,7 @@ def kpis_command(
     with _errors_as_one_line():
         dimension = None if by is None else Dimension(_choice(by, _DIMENSIONS, "--by"))
         start, end = _instant(since, "--since"), _instant(until, "--until")
-        with _reading(store) as desk:
+        with _reading(store, _desk_config(config).sla) as desk:
             view = _history(desk)
         facts = [
             f
@@ -647,16 +678,18 @@ def queue_command(
             help="Only tickets past their SLA deadline or within this of it: 90s, 30m, 2h, 1d."
         ),
     ] = None,
+    config: DeskFile = None,
     as_json: AsJson = False,
 ) -> None:
     """The tickets waiting in STORE's queues, with age, priority, tier, queue and SLA due.
 
-    Ages and deadlines are as of the latest event in the store.
+    Ages and deadlines are as of the latest event in the store; deadlines by the SLA
+    targets of --config.
     """
     with _errors_as_one_line():
         key = _ORDERS[_choice(order, list(_ORDERS), "--order")]
         within = None if breaching is None else _duration(breaching, "--breaching")
-        with _reading(store) as desk:
+        with _reading(store, _desk_config(config).sla) as desk:
             view = _history(desk)
     queues, now = view.queues, view.now
     tickets = (
@@ -811,6 +844,7 @@ def forecast_command(
         typer.Option(help=f"Start from the desk as it was then (default: its end). {_TIME_HELP}"),
     ] = None,
     seed: Seed = 0,
+    config: DeskFile = None,
     as_json: AsJson = False,
 ) -> None:
     """Forecast STORE's next hours from its state at --at, under each POLICY side by side.
@@ -820,14 +854,16 @@ def forecast_command(
     --hours (none without a scenario); the open tickets' remaining work is drawn from the
     scenario's handle times (without one, from the store's resolved tickets). Agents online
     at --at stay on, the others off, unless the scenario gives their team a shift. The KPIs
-    cover the open tickets and the arrivals, served to the end.
+    cover the open tickets and the arrivals, served to the end. With --config, SLA
+    clocks and the escalator are the file's, and the policies take its options.
     """
     with _errors_as_one_line():
+        desk_config = _desk_config(config)
         model = None if scenario is None else load_scenario(scenario)
-        pulls = [pull_policy(name) for name in policy]
+        pulls = [desk_config.pull_policy(name) for name in policy]
         when = _instant(at, "--at")
         view: DeskView
-        with _reading(store) as desk:
+        with _reading(store, desk_config.sla) as desk:
             if when is None:
                 history = _history(desk)
                 view, when = history, history.end
@@ -838,7 +874,15 @@ def forecast_command(
             raise ConfigurationError(msg)
         backlog = len(list(view.queues.open_tickets()))
         results = {
-            pull.name: forecast(view, pull, at=when, hours=hours, scenario=model, seed=seed)
+            pull.name: forecast(
+                view,
+                pull,
+                at=when,
+                hours=hours,
+                scenario=model,
+                seed=seed,
+                escalation=desk_config.escalation,
+            )
             for pull in pulls
         }
     arriving = max((len(r.facts) - backlog for r in results.values()), default=0)

@@ -15,14 +15,23 @@ SRC = Path(ticketlog.__file__).parent.parent
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``python -m ticketlog ARGS`` with these sources first on the path, 200 columns wide."""
+    return _run(["-m", "ticketlog", *args], timeout=timeout, columns=200)
+
+
+def run_example(script: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``python SCRIPT ARGS`` (an example) with these sources first on the path, 160 columns."""
+    return _run([str(script), *args], timeout=timeout, columns=160)
+
+
+def _run(args: list[str], *, timeout: float, columns: int) -> subprocess.CompletedProcess[str]:
     path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
     return subprocess.run(
-        [sys.executable, "-m", "ticketlog", *args],
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
-        env={**os.environ, "PYTHONPATH": path, "COLUMNS": "200"},
+        env={**os.environ, "PYTHONPATH": path, "COLUMNS": str(columns)},
     )
 
 

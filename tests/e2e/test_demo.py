@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.e2e.cli_support import run_example
 from ticketlog import HelpDesk, SQLiteStore, TicketStatus
 
 SCRIPT = Path(__file__).parents[2] / "examples" / "day_at_the_desk.py"
@@ -74,14 +74,7 @@ def test_the_week_is_recorded_shown_replayed_under_four_policies_and_reported(
 ) -> None:
     script = SCRIPT.with_name("week_at_the_desk.py")
     db, report = tmp_path / "week.db", tmp_path / "report"
-    result = subprocess.run(
-        [sys.executable, str(script), "--db", str(db), "--report", str(report)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "COLUMNS": "160"},
-    )
+    result = run_example(script, "--db", str(db), "--report", str(report))
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for title in ("Queues at the busiest moment", "Workloads over the week", "The week's KPIs"):

@@ -13,9 +13,7 @@ into events.
 
 from __future__ import annotations
 
-import re
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ticketlog._toml import parse, read_text, validated
 from ticketlog.domain.errors import InvalidValue
 from ticketlog.domain.values import Channel, Name, Priority, Tier
 
@@ -201,39 +200,17 @@ def parse_mapping(
     text: str, *, name: str = "mapping", base: Mapping[str, Any] | None = None
 ) -> ImportMapping:
     """Validate the TOML ``text`` of a mapping (on top of ``base``, a preset's data)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        msg = f"{name}: {error}"
-        raise MappingError(msg) from None
+    data = parse(text, name, MappingError)
     data.pop("preset", None)
-    merged = _merge(dict(base or {}), data)
-    try:
-        return ImportMapping.model_validate(merged)
-    except pydantic.ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])} (line {_line_of(text, e['loc'])}): {e['msg']}"
-            for e in error.errors()
-        )
-        msg = f"{name}: {problems}"
-        raise MappingError(msg) from None
+    return validated(ImportMapping, _merge(dict(base or {}), data), text, name, MappingError)
 
 
 def load_mapping(path: Path | str) -> ImportMapping:
     """Read a mapping file; ``preset = "NAME"`` in it starts from that preset."""
     from ticketlog.imports.presets import preset_data  # noqa: PLC0415 - presets read mappings
 
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        msg = f"cannot read mapping {path}: {error.strerror}"
-        raise MappingError(msg) from None
-    try:
-        preset = tomllib.loads(text).get("preset")
-    except tomllib.TOMLDecodeError as error:
-        msg = f"{path}: {error}"
-        raise MappingError(msg) from None
+    text = read_text(path, "mapping", MappingError)
+    preset = parse(text, str(path), MappingError).get("preset")
     base = None if preset is None else preset_data(str(preset))
     return parse_mapping(text, name=str(path), base=base)
 
@@ -247,32 +224,3 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
         else:
             base[key] = value
     return base
-
-
-_HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
-_KEY = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
-
-
-def _line_of(text: str, loc: Sequence[str | int]) -> str:
-    """The line of ``text`` that sets the key at ``loc`` (or its table), as a string."""
-    path = [str(part) for part in loc if isinstance(part, str)]
-    table: list[str] = []
-    best = "?"
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            table = [part.strip().strip("\"'") for part in header.group(1).split(".")]
-            if table == path[: len(table)] and best == "?":
-                best = str(number)
-            continue
-        key = _KEY.match(line)
-        if key is None:
-            continue
-        full = table + [part.strip("\"'") for part in _split_key(key.group(1))]
-        if full == path[: len(full)]:
-            return str(number)
-    return best
-
-
-def _split_key(key: str) -> list[str]:
-    return [key] if key[0] in "\"'" else key.split(".")

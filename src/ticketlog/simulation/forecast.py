@@ -70,15 +70,20 @@ class DeskStaffing:
 
 
 def desk_staffing(
-    view: DeskView, *, at: datetime, scenario: Scenario | None = None
+    view: DeskView,
+    *,
+    at: datetime,
+    scenario: Scenario | None = None,
+    escalation: AutoEscalation | None = None,
 ) -> DeskStaffing:
     """The view's agents from ``at``, on the shifts the scenario gives their teams; its
-    customers' ratings and automatic escalation."""
+    customers' ratings; and ``escalation``, else the scenario's automatic escalation."""
     if scenario is None:
-        return DeskStaffing(at, _specs(view, at, {}))
+        return DeskStaffing(at, _specs(view, at, {}), escalation=escalation)
     shifts = {group.team: group.shift for group in scenario.agents if group.shift is not None}
     local = at.astimezone(scenario.start.tzinfo)
-    return DeskStaffing(local, _specs(view, at, shifts), scenario.csat, scenario.escalation)
+    escalator = scenario.escalation if escalation is None else escalation
+    return DeskStaffing(local, _specs(view, at, shifts), scenario.csat, escalator)
 
 
 def _specs(view: DeskView, at: datetime, shifts: Mapping[str, Shift]) -> tuple[AgentSpec, ...]:
@@ -165,10 +170,12 @@ def forecast(
     hours: float,
     scenario: Scenario | None = None,
     seed: int = 0,
+    escalation: AutoEscalation | None = None,
     fast: bool | None = None,
 ) -> SimulationResult:
     """The desk of ``view`` (as of ``at``) served by ``policy`` for ``hours`` of the
-    scenario's arrivals, and until its tickets are done (see the module docstring).
+    scenario's arrivals, and until its tickets are done (see the module docstring);
+    ``escalation`` replaces the scenario's escalator (e.g. a desk configuration's).
 
     Raises :class:`~ticketlog.domain.errors.ConfigurationError` for ``hours`` not positive
     or a view with tickets received after ``at``
@@ -181,5 +188,5 @@ def forecast(
     arrivals = backlog_work(view, at=at, seed=seed, scenario=scenario)
     if scenario is not None:
         arrivals += arrivals_after(scenario, at=at, hours=hours, seed=seed)
-    staffing = desk_staffing(view, at=at, scenario=scenario)
+    staffing = desk_staffing(view, at=at, scenario=scenario, escalation=escalation)
     return simulate(staffing, arrivals, policy, start_from=view, fast=fast)

@@ -17,7 +17,6 @@ import bisect
 import itertools
 import math
 import random
-import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ import attrs
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat
 
+from ticketlog._toml import parse, read_text
 from ticketlog.domain.aggregate import invalid_value
 from ticketlog.domain.errors import ConfigurationError, InvalidValue
 from ticketlog.domain.events import AgentProfile
@@ -601,14 +601,8 @@ def _outcomes(scenario: Scenario, work: timedelta, streams: _Streams) -> dict[st
 
 def load_scenario(path: Path | str) -> Scenario:
     """A scenario from a TOML file; :class:`ConfigurationError` with one clear line if bad."""
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except OSError as error:
-        msg = f"cannot read scenario {path}: {error.strerror}"
-        raise ConfigurationError(msg) from None
-    except tomllib.TOMLDecodeError as error:
-        msg = f"scenario {path} is not valid TOML: {error}"
-        raise ConfigurationError(msg) from None
+    text = read_text(path, "scenario", ConfigurationError)
+    data = parse(text, f"scenario {path}", ConfigurationError)
     try:
         return Scenario.model_validate(data)
     except pydantic.ValidationError as error:
