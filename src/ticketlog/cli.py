@@ -244,7 +244,6 @@ def compare_command(
         skip = None if warmup is None else _warmup(warmup)
         cut = None if batches is None else _whole(batches, "--batches")
         desk_config = _desk_config(config)
-        _check_default_sla(desk_config)
         if "://" in source:
             model: Scenario | Trace = _trace(source, desk_config)
         else:
@@ -259,6 +258,7 @@ def compare_command(
                 seed=seed,
                 warmup=skip,
                 batches=cut,
+                sla=desk_config.sla,
                 progress=progress,
             )
     _write_report(comparison, report)
@@ -324,16 +324,6 @@ def _trace(url: str, config: DeskConfig) -> Trace:
 def _desk_config(path: Path | None) -> DeskConfig:
     """The desk configuration in ``path`` (none: ticketlog's defaults)."""
     return DeskConfig() if path is None else load_desk_config(path)
-
-
-def _check_default_sla(config: DeskConfig) -> None:
-    """``compare`` judges its runs by the default SLA targets: refuse a file with others."""
-    if config.sla != SlaTargets():
-        msg = (
-            "compare judges runs by the default SLA targets; "
-            "a desk configuration with [sla] targets is not supported by compare yet"
-        )
-        raise ConfigurationError(msg)
 
 
 # --- reading a store -------------------------------------------------------------

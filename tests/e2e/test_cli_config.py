@@ -150,7 +150,6 @@ def test_forecast_takes_the_files_escalator(demo_week: tuple[str, dict[str, Any]
     [
         ("[policies.value]\nplanz = 1\n", "policies.value.planz (line 2): policy 'value' has no"),
         ('[escalation]\npath = [[1, "general"]]\nevery = "soon"\n', "escalation.every (line 3)"),
-        ('[sla.default.first_reply]\nurgent = "1m"\n', "not supported by compare yet"),
         ("[escalation\n", "is not valid TOML"),
     ],
 )
@@ -162,6 +161,22 @@ def test_a_bad_configuration_is_one_line_and_exit_status_2(
     scenario = EXAMPLES / "scenarios" / "mid_sized_desk.toml"
     result = run_cli("compare", str(scenario), "--policy", "fifo", "--config", str(desk_file))
     one_line_error(result, message)
+
+
+def test_compare_judges_its_runs_by_the_files_sla_targets(tmp_path: Path) -> None:
+    strict = tmp_path / "strict.toml"
+    strict.write_text(
+        '[sla.default.first_reply]\nurgent = "1m"\nhigh = "1m"\nnormal = "1m"\nlow = "1m"\n'
+    )
+    scenario = str(EXAMPLES / "scenarios" / "mid_sized_desk.toml")
+    args = ["compare", scenario, "--policy", "fifo", "--replications", "1", "--json"]
+    by_default = json.loads(run_cli(*args).stdout)["policies"]["fifo"]
+    result = run_cli(*args, "--config", str(strict))
+    assert result.returncode == 0, result.stderr
+    judged = json.loads(result.stdout)["policies"]["fifo"]
+    assert judged["sla_first_reply"]["mean"] < by_default["sla_first_reply"]["mean"]
+    # The scenario's SLA escalator acts on the same targets: more tickets miss, more escalate.
+    assert judged["escalation_rate"]["mean"] > by_default["escalation_rate"]["mean"]
 
 
 def test_a_missing_configuration_file_is_one_line(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.registry import pull_policy
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by, percentile
+from ticketlog.projections.sla import SlaTargets
 from ticketlog.simulation.engine import SimulationResult, simulate
 from ticketlog.simulation.replay import Trace
 from ticketlog.simulation.scenario import Scenario, draw_arrivals
@@ -276,13 +277,15 @@ def _run(
     model: Scenario | Trace,
     policy: str | PullPolicy,
     seed: int,
+    *,
     warmup: Warmup | None,
     batches: int | None,
+    sla: SlaTargets | None,
 ) -> RunSummary:
     pull = pull_policy(policy)
     arrivals = model.arrivals if isinstance(model, Trace) else draw_arrivals(model, seed=seed)
     check_policy_fits(pull, arrivals)
-    result = simulate(model, arrivals, pull, fast=None)
+    result = simulate(model, arrivals, pull, sla=sla, fast=None)
     return RunSummary.of(result, pull.name, seed, warmup=warmup, batches=batches)
 
 
@@ -294,11 +297,13 @@ def compare(
     seed: int | None = None,
     warmup: Warmup | None = None,
     batches: int | None = None,
+    sla: SlaTargets | None = None,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Run every policy on the same ``replications`` draws of a scenario; compare KPIs.
 
+    Every run is judged by the SLA targets ``sla`` (the defaults when ``None``).
     ``replications`` defaults to 5, or to 1 with ``batches``. With ``batches=k`` (at
     least 2) each policy's single run is cut into ``k`` batches of its tickets that
     count, and each KPI is estimated from the batch means (``k - 1`` degrees of
@@ -343,7 +348,8 @@ def compare(
     futures: list[Future[RunSummary]] = []
     try:
         futures = [
-            pool.submit(_run, model, policy, run_seed, warmup, batches) for policy, run_seed in runs
+            pool.submit(_run, model, policy, run_seed, warmup=warmup, batches=batches, sla=sla)
+            for policy, run_seed in runs
         ]
         for done, future in enumerate(as_completed(futures), start=1):
             future.result()  # the first failure stops the comparison
