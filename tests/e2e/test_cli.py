@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.cli_support import one_line_error, run_cli
+from tests.unit.test_statistics import busy
 from ticketlog import HelpDesk
 from ticketlog.policies import fifo
 from ticketlog.simulation import (
-    AgentGroup,
-    Exponential,
-    Scenario,
     SimulationResult,
     draw_arrivals,
     simulate,
@@ -82,13 +80,7 @@ def test_bad_input_is_one_clear_line_and_exit_status_2(
 
 def recorded_store(tmp_path: Path) -> tuple[str, SimulationResult]:
     """A store holding a simulated history, and the run that made it."""
-    scenario = Scenario(
-        tickets=300,
-        arrivals_per_hour=24,
-        handle_time=Exponential(mean_minutes=4),
-        priorities={"urgent": 1, "normal": 3},
-        agents=(AgentGroup(count=2),),
-    )
+    scenario = busy(300)
     history = simulate(scenario, draw_arrivals(scenario, seed=3), fifo())
     url = f"sqlite:///{tmp_path / 'history.db'}"
     with HelpDesk(url) as desk:

@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 
 from tests.unit.test_simulation import mmc
+from tests.unit.test_statistics import busy
 from ticketlog import ConfigurationError
 from ticketlog.io.console import comparison_table
 from ticketlog.policies import fifo
 from ticketlog.simulation import (
-    AgentGroup,
-    Exponential,
     Scenario,
     Trace,
     draw_arrivals,
@@ -31,13 +30,7 @@ from ticketlog.simulation.compare import Comparison, compare
 
 
 def history() -> Trace:
-    scenario = Scenario(
-        tickets=300,
-        arrivals_per_hour=24,
-        handle_time=Exponential(mean_minutes=4),
-        priorities={"urgent": 1, "normal": 3},
-        agents=(AgentGroup(count=2),),
-    )
+    scenario = busy(300)
     return trace_from_events(simulate(scenario, draw_arrivals(scenario, seed=3), fifo()).events)
 
 
