@@ -220,14 +220,7 @@ class DeskConfig(BaseModel):
     def pull_policy(self, name: str) -> PullPolicy:
         """:meth:`policy`, which must be a pull policy (a
         :class:`~ticketlog.domain.errors.ConfigurationError` otherwise)."""
-        found = self.policy(name)
-        if not isinstance(found, PullPolicy):
-            msg = (
-                f"{name!r} is not a pull policy but a router "
-                "(use a router, not a pull policy, to route tickets)"
-            )
-            raise ConfigurationError(msg)
-        return found
+        return registry.pull_policy(name, **self.policies.get(name, {}))
 
     def trace(self, source: EventSource) -> Trace:
         """The replayable trace of ``source``'s history, with this file's staffing rules

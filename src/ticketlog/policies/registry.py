@@ -82,9 +82,10 @@ def create(name: str, **options: Any) -> PullPolicy | Router:
         raise ConfigurationError(msg) from None
 
 
-def pull_policy(policy: PullPolicy | str) -> PullPolicy:
-    """``policy`` itself, or the pull policy registered as ``policy``."""
-    found = create(policy) if isinstance(policy, str) else policy
+def pull_policy(policy: PullPolicy | str, **options: Any) -> PullPolicy:
+    """``policy`` itself, or the pull policy registered as ``policy`` (built with
+    ``options``)."""
+    found = create(policy, **options) if isinstance(policy, str) else policy
     if isinstance(found, PullPolicy):
         return found
     msg = f"{policy!r} is not a pull policy"
