@@ -67,10 +67,11 @@ from ticketlog.projections.runner import Follower
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
 from ticketlog.simulation.compare import Comparison, RunSummary, compare
+from ticketlog.simulation.draws import draw_arrivals
 from ticketlog.simulation.engine import simulate
 from ticketlog.simulation.forecast import forecast
 from ticketlog.simulation.replay import Trace
-from ticketlog.simulation.scenario import Scenario, draw_arrivals, load_scenario
+from ticketlog.simulation.scenario import Scenario, load_scenario
 from ticketlog.simulation.warmup import Warmup
 
 app = typer.Typer(help="Event-sourced customer-service tickets.", no_args_is_help=True)

@@ -4,6 +4,7 @@ ticketlog's own policies, and compared."""
 from __future__ import annotations
 
 from ticketlog.simulation.compare import METRICS, Comparison, Estimate, RunSummary, compare
+from ticketlog.simulation.draws import Drawn, draw_arrivals
 from ticketlog.simulation.engine import SimulationResult, Staffing, simulate
 from ticketlog.simulation.forecast import (
     DeskStaffing,
@@ -26,7 +27,6 @@ from ticketlog.simulation.scenario import (
     Rota,
     Scenario,
     Shift,
-    draw_arrivals,
     load_scenario,
 )
 from ticketlog.simulation.staffing import (
@@ -53,6 +53,7 @@ __all__ = [
     "Comparison",
     "CsatModel",
     "DeskStaffing",
+    "Drawn",
     "Empirical",
     "Estimate",
     "Exponential",

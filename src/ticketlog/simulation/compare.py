@@ -30,9 +30,10 @@ from ticketlog.policies.registry import pull_policy
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by, percentile
 from ticketlog.projections.sla import SlaTargets
+from ticketlog.simulation.draws import draw_arrivals
 from ticketlog.simulation.engine import SimulationResult, simulate
 from ticketlog.simulation.replay import Trace
-from ticketlog.simulation.scenario import Scenario, draw_arrivals
+from ticketlog.simulation.scenario import Scenario
 from ticketlog.simulation.statistics import Estimate, check_batches, split
 from ticketlog.simulation.warmup import Warmup, after_warmup, check_warmup
 
