@@ -439,6 +439,12 @@ class Kernel:
 
     def pull_round(self, now: int) -> None:
         """One round of the engine's pull (see ``engine._Run.pull_round``)."""
+        if not self.woken:
+            self.ready_round(now)
+            return
+        if not self.ready and len(self.woken) == 1:
+            self.woken_round(now)
+            return
         groups, self.woken = self.woken, {}
         members = {kind: iter(sorted(group)) for kind, group in groups.items()}
         turns = [(a, _READY) for a in self.ready]
@@ -471,6 +477,36 @@ class Kernel:
         for kind, group in groups.items():
             if group:
                 self.idle.setdefault(kind, set()).update(group)
+
+    def ready_round(self, now: int) -> None:
+        """A round without woken agents: each ready one in turn (the usual case)."""
+        for a in sorted(self.ready):
+            if not self.waiting:
+                self.rest(a)
+                continue
+            i = self.best_for(a)
+            if i < 0:
+                self.rest(a)
+            else:
+                self.start_work(i, a, now)
+
+    def woken_round(self, now: int) -> None:
+        """A round of one woken class and no ready agent: its members in turn, until one
+        finds nothing (so would the rest) or nothing waits."""
+        ((kind, group),) = self.woken.items()
+        self.woken = {}
+        for a in sorted(group):
+            if not self.waiting:
+                break
+            i = self.best_for(a)
+            if i < 0:
+                break
+            group.discard(a)
+            del self.idle_class[a]
+            self.ready.add(a)
+            self.start_work(i, a, now)
+        if group:
+            self.idle.setdefault(kind, set()).update(group)
 
     def start_work(self, i: int, a: int, now: int) -> None:
         self.remove(i)
