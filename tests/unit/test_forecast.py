@@ -12,7 +12,7 @@ reopened after it returns) and ratings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -161,7 +161,7 @@ class Continued:
 
 
 def continued(
-    scenario: Scenario, arrivals: list[Arrival], policy: PullPolicy, at: datetime
+    scenario: Scenario, arrivals: Sequence[Arrival], policy: PullPolicy, at: datetime
 ) -> Continued:
     """The whole run, and the runs from its view at ``at`` (full mode, and fast if it can)."""
     whole = simulate(scenario, arrivals, policy, sla=SLA)
@@ -297,7 +297,7 @@ def test_a_run_from_any_instant_of_a_run_continues_it_exactly(
 # --- what a start state needs ---------------------------------------------------------------
 
 
-def midway() -> tuple[Scenario, list[Arrival], DeskView, datetime]:
+def midway() -> tuple[Scenario, Sequence[Arrival], DeskView, datetime]:
     scenario = busy_day(tickets=60)
     arrivals = draw_arrivals(scenario, seed=5)
     at = on_the_tick(scenario, arrivals[30].at)

@@ -36,7 +36,6 @@ SLA = SlaTargets()
 def test_the_kernel_keeps_the_books_of_the_fast_desk_and_of_the_event_mode(
     policy: PullPolicy, scenario: Scenario, seed: int
 ) -> None:
-    scenario = scenario.model_copy(update={"escalation": None})
     drawn = draw_arrivals(scenario, seed=seed)
     kernel = simulate(scenario, drawn, policy, sla=SLA, fast=True)
     fast_desk = simulate(scenario, list(drawn), policy, sla=SLA, fast=True)
@@ -100,7 +99,7 @@ def user_eligibility(agent: object, ticket: object) -> bool:
     [
         ({}, True),
         ({"arrivals": "list"}, False),
-        ({"escalation": True}, False),
+        ({"escalation": True}, True),
         ({"calendar": True}, False),
         ({"policy": sla_driven()}, False),  # its key moves with the SLA clock
         ({"policy": Ordered("user-key", declares(Read.TICKET)(lambda t: t.ticket_id))}, False),
@@ -126,10 +125,7 @@ def test_the_kernel_runs_only_what_it_can_run_exactly(
     assert isinstance(policy, PullPolicy)
     drawn = draw_arrivals(scenario, seed=1)
     arrivals = list(drawn) if change.get("arrivals") else drawn
-    assert (
-        runs_columnar(policy, arrivals, sla=sla, escalates=scenario.escalation is not None)
-        is columnar
-    )
+    assert runs_columnar(policy, arrivals, sla=sla) is columnar
     result = simulate(scenario, arrivals, policy, sla=sla, fast=None)
     assert (result.columns is not None) is columnar
     reference = simulate(scenario, list(drawn), policy, sla=sla)

@@ -62,7 +62,7 @@ from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.sla import SlaTargets
 
 
-def percentile(sorted_values: Sequence[float], q: float) -> float:
+def percentile(sorted_values: Sequence[float] | npt.NDArray[np.float64], q: float) -> float:
     """The ``q`` quantile (0 <= q <= 1) of ascending ``sorted_values``, interpolated linearly."""
     if len(sorted_values) == 0:
         msg = "percentile of no values"

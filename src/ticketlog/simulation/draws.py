@@ -157,8 +157,10 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> Drawn:
     categories, category = _pick(scenario.categories, tickets, n)
     channels, channel = _pick(scenario.channels, tickets, n)
     languages, language = _pick(scenario.languages or {"en": 1.0}, customers, n)
-    no_plan: dict[str | None, float] = {None: 1.0}
-    plans, plan = _pick(scenario.plans or no_plan, customers, n)
+    plan_weights: Mapping[str | None, float] = {None: 1.0}
+    if scenario.plans:
+        plan_weights = dict[str | None, float](scenario.plans)
+    plans, plan = _pick(plan_weights, customers, n)
     share = scenario.first_time_share
     first_time = customers.random(n) < share if share > 0 else np.zeros(n, dtype=np.bool_)
     values, value = _pick(scenario.customer_values or {0.0: 1.0}, customers, n)

@@ -248,12 +248,7 @@ def simulate(
     sla = SlaTargets() if sla is None else sla
     if fast is None:
         fast = runs_fast(policy)
-    if (
-        fast
-        and start_from is None
-        and runs_columnar(policy, arrivals, sla=sla, escalates=staffing.escalation is not None)
-    ):
-        assert isinstance(arrivals, Drawn) and isinstance(policy, KeyedPolicy)  # noqa: S101
+    if fast and start_from is None and runs_columnar(policy, arrivals, sla=sla):
         return _columnar(staffing, arrivals, policy, sla)
     desk: Desk = FastDesk(policy, sla) if fast else EventDesk(policy, sla)
     state = None
@@ -279,16 +274,25 @@ def simulate(
 
 
 def _columnar(
-    staffing: Staffing, drawn: Drawn, policy: KeyedPolicy, sla: SlaTargets
+    staffing: Staffing, drawn: Iterable[Arrival], policy: PullPolicy, sla: SlaTargets
 ) -> SimulationResult:
     """A run of the columnar kernel; its books are made from its log when read."""
+    keyed = policy if isinstance(policy, KeyedPolicy) else None
+    assert keyed is not None  # noqa: S101 - runs_columnar checks it
+    assert isinstance(drawn, Drawn)  # noqa: S101 - and this
     kernel = Kernel(
-        drawn, staffing.agent_specs(), policy, start=staffing.start, sla=sla, csat=staffing.csat
+        drawn,
+        staffing.agent_specs(),
+        keyed,
+        start=staffing.start,
+        sla=sla,
+        csat=staffing.csat,
+        escalation=staffing.escalation,
     )
     end = kernel.run()
 
     def keep_books() -> Books:
-        desk = replay_books(kernel)
+        desk = replay_books(kernel, policy)
         return Books(facts=list(desk.facts), workloads=desk.workloads, backlog=desk.backlog)
 
     return SimulationResult(

@@ -11,8 +11,8 @@ records are made only when a result's facts, workloads or backlog are read, by r
 the run's log of happenings into a :class:`~ticketlog.simulation.desks.FastDesk` (the one
 place the fast books are kept).
 
-It runs a run when :func:`runs_columnar` says so: drawn arrivals, an empty desk, no SLA
-escalator, calendar-time SLA targets, and a keyed policy whose key has a column form
+It runs a run when :func:`runs_columnar` says so: drawn arrivals, an empty desk,
+calendar-time SLA targets, and a keyed policy whose key has a column form
 (the built-in orderings but the SLA one, whose key moves with the ticket's clock) and
 whose partition declares the ticket fields it reads (:attr:`ticket_fields`); any other
 run goes to the engine.
@@ -21,7 +21,8 @@ run goes to the engine.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable
+import math
+from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -29,6 +30,8 @@ from uuid import UUID
 import numpy as np
 
 from ticketlog.domain.events import AgentProfile
+from ticketlog.domain.values import SlaTarget
+from ticketlog.policies.escalation import Step
 from ticketlog.policies.orderings import EasiestFirst, FixedEffort, MedianHandleTime, ValueFirst
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.reads import KeyedPolicy, runs_fast
@@ -38,13 +41,14 @@ from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.workloads import Workload
 from ticketlog.simulation.desks import FastDesk
 from ticketlog.simulation.draws import HANDOFFS, NONE, Drawn
-from ticketlog.simulation.scenario import AgentSpec, Arrival, CsatModel
+from ticketlog.simulation.scenario import AgentSpec, Arrival, AutoEscalation, CsatModel
 
-_DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE = range(6)
+_DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE, _BREACH = range(7)
 """What can happen at an instant, in the order it is handled (as in the engine)."""
 _READY = -1
 """A pull turn of an agent who looks on their own (not with a woken class)."""
-_STALLED = timedelta(days=8) // timedelta(microseconds=1)
+_US = timedelta(microseconds=1)
+_STALLED = timedelta(days=8) // _US
 """As in the engine: with only shifts to come, a run ends after this long without progress."""
 _FIELDS = frozenset(
     {
@@ -62,7 +66,9 @@ _FIELDS = frozenset(
 """The record fields a ticket class may be drawn from (drawn tickets require no skills)."""
 
 # The log of happenings, replayed into a FastDesk when the books are read.
-RECEIVE, ASSIGN, HAND_OFF, RESOLVE, REOPEN, RATE, FORGET, ABANDON, PRESENCE = range(9)
+RECEIVE, ASSIGN, HAND_OFF, RESOLVE, REOPEN, RATE, FORGET, ABANDON, PRESENCE, ESCALATE = range(10)
+_TARGETS = tuple(SlaTarget)
+"""The SLA targets in the order the escalator watches them (bit ``1 << n`` of a mark)."""
 
 
 def ticket_fields(policy: KeyedPolicy) -> frozenset[str] | None:
@@ -90,9 +96,9 @@ def column_key(key: object, drawn: Drawn) -> np.ndarray[Any, Any] | None:
     return None
 
 
-def runs_columnar(policy: PullPolicy, drawn: object, *, sla: SlaTargets, escalates: bool) -> bool:
+def runs_columnar(policy: PullPolicy, drawn: object, *, sla: SlaTargets) -> bool:
     """Whether the kernel runs this run (see the module docstring)."""
-    if not isinstance(drawn, Drawn) or escalates or sla.calendar is not None:
+    if not isinstance(drawn, Drawn) or sla.calendar is not None:
         return False
     if not runs_fast(policy):
         return False
@@ -123,8 +129,10 @@ class Kernel:
         start: datetime,
         sla: SlaTargets,
         csat: CsatModel | None,
+        escalation: AutoEscalation | None,
     ) -> None:
         self.drawn, self.specs, self.policy, self.sla, self.csat = drawn, specs, policy, sla, csat
+        self.escalation = escalation
         self.start = start
         self.origin = microseconds(start)
         n = len(drawn)
@@ -143,12 +151,27 @@ class Kernel:
         self.reopen_work: list[int] = drawn.reopen_work.tolist()
         self.patience: list[int] = drawn.patience.tolist()
         self.noise: list[float] = drawn.rating_noise.tolist()
-        self.queue_names = ["general", *sorted(set(drawn.handoff_queues[1:]) - {"general"})]
+        path = () if escalation is None else escalation.path
+        queues = {*drawn.handoff_queues[1:], *(queue for _, queue in path)} - {"general"}
+        self.queue_names = ["general", *sorted(queues)]
         queue_code = {name: code for code, name in enumerate(self.queue_names)}
         self.handoff_queue = [queue_code.get(q, 0) for q in drawn.handoff_queues]
         self.top_tier = max((spec.profile.tier for spec in specs), default=0)
         self._classing(drawn)
-        # Tickets' state.
+        self.targets = self._targets(drawn)
+        """Each ticket's first-reply and resolution targets (microseconds)."""
+        self._tickets_state(n)
+        # Agents' state.
+        m = len(specs)
+        self.free = [spec.profile.capacity for spec in specs]
+        self.online = [False] * m
+        self.aclass = [-1] * m
+        """Each agent's class, while their presence and holdings stay (-1: to be found)."""
+        self.log: list[tuple[int, ...]] = []
+        """What happened, in order (replayed into the books when they are read)."""
+
+    def _tickets_state(self, n: int) -> None:
+        """Every ticket's state, and its outcome columns, as lists by ticket index."""
         self.done = [0] * n
         self.first_assigned = [MISSING] * n
         self.first_agent = [-1] * n
@@ -160,6 +183,8 @@ class Kernel:
         self.queue = [0] * n
         self.tier = [1] * n
         self.alive = [False] * n
+        self.kind = self._first_classes()
+        """Each ticket's class, while its queue and tier stay (-1: to be found)."""
         # Outcome columns.
         self.resolved = [MISSING] * n
         self.resolver = [-1] * n
@@ -168,27 +193,8 @@ class Kernel:
         self.handle_time = [0] * n
         self.rating = [float("nan")] * n
         self.is_open = [False] * n
-        # Agents' state.
-        m = len(specs)
-        self.free = [spec.profile.capacity for spec in specs]
-        self.online = [False] * m
-        # Waiting tickets: a heap per ticket class of (rank, entry, ticket).
-        self.heaps: dict[int, list[tuple[int, int, int]]] = {}
-        self.live: dict[int, tuple[int, int]] = {}
-        self.entries = 0
-        # The engine's agenda and its agents' turns.
-        self.agenda: list[tuple[int, int, int, int, int]] = []
-        self.scheduled = 0
-        self.pending = 0
-        self.waiting = 0
-        self.ready: set[int] = set()
-        self.idle: dict[int, set[int]] = {}
-        self.woken: dict[int, set[int]] = {}
-        self.idle_class: dict[int, int] = {}
-        self.last_progress = 0
-        self.now = 0
-        self.last = 0
-        self.log: list[tuple[int, ...]] = []
+        self.escalations = [0] * n
+        """Automatic escalations of each ticket."""
 
     def _classing(self, drawn: Drawn) -> None:
         """What classes tickets and agents fall in, and the policy's verdict per pair."""
@@ -219,9 +225,19 @@ class Kernel:
         """(agent, online, holding) -> agent class."""
         self.agent_classes: dict[Hashable, int] = {}
         self.agent_members: list[Workload] = []
-        self.verdicts: dict[tuple[int, int], bool] = {}
+        self.verdicts: list[dict[int, bool]] = []
+        """The policy's verdict per agent class, per ticket class."""
+
+    def _first_classes(self) -> list[int]:
+        """Each ticket's class as received (in the first queue, at tier 1)."""
+        first: dict[int, int] = {}
+        for i, code in enumerate(self.static):
+            if code not in first:
+                first[code] = self.ticket_class(i)
+        return [first[code] for code in self.static]
 
     def ticket_class(self, i: int) -> int:
+        """Ticket ``i``'s class in its current queue and tier."""
         key = (self.static[i], self.queue[i], self.tier[i])
         kind = self.class_of.get(key)
         if kind is None:
@@ -250,332 +266,453 @@ class Kernel:
         )
 
     def agent_class(self, a: int) -> int:
+        kind = self.aclass[a]
+        if kind >= 0:
+            return kind
         spec = self.specs[a]
         holding = spec.profile.capacity - self.free[a]
         key = (a, self.online[a], holding)
-        kind = self.agent_class_of.get(key)
-        if kind is None:
+        known = self.agent_class_of.get(key)
+        if known is not None:
+            kind = known
+        else:
             workload = _workload(spec, a, online=self.online[a], holding=holding)
             found = self.partition.agent_class(workload)
-            kind = self.agent_classes.get(found)
-            if kind is None:
-                kind = self.agent_classes[found] = len(self.agent_members)
+            kind = self.agent_classes.setdefault(found, len(self.agent_members))
+            if kind == len(self.agent_members):
                 self.agent_members.append(workload)
+                self.verdicts.append({})
             self.agent_class_of[key] = kind
+        self.aclass[a] = kind
         return kind
 
     def verdict(self, agent_class: int, ticket_class: int) -> bool:
-        verdict = self.verdicts.get((agent_class, ticket_class))
+        verdicts = self.verdicts[agent_class]
+        verdict = verdicts.get(ticket_class)
         if verdict is None:
-            verdict = self.verdicts[agent_class, ticket_class] = self.policy.accepts(
+            verdict = verdicts[ticket_class] = self.policy.accepts(
                 self.agent_members[agent_class], self.ticket_members[ticket_class]
             )
         return verdict
 
-    # The waiting tickets' index (as WaitingTickets keeps it).
+    def _steps(self) -> Callable[[int, int], tuple[int, int] | None]:
+        """Where the escalator moves a ticket at (tier, queue code): (tier, queue code)."""
+        if self.escalation is None:
+            return lambda tier, queue: None
+        path, names = self.escalation.steps(), self.queue_names
+        codes = {name: code for code, name in enumerate(names)}
+        found: dict[tuple[int, int], tuple[int, int] | None] = {}
 
-    def add(self, i: int) -> None:
-        kind = self.ticket_class(i)
-        self.entries += 1
-        self.live[i] = kind, self.entries
-        heap = self.heaps.get(kind)
-        if heap is None:
-            heap = self.heaps[kind] = []
-        heapq.heappush(heap, (self.rank[i], self.entries, i))
+        def after(tier: int, queue: int) -> tuple[int, int] | None:
+            if (tier, queue) not in found:
+                step = path.after(tier, names[queue])
+                found[tier, queue] = None if step is None else (step.tier, codes[step.queue])
+            return found[tier, queue]
 
-    def remove(self, i: int) -> None:
-        kind, _ = self.live.pop(i)
-        heap, live = self.heaps[kind], self.live
-        while heap and live.get(heap[0][2], (0, -1))[1] != heap[0][1]:
-            heapq.heappop(heap)
-        if not heap:
-            del self.heaps[kind]
+        return after
 
-    def best_for(self, a: int) -> int:
-        """The first waiting ticket in the policy's order that agent ``a`` may take (-1: none)."""
-        if not self.online[a] or self.free[a] <= 0:
-            return -1
-        agent_class = self.agent_class(a)
-        best: tuple[int, int, int] | None = None
-        for kind, heap in self.heaps.items():
-            head = heap[0]
-            if best is not None and head >= best:
-                continue
-            if self.verdict(agent_class, kind):
-                best = head
-        return -1 if best is None else best[2]
-
-    def classes_taking(self, i: int) -> list[int]:
-        kind = self.live[i][0]
-        return [c for c in self.idle if self.verdict(c, kind)]
-
-    # The engine, on indexes.
-
-    def schedule(self, at: int, kind: int, a: int, b: int = 0) -> None:
-        self.scheduled += 1
-        heapq.heappush(self.agenda, (at, kind, self.scheduled, a, b))
-        if kind == _DONE or kind == _REOPEN:
-            self.pending += 1
-
-    def shift(self, a: int, after: int) -> tuple[int, int | None] | None:
-        """Agent ``a``'s shift running at ``after`` or the next one, in microseconds."""
+    def shift(self, a: int, after: int) -> tuple[int, int] | None:
+        """Agent ``a``'s shift running at ``after`` or the next one, in microseconds (its
+        end -1 when the agent then stays online); ``None``: no more shifts."""
         rota = self.specs[a].rota
-        if rota is None:
-            return None
-        shift = rota.next_shift(self.start + timedelta(microseconds=after))
+        shift = (self.start, None) if rota is None else rota.next_shift(self.start + after * _US)
         if shift is None:
             return None
         begin, end = shift
-        us = timedelta(microseconds=1)
-        return (begin - self.start) // us, None if end is None else (end - self.start) // us
+        return (begin - self.start) // _US, -1 if end is None else (end - self.start) // _US
 
-    def run(self) -> int:
-        for a, spec in enumerate(self.specs):
-            shift = (0, None) if spec.rota is None else self.shift(a, 0)
+    def run(self) -> int:  # noqa: PLR0915 - one loop, its steps as closures over locals
+        """Serve every ticket; the instant (microseconds) of the last thing that happened.
+
+        The engine's steps (see :class:`ticketlog.simulation.engine._Run`) are closures over
+        local lists, for speed: each step reads as the engine's method of the same name."""
+        at, work, rank, kinds = self.at, self.work, self.rank, self.kind
+        handoff, handoff_after, handoff_queue = self.handoff, self.handoff_after, self.handoff_queue
+        reopen_after, reopen_work, patience, noise = (
+            self.reopen_after, self.reopen_work, self.patience, self.noise,
+        )  # fmt: skip
+        done, first_assigned, first_agent = self.done, self.first_assigned, self.first_agent
+        handed, reopened, holder, started = self.handed, self.reopened, self.holder, self.started
+        spells, queue, tier, alive = self.spell, self.queue, self.tier, self.alive
+        resolved, resolver, resolutions = self.resolved, self.resolver, self.resolutions
+        abandoned, handle_time, rating, is_open = (
+            self.abandoned, self.handle_time, self.rating, self.is_open,
+        )  # fmt: skip
+        free, online, aclass, verdicts = self.free, self.online, self.aclass, self.verdicts
+        heaps: dict[int, list[tuple[int, int, int]]] = {}
+        live: dict[int, tuple[int, int]] = {}
+        agenda: list[tuple[int, int, int, int, int]] = []
+        ready: set[int] = set()
+        idle: dict[int, set[int]] = {}
+        woken: dict[int, set[int]] = {}
+        idle_class: dict[int, int] = {}
+        log = self.log.append
+        ticket_class, agent_class, verdict = self.ticket_class, self.agent_class, self.verdict
+        csat, top_tier, escalate = self.csat, self.top_tier, HANDOFFS.index("escalate")
+        push, pop = heapq.heappush, heapq.heappop
+        waiting = pending = scheduled = entries = 0
+        last = last_progress = now = 0
+        escalator, escalations = self.escalation, self.escalations
+        every = 0 if escalator is None else timedelta(minutes=escalator.every_minutes) // _US
+        steps = self._steps()
+        deadlines = [
+            (np.asarray(self.at) + target).tolist() for target in self.targets
+        ]  # per target, per ticket: received + target (calendar time, no pauses)
+        marks = [0] * self.n
+        """The targets whose miss was escalated (bits by :data:`_TARGETS`)."""
+        check = [-1] * self.n
+        """When the escalator next looks at each ticket (-1: never)."""
+
+        def schedule(when: int, kind: int, a: int, b: int = 0) -> None:
+            nonlocal scheduled, pending
+            scheduled += 1
+            push(agenda, (when, kind, scheduled, a, b))
+            if kind in (_DONE, _REOPEN):
+                pending += 1
+
+        def add(i: int) -> None:
+            """Ticket ``i`` waits (the index of WaitingTickets)."""
+            nonlocal entries
+            kind = kinds[i]
+            if kind < 0:
+                kind = kinds[i] = ticket_class(i)
+            entries += 1
+            live[i] = kind, entries
+            heap = heaps.get(kind)
+            if heap is None:
+                heap = heaps[kind] = []
+            push(heap, (rank[i], entries, i))
+
+        def remove(i: int) -> None:
+            kind = live.pop(i)[0]
+            heap = heaps[kind]
+            while heap and live.get(heap[0][2], (0, -1))[1] != heap[0][1]:
+                pop(heap)
+            if not heap:
+                del heaps[kind]
+
+        def class_of(a: int) -> int:
+            kind = aclass[a]
+            return kind if kind >= 0 else agent_class(a)
+
+        def accepts(agent: int, kind: int) -> bool:
+            found = verdicts[agent].get(kind)
+            return verdict(agent, kind) if found is None else found
+
+        def best_for(a: int) -> int:
+            """The first waiting ticket in the policy's order that ``a`` may take (-1: none)."""
+            if not online[a] or free[a] <= 0:
+                return -1
+            agent = aclass[a]
+            if agent < 0:
+                agent = agent_class(a)
+            if len(heaps) == 1:  # one class of tickets waits: its head, or nothing
+                for kind, heap in heaps.items():
+                    taken = verdicts[agent].get(kind)
+                    if taken is None:
+                        taken = verdict(agent, kind)
+                    return heap[0][2] if taken else -1
+            best: tuple[int, int, int] | None = None
+            for kind, heap in heaps.items():
+                head = heap[0]
+                if (best is None or head < best) and accepts(agent, kind):
+                    best = head
+            return -1 if best is None else best[2]
+
+        def enqueued(i: int) -> None:
+            nonlocal waiting, last_progress
+            waiting += 1
+            last_progress = now
+            wake(i)
+
+        def wake(i: int) -> None:
+            """Idle agents of the classes that may take the waiting ticket look again."""
+            if idle:
+                kind = kinds[i]
+                for agent in [c for c in idle if accepts(c, kind)]:
+                    woken.setdefault(agent, set()).update(idle.pop(agent))
+
+        def rest(a: int) -> None:
+            ready.discard(a)
+            kind = class_of(a)
+            idle.setdefault(kind, set()).add(a)
+            idle_class[a] = kind
+
+        def unrest(a: int) -> None:
+            kind = idle_class.pop(a, None)
+            if kind is None:
+                return
+            for groups in (idle, woken):
+                group = groups.get(kind)
+                if group is not None and a in group:
+                    group.discard(a)
+                    if not group:
+                        del groups[kind]
+
+        def shift_starts(a: int, end: int, when: int) -> None:
+            online[a], aclass[a] = True, -1
+            log((PRESENCE, a, True, when))
+            if free[a]:
+                ready.add(a)
+            if end >= 0:
+                schedule(end, _OFF, a)
+
+        def shift_ends(a: int, when: int) -> None:
+            online[a], aclass[a] = False, -1
+            log((PRESENCE, a, False, when))
+            ready.discard(a)
+            unrest(a)
+            shift = self.shift(a, when)
             if shift is not None:
-                self.schedule(shift[0], _ON, a, -1 if shift[1] is None else shift[1])
-        at, agenda, total = self.at, self.agenda, self.n
-        heappop = heapq.heappop
-        following = 0
-        while following < total or self.pending or (self.waiting and agenda):
-            if (
-                not self.pending
-                and following == total
-                and agenda[0][0] - self.last_progress > _STALLED
-            ):
+                schedule(shift[0], _ON, a, shift[1])
+
+        def stop(i: int) -> int:
+            if reopened[i]:
+                return reopen_work[i]
+            if handoff[i] and not handed[i]:
+                return handoff_after[i]
+            return work[i]
+
+        def start_work(i: int, a: int) -> None:
+            nonlocal waiting, last, last_progress, scheduled, pending
+            remove(i)
+            log((ASSIGN, i, a, now))
+            waiting -= 1
+            last_progress = last = now
+            if first_assigned[i] == MISSING:
+                first_assigned[i], first_agent[i] = now, a
+            free[a] -= 1
+            aclass[a] = -1
+            if not free[a]:
+                ready.discard(a)
+            holder[i], started[i] = a, now
+            spell = spells[i] = spells[i] + 1
+            scheduled += 1
+            pending += 1
+            push(agenda, (now + stop(i) - done[i], _DONE, scheduled, i, spell))
+            if escalator is not None:
+                watch(i)
+
+        def release(a: int) -> None:
+            free[a] += 1
+            aclass[a] = -1
+            if online[a]:
+                ready.add(a)
+                unrest(a)
+
+        def finish(i: int, spell: int) -> None:
+            nonlocal last
+            a = holder[i]
+            if spell != spells[i] or a < 0:
+                return
+            last = now
+            done[i] = stop(i)
+            handle_time[i] += now - started[i]
+            holder[i] = -1
+            release(a)
+            if handoff[i] and not handed[i] and not reopened[i]:
+                handed[i] = True
+                if handoff[i] == escalate:
+                    tier[i] = min(tier[i] + 1, top_tier)
+                queue[i], kinds[i] = handoff_queue[handoff[i]], -1
+                log((HAND_OFF, i, a, now, tier[i]))
+                add(i)
+                enqueued(i)
+                watch(i)
+                return
+            log((RESOLVE, i, a, now))
+            check[i] = -1
+            resolved[i], resolver[i], is_open[i] = now, a, False
+            resolutions[i] += 1
+            if reopen_after[i] != NONE and not reopened[i]:
+                schedule(now + reopen_after[i], _REOPEN, i)
+                return
+            mood = noise[i]
+            if csat is not None and not math.isnan(mood):  # the customer rates
+                waited, took = (first_assigned[i] - at[i]) * _US, (now - at[i]) * _US
+                score = csat.score(waited, took, mood)
+                rating[i] = float(score)
+                log((RATE, i, score, now))
+            log((FORGET, i))
+            alive[i] = False
+
+        def watch(i: int) -> None:
+            """The escalator looks at the ticket at the first tick after its next deadline."""
+            if escalator is None:
+                return
+            if steps(tier[i], queue[i]) is None:  # nowhere to go from here
+                check[i] = -1
+                return
+            nearest = min(
+                deadlines[n][i]
+                for n in watched(i)
+            ) if watched(i) else -1  # fmt: skip
+            if nearest < 0:
+                check[i] = -1
+                return
+            check[i] = max(nearest // every + 1, -(-now // every)) * every
+            schedule(check[i], _BREACH, i, check[i])
+
+        def watched(i: int) -> list[int]:
+            """The targets the escalator still watches (:func:`open_targets`)."""
+            replied = first_assigned[i] != MISSING
+            return [n for n in (0, 1) if not marks[i] >> n & 1 and not (n == 0 and replied)]
+
+        def escalate_tick(i: int) -> None:
+            """The escalator's tick: a missed target moves the ticket up the path."""
+            nonlocal last
+            breach = next((n for n in watched(i) if now > deadlines[n][i]), None)
+            step = steps(tier[i], queue[i])
+            if breach is None or step is None:
+                watch(i)
+                return
+            last = now
+            a = holder[i]
+            if a >= 0:  # taken from its agent: the work done so far stays done
+                done[i] += now - started[i]
+                handle_time[i] += now - started[i]
+                holder[i] = -1
+                spells[i] += 1
+                release(a)
+            else:
+                remove(i)
+            marks[i] |= 1 << breach
+            escalations[i] += 1
+            tier[i], queue[i], kinds[i] = step[0], step[1], -1
+            log((ESCALATE, i, step[0], step[1], breach, deadlines[breach][i], now))
+            add(i)
+            if a >= 0:
+                enqueued(i)
+            else:
+                wake(i)
+            watch(i)
+
+        def handle(entry: tuple[int, int, int, int, int]) -> None:
+            nonlocal pending, last, waiting
+            when, kind, _, i, b = entry
+            if kind == _DONE:
+                pending -= 1
+                finish(i, b)
+            elif kind == _OFF:
+                last = when
+                shift_ends(i, when)
+            elif kind == _ON:
+                last = when
+                shift_starts(i, b, when)
+            elif kind == _REOPEN:
+                pending -= 1
+                last = when
+                reopened[i], done[i], is_open[i] = True, 0, True
+                log((REOPEN, i, when))
+                add(i)
+                enqueued(i)
+                watch(i)
+            elif kind == _PATIENCE and first_assigned[i] == MISSING and alive[i]:
+                last = when
+                remove(i)
+                alive[i], is_open[i], abandoned[i], check[i] = False, False, when, -1
+                log((ABANDON, i, when))
+                waiting -= 1
+            elif kind == _BREACH and check[i] == b:
+                check[i] = -1
+                escalate_tick(i)
+
+        def receive(i: int) -> None:
+            nonlocal last
+            last = now
+            alive[i] = is_open[i] = True
+            log((RECEIVE, i))
+            add(i)
+            if patience[i] != NONE:
+                schedule(now + patience[i], _PATIENCE, i)
+            enqueued(i)
+            watch(i)
+
+        def pull_round() -> None:  # noqa: PLR0912 - the engine's round, as it is
+            """One round of the engine's pull (``engine._Run.pull_round``)."""
+            nonlocal woken
+            if not woken:  # the ready agents in turn
+                for a in sorted(ready):
+                    i = best_for(a) if waiting else -1
+                    if i < 0:
+                        rest(a)
+                    else:
+                        start_work(i, a)
+                return
+            if not ready and len(woken) == 1:  # one woken class: its members in turn
+                ((kind, group),) = woken.items()
+                woken = {}
+                for a in sorted(group):
+                    i = best_for(a) if waiting else -1
+                    if i < 0:  # so would the rest of the class
+                        break
+                    group.discard(a)
+                    del idle_class[a]
+                    ready.add(a)
+                    start_work(i, a)
+                if group:
+                    idle.setdefault(kind, set()).update(group)
+                return
+            groups, woken = woken, {}
+            members = {kind: iter(sorted(group)) for kind, group in groups.items()}
+            turns = [(a, _READY) for a in ready]
+            turns += [(next(first), kind) for kind, first in members.items()]
+            heapq.heapify(turns)
+            while turns and waiting:
+                a, kind = pop(turns)
+                i = best_for(a)
+                if kind == _READY:
+                    if i < 0:
+                        rest(a)
+                    else:
+                        start_work(i, a)
+                    continue
+                group = groups[kind]
+                if i < 0:  # so would every other member of the class
+                    idle.setdefault(kind, set()).update(group)
+                    group.clear()
+                    continue
+                group.discard(a)
+                del idle_class[a]
+                ready.add(a)
+                start_work(i, a)
+                successor = next(members[kind], None)
+                if successor is not None:
+                    push(turns, (successor, kind))
+            for a, kind in turns:
+                if kind == _READY:
+                    rest(a)
+            for kind, group in groups.items():
+                if group:
+                    idle.setdefault(kind, set()).update(group)
+
+        for a in range(len(self.specs)):
+            shift = self.shift(a, 0)
+            if shift is not None:
+                schedule(shift[0], _ON, a, shift[1])
+        following, total = 0, self.n
+        while following < total or pending or (waiting and agenda):
+            if not pending and following == total and agenda[0][0] - last_progress > _STALLED:
                 break
             now = agenda[0][0] if agenda else at[following]
             if following < total and at[following] < now:
                 now = at[following]
-            self.now = now
             while agenda and agenda[0][0] == now and agenda[0][1] < _ARRIVAL:
-                self.handle(heappop(agenda))
+                handle(pop(agenda))
             while following < total and at[following] == now:
-                self.receive(following)
+                receive(following)
                 following += 1
             while agenda and agenda[0][0] == now:
-                self.handle(heappop(agenda))
-            if self.ready or self.woken:
-                while self.ready or self.woken:
-                    self.pull_round(now)
-        return self.last
-
-    def handle(self, entry: tuple[int, int, int, int, int]) -> None:
-        now, kind, _, a, b = entry
-        if kind == _DONE:
-            self.pending -= 1
-            self.finish(a, b, now)
-        elif kind == _OFF:
-            self.last = now
-            self.shift_ends(a, now)
-        elif kind == _ON:
-            self.last = now
-            self.shift_starts(a, None if b == -1 else b, now)
-        elif kind == _REOPEN:
-            self.pending -= 1
-            self.last = now
-            self.reopened[a], self.done[a], self.is_open[a] = True, 0, True
-            self.log.append((REOPEN, a, now))
-            self.add(a)
-            self.enqueued(a)
-        elif kind == _PATIENCE:
-            if self.first_assigned[a] == MISSING and self.alive[a]:
-                self.last = now
-                self.remove(a)
-                self.alive[a], self.is_open[a], self.abandoned[a] = False, False, now
-                self.log.append((ABANDON, a, now))
-                self.waiting -= 1
-
-    def receive(self, i: int) -> None:
-        now = self.at[i]
-        self.last = now
-        self.alive[i] = self.is_open[i] = True
-        self.log.append((RECEIVE, i))
-        self.add(i)
-        if (patience := self.patience[i]) != NONE:
-            self.schedule(now + patience, _PATIENCE, i)
-        self.enqueued(i)
-
-    def enqueued(self, i: int) -> None:
-        self.waiting += 1
-        self.last_progress = self.now
-        if self.idle:
-            for kind in self.classes_taking(i):
-                self.woken.setdefault(kind, set()).update(self.idle.pop(kind))
-
-    def rest(self, a: int) -> None:
-        self.ready.discard(a)
-        kind = self.agent_class(a)
-        self.idle.setdefault(kind, set()).add(a)
-        self.idle_class[a] = kind
-
-    def unrest(self, a: int) -> None:
-        kind = self.idle_class.pop(a, None)
-        if kind is None:
-            return
-        for groups in (self.idle, self.woken):
-            group = groups.get(kind)
-            if group is not None and a in group:
-                group.discard(a)
-                if not group:
-                    del groups[kind]
-
-    def shift_starts(self, a: int, end: int | None, now: int) -> None:
-        self.online[a] = True
-        self.log.append((PRESENCE, a, True, now))
-        if self.free[a]:
-            self.ready.add(a)
-        if end is not None:
-            self.schedule(end, _OFF, a)
-
-    def shift_ends(self, a: int, now: int) -> None:
-        self.online[a] = False
-        self.log.append((PRESENCE, a, False, now))
-        self.ready.discard(a)
-        self.unrest(a)
-        shift = self.shift(a, now)
-        if shift is not None:
-            self.schedule(shift[0], _ON, a, -1 if shift[1] is None else shift[1])
-
-    def pull_round(self, now: int) -> None:
-        """One round of the engine's pull (see ``engine._Run.pull_round``)."""
-        if not self.woken:
-            self.ready_round(now)
-            return
-        if not self.ready and len(self.woken) == 1:
-            self.woken_round(now)
-            return
-        groups, self.woken = self.woken, {}
-        members = {kind: iter(sorted(group)) for kind, group in groups.items()}
-        turns = [(a, _READY) for a in self.ready]
-        turns += [(next(first), kind) for kind, first in members.items()]
-        heapq.heapify(turns)
-        while turns and self.waiting:
-            a, kind = heapq.heappop(turns)
-            i = self.best_for(a)
-            if kind == _READY:
-                if i < 0:
-                    self.rest(a)
-                else:
-                    self.start_work(i, a, now)
-                continue
-            group = groups[kind]
-            if i < 0:  # so would every other member of the class
-                self.idle.setdefault(kind, set()).update(group)
-                group.clear()
-                continue
-            group.discard(a)
-            del self.idle_class[a]
-            self.ready.add(a)
-            self.start_work(i, a, now)
-            successor = next(members[kind], None)
-            if successor is not None:
-                heapq.heappush(turns, (successor, kind))
-        for a, kind in turns:
-            if kind == _READY:
-                self.rest(a)
-        for kind, group in groups.items():
-            if group:
-                self.idle.setdefault(kind, set()).update(group)
-
-    def ready_round(self, now: int) -> None:
-        """A round without woken agents: each ready one in turn (the usual case)."""
-        for a in sorted(self.ready):
-            if not self.waiting:
-                self.rest(a)
-                continue
-            i = self.best_for(a)
-            if i < 0:
-                self.rest(a)
-            else:
-                self.start_work(i, a, now)
-
-    def woken_round(self, now: int) -> None:
-        """A round of one woken class and no ready agent: its members in turn, until one
-        finds nothing (so would the rest) or nothing waits."""
-        ((kind, group),) = self.woken.items()
-        self.woken = {}
-        for a in sorted(group):
-            if not self.waiting:
-                break
-            i = self.best_for(a)
-            if i < 0:
-                break
-            group.discard(a)
-            del self.idle_class[a]
-            self.ready.add(a)
-            self.start_work(i, a, now)
-        if group:
-            self.idle.setdefault(kind, set()).update(group)
-
-    def start_work(self, i: int, a: int, now: int) -> None:
-        self.remove(i)
-        self.log.append((ASSIGN, i, a, now))
-        self.waiting -= 1
-        self.last_progress = self.last = now
-        if self.first_assigned[i] == MISSING:
-            self.first_assigned[i], self.first_agent[i] = now, a
-        self.free[a] -= 1
-        if not self.free[a]:
-            self.ready.discard(a)
-        self.holder[i], self.started[i] = a, now
-        self.spell[i] += 1
-        self.schedule(now + self.stop(i) - self.done[i], _DONE, i, self.spell[i])
-
-    def stop(self, i: int) -> int:
-        if self.reopened[i]:
-            return self.reopen_work[i]
-        if self.handoff[i] and not self.handed[i]:
-            return self.handoff_after[i]
-        return self.work[i]
-
-    def release(self, a: int) -> None:
-        self.free[a] += 1
-        if self.online[a]:
-            self.ready.add(a)
-            self.unrest(a)
-
-    def finish(self, i: int, spell: int, now: int) -> None:
-        a = self.holder[i]
-        if spell != self.spell[i] or a < 0:
-            return
-        self.last = now
-        self.done[i] = self.stop(i)
-        self.handle_time[i] += now - self.started[i]
-        self.holder[i] = -1
-        self.release(a)
-        if self.handoff[i] and not self.handed[i] and not self.reopened[i]:
-            self.handed[i] = True
-            if HANDOFFS[self.handoff[i]] == "escalate":
-                self.tier[i] = min(self.tier[i] + 1, self.top_tier)
-            self.queue[i] = self.handoff_queue[self.handoff[i]]
-            self.log.append((HAND_OFF, i, a, now, self.tier[i]))
-            self.add(i)
-            self.enqueued(i)
-            return
-        self.log.append((RESOLVE, i, a, now))
-        self.resolved[i], self.resolver[i], self.is_open[i] = now, a, False
-        self.resolutions[i] += 1
-        if self.reopen_after[i] != NONE and not self.reopened[i]:
-            self.schedule(now + self.reopen_after[i], _REOPEN, i)
-            return
-        noise = self.noise[i]
-        if self.csat is not None and noise == noise:  # not nan: the customer rates
-            us = timedelta(microseconds=1)
-            arrived = self.at[i]
-            score = self.csat.score(
-                (self.first_assigned[i] - arrived) * us, (now - arrived) * us, noise
-            )
-            self.rating[i] = float(score)
-            self.log.append((RATE, i, score, now))
-        self.log.append((FORGET, i))
-        self.alive[i] = False
+                handle(pop(agenda))
+            while ready or woken:
+                pull_round()
+        return last
 
     # The run's columns.
 
     def columns(self, now: int) -> TicketColumns:
         """The outcome columns of every ticket received, as of ``now`` (the run's end)."""
-        origin, drawn = self.origin, self.drawn
+        origin = self.origin
 
         def instants(values: list[int]) -> np.ndarray[Any, np.dtype[np.int64]]:
             column = np.asarray(values, dtype=np.int64)
@@ -591,6 +728,7 @@ class Kernel:
         handed = np.asarray(self.handed, dtype=np.bool_)
         transfers = (handed & (handoff == HANDOFFS.index("transfer"))).astype(np.int64)
         escalations = (handed & (handoff == HANDOFFS.index("escalate"))).astype(np.int64)
+        escalations += np.asarray(self.escalations, dtype=np.int64)
         reopens = np.asarray(self.reopened, dtype=np.int64)
         first_agent = np.asarray(self.first_agent, dtype=np.int64)
         resolver = np.asarray(self.resolver, dtype=np.int64)
@@ -603,7 +741,7 @@ class Kernel:
             & (escalations == 0)
             & (reopens == 0)
         )
-        targets = self._targets(drawn)
+        targets = self.targets
         reply, resolution = sla_verdicts(
             received=received_at,
             first_response=first_assigned,
@@ -669,10 +807,10 @@ def _workload(spec: AgentSpec, joined: int, *, online: bool, holding: int) -> Wo
     )
 
 
-def replay_books(kernel: Kernel) -> FastDesk:
-    """The fast books of ``kernel``'s run: its log of happenings replayed into a
-    :class:`~ticketlog.simulation.desks.FastDesk`."""
-    desk = FastDesk(kernel.policy, kernel.sla)
+def replay_books(kernel: Kernel, policy: PullPolicy) -> FastDesk:
+    """The fast books of ``kernel``'s run (of ``policy``): its log of happenings replayed
+    into a :class:`~ticketlog.simulation.desks.FastDesk`."""
+    desk = FastDesk(policy, kernel.sla)
     start, drawn = kernel.start, kernel.drawn
     ids = [spec.agent_id for spec in kernel.specs]
     us = timedelta(microseconds=1)
@@ -699,6 +837,11 @@ def replay_books(kernel: Kernel) -> FastDesk:
             desk.forget(arrivals.pop(i).ticket_id)
         elif kind == ABANDON:
             desk.abandon(arrivals.pop(i).ticket_id, start + happening[2] * us)
+        elif kind == ESCALATE:
+            _, _, to_tier, to_queue, target, deadline, when = happening
+            step = Step(to_tier, kernel.queue_names[to_queue])
+            breach = _TARGETS[target], start + deadline * us
+            desk.escalate(arrivals[i].ticket_id, step, breach, start + when * us)
         else:  # PRESENCE
             desk.presence(ids[i], bool(happening[2]), start + happening[3] * us)
     return desk
