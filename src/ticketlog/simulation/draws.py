@@ -157,10 +157,10 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> Drawn:
     categories, category = _pick(scenario.categories, tickets, n)
     channels, channel = _pick(scenario.channels, tickets, n)
     languages, language = _pick(scenario.languages or {"en": 1.0}, customers, n)
-    plan_weights: Mapping[str | None, float] = {None: 1.0}
+    plans: tuple[str | None, ...] = (None,)
+    plan = np.zeros(n, dtype=np.int64)  # no plans: one key, which draws nothing
     if scenario.plans:
-        plan_weights = dict[str | None, float](scenario.plans)
-    plans, plan = _pick(plan_weights, customers, n)
+        plans, plan = _pick(scenario.plans, customers, n)
     share = scenario.first_time_share
     first_time = customers.random(n) < share if share > 0 else np.zeros(n, dtype=np.bool_)
     values, value = _pick(scenario.customer_values or {0.0: 1.0}, customers, n)
