@@ -160,7 +160,8 @@ def draw_arrivals(scenario: Scenario, *, seed: int) -> Drawn:
     plans: tuple[str | None, ...] = (None,)
     plan = np.zeros(n, dtype=np.int64)  # no plans: one key, which draws nothing
     if scenario.plans:
-        plans, plan = _pick(scenario.plans, customers, n)
+        named, plan = _pick(scenario.plans, customers, n)
+        plans = named
     share = scenario.first_time_share
     first_time = customers.random(n) < share if share > 0 else np.zeros(n, dtype=np.bool_)
     values, value = _pick(scenario.customer_values or {0.0: 1.0}, customers, n)
