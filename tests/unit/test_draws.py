@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
 from ticketlog.domain.values import Priority
 from ticketlog.simulation import Drawn, Exponential, LogNormal, Scenario, draw_arrivals
-from ticketlog.simulation.draws import NONE
+from ticketlog.simulation.draws import NONE, _factors
 
 
 def scenario(**changes: object) -> Scenario:
@@ -137,3 +138,25 @@ def test_the_distributions_sample_what_they_draw_one_at_a_time() -> None:
         sampled = model.sample(bulk, 50_000)
         assert sampled.mean() == pytest.approx(one_by_one.mean(), rel=0.03)
         assert sampled.std() == pytest.approx(one_by_one.std(), rel=0.03)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 3, 27, 22, 0, tzinfo=UTC),
+        datetime(2026, 3, 27, 22, 0, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(2026, 3, 27, 22, 0, tzinfo=ZoneInfo("Europe/Berlin")),  # across the DST change
+    ],
+    ids=["utc", "fixed-offset", "daylight-saving"],
+)
+def test_the_rate_factor_of_every_instant_is_the_scenarios_own(start: datetime) -> None:
+    """The profiles are read in the start's timezone, vectorised where its offset is fixed."""
+    model = scenario(
+        start=start,
+        hourly_profile=[float(h % 5 + 1) for h in range(24)],
+        weekly_profile=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+    )
+    assert model.start.tzinfo is not None
+    times = np.arange(0, 4 * 86_400_000_000, 1_800_000_000, dtype=np.int64)
+    expected = [model.rate_factor(start + timedelta(microseconds=int(t))) for t in times]
+    assert _factors(model, times).tolist() == expected

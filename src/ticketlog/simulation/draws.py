@@ -15,7 +15,7 @@ Times are integer microseconds after the scenario's start (exact, as ``timedelta
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, overload
 from uuid import UUID
 
@@ -249,7 +249,8 @@ def _mean_factor(scenario: Scenario) -> float:
 def _factors(scenario: Scenario, times: Ints) -> Floats:
     """The rate multiplier at each instant (microseconds after the start)."""
     start = scenario.start
-    if not isinstance(start.tzinfo, timezone):  # a zone with daylight saving: instant by instant
+    if start.tzinfo is None or start.tzinfo.utcoffset(None) is None:
+        # A zone with daylight saving time (its offset depends on the date): one by one.
         return np.asarray(
             [scenario.rate_factor(start + timedelta(microseconds=int(t))) for t in times]
         )

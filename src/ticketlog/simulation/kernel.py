@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from uuid import UUID
 
 import numpy as np
+import numpy.typing as npt
 
 from ticketlog.domain.events import AgentProfile
 from ticketlog.domain.values import SlaTarget
@@ -67,8 +69,12 @@ _FIELDS = frozenset(
 
 # The log of happenings, replayed into a FastDesk when the books are read.
 RECEIVE, ASSIGN, HAND_OFF, RESOLVE, REOPEN, RATE, FORGET, ABANDON, PRESENCE, ESCALATE = range(10)
+FIELDS = (1, 3, 4, 3, 2, 3, 1, 2, 3, 6)
+"""How many integers follow each kind of happening in the log: the ticket (the agent, for
+a presence), then what the happening needs (agents, instants, tiers, …)."""
 _TARGETS = tuple(SlaTarget)
 """The SLA targets in the order the escalator watches them (bit ``1 << n`` of a mark)."""
+_BOTH, _RESOLUTION_ONLY = (0, 1), (1,)
 
 
 def ticket_fields(policy: KeyedPolicy) -> frozenset[str] | None:
@@ -142,15 +148,16 @@ class Kernel:
         order = np.lexsort((np.arange(n), drawn.at, keys))
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)
-        self.rank: list[int] = rank.tolist()
-        self.at: list[int] = (drawn.at + (microseconds(drawn.start) - self.origin)).tolist()
-        self.work: list[int] = drawn.work.tolist()
-        self.handoff: list[int] = drawn.handoff.tolist()
-        self.handoff_after: list[int] = drawn.handoff_after.tolist()
-        self.reopen_after: list[int] = drawn.reopen_after.tolist()
-        self.reopen_work: list[int] = drawn.reopen_work.tolist()
-        self.patience: list[int] = drawn.patience.tolist()
-        self.noise: list[float] = drawn.rating_noise.tolist()
+        # The drawn columns, read in place (a memoryview's items are Python numbers).
+        self.rank = _view(rank)
+        self.at = _view(drawn.at + (microseconds(drawn.start) - self.origin))
+        self.work = _view(drawn.work)
+        self.handoff = _view(drawn.handoff)
+        self.handoff_after = _view(drawn.handoff_after)
+        self.reopen_after = _view(drawn.reopen_after)
+        self.reopen_work = _view(drawn.reopen_work)
+        self.patience = _view(drawn.patience)
+        self.noise = _view(drawn.rating_noise)
         path = () if escalation is None else escalation.path
         queues = {*drawn.handoff_queues[1:], *(queue for _, queue in path)} - {"general"}
         self.queue_names = ["general", *sorted(queues)]
@@ -167,34 +174,29 @@ class Kernel:
         self.online = [False] * m
         self.aclass = [-1] * m
         """Each agent's class, while their presence and holdings stay (-1: to be found)."""
-        self.log: list[tuple[int, ...]] = []
-        """What happened, in order (replayed into the books when they are read)."""
+        self.log = array("q")
+        """What happened, in order, each happening its kind and then its :data:`FIELDS`
+        (replayed into the books when they are read)."""
 
     def _tickets_state(self, n: int) -> None:
-        """Every ticket's state, and its outcome columns, as lists by ticket index."""
-        self.done = [0] * n
-        self.first_assigned = [MISSING] * n
-        self.first_agent = [-1] * n
-        self.handed = [False] * n
-        self.reopened = [False] * n
-        self.holder = [-1] * n
-        self.started = [0] * n
-        self.spell = [0] * n
-        self.queue = [0] * n
-        self.tier = [1] * n
-        self.alive = [False] * n
-        self.kind = self._first_classes()
+        """Every ticket's state, and its outcome columns, as typed arrays by ticket index
+        (eight bytes an integer, one a flag: a million tickets fit in little memory)."""
+
+        def ints(value: int) -> array[int]:
+            return array("q", [value]) * n
+
+        self.done, self.first_assigned, self.first_agent = ints(0), ints(MISSING), ints(-1)
+        self.handed, self.reopened, self.alive = bytearray(n), bytearray(n), bytearray(n)
+        self.holder, self.started, self.spell = ints(-1), ints(0), ints(0)
+        self.queue, self.tier = ints(0), ints(1)
+        self.kind = array("q", self._first_classes())
         """Each ticket's class, while its queue and tier stay (-1: to be found)."""
         # Outcome columns.
-        self.resolved = [MISSING] * n
-        self.resolver = [-1] * n
-        self.resolutions = [0] * n
-        self.abandoned = [MISSING] * n
-        self.handle_time = [0] * n
-        self.rating = [float("nan")] * n
-        self.is_open = [False] * n
-        self.escalations = [0] * n
-        """Automatic escalations of each ticket."""
+        self.resolved, self.resolver, self.resolutions = ints(MISSING), ints(-1), ints(0)
+        self.abandoned, self.handle_time, self.escalations = ints(MISSING), ints(0), ints(0)
+        """(``escalations``: automatic escalations.)"""
+        self.rating = array("d", [math.nan]) * n
+        self.is_open = bytearray(n)
 
     def _classing(self, drawn: Drawn) -> None:
         """What classes tickets and agents fall in, and the policy's verdict per pair."""
@@ -346,7 +348,7 @@ class Kernel:
         idle: dict[int, set[int]] = {}
         woken: dict[int, set[int]] = {}
         idle_class: dict[int, int] = {}
-        log = self.log.append
+        log = self.log.extend
         ticket_class, agent_class, verdict = self.ticket_class, self.agent_class, self.verdict
         csat, top_tier, escalate = self.csat, self.top_tier, HANDOFFS.index("escalate")
         push, pop = heapq.heappush, heapq.heappop
@@ -355,12 +357,11 @@ class Kernel:
         escalator, escalations = self.escalation, self.escalations
         every = 0 if escalator is None else timedelta(minutes=escalator.every_minutes) // _US
         steps = self._steps()
-        deadlines = [
-            (np.asarray(self.at) + target).tolist() for target in self.targets
-        ]  # per target, per ticket: received + target (calendar time, no pauses)
-        marks = [0] * self.n
+        # Per target, per ticket: received + target (calendar time, no pauses).
+        deadlines = [_view(np.asarray(self.at) + target) for target in self.targets]
+        marks = bytearray(self.n)
         """The targets whose miss was escalated (bits by :data:`_TARGETS`)."""
-        check = [-1] * self.n
+        check = array("q", [-1]) * self.n
         """When the escalator next looks at each ticket (-1: never)."""
 
         def schedule(when: int, kind: int, a: int, b: int = 0) -> None:
@@ -543,20 +544,22 @@ class Kernel:
             if steps(tier[i], queue[i]) is None:  # nowhere to go from here
                 check[i] = -1
                 return
-            nearest = min(
-                deadlines[n][i]
-                for n in watched(i)
-            ) if watched(i) else -1  # fmt: skip
+            nearest = -1
+            for n in watched(i):
+                if nearest < 0 or deadlines[n][i] < nearest:
+                    nearest = deadlines[n][i]
             if nearest < 0:
                 check[i] = -1
                 return
             check[i] = max(nearest // every + 1, -(-now // every)) * every
             schedule(check[i], _BREACH, i, check[i])
 
-        def watched(i: int) -> list[int]:
+        def watched(i: int) -> tuple[int, ...]:
             """The targets the escalator still watches (:func:`open_targets`)."""
-            replied = first_assigned[i] != MISSING
-            return [n for n in (0, 1) if not marks[i] >> n & 1 and not (n == 0 and replied)]
+            mark = marks[i]
+            if first_assigned[i] != MISSING or mark & 1:  # replied, or escalated for it
+                return () if mark & 2 else _RESOLUTION_ONLY
+            return _RESOLUTION_ONLY if mark & 2 else _BOTH
 
         def escalate_tick(i: int) -> None:
             """The escalator's tick: a missed target moves the ticket up the path."""
@@ -714,24 +717,30 @@ class Kernel:
         """The outcome columns of every ticket received, as of ``now`` (the run's end)."""
         origin = self.origin
 
-        def instants(values: list[int]) -> np.ndarray[Any, np.dtype[np.int64]]:
-            column = np.asarray(values, dtype=np.int64)
+        def ints(values: array[int]) -> npt.NDArray[np.int64]:
+            return np.frombuffer(values, dtype=np.int64)
+
+        def flags(values: bytearray) -> npt.NDArray[np.bool_]:
+            return np.frombuffer(values, dtype=np.uint8).astype(np.bool_)
+
+        def instants(values: array[int]) -> npt.NDArray[np.int64]:
+            column = ints(values)
             return np.where(column == MISSING, MISSING, column + origin)
 
         received_at = np.asarray(self.at, dtype=np.int64) + origin
         first_assigned = instants(self.first_assigned)
         resolved = instants(self.resolved)
         abandoned = instants(self.abandoned)
-        is_open = np.asarray(self.is_open, dtype=np.bool_)
-        resolutions = np.asarray(self.resolutions, dtype=np.int64)
+        is_open = flags(self.is_open)
+        resolutions = ints(self.resolutions)
         handoff = np.asarray(self.handoff, dtype=np.int64)
-        handed = np.asarray(self.handed, dtype=np.bool_)
+        handed = flags(self.handed)
         transfers = (handed & (handoff == HANDOFFS.index("transfer"))).astype(np.int64)
         escalations = (handed & (handoff == HANDOFFS.index("escalate"))).astype(np.int64)
-        escalations += np.asarray(self.escalations, dtype=np.int64)
-        reopens = np.asarray(self.reopened, dtype=np.int64)
-        first_agent = np.asarray(self.first_agent, dtype=np.int64)
-        resolver = np.asarray(self.resolver, dtype=np.int64)
+        escalations += ints(self.escalations)
+        reopens = flags(self.reopened).astype(np.int64)
+        first_agent = ints(self.first_agent)
+        resolver = ints(self.resolver)
         fcr = (
             (resolutions > 0)
             & ~is_open
@@ -760,7 +769,7 @@ class Kernel:
             first_response=first_assigned,
             resolved=resolved,
             abandoned=abandoned,
-            handle=np.asarray(self.handle_time, dtype=np.int64),
+            handle=ints(self.handle_time),
             open=is_open,
             resolutions=resolutions,
             fcr=fcr,
@@ -769,7 +778,7 @@ class Kernel:
             reopens=reopens,
             reassignments=zeros,
             deescalations=zeros,
-            csat=np.asarray(self.rating, dtype=np.float64),
+            csat=np.frombuffer(self.rating, dtype=np.float64),
             nps=np.full(self.n, np.nan),
             reply_verdict=reply,
             resolution_verdict=resolution,
@@ -785,6 +794,11 @@ class Kernel:
                 first[p, c] = self.sla.first_reply(priority, category) // us
                 resolution[p, c] = self.sla.resolution(priority, category) // us
         return first[drawn.priority, drawn.category], resolution[drawn.priority, drawn.category]
+
+
+def _view(column: npt.NDArray[Any]) -> memoryview:
+    """``column`` read item by item as Python numbers, without a copy."""
+    return np.ascontiguousarray(column).data
 
 
 def _workload(spec: AgentSpec, joined: int, *, online: bool, holding: int) -> Workload:
@@ -817,8 +831,12 @@ def replay_books(kernel: Kernel, policy: PullPolicy) -> FastDesk:
     for spec in kernel.specs:
         desk.join(spec, start)
     arrivals: dict[int, Arrival] = {}
-    for happening in kernel.log:
-        kind, i = happening[0], happening[1]
+    log, position = kernel.log, 0
+    while position < len(log):
+        kind = log[position]
+        happening = log[position : position + FIELDS[kind] + 1]
+        position += FIELDS[kind] + 1
+        i = happening[1]
         if kind == RECEIVE:
             arrival = arrivals[i] = drawn[i]
             desk.receive(arrival)
