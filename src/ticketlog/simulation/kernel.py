@@ -38,10 +38,10 @@ from ticketlog.policies.orderings import EasiestFirst, FixedEffort, MedianHandle
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.policies.reads import KeyedPolicy, runs_fast
 from ticketlog.projections.columns import MISSING, TicketColumns, microseconds, sla_verdicts
-from ticketlog.projections.queues import QueuedTicket, by_arrival, by_priority, received
+from ticketlog.projections.queues import QueuedTicket, by_arrival, by_priority
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.workloads import Workload
-from ticketlog.simulation.desks import FastDesk
+from ticketlog.simulation.desks import FastDesk, record_of
 from ticketlog.simulation.draws import HANDOFFS, NONE, Drawn
 from ticketlog.simulation.scenario import AgentSpec, Arrival, AutoEscalation, CsatModel
 
@@ -254,18 +254,8 @@ class Kernel:
 
     def record(self, i: int) -> QueuedTicket:
         """Ticket ``i``'s routing record as a desk would hold it while it waits."""
-        arrival = self.drawn[i]
-        attributes = arrival.attributes()
-        attributes.update(queue=self.queue_names[self.queue[i]], tier=self.tier[i])
-        return received(
-            arrival.ticket_id,
-            arrival.at,
-            self.sla,
-            required_skills=arrival.required_skills,
-            customer_id=arrival.customer,
-            estimated_effort=arrival.effort,
-            **attributes,
-        )
+        record = record_of(self.drawn[i], self.sla)
+        return record._replace(queue=self.queue_names[self.queue[i]], tier=self.tier[i])
 
     def agent_class(self, a: int) -> int:
         kind = self.aclass[a]
