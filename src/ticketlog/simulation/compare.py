@@ -11,7 +11,9 @@ Replications run on any ``concurrent.futures.Executor`` (a process pool by defau
 sweeps scale out. Runs use the engine's fast mode when the policy allows it (it gives
 the same KPIs as the full-event mode). Besides the estimates, a comparison keeps a small
 summary of every run (:class:`RunSummary`) for reports: wait quantiles, the backlog over
-time, and KPIs per customer segment.
+time, and KPIs per customer segment. A recorded history is also replayed once under its
+as-recorded baseline, and the comparison leads with how closely that gives the history
+back (:attr:`Comparison.fidelity`, :mod:`ticketlog.simulation.fidelity`).
 """
 
 from __future__ import annotations
