@@ -160,6 +160,7 @@ def test_the_baseline_of_a_desks_own_history_has_no_error_and_no_distance() -> N
     assert fidelity.backlog  # hour by hour, from the start
     assert [h for h, _, _ in fidelity.backlog[:3]] == [0.0, 1.0, 2.0]
     assert all(n == m for _, n, m in fidelity.backlog)
+    assert fidelity.backlog_mae == 0.0
 
 
 def test_a_replay_that_misses_the_history_is_off_and_says_by_how_much() -> None:
@@ -175,6 +176,8 @@ def test_a_replay_that_misses_the_history_is_off_and_says_by_how_much() -> None:
     assert wait.baseline > wait.recorded
     assert fidelity.wait_emd_min is not None
     assert fidelity.wait_emd_min > 0
+    assert fidelity.backlog_mae is not None
+    assert fidelity.backlog_mae > 0
     assert Fidelity.of(trace.recorded, baseline(one_agent, fifo()), threshold_pct=1e9).off == ()
 
 

@@ -214,11 +214,12 @@ def fidelity_warnings(fidelity: Fidelity) -> list[str]:
 
 def fidelity_table(fidelity: Fidelity) -> Table:
     """The fidelity block: per KPI the recorded value, the baseline's and the relative error;
-    the earth mover's distances in the caption."""
+    the earth mover's distances and the hourly backlog's mean gap in the caption."""
     caption = (
         f"Earth mover's distance, recorded to baseline: wait "
         f"{_number(fidelity.wait_emd_min)} min, cycle time "
-        f"{_number(fidelity.cycle_time_emd_min)} min."
+        f"{_number(fidelity.cycle_time_emd_min)} min. Hourly backlog: "
+        f"{_number(fidelity.backlog_mae)} tickets apart on average."
     )
     table = Table(
         title=f"Fidelity: the history replayed under its {fidelity.policy} baseline",

@@ -311,7 +311,8 @@ def _fidelity_block(fidelity: Fidelity) -> str:
     distances = (
         f"Earth mover's distance between the recorded and the baseline distributions: wait "
         f"{_number(fidelity.wait_emd_min)} min, cycle time "
-        f"{_number(fidelity.cycle_time_emd_min)} min."
+        f"{_number(fidelity.cycle_time_emd_min)} min. The hourly backlogs are "
+        f"{_number(fidelity.backlog_mae)} tickets apart on average."
     )
     return (
         f"<h2>Fidelity</h2>\n<p>The recorded history replayed under its {fidelity.policy} "

@@ -23,9 +23,9 @@ and the block says by how much. :meth:`Fidelity.of` compares the baseline's run 
 record: per KPI (:data:`KPIS`) the recorded value, the baseline's and the relative error;
 the earth mover's distance (:func:`earth_movers_distance`) between the recorded and the
 baseline distributions of the wait and of the cycle (resolution) time; and the backlog,
-hour by hour. Every figure is over the tickets the trace replays (those it skips, still
-open in the history, are on neither side), and over the whole period (a comparison's
-warm-up does not apply).
+hour by hour, with the mean absolute difference of the hourly counts. Every figure is
+over the tickets the trace replays (those it skips, still open in the history, are on
+neither side), and over the whole period (a comparison's warm-up does not apply).
 """
 
 from __future__ import annotations
@@ -236,6 +236,12 @@ class Fidelity:
     policy: str = AS_RECORDED
 
     @property
+    def backlog_mae(self) -> float | None:
+        """The mean absolute difference of the hourly open-ticket counts (tickets): how far
+        apart the two backlogs run over time, beyond their means."""
+        return _mean([abs(n - m) for _, n, m in self.backlog])
+
+    @property
     def off(self) -> tuple[KpiFidelity, ...]:
         """The KPIs whose relative error exceeds the threshold."""
         return tuple(k for k in self.kpis if k.off(self.threshold_pct))
@@ -271,7 +277,8 @@ class Fidelity:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (``None``, never ``NaN``): policy, threshold, KPIs with recorded,
-        baseline, relative error and whether off, the distances, the hourly backlog."""
+        baseline, relative error and whether off, the distances, the hourly backlog and
+        the mean absolute difference of its counts."""
         return {
             "policy": self.policy,
             "threshold_pct": self.threshold_pct,
@@ -287,6 +294,7 @@ class Fidelity:
             },
             "wait_emd_min": self.wait_emd_min,
             "cycle_time_emd_min": self.cycle_time_emd_min,
+            "backlog_mae": self.backlog_mae,
             "backlog": [
                 {"hours": hours, "recorded": n, "baseline": m} for hours, n, m in self.backlog
             ],
