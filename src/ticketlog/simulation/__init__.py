@@ -6,6 +6,13 @@ from __future__ import annotations
 from ticketlog.simulation.compare import METRICS, Comparison, Estimate, RunSummary, compare
 from ticketlog.simulation.draws import Drawn, draw_arrivals
 from ticketlog.simulation.engine import SimulationResult, Staffing, simulate
+from ticketlog.simulation.fidelity import (
+    Fidelity,
+    KpiFidelity,
+    Record,
+    as_recorded,
+    earth_movers_distance,
+)
 from ticketlog.simulation.forecast import (
     DeskStaffing,
     arrivals_after,
@@ -57,11 +64,14 @@ __all__ = [
     "Empirical",
     "Estimate",
     "Exponential",
+    "Fidelity",
     "Handoff",
     "InferredStaffing",
+    "KpiFidelity",
     "LogNormal",
     "PersonOverride",
     "PersonStaffing",
+    "Record",
     "RecordedShifts",
     "Reopens",
     "Rota",
@@ -73,11 +83,13 @@ __all__ = [
     "StaffingRules",
     "Trace",
     "arrivals_after",
+    "as_recorded",
     "backlog_work",
     "cobham_mean_waits",
     "compare",
     "desk_staffing",
     "draw_arrivals",
+    "earth_movers_distance",
     "erlang_a_abandonment",
     "erlang_c",
     "erlang_c_mean_wait",
