@@ -18,6 +18,7 @@ from ticketlog.policies.reads import Read, declares
 from ticketlog.projections import SlaTargets, compute_kpis
 from ticketlog.projections.columns import TicketColumns, _verdicts_one_by_one
 from ticketlog.projections.kpis import kpis_of
+from ticketlog.projections.queues import Ordering
 from ticketlog.projections.sla import BusinessHours
 from ticketlog.simulation import (
     AgentGroup,
@@ -102,7 +103,7 @@ class UrgentByField(Urgent):
     ticket_fields = frozenset({"priority"})
 
 
-COLUMN_KEYS = {
+COLUMN_KEYS: dict[str, Ordering] = {
     "fifo": by_arrival,
     "priority": by_priority,
     "easiest-first-aged": EasiestFirst(aging=0.05),
