@@ -17,8 +17,7 @@ import inspect
 import json
 import re
 import time
-from collections import Counter
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,13 +57,19 @@ from ticketlog.io.console import (
     records_table,
     share_text,
 )
+from ticketlog.io.records import (
+    agent_names,
+    agent_records,
+    kpi_groups,
+    timeline_records,
+    waiting_record,
+)
 from ticketlog.persistence.settings import existing_store, parse_store_url
 from ticketlog.policies import registry
 from ticketlog.policies.builtin import check_policy_fits, sla_driven
 from ticketlog.policies.protocol import PullPolicy
-from ticketlog.projections.facts import TicketFacts
-from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
-from ticketlog.projections.queues import NEVER, ORDERINGS, Ordering, QueuedTicket
+from ticketlog.projections.kpis import Dimension
+from ticketlog.projections.queues import ORDERINGS, Ordering
 from ticketlog.projections.runner import Follower
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
@@ -557,7 +562,10 @@ def kpis_command(
             for f in view.facts
             if (start is None or f.received_at >= start) and (end is None or f.received_at < end)
         ]
-        groups = _groups(view, facts, dimension)
+        workloads = view.workloads.workloads(now=view.now)
+        groups = kpi_groups(
+            facts, dimension, now=view.now, sla=view.sla, names=agent_names(workloads)
+        )
     if as_json:
         _print_json(
             {
@@ -574,34 +582,6 @@ def kpis_command(
     default = "all" if dimension is None else "(none)"
     labels = {default if name is None else name: kpis for name, kpis in groups.items()}
     _out.print(kpis_table(labels, title=f"KPIs{' by ' + by if by else ''}, {_as_of(view)}"))
-
-
-def _groups(
-    view: _HistoryView, facts: list[TicketFacts], dimension: Dimension | None
-) -> dict[str | None, Kpis]:
-    """KPIs overall (one group, ``None``) or per group of ``dimension``, agents by name."""
-    if dimension is None:
-        return {None: compute_kpis(facts, now=view.now, sla=view.sla)}
-    names = _agent_names(view)
-    grouped = kpis_by(facts, dimension, now=view.now, sla=view.sla)
-    return {_group_name(group, names): kpis for group, kpis in grouped.items()}
-
-
-def _group_name(group: Hashable, names: Mapping[UUID, str]) -> str | None:
-    """A group as people read it: an agent by name, ``None`` as it is."""
-    if group is None:
-        return None
-    return names.get(group, str(group)) if isinstance(group, UUID) else str(group)
-
-
-def _agent_names(view: _HistoryView) -> dict[UUID, str]:
-    """Agents' names by id; a name two agents share gets the start of each one's id."""
-    agents = view.workloads.workloads(now=view.now)
-    taken = Counter(agent.name for agent in agents)
-    return {
-        a.agent_id: a.name if taken[a.name] == 1 else f"{a.name} ({str(a.agent_id)[:8]})"
-        for a in agents
-    }
 
 
 # --- timeline ----------------------------------------------------------------------
@@ -623,19 +603,7 @@ def timeline_command(
     with _errors_as_one_line(), _reading(store) as desk:
         ticket_id = _ticket_id(desk, ticket)
         entries = desk.timeline(ticket_id)
-    records = [
-        {
-            "at": e.at,
-            "since_previous": e.since_previous,
-            "since_received": e.since_received,
-            "event_type": e.event_type,
-            "actor_id": e.actor_id,
-            "actor": e.actor,
-            "summary": e.summary,
-            "details": e.details,
-        }
-        for e in entries
-    ]
+    records = timeline_records(entries)
     if as_json:
         _print_json({"ticket_id": ticket_id, "entries": records})
         return
@@ -707,7 +675,7 @@ def queue_command(
         if within is None
         else sorted(queues.breaching(now=now, within=within), key=key)
     )
-    records = [_waiting_record(ticket, now) for ticket in tickets]
+    records = [waiting_record(ticket, now) for ticket in tickets]
     if as_json:
         _print_json({"now": view.end, "order": order, "breaching": within, "tickets": records})
         return
@@ -723,23 +691,6 @@ def queue_command(
     _out.print(records_table(records, columns, title=title))
 
 
-def _waiting_record(ticket: QueuedTicket, now: datetime) -> dict[str, object]:
-    """A waiting ticket as ``queue`` shows it (``due_in`` negative: overdue; ``None``: paused)."""
-    due = None if ticket.due == NEVER else ticket.due
-    return {
-        "ticket_id": ticket.ticket_id,
-        "queue": ticket.queue,
-        "tier": ticket.tier,
-        "priority": ticket.priority,
-        "category": ticket.category,
-        "channel": ticket.channel,
-        "received_at": ticket.received_at,
-        "age": now - ticket.received_at,
-        "due": due,
-        "due_in": None if due is None else due - now,
-    }
-
-
 # --- agents ------------------------------------------------------------------------
 
 
@@ -751,22 +702,7 @@ def agents_command(store: Store, *, as_json: AsJson = False) -> None:
     """
     with _errors_as_one_line(), _reading(store) as desk:
         view = _history(desk)
-    records = [
-        {
-            "agent_id": w.agent_id,
-            "name": w.name,
-            "team": w.profile.team,
-            "tier": w.profile.tier,
-            "online": w.online,
-            "holding": w.holding,
-            "capacity": w.capacity,
-            "handled": w.handled,
-            "handle_time": w.handle_time,
-            "online_time": w.online_time,
-            "occupancy": w.occupancy,
-        }
-        for w in view.workloads.workloads(now=view.now)
-    ]
+    records = agent_records(view.workloads.workloads(now=view.now))
     if as_json:
         _print_json({"now": view.end, "units": {"occupancy": "percent"}, "agents": records})
         return

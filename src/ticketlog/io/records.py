@@ -1,0 +1,104 @@
+"""The desk's reads as plain records: what the command line prints and the HTTP service
+returns, built in one place (:func:`~ticketlog.io.console.jsonable` makes them JSON)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from ticketlog.projections.facts import TicketFacts
+from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
+from ticketlog.projections.queues import QueuedTicket
+from ticketlog.projections.sla import SlaTargets
+from ticketlog.projections.sla_clock import NEVER
+from ticketlog.projections.timeline import TimelineEntry
+from ticketlog.projections.workloads import Workload
+
+Record = dict[str, object]
+
+
+def timeline_records(entries: Iterable[TimelineEntry]) -> list[Record]:
+    """A ticket's timeline, one record per entry."""
+    return [
+        {
+            "at": e.at,
+            "since_previous": e.since_previous,
+            "since_received": e.since_received,
+            "event_type": e.event_type,
+            "actor_id": e.actor_id,
+            "actor": e.actor,
+            "summary": e.summary,
+            "details": e.details,
+        }
+        for e in entries
+    ]
+
+
+def waiting_record(ticket: QueuedTicket, now: datetime) -> Record:
+    """A waiting ticket (``due_in`` negative: overdue; ``None``: its SLA clock is stopped)."""
+    due = None if ticket.due == NEVER else ticket.due
+    return {
+        "ticket_id": ticket.ticket_id,
+        "queue": ticket.queue,
+        "tier": ticket.tier,
+        "priority": ticket.priority,
+        "category": ticket.category,
+        "channel": ticket.channel,
+        "received_at": ticket.received_at,
+        "age": now - ticket.received_at,
+        "due": due,
+        "due_in": None if due is None else due - now,
+    }
+
+
+def agent_records(workloads: Iterable[Workload]) -> list[Record]:
+    """Agents' workloads: team, tier, presence, holdings, capacity, handle time, occupancy."""
+    return [
+        {
+            "agent_id": w.agent_id,
+            "name": w.name,
+            "team": w.profile.team,
+            "tier": w.profile.tier,
+            "online": w.online,
+            "holding": w.holding,
+            "capacity": w.capacity,
+            "handled": w.handled,
+            "handle_time": w.handle_time,
+            "online_time": w.online_time,
+            "occupancy": w.occupancy,
+        }
+        for w in workloads
+    ]
+
+
+def agent_names(workloads: Sequence[Workload]) -> dict[UUID, str]:
+    """Agents' names by id; a name two agents share gets the start of each one's id."""
+    taken = Counter(agent.name for agent in workloads)
+    return {
+        a.agent_id: a.name if taken[a.name] == 1 else f"{a.name} ({str(a.agent_id)[:8]})"
+        for a in workloads
+    }
+
+
+def kpi_groups(
+    facts: Sequence[TicketFacts],
+    dimension: Dimension | None,
+    *,
+    now: datetime,
+    sla: SlaTargets,
+    names: Mapping[UUID, str],
+) -> dict[str | None, Kpis]:
+    """KPIs overall (one group, ``None``) or per group of ``dimension``, agents by name."""
+    if dimension is None:
+        return {None: compute_kpis(facts, now=now, sla=sla)}
+    grouped = kpis_by(facts, dimension, now=now, sla=sla)
+    return {_group_name(group, names): kpis for group, kpis in grouped.items()}
+
+
+def _group_name(group: Hashable, names: Mapping[UUID, str]) -> str | None:
+    """A group as people read it: an agent by name, ``None`` as it is."""
+    if group is None:
+        return None
+    return names.get(group, str(group)) if isinstance(group, UUID) else str(group)
