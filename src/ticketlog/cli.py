@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -58,6 +59,7 @@ from ticketlog.io.console import (
     share_text,
 )
 from ticketlog.io.records import (
+    QUEUE_ORDERS,
     agent_names,
     agent_records,
     kpi_groups,
@@ -66,10 +68,9 @@ from ticketlog.io.records import (
 )
 from ticketlog.persistence.settings import existing_store, parse_store_url
 from ticketlog.policies import registry
-from ticketlog.policies.builtin import check_policy_fits, sla_driven
+from ticketlog.policies.builtin import check_policy_fits
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.projections.kpis import Dimension
-from ticketlog.projections.queues import ORDERINGS, Ordering
 from ticketlog.projections.runner import Follower
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
@@ -641,15 +642,12 @@ def _ticket_id(desk: HelpDesk, ticket: str) -> UUID:
 
 # --- queue -------------------------------------------------------------------------
 
-_ORDERS: dict[str, Ordering] = {**ORDERINGS, "sla": sla_driven().key}
-"""How ``queue --order`` sorts: the queues' own orderings, and the ``sla`` policy's."""
-
 
 @app.command("queue")
 def queue_command(
     store: Store,
     *,
-    order: Annotated[str, typer.Option(help=f"One of: {', '.join(_ORDERS)}.")] = "fifo",
+    order: Annotated[str, typer.Option(help=f"One of: {', '.join(QUEUE_ORDERS)}.")] = "fifo",
     breaching: Annotated[
         str | None,
         typer.Option(
@@ -665,7 +663,7 @@ def queue_command(
     targets of --config.
     """
     with _errors_as_one_line():
-        key = _ORDERS[_choice(order, list(_ORDERS), "--order")]
+        key = QUEUE_ORDERS[_choice(order, list(QUEUE_ORDERS), "--order")]
         within = None if breaching is None else _duration(breaching, "--breaching")
         with _reading(store, _desk_config(config).sla) as desk:
             view = _history(desk)
@@ -721,6 +719,44 @@ def agents_command(store: Store, *, as_json: AsJson = False) -> None:
 
 
 # --- policies ----------------------------------------------------------------------
+
+
+# --- serve -------------------------------------------------------------------------
+
+
+@app.command("serve")
+def serve_command(
+    store: Annotated[
+        str, typer.Argument(metavar="STORE", help="The store to serve (created if missing).")
+    ],
+    *,
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.")] = 8080,
+    token: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A bearer token clients must send (repeatable; also TICKETLOG_API_TOKENS, "
+            "comma-separated). Without one, only a loopback address is served."
+        ),
+    ] = None,
+    config: DeskFile = None,
+) -> None:
+    """Serve STORE's desk over HTTP: commands, reads and the event stream (OpenAPI at
+    /docs), until stopped with Ctrl-C or SIGTERM."""
+    tokens = [*(token or []), *_env_tokens()]
+    with _errors_as_one_line():
+        try:
+            from ticketlog.service.serve import check_binding, serve  # noqa: PLC0415
+        except ModuleNotFoundError as error:
+            msg = f"serving needs {error.name!r}: pip install 'ticketlog-es[service]'"
+            raise ConfigurationError(msg) from None
+        check_binding(host, tokens)
+        with HelpDesk(store, sla=_desk_config(config).sla) as desk:
+            serve(desk, host=host, port=port, tokens=tokens)
+
+
+def _env_tokens() -> list[str]:
+    return [t.strip() for t in os.environ.get("TICKETLOG_API_TOKENS", "").split(",") if t.strip()]
 
 
 @app.command("policies")

@@ -8,15 +8,19 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
+from ticketlog.policies.builtin import sla_driven
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
-from ticketlog.projections.queues import QueuedTicket
+from ticketlog.projections.queues import ORDERINGS, Ordering, QueuedTicket
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.sla_clock import NEVER
 from ticketlog.projections.timeline import TimelineEntry
 from ticketlog.projections.workloads import Workload
 
 Record = dict[str, object]
+
+QUEUE_ORDERS: dict[str, Ordering] = {**ORDERINGS, "sla": sla_driven().key}
+"""How waiting tickets can be listed: the queues' own orderings, and the ``sla`` policy's."""
 
 
 def timeline_records(entries: Iterable[TimelineEntry]) -> list[Record]:

@@ -1,0 +1,42 @@
+"""Running the service: ``ticketlog serve STORE`` (uvicorn)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Collection
+
+from ticketlog.desk import HelpDesk
+from ticketlog.domain.errors import ConfigurationError
+
+
+def check_binding(host: str, tokens: Collection[str]) -> None:
+    """Refuse (:class:`ConfigurationError`) to serve on an address other machines reach
+    without a token: anyone there could act on the desk."""
+    if tokens:
+        return
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        msg = (
+            f"refusing to serve on {host} without a token: give --token (or "
+            "TICKETLOG_API_TOKENS), or serve on 127.0.0.1"
+        )
+        raise ConfigurationError(msg)
+
+
+def serve(
+    desk: HelpDesk,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    tokens: Collection[str] = (),
+) -> None:
+    """Serve ``desk`` over HTTP until stopped (SIGINT or SIGTERM)."""
+    import uvicorn  # noqa: PLC0415 - the service extra is optional
+
+    from ticketlog.service.app import create_app  # noqa: PLC0415 - needs fastapi, optional
+
+    check_binding(host, tokens)
+    uvicorn.run(create_app(desk, tokens=tokens), host=host, port=port, log_level="warning")
