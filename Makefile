@@ -11,7 +11,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[postgres,analysis,parquet,testing,dask,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[postgres,analysis,parquet,testing,dask,service,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)

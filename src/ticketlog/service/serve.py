@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 from collections.abc import Collection
+from types import FrameType
 
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import ConfigurationError
@@ -39,4 +41,15 @@ def serve(
     from ticketlog.service.app import create_app  # noqa: PLC0415 - needs fastapi, optional
 
     check_binding(host, tokens)
-    uvicorn.run(create_app(desk, tokens=tokens), host=host, port=port, log_level="warning")
+    # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the signal again for
+    # the handlers it found: these end the process with status 0 (the caller closes the desk).
+    stopping = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        uvicorn.run(create_app(desk, tokens=tokens), host=host, port=port, log_level="warning")
+    finally:
+        for sig, handler in stopping.items():
+            signal.signal(sig, handler)
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
