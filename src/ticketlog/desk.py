@@ -53,7 +53,13 @@ from ticketlog.domain.errors import (
     TicketNotFound,
     TierTooLow,
 )
-from ticketlog.domain.events import AgentJoined, AgentProfile, DomainEvent, TicketEvent
+from ticketlog.domain.events import (
+    AgentEvent,
+    AgentJoined,
+    AgentProfile,
+    DomainEvent,
+    TicketEvent,
+)
 from ticketlog.domain.history import Head, check_history
 from ticketlog.domain.lifecycle import Command, check_allowed
 from ticketlog.domain.ticket import Ticket, TicketState, availability_error
@@ -593,11 +599,11 @@ class HelpDesk(Application[UUID]):
 
     def ticket_events(self, ticket_id: UUID) -> list[TicketEvent]:
         """A ticket's events, oldest first; :class:`TicketNotFound` if there is none."""
-        ticket_id = as_id(ticket_id)
-        events = self._events(ticket_id)
-        if not events or not isinstance(events[0], TicketEvent):
-            raise TicketNotFound(ticket_id)
-        return cast(list[TicketEvent], events)
+        return cast(list[TicketEvent], self._history(Ticket, ticket_id))
+
+    def agent_events(self, agent_id: UUID) -> list[AgentEvent]:
+        """An agent's events, oldest first; :class:`AgentNotFound` if there is none."""
+        return cast(list[AgentEvent], self._history(Agent, agent_id))
 
     def timeline(self, ticket_id: UUID) -> list[TimelineEntry]:
         """Everything that happened to a ticket: time, actor, what, and how long it took."""
@@ -738,12 +744,18 @@ class HelpDesk(Application[UUID]):
         self._check_open()
         return cast(list[DomainEvent], list(self.events.get(aggregate_id)))
 
-    def _load(self, kind: type[A], aggregate_id: UUID) -> A:
+    def _history(self, kind: type[Aggregate[Any, Any]], aggregate_id: UUID) -> list[DomainEvent]:
+        """The events of a ticket or agent; :class:`NotFound` if there is no such one."""
         aggregate_id = as_id(aggregate_id)
         events = self._events(aggregate_id)
         if not events or not isinstance(events[0], kind.event_base):
             raise (TicketNotFound if kind is Ticket else AgentNotFound)(aggregate_id)
-        aggregate = kind.from_events(events, tolerance=self.skew_tolerance)
+        return events
+
+    def _load(self, kind: type[A], aggregate_id: UUID) -> A:
+        aggregate = kind.from_events(
+            self._history(kind, aggregate_id), tolerance=self.skew_tolerance
+        )
         assert aggregate is not None  # noqa: S101 - events is not empty
         return aggregate
 
