@@ -17,6 +17,7 @@ from ticketlog import (
     AgentStartedHolding,
     AgentStoppedHolding,
     AgentWentOnline,
+    DomainEvent,
     HelpDesk,
     ManualClock,
     TicketAssigned,
@@ -125,7 +126,9 @@ def test_holdings_follow_each_tickets_time_not_the_agents(
     assert desk.agent(ann).last_at == start  # holdings leave the agent's own time alone
 
 
-def old_store_history(ann: UUID, held: UUID, waiting: UUID, clock: ManualClock) -> list[object]:
+def old_store_history(
+    ann: UUID, held: UUID, waiting: UUID, clock: ManualClock
+) -> list[DomainEvent]:
     """Events as a store written before AgentStartedHolding holds them (Ann holds ``held``)."""
     at = clock.now()
     return [

@@ -96,20 +96,24 @@ def test_a_desk_whose_clock_is_behind_still_assigns(clock: ManualClock) -> None:
         assert desk.ticket(first).last_at == ahead
 
 
-def test_a_time_beyond_the_future_horizon_is_refused(desk: HelpDesk, clock: ManualClock) -> None:
+@pytest.mark.parametrize("far", [False, True], ids=["just beyond", "year 9999"])
+def test_a_time_beyond_the_future_horizon_is_refused(
+    desk: HelpDesk, clock: ManualClock, far: bool
+) -> None:
     ann = desk.join_agent("Ann")
     ticket = desk.receive(channel="chat", customer_id="c-1")
     assert desk.future_horizon is not None
-    beyond = clock.now() + desk.future_horizon + timedelta(seconds=1)
-    far = datetime(9999, 1, 1, tzinfo=UTC)
-    for when in (beyond, far):
-        assert_writes_nothing(desk, InvalidTime, lambda w=when: desk.assign(ticket, ann, at=w))
-        assert_writes_nothing(desk, InvalidTime, lambda w=when: desk.go_offline(ann, at=w))
-        assert_writes_nothing(
-            desk, InvalidTime, lambda w=when: desk.receive(channel="chat", customer_id="c", at=w)
-        )
-        assert_writes_nothing(desk, InvalidTime, lambda w=when: desk.assign_next(ann, at=w))
-    desk.assign(ticket, ann, at=clock.now() + desk.future_horizon)  # the horizon itself is fine
+    horizon = clock.now() + desk.future_horizon
+    when = datetime(9999, 1, 1, tzinfo=UTC) if far else horizon + timedelta(microseconds=1)
+    calls: list[Callable[[], object]] = [
+        lambda: desk.assign(ticket, ann, at=when),
+        lambda: desk.go_offline(ann, at=when),
+        lambda: desk.receive(channel="chat", customer_id="c", at=when),
+        lambda: desk.assign_next(ann, at=when),
+    ]
+    for call in calls:
+        assert_writes_nothing(desk, InvalidTime, call)
+    desk.assign(ticket, ann, at=horizon)  # the horizon itself is fine
 
 
 def test_the_future_horizon_is_configurable(clock: ManualClock) -> None:
