@@ -87,6 +87,7 @@ def test_a_desk_whose_clock_is_behind_still_assigns(clock: ManualClock) -> None:
     with HelpDesk("memory://", clock=clock) as desk:
         ann = desk.join_agent("Ann", capacity=2)
         first = desk.receive(channel="chat", customer_id="c-1")
+        clock.advance(seconds=1)
         second = desk.receive(channel="chat", customer_id="c-2")
         ahead = clock.now() + timedelta(seconds=2)
         desk.reprioritise(first, "high", at=ahead)
