@@ -143,6 +143,8 @@ class HelpDesk(Application[UUID]):
         self.clock: Clock = SystemClock() if clock is None else clock
         self.sla = SlaTargets() if sla is None else sla
         self._view = Follower(self, lambda: DeskView(sla=self.sla))
+        self._agents: dict[UUID, tuple[int, AgentState]] = {}
+        """Each agent's latest version and state read: loads fold only newer events."""
         self._checkpoints: Checkpoints | None = None
         try:
             super().__init__(env=self.store.eventsourcing_env())
@@ -753,11 +755,31 @@ class HelpDesk(Application[UUID]):
         return events
 
     def _load(self, kind: type[A], aggregate_id: UUID) -> A:
+        if kind is Agent:
+            return cast(A, self._load_agent(as_id(aggregate_id)))
         aggregate = kind.from_events(
             self._history(kind, aggregate_id), tolerance=self.skew_tolerance
         )
         assert aggregate is not None  # noqa: S101 - events is not empty
         return aggregate
+
+    def _load_agent(self, agent_id: UUID) -> Agent:
+        """An agent, reading only the events stored since this desk last read them: an
+        agent's stream grows with every ticket they take and give up."""
+        known = self._agents.get(agent_id)
+        if known is None:
+            agent = Agent.from_events(
+                cast(list[AgentEvent], self._history(Agent, agent_id)),
+                tolerance=self.skew_tolerance,
+            )
+            assert agent is not None  # noqa: S101 - the history is not empty
+        else:
+            version, state = known
+            agent = Agent.resume(agent_id, version, state, tolerance=self.skew_tolerance)
+            self._check_open()
+            agent.extend(cast(Iterator[AgentEvent], self.events.get(agent_id, gt=version)))
+        self._agents[agent_id] = (agent.version, agent.state)
+        return agent
 
     def _save_new(self, aggregate: Aggregate[Any, Any]) -> None:
         try:

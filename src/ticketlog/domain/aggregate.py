@@ -130,6 +130,30 @@ class Aggregate(Generic[S, E]):
                 aggregate._apply(event)
         return aggregate
 
+    @classmethod
+    def resume(
+        cls,
+        aggregate_id: UUID,
+        version: int,
+        state: S,
+        *,
+        tolerance: timedelta = timedelta(0),
+    ) -> Self:
+        """The aggregate as it was at ``version`` with ``state`` (from a fold kept earlier);
+        :meth:`extend` it with the events stored since."""
+        aggregate = cls.__new__(cls)
+        aggregate._id = aggregate_id
+        aggregate._version = version
+        aggregate._state = state
+        aggregate._pending = []
+        aggregate._tolerance = tolerance
+        return aggregate
+
+    def extend(self, events: Iterable[E]) -> None:
+        """Fold stored events that follow the aggregate's version."""
+        for event in events:
+            self._apply(event)
+
     @property
     def id(self) -> UUID:
         """The aggregate's id."""
