@@ -12,10 +12,6 @@ Run with ``-s`` to see the storm's figures (also recorded as junit properties).
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -25,6 +21,7 @@ from uuid import UUID
 import pytest
 
 from tests.integration.storm import Outcome, Storm, work_in_process
+from tests.integration.support import in_spawned_processes
 from ticketlog import (
     AgentAtCapacity,
     AgentJoined,
@@ -125,35 +122,9 @@ def prepare(store: Store, clock: ManualClock) -> Storm:
 
 def storm_in_processes(storm: Storm, processes: int) -> tuple[list[Outcome], float]:
     """One spawned process per worker; their outcomes in worker order, and the seconds."""
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Barrier(processes + 1)
-    opening = ctx.Lock()  # PostgreSQL desks opened at the same moment can fail
-    results = ctx.Queue()
-    workers = [
-        ctx.Process(
-            target=work_in_process,
-            args=(storm,),
-            kwargs={"worker": n, "opening": opening, "start": start, "results": results},
-        )
-        for n in range(processes)
-    ]
-    for process in workers:
-        process.start()
-    try:
-        with contextlib.suppress(threading.BrokenBarrierError):  # the outcomes tell why
-            start.wait(TIMEOUT)
-        began = time.perf_counter()
-        outcomes = [results.get(timeout=TIMEOUT) for _ in workers]
-        seconds = time.perf_counter() - began
-        for process in workers:
-            process.join(TIMEOUT)
-        assert [p.exitcode for p in workers] == [0] * processes
-    finally:
-        for process in workers:
-            if process.is_alive():
-                process.terminate()
-                process.join()
-        results.close()
+    outcomes, seconds = in_spawned_processes(
+        work_in_process, (storm,), workers=processes, timeout=TIMEOUT
+    )
     return sorted(outcomes, key=lambda o: o.worker), seconds
 
 

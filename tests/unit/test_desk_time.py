@@ -11,27 +11,14 @@ from typing import Any
 
 import pytest
 
+from tests.support import assert_writes_nothing
 from ticketlog import (
     ConfigurationError,
     HelpDesk,
     InvalidTime,
     ManualClock,
     OutOfOrder,
-    TicketlogError,
 )
-
-
-def log_size(desk: HelpDesk) -> int:
-    return sum(1 for _ in desk.read_log())
-
-
-def assert_writes_nothing(
-    desk: HelpDesk, error: type[TicketlogError], command: Callable[[], object]
-) -> None:
-    before = log_size(desk)
-    with pytest.raises(error):
-        command()
-    assert log_size(desk) == before
 
 
 def test_a_command_dated_within_the_tolerance_gets_the_streams_time(
