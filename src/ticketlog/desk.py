@@ -477,8 +477,8 @@ class HelpDesk(Application[UUID]):
 
         Returns ``None`` when no waiting ticket fits. When another desk takes a candidate
         first (or moves it out of reach), the next candidate is tried, so under
-        contention no ticket goes to two agents and none is skipped; so is a candidate whose
-        latest event is later than ``at`` beyond the skew tolerance. Raises
+        contention no ticket goes to two agents and none is skipped; the next is tried too
+        when a candidate's latest event is later than ``at`` beyond the skew tolerance. Raises
         :class:`~ticketlog.domain.errors.AgentOffline` or
         :class:`~ticketlog.domain.errors.AgentAtCapacity` when the agent can take nothing
         (also when another desk filled them meanwhile).
