@@ -16,7 +16,7 @@ across processes: two desks filling the same agent conflict on the agent's versi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, ClassVar, TypeVar, cast
@@ -35,7 +35,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from ticketlog.clock import Clock, SystemClock
 from ticketlog.domain.agent import Agent, AgentState
-from ticketlog.domain.aggregate import Aggregate, validated
+from ticketlog.domain.aggregate import Aggregate, strict_int, validated
 from ticketlog.domain.errors import (
     AgentLacksSkill,
     AgentNotEligible,
@@ -46,6 +46,7 @@ from ticketlog.domain.errors import (
     InvalidHistory,
     InvalidTime,
     InvalidTransition,
+    InvalidValue,
     NotFound,
     OutOfOrder,
     StoreClosed,
@@ -135,6 +136,7 @@ class HelpDesk(Application[UUID]):
         skew_tolerance: timedelta = SKEW_TOLERANCE,
         future_horizon: timedelta | None = FUTURE_HORIZON,
     ) -> None:
+        _check_settings(store, clock, sla)
         self.skew_tolerance = _duration(skew_tolerance, "skew_tolerance")
         self.future_horizon = (
             None if future_horizon is None else _duration(future_horizon, "future_horizon")
@@ -201,6 +203,9 @@ class HelpDesk(Application[UUID]):
         raises eventsourcing's ``IntegrityError``, which commands answer by retrying.
         """
         self._check_open()
+        _check_kinds(
+            objs, (Aggregate, DomainEvent, type(None)), "save takes tickets, agents, events"
+        )
         events = [obj for obj in objs if isinstance(obj, DomainEvent)]
         if not events:
             return super().save(*objs, **kwargs)
@@ -645,8 +650,12 @@ class HelpDesk(Application[UUID]):
     def follow(self, factory: Callable[[], P], *, name: str) -> Follower[P]:
         """A follower of this desk's log that checkpoints ``factory``'s projection in the store.
 
-        Restarting with the same ``name`` resumes from the last checkpoint.
+        Restarting with the same ``name`` (a non-empty string) resumes from the last
+        checkpoint.
         """
+        if not isinstance(name, str) or not name:
+            msg = f"a follower's name is a non-empty string, not {name!r}"
+            raise InvalidValue(msg)
         if self._checkpoints is None:
             self._checkpoints = checkpoints_for(self.store)
         return Follower(self, factory, name=name, checkpoints=self._checkpoints)
@@ -661,6 +670,14 @@ class HelpDesk(Application[UUID]):
         event types read (by their ``TOPIC``).
         """
         self._check_open()
+        after = strict_int(after, "after")
+        if (
+            not isinstance(topics, Sequence)
+            or isinstance(topics, str)
+            or not all(isinstance(topic, str) for topic in topics)
+        ):
+            msg = f"topics is a sequence of event topics, not {topics!r}"
+            raise InvalidValue(msg)
         while True:
             page = self.recorder.select_notifications(
                 start=after, limit=_PAGE, topics=topics, inclusive_of_start=False
@@ -686,6 +703,7 @@ class HelpDesk(Application[UUID]):
         import adds nothing; the rest are written all together or not at all.
         """
         self._check_open()
+        _check_kinds(aggregates, (Aggregate,), "record_new takes new tickets and agents")
         pending = {
             aggregate.id: [self.mapper.to_stored_event(e) for e in aggregate.collect_events()]
             for aggregate in aggregates
@@ -862,6 +880,27 @@ class _Holders:
         if agent_id not in self._agents:
             self._agents[agent_id] = self._desk._load(Agent, agent_id)
         return self._agents[agent_id]
+
+
+def _check_kinds(objs: Iterable[object], kinds: tuple[type, ...], what: str) -> None:
+    """Raise :class:`InvalidValue` for an object of none of ``kinds``."""
+    for obj in objs:
+        if not isinstance(obj, kinds):
+            msg = f"{what}, not {obj!r}"
+            raise InvalidValue(msg)
+
+
+def _check_settings(store: object, clock: object, sla: object) -> None:
+    """Raise :class:`ConfigurationError` for a store, clock or SLA targets of the wrong kind."""
+    if not isinstance(store, MemoryStore | SQLiteStore | PostgresStore | str | None):
+        msg = f"a store is store settings, a URL or None, not {store!r}"
+        raise ConfigurationError(msg)
+    if clock is not None and not callable(getattr(clock, "now", None)):
+        msg = f"a clock has a now() method; {clock!r} has none"
+        raise ConfigurationError(msg)
+    if not isinstance(sla, SlaTargets | None):
+        msg = f"sla is SlaTargets or None, not {sla!r}"
+        raise ConfigurationError(msg)
 
 
 def _duration(value: object, name: str) -> timedelta:
