@@ -163,3 +163,22 @@ def test_an_agent_of_an_older_store_counts_what_their_tickets_say(
     desk.resolve(held, ann)
     desk.assign(waiting, ann)
     assert holdings(desk, ann) == {waiting}
+
+
+def test_a_log_with_holdings_dated_by_their_tickets_can_be_saved_again_as_it_is(
+    desk: HelpDesk, clock: ManualClock
+) -> None:
+    """Ann's holding is dated before her own latest event (she went offline and online
+    again later): a copy of the log is still a valid history."""
+    ann = desk.join_agent("Ann")
+    ticket = desk.receive(channel="chat", customer_id="c-1")
+    desk.go_offline(ann, at=clock.now() + timedelta(minutes=10))
+    desk.go_online(ann, at=clock.now() + timedelta(minutes=20))
+    desk.assign(ticket, ann, at=clock.now() + timedelta(minutes=5))
+    log = [event for _, event in desk.read_log()]
+    assert [type(e) for e in log][-1] is AgentStartedHolding
+
+    with HelpDesk("memory://", clock=clock) as copy:
+        copy.save(*log)
+        assert holdings(copy, ann) == {ticket}
+        assert copy.agent(ann).last_at == clock.now() + timedelta(minutes=20)
