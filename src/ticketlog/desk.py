@@ -52,7 +52,8 @@ from ticketlog.domain.lifecycle import Command, check_allowed
 from ticketlog.domain.ticket import Ticket, TicketState, availability_error
 from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority, SlaTarget
 from ticketlog.persistence.checkpoints import checkpoints_for
-from ticketlog.persistence.mapper import EventMapper, UnknownEventType
+from ticketlog.persistence.mapper import CorruptEvent, EventMapper
+from ticketlog.persistence.reader import LogHealth, LogReader
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
 from ticketlog.policies.protocol import PullPolicy, Router
 from ticketlog.policies.registry import pull_policy
@@ -66,7 +67,6 @@ from ticketlog.projections.workloads import Workload
 
 A = TypeVar("A", bound=Aggregate[Any, Any])
 
-_PAGE = 1000
 _CANDIDATES = 16
 """How many candidates ``assign_next`` takes from a policy before re-reading the log."""
 
@@ -111,6 +111,7 @@ class HelpDesk(Application[UUID]):
         except (PersistenceError, OSError, sqlite3.DatabaseError) as error:
             self._close_opened()
             raise StoreUnavailable(_unavailable(self.store, error)) from None
+        self._reader = LogReader(self.recorder, cast(EventMapper, self.mapper))
 
     def _close_opened(self) -> None:
         """Close what a failed ``__init__`` opened already (e.g. a connection pool), so that
@@ -453,6 +454,10 @@ class HelpDesk(Application[UUID]):
                     self.assign(ticket.ticket_id, agent_id, policy=pull.name, at=when)
                 except (InvalidTransition, TierTooLow, AgentLacksSkill):
                     continue  # taken, closed or moved by someone else meanwhile
+                except CorruptEvent as error:
+                    if error.originator_id != ticket.ticket_id:
+                        raise
+                    continue  # a quarantined ticket (see health())
                 return ticket.ticket_id
         msg = f"gave up finding a ticket for {agent_id} after {self.max_attempts} rounds"
         raise ConcurrencyConflict(msg)
@@ -480,6 +485,10 @@ class HelpDesk(Application[UUID]):
                 )
             except AgentNotEligible:
                 continue
+            except CorruptEvent as error:
+                if error.originator_id != agent.agent_id:
+                    raise
+                continue  # a quarantined agent (see health())
             return agent.agent_id
         return None
 
@@ -609,22 +618,17 @@ class HelpDesk(Application[UUID]):
         """Every stored event after position ``after``, in log order, with its position.
 
         Events of types this version of ticketlog does not know are skipped, so older
-        readers keep working on logs written by newer ones. ``topics`` limits the
-        event types read (by their ``TOPIC``).
+        readers keep working on logs written by newer ones; rows that cannot be read are
+        quarantined with their streams (see :meth:`health`). ``topics`` limits the event
+        types read (by their ``TOPIC``).
         """
-        while True:
-            page = self.recorder.select_notifications(
-                start=after, limit=_PAGE, topics=topics, inclusive_of_start=False
-            )
-            for notification in page:
-                after = notification.id
-                try:
-                    event = self.mapper.to_domain_event(notification)
-                except UnknownEventType:
-                    continue
-                yield after, cast(DomainEvent, event)
-            if len(page) < _PAGE:
-                return
+        return self._reader.log(after, topics=topics)
+
+    def health(self) -> LogHealth:
+        """What the desk could not read, after catching up with the log: unknown event
+        types skipped (with counts) and quarantined rows (with their positions)."""
+        self._view.catch_up()
+        return self._reader.health()
 
     # --- recorded histories -------------------------------------------------------
 
@@ -682,14 +686,15 @@ class HelpDesk(Application[UUID]):
         return self.clock.now() if at is None else at
 
     def _events(self, aggregate_id: UUID) -> list[DomainEvent]:
-        return cast(list[DomainEvent], list(self.events.get(aggregate_id)))
+        return self._reader.stream(aggregate_id)[0]
 
     def _load(self, kind: type[A], aggregate_id: UUID) -> A:
-        events = self._events(aggregate_id)
+        events, version = self._reader.stream(aggregate_id)
         if not events or not isinstance(events[0], kind.event_base):
             raise (TicketNotFound if kind is Ticket else AgentNotFound)(aggregate_id)
         aggregate = kind.from_events(events)
         assert aggregate is not None  # noqa: S101 - events is not empty
+        aggregate.version = version  # unknown (newer) events count: append after them
         return aggregate
 
     def _save_new(self, aggregate: Aggregate[Any, Any]) -> None:

@@ -479,6 +479,17 @@ OLD_STATES: dict[str, dict[str, Any]] = {
         "actor_id": None,
         "channel": "email",
         "customer_id": "cust-1",
+        "category": "general",
+        "priority": "normal",
+        "language": "en",
+        "plan": None,
+        "customer_value": 0.0,
+        "first_time": False,
+        "estimated_effort": None,
+        "subject": "",
+        "queue": "general",
+        "tier": 1,
+        "required_skills": [],
     },
     "ticketlog:TicketAwaitingCustomer": {
         "originator_id": str(ID),
@@ -489,7 +500,8 @@ OLD_STATES: dict[str, dict[str, Any]] = {
     },
 }
 """States as stores written before resolutions without a holder, several teams and source
-ids: none of the fields added since."""
+ids (schema version 1, no ``class_version`` stored): every field they had, none of the fields
+added since."""
 
 
 @pytest.mark.parametrize("topic", sorted(OLD_STATES))
