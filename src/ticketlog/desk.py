@@ -28,6 +28,7 @@ from eventsourcing.persistence import (
     Recording,
 )
 from eventsourcing.utils import Environment, EnvType
+from pydantic import SecretStr
 
 from ticketlog.clock import Clock, SystemClock
 from ticketlog.domain.agent import Agent, AgentState
@@ -52,9 +53,11 @@ from ticketlog.domain.lifecycle import Command, check_allowed
 from ticketlog.domain.ticket import Ticket, TicketState, availability_error
 from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority, SlaTarget
 from ticketlog.persistence.checkpoints import checkpoints_for
+from ticketlog.persistence.encryption import WrongCipherKey, check_cipher_key
 from ticketlog.persistence.mapper import CorruptEvent, EventMapper
 from ticketlog.persistence.reader import LogHealth, LogReader
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
+from ticketlog.persistence.sqlite import create_owner_only
 from ticketlog.policies.protocol import PullPolicy, Router
 from ticketlog.policies.registry import pull_policy
 from ticketlog.policies.registry import router as as_router
@@ -81,6 +84,9 @@ class HelpDesk(Application[UUID]):
     file ``ticketlog.db``). ``clock`` supplies the business time of commands that are not
     given an explicit ``at`` (default: the UTC wall clock). ``sla`` sets the targets the
     desk's views judge breaches by (default: :class:`~ticketlog.projections.sla.SlaTargets`).
+    ``cipher_key`` encrypts the store's events and checkpoints at rest (see
+    :mod:`ticketlog.persistence.settings`); a key that does not open an existing store
+    raises :class:`~ticketlog.persistence.encryption.WrongCipherKey`.
 
     Use it as a context manager, or call :meth:`close` (which closes the store's
     connections; the ticket command is :meth:`close_ticket`).
@@ -96,8 +102,11 @@ class HelpDesk(Application[UUID]):
         *,
         clock: Clock | None = None,
         sla: SlaTargets | None = None,
+        cipher_key: str | SecretStr | None = None,
     ) -> None:
         self.store = resolve_store(store)
+        if cipher_key is not None:
+            self.store = self.store.with_cipher_key(cipher_key)
         self.clock: Clock = SystemClock() if clock is None else clock
         self.sla = SlaTargets() if sla is None else sla
         self._view = Follower(self, lambda: DeskView(sla=self.sla))
@@ -111,7 +120,13 @@ class HelpDesk(Application[UUID]):
         except (PersistenceError, OSError, sqlite3.DatabaseError) as error:
             self._close_opened()
             raise StoreUnavailable(_unavailable(self.store, error)) from None
-        self._reader = LogReader(self.recorder, cast(EventMapper, self.mapper))
+        mapper = cast(EventMapper, self.mapper)
+        try:
+            check_cipher_key(self.recorder, mapper, self.store.url)
+        except WrongCipherKey:
+            self._close_opened()
+            raise
+        self._reader = LogReader(self.recorder, mapper)
 
     def _close_opened(self) -> None:
         """Close what a failed ``__init__`` opened already (e.g. a connection pool), so that
@@ -126,6 +141,8 @@ class HelpDesk(Application[UUID]):
 
     def construct_recorder(self) -> ApplicationRecorder:
         """The store's recorder, with its tables created (safely, when shared)."""
+        if isinstance(self.store, SQLiteStore):
+            create_owner_only(self.store)
         if not isinstance(self.store, PostgresStore):
             return super().construct_recorder()
         from ticketlog.persistence.postgres import (  # noqa: PLC0415 - the postgres extra
@@ -609,7 +626,7 @@ class HelpDesk(Application[UUID]):
         Restarting with the same ``name`` resumes from the last checkpoint.
         """
         if self._checkpoints is None:
-            self._checkpoints = checkpoints_for(self.store)
+            self._checkpoints = checkpoints_for(self.store, cast(EventMapper, self.mapper))
         return Follower(self, factory, name=name, checkpoints=self._checkpoints)
 
     def read_log(
