@@ -75,7 +75,7 @@ def encode(projection: object, position: int) -> bytes:
         "position": position,
     }
     with collector_paused():  # the pass allocates much and frees nothing
-        document["state"] = _Encoder().value(projection)
+        document["state"] = _Encoder(type(projection).__module__).value(projection)
     return json.dumps(document, separators=(",", ":"), allow_nan=False).encode()
 
 
@@ -92,7 +92,7 @@ def decode(data: bytes, projection_class: type[T], position: int) -> T:
             projection = _Decoder(projection_class.__module__).value(document["state"])
     except UnreadableCheckpoint:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+    except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as error:
         msg = f"not a valid checkpoint: {type(error).__name__}: {error}"
         raise UnreadableCheckpoint(msg) from None
     if type(projection) is not projection_class:
@@ -115,7 +115,8 @@ def _check_header(document: Any, projection_class: type, position: int) -> None:
 class _Encoder:
     """One encoding pass: remembers the containers met, to refer to them again."""
 
-    def __init__(self) -> None:
+    def __init__(self, own_module: str) -> None:
+        self._own = own_module
         self._slots: dict[int, int] = {}
         self._open: set[int] = set()
         self._kept: list[Any] = []
@@ -140,7 +141,7 @@ class _Encoder:
         if simple is not None:
             return simple(value)
         if isinstance(value, Enum):
-            return {"enum": [topic(type(value)), self.value(value.value)]}
+            return {"enum": [self._topic(type(value)), self.value(value.value)]}
         key = id(value)
         slot = self._slots.get(key)
         if slot is not None:
@@ -172,13 +173,20 @@ class _Encoder:
                 raise NotCheckpointable(msg)
             return {"defaultdict": [factory, self._items(value)]}
         if isinstance(value, pydantic.BaseModel):
-            return {"model": [topic(kind), value.model_dump_json()]}
+            return {"model": [self._topic(kind), value.model_dump_json()]}
         if isinstance(value, tuple) and hasattr(kind, "_make"):
-            return {"namedtuple": [topic(kind), [self.value(v) for v in value]]}
+            return {"namedtuple": [self._topic(kind), [self.value(v) for v in value]]}
         if isinstance(value, (list, tuple, set, frozenset, dict, type)) or callable(value):
             msg = f"a {kind.__module__}.{kind.__qualname__}"
             raise NotCheckpointable(msg)
-        return {"object": [topic(kind), self.value(value.__getstate__())]}
+        return {"object": [self._topic(kind), self.value(value.__getstate__())]}
+
+    def _topic(self, cls: type) -> str:
+        """The topic of ``cls``, if loading may rebuild it."""
+        if not _allowed(cls.__module__, self._own):
+            msg = f"a {cls.__module__}.{cls.__qualname__} (only ticketlog's and its own classes)"
+            raise NotCheckpointable(msg)
+        return topic(cls)
 
     def _items(self, mapping: dict[Any, Any]) -> list[list[Any]]:
         return [[self.value(k), self.value(v)] for k, v in mapping.items()]
@@ -190,6 +198,10 @@ def _same(value: Any) -> Any:
 
 def _float(value: float) -> Any:
     return value if math.isfinite(value) else {"float": repr(value)}
+
+
+_BUILDING = object()
+"""The memo's mark of a container whose contents are being decoded."""
 
 
 class _Decoder:
@@ -208,7 +220,7 @@ class _Decoder:
             "timezone": lambda v: timezone(self.value(v)),
             "zone": lambda v: ZoneInfo(_of(v, str)),
             "enum": self._enum,
-            "ref": lambda v: self._memo[_of(v, int)],
+            "ref": self._ref,
         }
         self._containers: dict[str, Callable[[Any], Any]] = {
             "list": lambda v: [self.value(x) for x in _of(v, list)],
@@ -231,9 +243,16 @@ class _Decoder:
             return simple(body)
         build = self._containers[tag]
         slot = len(self._memo)
-        self._memo.append(None)
+        self._memo.append(_BUILDING)
         self._memo[slot] = value = build(body)
         return value
+
+    def _ref(self, slot: Any) -> Any:
+        index = _of(slot, int)
+        if not 0 <= index < len(self._memo) or self._memo[index] is _BUILDING:
+            msg = f"a reference to container {index}, which is not built yet"
+            raise ValueError(msg)
+        return self._memo[index]
 
     def _dict(self, items: Any) -> dict[Any, Any]:
         return {self.value(k): self.value(v) for k, v in _of(items, list)}
@@ -276,8 +295,7 @@ class _Decoder:
     def _class(self, name: Any, base: type[T]) -> type[T]:
         """The class ``module:QualName`` if it may be rebuilt from a checkpoint."""
         module_name, _, qualname = _of(name, str).partition(":")
-        allowed = module_name in ("ticketlog", self._own) or module_name.startswith("ticketlog.")
-        module = sys.modules.get(module_name) if allowed else None
+        module = sys.modules.get(module_name) if _allowed(module_name, self._own) else None
         found: Any = module
         for part in qualname.split("."):
             found = getattr(found, part, None)
@@ -287,6 +305,11 @@ class _Decoder:
             msg = f"{name!r} is not a class a checkpoint may hold"
             raise UnreadableCheckpoint(msg)
         return found
+
+
+def _allowed(module: str, own_module: str) -> bool:
+    """Whether classes of ``module`` may be in a checkpoint of a projection of ``own_module``."""
+    return module in ("ticketlog", own_module) or module.startswith("ticketlog.")
 
 
 def _of(value: Any, kind: type[T]) -> T:
