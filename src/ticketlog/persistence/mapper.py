@@ -97,23 +97,30 @@ class EventMapper(Mapper[UUID]):
         except KeyError:
             msg = f"unknown event topic {stored_event.topic!r}"
             raise UnknownEventType(msg) from None
+        state = stored_event.state
         try:
-            event = event_class.model_validate_json(
-                _versioned_json(event_class, self.unseal(stored_event.state))
-            )
+            if self.cipher or self.compressor:
+                state = self.unseal(state)
+            event = event_class.model_validate_json(_versioned_json(event_class, state))
         except pydantic.ValidationError as error:
             if error.errors()[0]["type"] in ("json_invalid", "json_type"):
                 raise CorruptEvent(stored_event, "its state is not a JSON object") from None
             raise CorruptEvent(stored_event, f"does not validate: {error}") from None
         except ValueError as error:
             raise CorruptEvent(stored_event, str(error)) from None
-        missing = _missing_fields(event)
-        if missing:
-            raise CorruptEvent(stored_event, f"required fields missing: {', '.join(missing)}")
+        fields, nested = _fields(event_class)
+        if nested or len(event.__pydantic_fields_set__) != len(fields):
+            missing = _missing_fields(event)
+            if missing:
+                reason = f"required fields missing: {', '.join(missing)}"
+                raise CorruptEvent(stored_event, reason)
         if event.originator_version != stored_event.originator_version:
             reason = f"its state says v{event.originator_version}"
             raise CorruptEvent(stored_event, reason)
         return event
+
+
+_VERSIONED = b'{"class_version":'
 
 
 @cache
@@ -129,11 +136,13 @@ def _versioned_json(event_class: type[DomainEvent], state: bytes) -> bytes:
     is parsed, upcast step by step, and encoded again. ``ValueError`` if that fails.
     """
     current = event_class.class_version
-    if current == 1 and b'"class_version"' not in state:
-        return state
-    prefix = _version_prefix(current)
-    if current > 1 and state.startswith(prefix):
-        return b"{" + state[len(prefix) :]
+    if current == 1:
+        if not state.startswith(_VERSIONED):
+            return state  # a version stored elsewhere in it is an extra field: corrupt
+    else:
+        prefix = _version_prefix(current)
+        if state.startswith(prefix):
+            return b"{" + state[len(prefix) :]
     try:
         data = pydantic_core.from_json(state)
     except ValueError:
@@ -161,10 +170,10 @@ def _upcast(event_class: type[DomainEvent], data: dict[str, Any], version: int) 
 
 def _missing_fields(model: pydantic.BaseModel, path: str = "") -> list[str]:
     """Fields of ``model`` (and of the models it holds) that were not given a value."""
-    fields = type(model).model_fields
-    given = model.model_fields_set
+    fields, nested = _fields(type(model))
+    given = model.__pydantic_fields_set__
     missing = [] if len(given) == len(fields) else [path + n for n in fields if n not in given]
-    for name in _nested_models(type(model)):
+    for name in nested:
         value = getattr(model, name)
         if isinstance(value, pydantic.BaseModel):
             missing += _missing_fields(value, f"{path}{name}.")
@@ -172,10 +181,12 @@ def _missing_fields(model: pydantic.BaseModel, path: str = "") -> list[str]:
 
 
 @cache
-def _nested_models(model_class: type[pydantic.BaseModel]) -> tuple[str, ...]:
-    """The fields of ``model_class`` that hold pydantic models themselves."""
-    return tuple(
+def _fields(model_class: type[pydantic.BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields of ``model_class``, and those of them that hold pydantic models."""
+    fields = model_class.model_fields
+    nested = tuple(
         name
-        for name, info in model_class.model_fields.items()
+        for name, info in fields.items()
         if isinstance(info.annotation, type) and issubclass(info.annotation, pydantic.BaseModel)
     )
+    return tuple(fields), nested
