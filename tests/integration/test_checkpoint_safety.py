@@ -19,8 +19,8 @@ from uuid import UUID
 import pytest
 
 from ticketlog import HelpDesk, ManualClock, PostgresStore, SQLiteStore
-from ticketlog.persistence.checkpoints import checkpoints_for
-from ticketlog.projections import DeskView, checkpoint, fold
+from ticketlog.persistence.checkpoints import SQLiteCheckpoints, checkpoints_for
+from ticketlog.projections import Checkpoints, DeskView, checkpoint, fold
 
 Store = SQLiteStore | PostgresStore
 
@@ -71,6 +71,7 @@ NOT_ALLOWED = "is not a class a checkpoint may hold"
 PLANTED: dict[str, tuple[Any, str]] = {
     "a pickle that runs code": ("pickle", "not a valid checkpoint"),
     "not JSON": (b"\x80\x04 garbage", "not a valid checkpoint"),
+    "a row that is not compressed": ("raw", "cannot be decrypted or decompressed"),
     "another format": (json.dumps({"format": "pickle"}).encode(), "not a ticketlog-checkpoint"),
     "a newer encoding version": ("version", "checkpoint version is 2, not 1"),
     "another projection class": ("projection", "checkpoint projection is"),
@@ -90,6 +91,15 @@ PLANTED: dict[str, tuple[Any, str]] = {
     "a dangling reference": ({"ref": 7}, "a reference to container 7"),
 }
 """What is planted (bytes, a state, or how to spoil a valid checkpoint), and why it fails."""
+
+
+def table(store: Store) -> Checkpoints:
+    """The checkpoint table itself, which stores rows as given (not compressed)."""
+    if isinstance(store, SQLiteStore):
+        return SQLiteCheckpoints(store)
+    from ticketlog.persistence.postgres import PostgresCheckpoints  # noqa: PLC0415 - extra
+
+    return PostgresCheckpoints(store)
 
 
 def planted_row(case: str, end: int, marker: Path) -> bytes:
@@ -122,7 +132,10 @@ def test_a_planted_checkpoint_runs_no_code_and_the_follower_rebuilds(
     marker = tmp_path / "the-row-ran-code"
     with HelpDesk(store, clock=clock) as desk:
         end = history(desk, clock)
-        checkpoints_for(store).save("desk-view", end, planted_row(case, end, marker))
+        if PLANTED[case][0] == "raw":
+            table(store).save("desk-view", end, pickle.dumps(None))
+        else:
+            checkpoints_for(store).save("desk-view", end, planted_row(case, end, marker))
 
         with caplog.at_level(logging.WARNING, logger="ticketlog"):
             follower = desk.follow(DeskView, name="desk-view")

@@ -3,8 +3,8 @@
 Each store keeps ``(name, position, state)`` rows in a table ``ticketlog_checkpoints``
 next to the events (the same SQLite file, the same PostgreSQL database and schema), and
 replaces a row in one statement, so position and state always match. The state is the
-follower's encoding (:mod:`ticketlog.projections.checkpoint`); on an encrypted store it is
-compressed and encrypted like the events (:class:`SealedCheckpoints`).
+follower's encoding (:mod:`ticketlog.projections.checkpoint`), zlib-compressed, and on an
+encrypted store also encrypted like the events (:class:`SealedCheckpoints`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import closing
+
+from eventsourcing.compressor import ZlibCompressor
 
 from ticketlog.persistence.mapper import EventMapper
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore
@@ -83,7 +85,7 @@ class SQLiteCheckpoints:
 
 
 class SealedCheckpoints:
-    """Checkpoints compressed and encrypted by the mapper that seals the store's events."""
+    """Checkpoints compressed (and encrypted) by a mapper's :meth:`~EventMapper.seal`."""
 
     def __init__(self, inner: Checkpoints, mapper: EventMapper) -> None:
         self._inner = inner
@@ -91,7 +93,7 @@ class SealedCheckpoints:
 
     def load(self, name: str) -> tuple[int, bytes] | None:
         """The checkpoint saved under ``name``; :class:`UnreadableCheckpoint` if it does not
-        decrypt (written with another key, or tampered with)."""
+        decompress or decrypt (written with another key, or tampered with)."""
         saved = self._inner.load(name)
         if saved is None:
             return None
@@ -112,8 +114,8 @@ class SealedCheckpoints:
 def checkpoints_for(
     store: MemoryStore | SQLiteStore | PostgresStore, mapper: EventMapper | None = None
 ) -> Checkpoints:
-    """The checkpoint store that lives beside ``store``'s events, sealed like the events by
-    ``mapper`` if it compresses or encrypts them."""
+    """The checkpoint store that lives beside ``store``'s events: compressed, and encrypted
+    like the events if ``mapper`` encrypts them."""
     checkpoints: Checkpoints
     if isinstance(store, SQLiteStore):
         checkpoints = SQLiteCheckpoints(store)
@@ -123,6 +125,6 @@ def checkpoints_for(
         checkpoints = PostgresCheckpoints(store)
     else:
         checkpoints = MemoryCheckpoints()
-    if mapper is not None and (mapper.cipher or mapper.compressor):
-        return SealedCheckpoints(checkpoints, mapper)
-    return checkpoints
+    if mapper is None or mapper.compressor is None:
+        mapper = EventMapper(compressor=ZlibCompressor())
+    return SealedCheckpoints(checkpoints, mapper)
