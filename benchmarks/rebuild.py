@@ -30,6 +30,7 @@ import pickle
 import random
 import sqlite3
 import time
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,7 @@ def time_checkpoint(view: DeskView) -> dict[str, float]:
         "checkpoint_save_s": round(encoded - started, 3),
         "checkpoint_load_s": round(decoded - encoded, 3),
         "checkpoint_bytes": len(data),
+        "checkpoint_stored_bytes": len(zlib.compress(data)),
         "pickle_save_s": round(dumped - decoded, 3),
         "pickle_load_s": round(loaded - dumped, 3),
         "pickle_bytes": len(pickled),
@@ -242,7 +244,8 @@ def main() -> None:
     print("ratio rebuild/raw {:.3f}, rebuild/events {:.3f}".format(*ratios))
     print(
         f"checkpoint of the view: save {figures['checkpoint_save_s']} s, load "
-        f"{figures['checkpoint_load_s']} s, {figures['checkpoint_bytes']:,} bytes; pickle: "
+        f"{figures['checkpoint_load_s']} s, {figures['checkpoint_bytes']:,} bytes "
+        f"({figures['checkpoint_stored_bytes']:,} stored); pickle: "
         f"{figures['pickle_save_s']} s, {figures['pickle_load_s']} s, "
         f"{figures['pickle_bytes']:,} bytes"
     )

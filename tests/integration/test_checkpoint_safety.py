@@ -18,6 +18,7 @@ from uuid import UUID
 
 import pytest
 
+import ticketlog
 from ticketlog import HelpDesk, ManualClock, PostgresStore, SQLiteStore
 from ticketlog.persistence.checkpoints import SQLiteCheckpoints, checkpoints_for
 from ticketlog.projections import Checkpoints, DeskView, checkpoint, fold
@@ -55,6 +56,7 @@ def header(end: int, **changes: Any) -> dict[str, Any]:
     return {
         "format": checkpoint.FORMAT,
         "version": checkpoint.VERSION,
+        "ticketlog": ticketlog.__version__,
         "projection": "ticketlog.projections.view:DeskView",
         "position": end,
         "state": None,
@@ -74,6 +76,7 @@ PLANTED: dict[str, tuple[Any, str]] = {
     "a row that is not compressed": ("raw", "cannot be decrypted or decompressed"),
     "another format": (json.dumps({"format": "pickle"}).encode(), "not a ticketlog-checkpoint"),
     "a newer encoding version": ("version", "checkpoint version is 2, not 1"),
+    "another ticketlog release": ("ticketlog", "checkpoint ticketlog is '0.0.1'"),
     "another projection class": ("projection", "checkpoint projection is"),
     "another position": ("position", "checkpoint position is"),
     "a function as a class": ({"object": ["os:system", {"dict": []}]}, NOT_ALLOWED),
@@ -108,9 +111,10 @@ def planted_row(case: str, end: int, marker: Path) -> bytes:
         return pickle.dumps(Exploit(marker))
     if plant == "deep":
         return deeply_nested(end, 100_000)
-    if plant in ("version", "projection", "position"):
+    if plant in ("version", "ticketlog", "projection", "position"):
         wrong = {
             "version": checkpoint.VERSION + 1,
+            "ticketlog": "0.0.1",
             "projection": "tests.integration.test_checkpoint_safety:Exploit",
             "position": end - 1,
         }

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
+import ticketlog
 from ticketlog import HelpDesk, ManualClock, Priority
 from ticketlog.domain.events import AgentProfile, DomainEvent
 from ticketlog.projections import DeskView, Queues, fold
@@ -141,6 +142,7 @@ def test_the_document_names_its_format_version_class_and_position() -> None:
     assert document == {
         "format": "ticketlog-checkpoint",
         "version": 1,
+        "ticketlog": ticketlog.__version__,
         "projection": f"{__name__}:Holder",
         "position": 42,
         "state": {

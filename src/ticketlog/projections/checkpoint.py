@@ -2,9 +2,12 @@
 
 A checkpoint is one JSON object::
 
-    {"format": "ticketlog-checkpoint", "version": 1,
+    {"format": "ticketlog-checkpoint", "version": 1, "ticketlog": "0.1.0",
      "projection": "ticketlog.projections.view:DeskView", "position": 1234,
      "state": <the projection's state>}
+
+``ticketlog`` is the release that wrote it: read models may change shape between
+releases, so a checkpoint of another release is not restored (its follower rebuilds).
 
 The state is the projection's attributes, encoded as a tree of JSON values: strings,
 integers, booleans and ``null`` stand for themselves; everything else is a one-key tag
@@ -16,7 +19,7 @@ state]}`` for other objects (their ``__getstate__``), and ``{"ref": n}`` for the
 container met before (shared references stay shared).
 
 Loading is checked and runs no code of the row's choosing: the document must have this
-format, version, projection class and position; it is parsed by :mod:`json`; a class may
+format, version, release, projection class and position; it is parsed by :mod:`json`; a class may
 only be one defined in a ``ticketlog`` module or in the projection's own module, already
 imported, and is rebuilt without calling its constructor (its ``__setstate__`` if it
 defines one, else its attributes are set). Anything else is an
@@ -38,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 import pydantic
 
+from ticketlog._version import __version__
 from ticketlog.domain.errors import TicketlogError
 from ticketlog.projections.base import collector_paused
 
@@ -71,6 +75,7 @@ def encode(projection: object, position: int) -> bytes:
     document = {
         "format": FORMAT,
         "version": VERSION,
+        "ticketlog": __version__,
         "projection": topic(type(projection)),
         "position": position,
     }
@@ -105,7 +110,12 @@ def _check_header(document: Any, projection_class: type, position: int) -> None:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         msg = f"not a {FORMAT} document"
         raise UnreadableCheckpoint(msg)
-    expected = {"version": VERSION, "projection": topic(projection_class), "position": position}
+    expected = {
+        "version": VERSION,
+        "ticketlog": __version__,
+        "projection": topic(projection_class),
+        "position": position,
+    }
     for key, value in expected.items():
         if document.get(key) != value:
             msg = f"checkpoint {key} is {document.get(key)!r}, not {value!r}"
