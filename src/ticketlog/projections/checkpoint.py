@@ -131,6 +131,7 @@ class _Encoder:
         self._open: set[int] = set()
         self._kept: list[Any] = []
         """Every container met, kept alive so that no id is reused during the pass."""
+        self._topics: dict[type, str] = {}
         self._simple: dict[type, Callable[[Any], Any]] = {
             str: _same,
             int: _same,
@@ -193,10 +194,14 @@ class _Encoder:
 
     def _topic(self, cls: type) -> str:
         """The topic of ``cls``, if loading may rebuild it."""
+        known = self._topics.get(cls)
+        if known is not None:
+            return known
         if not _allowed(cls.__module__, self._own):
             msg = f"a {cls.__module__}.{cls.__qualname__} (only ticketlog's and its own classes)"
             raise NotCheckpointable(msg)
-        return topic(cls)
+        self._topics[cls] = name = topic(cls)
+        return name
 
     def _items(self, mapping: dict[Any, Any]) -> list[list[Any]]:
         return [[self.value(k), self.value(v)] for k, v in mapping.items()]
@@ -220,9 +225,12 @@ class _Decoder:
     def __init__(self, own_module: str) -> None:
         self._own = own_module
         self._memo: list[Any] = []
+        self._classes: dict[tuple[str, type], type] = {}
+        self._uuids: dict[str, UUID] = {}
+        """UUIDs by hex: ids recur throughout a read model, and building one costs."""
         self._tags: dict[str, Callable[[Any], Any]] = {
             "float": lambda v: float(_choice(v, ("inf", "-inf", "nan"))),
-            "uuid": lambda v: UUID(hex=_of(v, str)),
+            "uuid": self._uuid,
             "datetime": lambda v: datetime.fromisoformat(_of(v, str)),
             "date": lambda v: date.fromisoformat(_of(v, str)),
             "time": lambda v: time.fromisoformat(_of(v, str)),
@@ -271,6 +279,12 @@ class _Decoder:
         factory, items = _of(body, list)
         return defaultdict(_FACTORIES[_choice(factory, tuple(_FACTORIES))], self._dict(items))
 
+    def _uuid(self, body: Any) -> UUID:
+        known = self._uuids.get(body)
+        if known is None:
+            self._uuids[body] = known = UUID(hex=_of(body, str))
+        return known
+
     def _enum(self, body: Any) -> Enum:
         name, value = _of(body, list)
         return self._class(name, Enum)(self.value(value))
@@ -304,7 +318,13 @@ class _Decoder:
 
     def _class(self, name: Any, base: type[T]) -> type[T]:
         """The class ``module:QualName`` if it may be rebuilt from a checkpoint."""
-        module_name, _, qualname = _of(name, str).partition(":")
+        known = self._classes.get((_of(name, str), base))
+        if known is None:
+            self._classes[name, base] = known = self._resolve(name, base)
+        return known
+
+    def _resolve(self, name: str, base: type[T]) -> type[T]:
+        module_name, _, qualname = name.partition(":")
         module = sys.modules.get(module_name) if _allowed(module_name, self._own) else None
         found: Any = module
         for part in qualname.split("."):
