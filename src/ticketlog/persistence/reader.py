@@ -72,7 +72,9 @@ class LogReader:
         self._recorder = recorder
         self._mapper = mapper
         self._lock = threading.Lock()
-        self._unknown: dict[tuple[UUID, int], str] = {}
+        self._unknown: Counter[str] = Counter()
+        self._counted = 0
+        """Unknown rows up to this position are counted (each once, however often read)."""
         self._quarantined: dict[tuple[UUID, int], QuarantinedEvent] = {}
         self._held_back: dict[UUID, int] = {}
         """Quarantined stream to the version of its first unreadable row."""
@@ -81,15 +83,19 @@ class LogReader:
         self, after: int = 0, *, topics: Sequence[str] = ()
     ) -> Iterator[tuple[int, DomainEvent]]:
         """The readable events after position ``after``, in log order, with their positions."""
+        counting = not topics  # a read of some topics only skips rows it does not see
         while True:
             page = self._recorder.select_notifications(
                 start=after, limit=PAGE, topics=topics, inclusive_of_start=False
             )
             for notification in page:
                 after = notification.id
-                event = self._read(notification, after)
+                event = self._read(notification, after, counting=counting)
                 if event is not None and not self._is_held_back(event):
                     yield after, event
+            if counting and page:
+                with self._lock:
+                    self._counted = max(self._counted, after)
             if len(page) < PAGE:
                 return
 
@@ -114,23 +120,35 @@ class LogReader:
                 self._quarantined.values(),
                 key=lambda q: (q.position is None, q.position or 0, str(q.originator_id)),
             )
-            return LogHealth(Counter(self._unknown.values()), tuple(quarantined))
+            return LogHealth(dict(self._unknown), tuple(quarantined))
 
     def _read(
-        self, stored: StoredEvent, position: int | None, *, strict: bool = False
+        self,
+        stored: StoredEvent,
+        position: int | None,
+        *,
+        strict: bool = False,
+        counting: bool = False,
     ) -> DomainEvent | None:
-        """The event, or ``None`` (noted) if unknown or, unless ``strict``, corrupt."""
+        """The event, or ``None`` if unknown (counted when ``counting`` at ``position``) or,
+        unless ``strict``, corrupt (quarantined)."""
         try:
             return self._mapper.to_domain_event(stored)
         except UnknownEventType:
-            with self._lock:
-                self._unknown[_key(stored)] = stored.topic
+            if counting and position is not None:
+                self._count_unknown(stored.topic, position)
             return None
         except CorruptEvent as error:
             self._quarantine(error, position)
             if strict:
                 raise
             return None
+
+    def _count_unknown(self, topic: str, position: int) -> None:
+        with self._lock:
+            if position > self._counted:
+                self._unknown[topic] += 1
+                self._counted = position
 
     def _quarantine(self, error: CorruptEvent, position: int | None) -> None:
         stream = error.originator_id
@@ -148,7 +166,3 @@ class LogReader:
     def _is_held_back(self, event: DomainEvent) -> bool:
         first = self._held_back.get(event.originator_id)
         return first is not None and event.originator_version > first
-
-
-def _key(stored: StoredEvent) -> tuple[UUID, int]:
-    return UUID(str(stored.originator_id)), stored.originator_version
