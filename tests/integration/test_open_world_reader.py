@@ -185,12 +185,15 @@ def test_an_unreadable_row_is_quarantined_and_the_rest_of_the_desk_works(
     store: Store, clock: ManualClock, case: str
 ) -> None:
     topic, state, reason = UNREADABLE[case]
+    assigned = {"at": at(3), "actor_id": None, "agent_id": str(ANN), "by": "self", "policy": None}
     with HelpDesk(store, clock=clock) as desk:
         two_tickets(desk, clock)
         desk.recorder.insert_events([row(OLD, 2, topic, state)])
         position = max(n.id for n in desk.recorder.select_notifications(start=1, limit=100))
+        desk.recorder.insert_events([row(OLD, 3, "ticketlog:TicketAssigned", assigned)])
 
         assert desk.assign_next(ANN, "fifo") == NEW  # OLD is offered first, and skipped
+        assert desk.held_by(ANN) == {NEW}  # OLD's later, readable assignment is held back
         with pytest.raises(CorruptEvent, match=reason) as excinfo:
             desk.ticket(OLD)
         assert excinfo.value.originator_id == OLD
