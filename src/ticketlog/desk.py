@@ -599,7 +599,7 @@ class HelpDesk(Application[UUID]):
         for agent_id in agent_ids:
             try:
                 names[agent_id] = self.agent(agent_id).name
-            except NotFound:
+            except (NotFound, CorruptEvent):
                 continue
         return build_timeline(events, names)
 

@@ -225,3 +225,25 @@ def test_a_ticket_stored_without_priority_is_an_error_for_that_ticket_never_norm
         assert desk.assign_next(ANN, "fifo") == OLD
         assert desk.health().quarantined_streams == {bad}
         assert desk.recorder.select_events(bad)[-1].originator_version == 1  # nothing written
+
+
+def test_an_unreadable_agent_is_passed_over_by_routing_and_named_by_id(
+    store: Store, clock: ManualClock
+) -> None:
+    bo = UUID(int=0xB0)
+    with HelpDesk(store, clock=clock) as desk:
+        desk.join_agent("Ann", capacity=5, agent_id=ANN)
+        desk.join_agent("Bo", capacity=5, agent_id=bo)
+        tickets = [desk.receive(channel="chat", customer_id=f"c-{n}") for n in range(4)]
+        for ticket, agent in zip(tickets, (bo, ANN, ANN), strict=False):
+            desk.assign(ticket, agent)
+        clock.advance(minutes=1)
+        desk.recorder.insert_events([row(bo, 3, "ticketlog:AgentWentOffline", b"{")])
+
+        # least-loaded offers Bo (one ticket) before Ann (two); Bo's stream is unreadable
+        assert desk.route(tickets[3], "least-loaded") == ANN
+        with pytest.raises(CorruptEvent):
+            desk.agent(bo)
+        (held_by_bo,) = (e for e in desk.timeline(tickets[0]) if e.event_type == "TicketAssigned")
+        assert str(bo) in held_by_bo.summary  # its name cannot be read
+        assert desk.health().quarantined_streams == {bo}
