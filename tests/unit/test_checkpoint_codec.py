@@ -12,11 +12,15 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import attrs
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 import ticketlog
 from ticketlog import HelpDesk, ManualClock, Priority
+from ticketlog.domain.agent import Agent
 from ticketlog.domain.events import AgentProfile, DomainEvent
+from ticketlog.domain.ticket import Ticket
 from ticketlog.projections import DeskView, Queues, fold
 from ticketlog.projections.checkpoint import (
     NotCheckpointable,
@@ -24,6 +28,7 @@ from ticketlog.projections.checkpoint import (
     decode,
     encode,
 )
+from ticketlog.testing.histories import Fact, record, recorded_facts
 
 
 class Pair(NamedTuple):
@@ -177,3 +182,43 @@ def test_a_checkpoint_whose_state_is_another_type_is_unreadable() -> None:
     document = json.loads(data) | {"projection": "ticketlog.projections.view:DeskView"}
     with pytest.raises(UnreadableCheckpoint, match="holds a Queues"):
         decode(json.dumps(document).encode(), DeskView, 1)
+
+
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def recorded_events(histories: list[list[Fact]]) -> list[DomainEvent]:
+    """Two agents and one ticket per history, each fact a minute after the last."""
+    agents = []
+    for n, name in enumerate(("Ann", "Bob")):
+        agent = Agent.join(
+            agent_id=UUID(int=n + 1), at=T0, name=name, profile=AgentProfile(capacity=50)
+        )
+        agent.go_online(at=T0)
+        agents.append(agent)
+    events: list[DomainEvent] = [e for agent in agents for e in agent.collect_events()]
+    ids = [agent.id for agent in agents]
+    for n, facts in enumerate(histories):
+        at = T0 + timedelta(minutes=n)
+        ticket = Ticket.receive(ticket_id=UUID(int=100 + n), at=at, channel="chat", customer_id="c")
+        for minutes, fact in enumerate(facts, start=1):
+            record(ticket, fact, agents=ids, at=at + timedelta(minutes=minutes))
+        events.extend(ticket.collect_events())
+    return sorted(events, key=lambda e: e.at)
+
+
+@hypothesis.given(
+    histories=st.lists(recorded_facts(max_size=8), max_size=6), cut=st.integers(0, 60)
+)
+def test_a_restored_view_folds_on_exactly_like_the_one_it_was_taken_from(
+    histories: list[list[Fact]], cut: int
+) -> None:
+    events = recorded_events(histories)
+    before, after = events[:cut], events[cut:]
+    live = fold(DeskView(), before)
+
+    restored = decode(encode(live, len(before)), DeskView, len(before))
+
+    assert restored == live
+    assert fold(restored, after) == fold(live, after) == fold(DeskView(), events)
+    assert restored.queues.index("general", "fifo") == live.queues.index("general", "fifo")
