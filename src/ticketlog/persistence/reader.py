@@ -13,7 +13,10 @@ desk:
   reads on.
 
 :meth:`LogReader.health` reports both: the skipped topics with their counts, and each
-quarantined row with its position in the log.
+quarantined row with its position in the log. A reader holds a stream back from the
+unreadable rows it has met itself: a follower resuming from a checkpoint taken after such
+a row would fold later events of that stream (commands on it are refused, so only
+another writer could add any).
 """
 
 from __future__ import annotations
