@@ -15,6 +15,9 @@ own eligibility (online, capacity, tier, required skills, language):
 ``skills``          agents skilled in the ticket's category (and channel); any ordering
 ``sla``             earliest SLA deadline first (first reply, then resolution); then oldest
 ``affinity``        tickets of customers the agent served last first; then ``fallback``
+``team-queues``     the queues of the agent's own teams first (home team and other
+                    teams), in ``key`` order (FIFO); with ``overflow``, then every other
+                    queue in the same order
 ==================  ===================================================================
 
 ``value`` by name (``pull_policy("value")``, ``--policy value``) has no plan values: it
@@ -42,6 +45,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from ticketlog.policies.eligibility import all_of, same_tier, skills_match
+from ticketlog.policies.eligibility import team_queues as teams
 from ticketlog.policies.orderings import (
     EasiestFirst,
     EffortEstimator,
@@ -50,7 +54,7 @@ from ticketlog.policies.orderings import (
     ValueFirst,
 )
 from ticketlog.policies.protocol import PullPolicy
-from ticketlog.policies.pull import Affinity, Ordered
+from ticketlog.policies.pull import Affinity, Ordered, Staged
 from ticketlog.policies.push import (
     AffinityRouter,
     Ranked,
@@ -136,6 +140,18 @@ def affinity(*, fallback: Ordered | None = None) -> Affinity:
 def tiered_skills(*, overflow: bool = False, key: Ordering = by_arrival) -> Ordered:
     """Tiered and skills-based together: an example of composing eligibility filters."""
     return Ordered("tiered-skills", key, all_of(same_tier(overflow=overflow), skills_match()))
+
+
+def team_queues(*, overflow: bool = False, key: Ordering = by_arrival) -> Staged:
+    """Agents take from their own teams' queues first, in ``key`` order; with ``overflow``,
+    from the other queues when their own have nothing they may take."""
+    if not isinstance(overflow, bool):
+        msg = f"overflow must be True or False, not {overflow!r}"
+        raise TypeError(msg)
+    own = Ordered("team-queues", key, teams(own=True))
+    if not overflow:
+        return Staged("team-queues", (own,))
+    return Staged("team-queues", (own, Ordered("team-queues", key, teams(own=False))))
 
 
 def round_robin() -> Ranked:

@@ -46,11 +46,14 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 import attrs
+import pydantic
+from pydantic import BaseModel, ConfigDict
 
+from ticketlog.domain.aggregate import invalid_value
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.domain.events import (
     AgentJoined,
@@ -58,24 +61,34 @@ from ticketlog.domain.events import (
     AgentWentOffline,
     AgentWentOnline,
     DomainEvent,
+    TicketAssigned,
+    TicketAwaitingCustomer,
+    TicketCustomerReplied,
+    TicketDeescalated,
     TicketEscalated,
     TicketEvent,
+    TicketReassigned,
     TicketReceived,
+    TicketReleased,
     TicketReopened,
     TicketResolved,
     TicketTransferred,
 )
-from ticketlog.domain.values import EscalationKind
+from ticketlog.domain.values import AwaitedParty, EscalationKind
+from ticketlog.policies.builtin import team_queues
+from ticketlog.policies.pull import Staged
 from ticketlog.projections.base import fold
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.runner import EventSource
-from ticketlog.projections.spells import MOVES, Spells, hold, holder_after
+from ticketlog.projections.spells import MOVES, holder_after
 from ticketlog.simulation.scenario import (
     ATTRIBUTES,
     AgentSpec,
     Arrival,
     AutoEscalation,
     CsatModel,
+    JourneyStep,
+    StepKind,
 )
 from ticketlog.simulation.staffing import (
     InferredStaffing,
@@ -116,17 +129,52 @@ class Trace:
     staffing: InferredStaffing | None = None
     """The staffing inferred for the agents whose presence the history does not record
     (``None``: it records everyone's)."""
+    recorded: tuple[TicketFacts, ...] = ()
+    """The history's facts of the replayed tickets, as recorded (in arrival order): what a
+    replay's outcomes are compared with."""
 
     def agent_specs(self) -> list[AgentSpec]:
         """The history's agents, in joining order."""
         return list(self.agents)
 
 
+class EffortRules(BaseModel):
+    """What counts as a replayed ticket's work (see the module docstring).
+
+    Bad values raise :class:`~ticketlog.domain.errors.InvalidValue`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    waits_are_work: frozenset[AwaitedParty] = frozenset()
+    """Whose waits count as work of the holder, not as pauses: e.g.
+    ``{AwaitedParty.THIRD_PARTY}`` when "awaiting a vendor" means the desk's own
+    specialists work it. Their waits are then replayed as work, with the SLA clock running."""
+
+    def __init__(self, **data: Any) -> None:
+        """Validate ``data``; bad values raise :class:`InvalidValue`."""
+        try:
+            super().__init__(**data)
+        except pydantic.ValidationError as error:
+            raise invalid_value(error) from None
+
+
+def as_recorded_policy() -> Staged:
+    """The policy of an as-recorded baseline: people take from their own teams' queues
+    first, oldest first (a replay's inferred staffing gives each person the teams of the
+    tickets they took), then from the others (``team-queues`` with overflow)."""
+    return team_queues(overflow=True)
+
+
 def trace_from_events(
-    events: Iterable[DomainEvent], *, staffing: StaffingRules | None = None
+    events: Iterable[DomainEvent],
+    *,
+    staffing: StaffingRules | None = None,
+    effort: EffortRules | None = None,
 ) -> Trace:
     """The trace of a history given as events, in log order; ``staffing`` says how to
-    infer the staffing of agents whose presence it does not record (default rules)."""
+    infer the staffing of agents whose presence it does not record, ``effort`` what
+    counts as work (default rules both)."""
     history = list(events)
     if not history:
         msg = "an empty history has nothing to replay"
@@ -137,10 +185,11 @@ def trace_from_events(
         csat: CsatModel | None = CsatModel.fit(facts)
     except ConfigurationError:
         csat = None
+    effort = EffortRules() if effort is None else effort
     journeys: dict[UUID, _Journey] = {}
     for event in history:
         if isinstance(event, TicketEvent) and event.originator_id in received:
-            journeys.setdefault(event.originator_id, _Journey()).apply(event)
+            journeys.setdefault(event.originator_id, _Journey(effort)).apply(event)
     resolved = [f for f in facts if f.resolutions > 0 and f.ticket_id in received]
     arrivals = [
         _arrival(received[f.ticket_id], f, csat, **journeys[f.ticket_id].outcomes(f))
@@ -162,6 +211,7 @@ def trace_from_events(
         skipped=len(received) - len(arrivals),
         csat=csat,
         staffing=inferred,
+        recorded=tuple(facts.tickets[a.ticket_id] for a in arrivals),
     )
 
 
@@ -232,56 +282,101 @@ def _with_staffing(spec: AgentSpec, person: PersonStaffing) -> AgentSpec:
     return attrs.evolve(spec, profile=profile, rota=person.calendar)
 
 
-def trace_from_store(source: EventSource, *, staffing: StaffingRules | None = None) -> Trace:
-    """The trace of everything a desk (or any event source) has recorded (``staffing``: as
-    for :func:`trace_from_events`)."""
-    return trace_from_events((event for _, event in source.read_log()), staffing=staffing)
+def trace_from_store(
+    source: EventSource,
+    *,
+    staffing: StaffingRules | None = None,
+    effort: EffortRules | None = None,
+) -> Trace:
+    """The trace of everything a desk (or any event source) has recorded (``staffing``,
+    ``effort``: as for :func:`trace_from_events`)."""
+    events = (event for _, event in source.read_log())
+    return trace_from_events(events, staffing=staffing, effort=effort)
 
 
 @attrs.define
 class _Journey:
-    """What happened to one ticket, as the engine replays it: work per stage, the first
-    handoff, the first resolution and the first reopen."""
+    """What happened to one ticket, as the engine replays it: its active work, its steps
+    in order, its first resolution and its first reopen (see the module docstring)."""
 
-    spells: Spells = attrs.Factory(Spells)
-    """Who holds the ticket, and the work done so far: the time held in ended spells."""
-    handoff: tuple[Literal["transfer", "escalate"], str, timedelta] | None = None
-    """Kind, queue, and the work done before it."""
+    effort: EffortRules
+    holder: UUID | None = None
+    since: datetime | None = None
+    """Since when the holder actively works it (``None``: nobody does)."""
+    worked: timedelta = timedelta(0)
+    """The active work done so far."""
+    pause: tuple[datetime, AwaitedParty, bool] | None = None
+    """The running pause: since when, awaiting whom, and whether someone held it then."""
+    steps: list[JourneyStep] = attrs.Factory(list)
     resolved: tuple[datetime, timedelta] | None = None
     """The first resolution: when, and the work done by then."""
     reopened_at: datetime | None = None
 
-    @property
-    def worked(self) -> timedelta:
-        """The work done so far (the spells that ended)."""
-        return self.spells.handle_time
-
     def apply(self, event: TicketEvent) -> None:
         """Fold one of the ticket's events in."""
-        if isinstance(event, MOVES):
-            hold(self.spells, holder_after(event), event.at)
-        if isinstance(event, TicketTransferred) and event.to_agent_id is None:
-            self._handed_off("transfer", event.to_queue)
+        at = event.at
+        if isinstance(event, TicketAwaitingCustomer):
+            if self.pause is None and event.party not in self.effort.waits_are_work:
+                self._stop_work(at)
+                self.pause = (at, event.party, self.holder is not None)
+        elif isinstance(event, TicketCustomerReplied):
+            self._end_pause(at)
+            if self.holder is not None and self.since is None:
+                self.since = at
+        elif isinstance(event, MOVES):
+            self._end_pause(at)
+            self._stop_work(at)
+            self._moved(event)
+            self.holder = holder_after(event)
+            self.since = None if self.holder is None else at
+
+    def _moved(self, event: TicketEvent) -> None:
+        """The step ``event`` is, if any (automatic escalations follow from the waits)."""
+        if isinstance(event, TicketAssigned):
+            if self.holder is not None and self.holder != event.agent_id:
+                self._step("reassign", agent_id=event.agent_id)
+        elif isinstance(event, TicketReassigned):
+            self._step("reassign", agent_id=event.to_agent_id)
+        elif isinstance(event, TicketTransferred):
+            self._step("transfer", queue=event.to_queue, agent_id=event.to_agent_id)
         elif isinstance(event, TicketEscalated) and event.kind is not EscalationKind.AUTOMATIC:
-            self._handed_off("escalate", event.to_queue)  # the escalator's are replayed
+            self._step("escalate", queue=event.to_queue, tier=event.to_tier)
+        elif isinstance(event, TicketDeescalated):
+            self._step("deescalate", queue=event.to_queue, tier=event.to_tier)
+        elif isinstance(event, TicketReleased):
+            self._step("release")
         elif isinstance(event, TicketResolved) and self.resolved is None:
             self.resolved = (event.at, self.worked)
         elif isinstance(event, TicketReopened) and self.reopened_at is None:
             self.reopened_at = event.at
 
-    def _handed_off(self, kind: Literal["transfer", "escalate"], queue: str) -> None:
-        if self.handoff is None and self.resolved is None:
-            self.handoff = (kind, queue, self.worked)
+    def _stop_work(self, at: datetime) -> None:
+        if self.since is not None:
+            self.worked += at - self.since
+            self.since = None
+
+    def _end_pause(self, at: datetime) -> None:
+        if self.pause is not None:
+            since, party, held = self.pause
+            self.pause = None
+            self._step("await", held=held, lasts=at - since, party=party)
+
+    def _step(self, kind: StepKind, *, held: bool | None = None, **fields: Any) -> None:
+        """A step after the work of its stage so far (held: whether someone holds it)."""
+        reopened = self.resolved is not None
+        after = self.worked - self.resolved[1] if self.resolved is not None else self.worked
+        held = self.holder is not None if held is None else held
+        self.steps.append(JourneyStep(kind, after, reopened=reopened, held=held, **fields))
 
     def outcomes(self, facts: TicketFacts) -> dict[str, Any]:
         """The :class:`Arrival` fields of this journey."""
         assert self.resolved is not None  # noqa: S101 - only resolved tickets are replayed
         resolved_at, work = self.resolved
-        drawn: dict[str, Any] = {"work": work}
-        if self.handoff is not None:
-            kind, queue, after = self.handoff
-            drawn.update(handoff=kind, handoff_queue=queue, handoff_after=after)
-        if self.reopened_at is not None and facts.is_resolved:
+        reopens = self.reopened_at is not None and facts.is_resolved
+        steps = tuple(step for step in self.steps if reopens or not step.reopened)
+        drawn: dict[str, Any] = {"work": work, "steps": steps}
+        if reopens:
+            assert self.reopened_at is not None  # noqa: S101 - reopens says so
             drawn.update(
                 reopen_after=self.reopened_at - resolved_at, reopen_work=self.worked - work
             )
