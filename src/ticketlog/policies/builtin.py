@@ -17,7 +17,7 @@ own eligibility (online, capacity, tier, required skills, language):
 ``affinity``        tickets of customers the agent served last first; then ``fallback``
 ``team-queues``     the queues of the agent's own teams first (home team and other
                     teams), in ``key`` order (FIFO); with ``overflow``, then every other
-                    queue in the same order
+                    queue (or the queues it names) in the same order
 ==================  ===================================================================
 
 ``value`` by name (``pull_policy("value")``, ``--policy value``) has no plan values: it
@@ -41,7 +41,7 @@ Routers (push a waiting ticket to an agent); ties go to the agent who joined fir
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import timedelta
 
 from ticketlog.policies.eligibility import all_of, same_tier, skills_match
@@ -142,16 +142,20 @@ def tiered_skills(*, overflow: bool = False, key: Ordering = by_arrival) -> Orde
     return Ordered("tiered-skills", key, all_of(same_tier(overflow=overflow), skills_match()))
 
 
-def team_queues(*, overflow: bool = False, key: Ordering = by_arrival) -> Staged:
+def team_queues(*, overflow: bool | Collection[str] = False, key: Ordering = by_arrival) -> Staged:
     """Agents take from their own teams' queues first, in ``key`` order; with ``overflow``,
-    from the other queues when their own have nothing they may take."""
-    if not isinstance(overflow, bool):
-        msg = f"overflow must be True or False, not {overflow!r}"
-        raise TypeError(msg)
+    from the other queues (or only those named) when their own have nothing they may take."""
     own = Ordered("team-queues", key, teams(own=True))
-    if not overflow:
+    if overflow is False:
         return Staged("team-queues", (own,))
-    return Staged("team-queues", (own, Ordered("team-queues", key, teams(own=False))))
+    if overflow is True:
+        others = Ordered("team-queues", key, teams(own=False))
+    elif isinstance(overflow, Collection) and not isinstance(overflow, str):
+        others = Ordered("team-queues", key, teams(own=False), serves=frozenset(overflow))
+    else:
+        msg = f"overflow must be True, False or a collection of queue names, not {overflow!r}"
+        raise TypeError(msg)
+    return Staged("team-queues", (own, others))
 
 
 def round_robin() -> Ranked:

@@ -541,7 +541,8 @@ class _Run:
         else:
             self.let_go(ticket)
         holder = None if agent is None else agent.spec.agent_id
-        self.desk.move(ticket_id, holder, kind, (step.queue or record.queue, tier), now)
+        queue = record.queue if kind == "release" else step.queue or record.queue
+        self.desk.move(ticket_id, holder, kind, (queue, tier), now)
         self.enqueued(ticket)
         self.watch(ticket)
 

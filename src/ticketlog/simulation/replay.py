@@ -159,11 +159,16 @@ class EffortRules(BaseModel):
             raise invalid_value(error) from None
 
 
-def as_recorded_policy() -> Staged:
-    """The policy of an as-recorded baseline: people take from their own teams' queues
-    first, oldest first (a replay's inferred staffing gives each person the teams of the
-    tickets they took), then from the others (``team-queues`` with overflow)."""
-    return team_queues(overflow=True)
+def as_recorded_policy(trace: Trace) -> Staged:
+    """The policy of an as-recorded baseline: people take from their own teams' queues,
+    oldest first (a replay's inferred staffing gives each person the teams of the tickets
+    they took), and anyone takes from the queues of ``trace`` that are nobody's team
+    (``team-queues``, overflowing to those only)."""
+    queues = {a.queue for a in trace.arrivals}
+    queues |= {s.queue for a in trace.arrivals for s in a.steps if s.queue is not None}
+    teams = {team for spec in trace.agents for team in spec.profile.teams | {spec.profile.team}}
+    nobodys = frozenset(queues - teams)
+    return team_queues(overflow=nobodys) if nobodys else team_queues()
 
 
 def trace_from_events(
