@@ -12,7 +12,14 @@ from ticketlog.simulation.forecast import (
     desk_staffing,
     forecast,
 )
-from ticketlog.simulation.replay import RecordedShifts, Trace, trace_from_events, trace_from_store
+from ticketlog.simulation.replay import (
+    EffortRules,
+    RecordedShifts,
+    Trace,
+    as_recorded_policy,
+    trace_from_events,
+    trace_from_store,
+)
 from ticketlog.simulation.scenario import (
     AgentGroup,
     AgentSpec,
@@ -21,6 +28,7 @@ from ticketlog.simulation.scenario import (
     Empirical,
     Exponential,
     Handoff,
+    JourneyStep,
     LogNormal,
     Reopens,
     Rota,
@@ -53,11 +61,13 @@ __all__ = [
     "Comparison",
     "CsatModel",
     "DeskStaffing",
+    "EffortRules",
     "Empirical",
     "Estimate",
     "Exponential",
     "Handoff",
     "InferredStaffing",
+    "JourneyStep",
     "LogNormal",
     "PersonOverride",
     "PersonStaffing",
@@ -72,6 +82,7 @@ __all__ = [
     "StaffingRules",
     "Trace",
     "arrivals_after",
+    "as_recorded_policy",
     "backlog_work",
     "cobham_mean_waits",
     "compare",

@@ -2,7 +2,8 @@
 
 Time advances from one instant to the next. At each instant the engine handles, in this
 order: work finishing (in the order it was started), shifts ending, shifts starting,
-customers reopening, arrivals (in arrival order), customers whose patience ends (a
+customers reopening, customers (or third parties) replying to a ticket awaiting them,
+arrivals (in arrival order), customers whose patience ends (a
 ticket nobody has taken yet is abandoned), the SLA escalator's tick (with an
 :class:`~ticketlog.simulation.scenario.AutoEscalation`: tickets past a target move up
 the path, held ones leave their agent with their work done so far); and only then do
@@ -12,10 +13,12 @@ scenario, seed and policy give the same events.
 
 What happens to a ticket is drawn up front (:class:`~ticketlog.simulation.scenario.Arrival`):
 its work content, whether the first agent passes it on midway (transfer or escalation,
-after a drawn share of the work), whether the customer reopens it (and the work that
-then remains), and whether and how they rate it (a CSAT model of wait and resolution
-time). The agent answers the customer as they take the ticket, so the first reply time
-is the wait. Unless an arrival carries its own estimate, a ticket's work content is also
+after a drawn share of the work) — or, replayed, every step of its recorded journey
+(:class:`~ticketlog.simulation.scenario.JourneyStep`: handoffs, handovers to a named
+person, pauses awaiting the customer) —, whether the customer reopens it (and the work
+that then remains), and whether and how they rate it (a CSAT model of wait and
+resolution time). The agent answers the customer as they take the ticket, so the first
+reply time is the wait. Unless an arrival carries its own estimate, a ticket's work content is also
 its ``estimated_effort``: exact estimates, as shortest-job-first theory assumes. Agents
 work up to their capacity at once; at the end of a shift they stop taking tickets and
 finish the ones they hold.

@@ -5,12 +5,14 @@ What a replay holds fixed:
 - ticket by ticket, the arrival instant; the attributes as received (channel, category,
   priority, language, plan, customer value, first-time flag, queue, tier, required
   skills, and the estimated effort — without one, the work content stands in as an
-  exact estimate); and its journey: the work content up to its first resolution (the time agents
-  held it, in spells as :mod:`ticketlog.projections.spells` reckons them), its first
-  handoff — a transfer to a queue or an escalation, after the work done before it in the
-  history —, and its first reopen — as long after the first
-  resolution as in the history, with the work it then took (automatic escalations are
-  not part of the journey: they follow from the waits, see below);
+  exact estimate); and its whole journey (:class:`~ticketlog.simulation.scenario.JourneyStep`),
+  every step in order after the work done before it: each transfer to a queue or
+  straight to a person, escalation by an agent (the escalator's automatic ones are not
+  steps: they follow from the waits, see below), de-escalation, release, reassignment to
+  a named person, and each pause awaiting the customer or a third party, as long as it
+  lasted; the work content up to the first resolution and, with the first reopen — as
+  long after the first resolution as in the history —, the work it then took (later
+  reopens fold into that stage's work);
 - the agents: the history's agents with their latest profiles (tier, skills, languages,
   capacity) and their shifts — online and offline exactly when they were. An agent whose
   presence the history does not record (an imported log has none) gets the staffing
@@ -22,16 +24,35 @@ What a replay holds fixed:
   resolution time is fitted to them (:meth:`CsatModel.fit`), and each customer who rated
   keeps their own deviation from it, so the same waits give back the same ratings.
 
+**Work content is active work, not holding time.** A log has one timestamp per status
+change, so the estimator reads the time between changes by the state entered: a ticket
+is *actively worked* from the moment someone takes it (an assignment, a reassignment or
+a transfer to them) until it leaves them, except while it awaits the customer or a third
+party (from ``TicketAwaitingCustomer`` until ``TicketCustomerReplied``; the importer maps
+sub-statuses such as "Wait - User" or "Wait - Vendor" to those states, and a mapping
+file's ``[states]`` decides which sub-statuses are waits). Time parked in a queue, or in
+someone's holdings while it awaits someone, is not work; a wait running when something
+else happens to the ticket (a move, a resolution) ends there. Each wait is replayed as a
+delay no policy changes: the ticket's SLA clock stops as recorded, and it leaves its
+holder's active work (they may take another ticket meanwhile, as the staffing's
+capacity of active work assumes) or, waiting in a queue, cannot be taken; then the
+holder works on, or it waits again. :class:`EffortRules` overrides what counts (e.g.
+waits on a third party as work, with the clock running).
+
+Steps taken while someone held the ticket are taken by whoever holds it in the replay
+once they have done the work before it; steps taken while nobody held it (a dispatcher's
+transfer, a pause in the queue) as soon as it waits with that work done. A handover to a
+named person goes to them even past their capacity (they take nothing more until back
+under it).
+
 What the policy changes: who serves which ticket and when, hence the waits, the
 resolution times, the SLA attainment and breaches, the automatic escalations those
 breaches trigger (when the trace's ``escalation`` is set), and the ratings that depend
-on the waits. Later handoffs and reopens of a ticket are folded into the work of its stage, and
-transfers straight to a named agent are not replayed (the same agent carries on); nor are
-reassignments, releases and de-escalations yet: their time held counts as work of the
-stage, and a released or de-escalated ticket's wait before someone takes it again is not
-work (the later overhaul of replays gives them their own steps).
-Replaying a history made by the simulation under the policy that produced it gives back
-its waits, ticket for ticket (a test).
+on the waits. :func:`as_recorded_policy` is the policy of an as-recorded baseline:
+people take from their own teams' queues. :attr:`Trace.recorded` holds the history's
+facts of the replayed tickets, to compare a replay with. Replaying a history made by the
+simulation under the policy that produced it gives back its waits, ticket for ticket (a
+test).
 
 Tickets resolved in the history are replayed with their own work content. Tickets whose
 customer gave up before anyone took them are replayed too, with the same patience (they
