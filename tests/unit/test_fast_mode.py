@@ -410,6 +410,7 @@ def test_the_fast_mode_agrees_on_journeys_of_every_step(
             arrival,
             handoff=None,
             handoff_after=timedelta(0),
+            reopen_closes=data.draw(st.booleans(), label=f"closes {arrival.ticket_id.int}"),
             steps=data.draw(
                 journeys(
                     work=arrival.work,

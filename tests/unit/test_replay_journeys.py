@@ -22,10 +22,12 @@ from ticketlog import (
     ManualClock,
     TicketAssigned,
     TicketAwaitingCustomer,
+    TicketClosed,
     TicketCustomerReplied,
     TicketEscalated,
     TicketEvent,
     TicketReassigned,
+    TicketReopened,
     TicketResolved,
     TicketTransferred,
 )
@@ -264,3 +266,25 @@ def test_effort_rules_count_the_waits_on_a_party_as_work(journeys: Journeys) -> 
     assert [s.kind for s in arrival.steps] == ["await", "transfer", "reassign", "escalate"]
     with pytest.raises(InvalidValue):
         EffortRules(waits_are_work={"the moon"})
+
+
+def test_a_reopen_ended_by_a_closure_is_replayed_closed_not_resolved_again(
+    journeys: Journeys,
+) -> None:
+    ann = journeys.ann
+    journeys.ticket(
+        0,
+        (0, TicketAssigned, {"agent_id": ann, "actor_id": ann}),
+        (10, TicketResolved, {"actor_id": ann}),
+        (60, TicketReopened, {}),
+        (60, TicketAssigned, {"agent_id": ann, "actor_id": ann}),
+        (75, TicketClosed, {"actor_id": ann}),
+    )
+    trace = trace_from_store(journeys.desk)
+    (arrival,) = trace.arrivals
+    assert (arrival.reopen_work, arrival.reopen_closes) == (minutes(15), True)
+    (recorded,) = trace.recorded
+    (facts,) = replayed(trace).facts
+    assert (facts.resolutions, facts.reopens) == (recorded.resolutions, recorded.reopens) == (1, 1)
+    assert facts.resolution_time == recorded.resolution_time == minutes(10)
+    assert facts.closed_at == recorded.closed_at == minute(75)

@@ -288,9 +288,13 @@ class TicketFactsProjection(Reducer):
 
     @on(TicketClosed)
     def _closed(self, event: TicketClosed) -> None:
-        facts = self.tickets[event.originator_id]
-        spells.hold(facts, None, event.at)
-        facts.closed_at = event.at
+        self.closed(event.originator_id, event.at)
+
+    def closed(self, ticket_id: UUID, at: datetime) -> None:
+        """No further action is possible on the ticket."""
+        facts = self.tickets[ticket_id]
+        spells.hold(facts, None, at)
+        facts.closed_at = at
         facts.status = TicketStatus.CLOSED
 
     @on(TicketAbandoned)

@@ -37,6 +37,7 @@ from ticketlog.domain.events import (
     TicketAbandoned,
     TicketAssigned,
     TicketAwaitingCustomer,
+    TicketClosed,
     TicketCustomerReplied,
     TicketDeescalated,
     TicketEscalated,
@@ -146,6 +147,9 @@ class Desk(Protocol):
 
     def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent resolved the ticket."""
+
+    def close(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent closed the ticket without resolving it (again)."""
 
     def forget(self, ticket_id: UUID) -> None:
         """The resolved ticket is done for good (no reopen, no rating to come)."""
@@ -326,6 +330,10 @@ class EventDesk:
     def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent resolved the ticket."""
         self._emit(TicketResolved, ticket_id, at, actor_id=agent_id)
+
+    def close(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent closed the ticket."""
+        self._emit(TicketClosed, ticket_id, at, actor_id=agent_id)
 
     def forget(self, ticket_id: UUID) -> None:
         """Nothing to do: the events keep the whole history."""
@@ -553,6 +561,13 @@ class FastDesk:
         """The agent resolved the ticket."""
         self.facts.resolved(ticket_id, agent_id, at)
         self.workloads.resolved(ticket_id, at, resolver_id=agent_id)
+        self._agents.pop(agent_id, None)
+        self.backlog.ended(ticket_id, at)
+
+    def close(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent closed the ticket."""
+        self.facts.closed(ticket_id, at)
+        self.workloads.hold(ticket_id, None, at)
         self._agents.pop(agent_id, None)
         self.backlog.ended(ticket_id, at)
 

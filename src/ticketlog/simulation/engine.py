@@ -743,7 +743,10 @@ class _Run:
             self.take_step(ticket, step, now)
             return
         self.let_go(ticket)
-        desk.resolve(ticket_id, agent_id, now)
+        if ticket.reopened and arrival.reopen_closes:
+            desk.close(ticket_id, agent_id, now)
+        else:
+            desk.resolve(ticket_id, agent_id, now)
         ticket.check = None
         if arrival.reopen_after is not None and not ticket.reopened:
             self.schedule(now + arrival.reopen_after, _REOPEN, ticket)

@@ -12,7 +12,8 @@ What a replay holds fixed:
   a named person, and each pause awaiting the customer or a third party, as long as it
   lasted; the work content up to the first resolution and, with the first reopen — as
   long after the first resolution as in the history —, the work it then took (later
-  reopens fold into that stage's work);
+  reopens fold into that stage's work) and whether a closure rather than a resolution
+  ended it;
 - the agents: the history's agents with their latest profiles (tier, skills, languages,
   capacity) and their shifts — online and offline exactly when they were. An agent whose
   presence the history does not record (an imported log has none) gets the staffing
@@ -337,6 +338,8 @@ class _Journey:
     resolved: tuple[datetime, timedelta] | None = None
     """The first resolution: when, and the work done by then."""
     reopened_at: datetime | None = None
+    resolved_again: bool = False
+    """Whether a resolution came after the first reopen (else a closure ended it)."""
 
     def apply(self, event: TicketEvent) -> None:
         """Fold one of the ticket's events in."""
@@ -371,8 +374,10 @@ class _Journey:
             self._step("deescalate", queue=event.to_queue, tier=event.to_tier)
         elif isinstance(event, TicketReleased):
             self._step("release")
-        elif isinstance(event, TicketResolved) and self.resolved is None:
-            self.resolved = (event.at, self.worked)
+        elif isinstance(event, TicketResolved):
+            if self.resolved is None:
+                self.resolved = (event.at, self.worked)
+            self.resolved_again = self.reopened_at is not None
         elif isinstance(event, TicketReopened) and self.reopened_at is None:
             self.reopened_at = event.at
 
@@ -404,7 +409,9 @@ class _Journey:
         if reopens:
             assert self.reopened_at is not None  # noqa: S101 - reopens says so
             drawn.update(
-                reopen_after=self.reopened_at - resolved_at, reopen_work=self.worked - work
+                reopen_after=self.reopened_at - resolved_at,
+                reopen_work=self.worked - work,
+                reopen_closes=not self.resolved_again,
             )
         return drawn
 

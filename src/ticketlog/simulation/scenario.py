@@ -439,6 +439,8 @@ class Arrival:
     """When the customer reopens the resolved ticket (``None``: never)."""
     reopen_work: timedelta = timedelta(0)
     """The work a reopened ticket still needs."""
+    reopen_closes: bool = False
+    """Whether that work ends with a closure instead of a resolution (as recorded)."""
     rating_noise: float | None = None
     """The customer's mood (a standard normal draw) if they rate, else ``None``."""
     estimated_effort: timedelta | None = None
