@@ -36,7 +36,7 @@ from ticketlog.domain.ticket import Ticket
 from ticketlog.domain.values import AwaitedParty, EscalationKind
 from ticketlog.projections import TicketFacts
 from ticketlog.simulation import SimulationResult, simulate, trace_from_store
-from ticketlog.simulation.replay import EffortRules, Trace, as_recorded_policy
+from ticketlog.simulation.replay import EffortRules, Trace, team_queues_for
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -143,7 +143,7 @@ def journeys() -> Iterator[Journeys]:
 
 
 def replayed(trace: Trace) -> SimulationResult:
-    return simulate(trace, trace.arrivals, as_recorded_policy(trace))
+    return simulate(trace, trace.arrivals, team_queues_for(trace))
 
 
 def pause_lengths(facts: TicketFacts) -> list[timedelta]:
@@ -156,7 +156,8 @@ def test_a_trace_keeps_every_step_in_order_and_only_active_time_as_work(
     ticket = journeys.long_journey()
     trace = trace_from_store(journeys.desk)
     (arrival,) = trace.arrivals
-    (recorded,) = trace.recorded
+    assert trace.recorded is not None
+    (recorded,) = trace.recorded.facts
     assert recorded.ticket_id == ticket
     assert recorded.handle_time == minutes(73 + 10 + 10 + 110)  # holding time
     assert arrival.work == minutes(8 + 5 + 10 + 10 + 5 + 15)  # active time only
@@ -180,7 +181,8 @@ def test_a_replay_takes_every_handoff_reassignment_and_pause_as_recorded(
 ) -> None:
     ticket = journeys.long_journey()
     trace = trace_from_store(journeys.desk)
-    (recorded,) = trace.recorded
+    assert trace.recorded is not None
+    (recorded,) = trace.recorded.facts
     result = replayed(trace)
     (facts,) = result.facts
     counts = ("transfers", "escalations", "reassignments", "resolutions")
@@ -283,7 +285,8 @@ def test_a_reopen_ended_by_a_closure_is_replayed_closed_not_resolved_again(
     trace = trace_from_store(journeys.desk)
     (arrival,) = trace.arrivals
     assert (arrival.reopen_work, arrival.reopen_closes) == (minutes(15), True)
-    (recorded,) = trace.recorded
+    assert trace.recorded is not None
+    (recorded,) = trace.recorded.facts
     (facts,) = replayed(trace).facts
     assert (facts.resolutions, facts.reopens) == (recorded.resolutions, recorded.reopens) == (1, 1)
     assert facts.resolution_time == recorded.resolution_time == minutes(10)

@@ -411,6 +411,7 @@ def test_replaying_a_team_queues_history_under_team_queues_gives_it_back() -> No
     history = simulate(scenario, arrivals, pull_policy("team-queues", overflow=True))
     trace = trace_from_events(history.events)
     assert trace.skipped == 0
-    assert [f.ticket_id for f in trace.recorded] == [a.ticket_id for a in trace.arrivals]
+    assert trace.recorded is not None
+    assert {f.ticket_id for f in trace.recorded.facts} == {a.ticket_id for a in trace.arrivals}
     replayed = simulate(trace, trace.arrivals, pull_policy("team-queues", overflow=True))
     assert replayed.events == history.events

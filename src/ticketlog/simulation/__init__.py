@@ -4,7 +4,15 @@ ticketlog's own policies, and compared."""
 from __future__ import annotations
 
 from ticketlog.simulation.compare import METRICS, Comparison, Estimate, RunSummary, compare
+from ticketlog.simulation.draws import Drawn, draw_arrivals
 from ticketlog.simulation.engine import SimulationResult, Staffing, simulate
+from ticketlog.simulation.fidelity import (
+    Fidelity,
+    KpiFidelity,
+    Record,
+    as_recorded,
+    earth_movers_distance,
+)
 from ticketlog.simulation.forecast import (
     DeskStaffing,
     arrivals_after,
@@ -16,7 +24,7 @@ from ticketlog.simulation.replay import (
     EffortRules,
     RecordedShifts,
     Trace,
-    as_recorded_policy,
+    team_queues_for,
     trace_from_events,
     trace_from_store,
 )
@@ -34,7 +42,6 @@ from ticketlog.simulation.scenario import (
     Rota,
     Scenario,
     Shift,
-    draw_arrivals,
     load_scenario,
 )
 from ticketlog.simulation.staffing import (
@@ -61,16 +68,20 @@ __all__ = [
     "Comparison",
     "CsatModel",
     "DeskStaffing",
+    "Drawn",
     "EffortRules",
     "Empirical",
     "Estimate",
     "Exponential",
+    "Fidelity",
     "Handoff",
     "InferredStaffing",
     "JourneyStep",
+    "KpiFidelity",
     "LogNormal",
     "PersonOverride",
     "PersonStaffing",
+    "Record",
     "RecordedShifts",
     "Reopens",
     "Rota",
@@ -82,12 +93,13 @@ __all__ = [
     "StaffingRules",
     "Trace",
     "arrivals_after",
-    "as_recorded_policy",
+    "as_recorded",
     "backlog_work",
     "cobham_mean_waits",
     "compare",
     "desk_staffing",
     "draw_arrivals",
+    "earth_movers_distance",
     "erlang_a_abandonment",
     "erlang_c",
     "erlang_c_mean_wait",
@@ -95,6 +107,7 @@ __all__ = [
     "infer_staffing",
     "load_scenario",
     "simulate",
+    "team_queues_for",
     "trace_from_events",
     "trace_from_store",
 ]

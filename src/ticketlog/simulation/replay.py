@@ -49,9 +49,9 @@ under it).
 What the policy changes: who serves which ticket and when, hence the waits, the
 resolution times, the SLA attainment and breaches, the automatic escalations those
 breaches trigger (when the trace's ``escalation`` is set), and the ratings that depend
-on the waits. :func:`as_recorded_policy` is the policy of an as-recorded baseline:
-people take from their own teams' queues. :attr:`Trace.recorded` holds the history's
-facts of the replayed tickets, to compare a replay with. Replaying a history made by the
+on the waits. :func:`team_queues_for` is the ``team-queues`` policy fit for a trace:
+people take from their own teams' queues. :attr:`Trace.recorded` holds what the history
+recorded of the replayed tickets, to compare a replay with. Replaying a history made by the
 simulation under the policy that produced it gives back its waits, ticket for ticket (a
 test).
 
@@ -103,6 +103,7 @@ from ticketlog.projections.base import fold
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.runner import EventSource
 from ticketlog.projections.spells import MOVES, holder_after
+from ticketlog.simulation.fidelity import Record
 from ticketlog.simulation.scenario import (
     ATTRIBUTES,
     AgentSpec,
@@ -151,9 +152,9 @@ class Trace:
     staffing: InferredStaffing | None = None
     """The staffing inferred for the agents whose presence the history does not record
     (``None``: it records everyone's)."""
-    recorded: tuple[TicketFacts, ...] = ()
-    """The history's facts of the replayed tickets, as recorded (in arrival order): what a
-    replay's outcomes are compared with."""
+    recorded: Record | None = None
+    """What the history recorded of the replayed tickets, for the fidelity of a replay
+    (:mod:`ticketlog.simulation.fidelity`)."""
 
     def agent_specs(self) -> list[AgentSpec]:
         """The history's agents, in joining order."""
@@ -181,11 +182,11 @@ class EffortRules(BaseModel):
             raise invalid_value(error) from None
 
 
-def as_recorded_policy(trace: Trace) -> Staged:
-    """The policy of an as-recorded baseline: people take from their own teams' queues,
-    oldest first (a replay's inferred staffing gives each person the teams of the tickets
-    they took), and anyone takes from the queues of ``trace`` that are nobody's team
-    (``team-queues``, overflowing to those only)."""
+def team_queues_for(trace: Trace) -> Staged:
+    """The ``team-queues`` policy fit for ``trace``: people take from their own teams'
+    queues, oldest first (a replay's inferred staffing gives each person the teams of the
+    tickets they took), and anyone from the queues of ``trace`` that are nobody's team
+    (overflowing to those only)."""
     queues = {a.queue for a in trace.arrivals}
     queues |= {s.queue for a in trace.arrivals for s in a.steps if s.queue is not None}
     teams = {team for spec in trace.agents for team in spec.profile.teams | {spec.profile.team}}
@@ -238,7 +239,7 @@ def trace_from_events(
         skipped=len(received) - len(arrivals),
         csat=csat,
         staffing=inferred,
-        recorded=tuple(facts.tickets[a.ticket_id] for a in arrivals),
+        recorded=Record.of(history, {a.ticket_id for a in arrivals}),
     )
 
 
