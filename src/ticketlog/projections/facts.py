@@ -231,8 +231,7 @@ class TicketFactsProjection(Reducer):
         facts.transfers += 1
         facts.queue = to_queue
         if to_agent_id is None:
-            spells.hold(facts, None, at)
-            facts.status = TicketStatus.WAITING
+            self._wait(facts, at)
         else:  # handed straight to an agent: served
             self._take(facts, to_agent_id, at)
 
@@ -244,25 +243,21 @@ class TicketFactsProjection(Reducer):
 
     def released(self, ticket_id: UUID, at: datetime) -> None:
         """The holder put the ticket back in its queue."""
-        facts = self.tickets[ticket_id]
-        spells.hold(facts, None, at)
-        facts.status = TicketStatus.WAITING
+        self._wait(self.tickets[ticket_id], at)
 
     def deescalated(self, ticket_id: UUID, to_queue: str, to_tier: int, at: datetime) -> None:
         """The ticket moved down to ``to_tier`` and waits in ``to_queue``."""
         facts = self.tickets[ticket_id]
         facts.deescalations += 1
         facts.queue, facts.tier = to_queue, to_tier
-        spells.hold(facts, None, at)
-        facts.status = TicketStatus.WAITING
+        self._wait(facts, at)
 
     def escalated(self, ticket_id: UUID, to_queue: str, to_tier: int, at: datetime) -> None:
         """The ticket moved up to ``to_tier`` and waits in ``to_queue``."""
         facts = self.tickets[ticket_id]
         facts.escalations += 1
         facts.queue, facts.tier = to_queue, to_tier
-        spells.hold(facts, None, at)
-        facts.status = TicketStatus.WAITING
+        self._wait(facts, at)
 
     def resolved(self, ticket_id: UUID, agent_id: UUID | None, at: datetime) -> None:
         """``agent_id`` resolved the ticket (``None``: the system, in a recorded history)."""
@@ -341,6 +336,12 @@ class TicketFactsProjection(Reducer):
     @on(TicketReprioritised)
     def _reprioritised(self, event: TicketReprioritised) -> None:
         self.tickets[event.originator_id].priority = event.new
+
+    @staticmethod
+    def _wait(facts: TicketFacts, at: datetime) -> None:
+        """Nobody holds the ticket from ``at``: it waits."""
+        spells.hold(facts, None, at)
+        facts.status = TicketStatus.WAITING
 
     @staticmethod
     def _take(facts: TicketFacts, agent_id: UUID, at: datetime) -> None:
