@@ -10,12 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.test_fast_mode import EXAMPLES, IDS, POLICIES, assert_same_books, scenarios
+from tests.unit.test_policy_reads import Urgent
 from ticketlog.policies import Ordered, PullPolicy, fifo, sla_driven, tiered
-from ticketlog.policies.eligibility import DOMAIN_RULE, same_tier
+from ticketlog.policies.eligibility import DOMAIN_RULE, all_of, same_tier, skills_match
+from ticketlog.policies.orderings import EasiestFirst, ValueFirst, by_arrival, by_priority
 from ticketlog.policies.reads import Read, declares
 from ticketlog.projections import SlaTargets, compute_kpis
 from ticketlog.projections.columns import TicketColumns, _verdicts_one_by_one
 from ticketlog.projections.kpis import kpis_of
+from ticketlog.projections.queues import Ordering
 from ticketlog.projections.sla import BusinessHours
 from ticketlog.simulation import (
     AgentGroup,
@@ -93,6 +96,39 @@ def test_every_feature_the_kernel_runs_is_on_in_one_run_and_it_agrees() -> None:
 
 def user_eligibility(agent: object, ticket: object) -> bool:
     return True
+
+
+class UrgentByField(Urgent):
+    """The user's partitioned filter, naming the record field its ticket classes read."""
+
+    ticket_fields = frozenset({"priority"})
+
+
+COLUMN_KEYS: dict[str, Ordering] = {
+    "fifo": by_arrival,
+    "priority": by_priority,
+    "easiest-first-aged": EasiestFirst(aging=0.05),
+    "value": ValueFirst.of({"pro": 50.0}, first_time_boost=5.0),
+}
+"""Orderings with a column form."""
+
+
+@settings(max_examples=4 * EXAMPLES, deadline=None)
+@given(
+    scenario=scenarios(every_feature=True),
+    seed=st.integers(0, 2**32 - 1),
+    key=st.sampled_from(sorted(COLUMN_KEYS)),
+    with_skills=st.booleans(),
+)
+def test_a_user_filter_naming_its_ticket_fields_runs_in_the_kernel_with_the_same_books(
+    scenario: Scenario, seed: int, key: str, with_skills: bool
+) -> None:
+    eligible = all_of(UrgentByField(), skills_match()) if with_skills else UrgentByField()
+    policy = Ordered(f"{key}/urgent", COLUMN_KEYS[key], eligible)
+    drawn = draw_arrivals(scenario, seed=seed)
+    kernel = simulate(scenario, drawn, policy, sla=SLA, fast=True)
+    assert kernel.columns is not None
+    assert_same_books(simulate(scenario, drawn, policy, sla=SLA), kernel)
 
 
 @pytest.mark.parametrize(

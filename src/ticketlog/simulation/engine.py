@@ -37,7 +37,9 @@ goes offline, one off in a running shift comes online.
 Two modes keep the books (:mod:`ticketlog.simulation.desks`): the full mode emits the
 domain events into a :class:`~ticketlog.projections.view.DeskView` (they can be saved to
 any store); the fast mode (``fast=True``) calls the same folds without events and gives
-the same facts and KPIs several times faster.
+the same facts and KPIs several times faster. A fast run of drawn tickets whose policy
+has a column form goes to the columnar kernel instead (:mod:`ticketlog.simulation.kernel`):
+the same model again, on integer indexes and columns, ten times faster still.
 """
 
 from __future__ import annotations

@@ -171,8 +171,9 @@ class Kernel:
         m = len(specs)
         self.free = [spec.profile.capacity for spec in specs]
         self.online = [False] * m
-        self.aclass = [-1] * m
-        """Each agent's class, while their presence and holdings stay (-1: to be found)."""
+        self.on_duty = [[-1] * (spec.profile.capacity + 1) for spec in specs]
+        """Each online agent's class by how many more tickets they can take (-1: to be
+        found); an agent's class depends on nothing else."""
         self.log = array("q")
         """What happened, in order, each happening its kind and then its :data:`FIELDS`
         (replayed into the books when they are read)."""
@@ -257,9 +258,7 @@ class Kernel:
         return record._replace(queue=self.queue_names[self.queue[i]], tier=self.tier[i])
 
     def agent_class(self, a: int) -> int:
-        kind = self.aclass[a]
-        if kind >= 0:
-            return kind
+        """Agent ``a``'s class as they are (online, with their holdings)."""
         spec = self.specs[a]
         holding = spec.profile.capacity - self.free[a]
         key = (a, self.online[a], holding)
@@ -274,7 +273,8 @@ class Kernel:
                 self.agent_members.append(workload)
                 self.verdicts.append({})
             self.agent_class_of[key] = kind
-        self.aclass[a] = kind
+        if self.online[a]:
+            self.on_duty[a][self.free[a]] = kind
         return kind
 
     def verdict(self, agent_class: int, ticket_class: int) -> bool:
@@ -329,7 +329,7 @@ class Kernel:
         abandoned, handle_time, rating, is_open = (
             self.abandoned, self.handle_time, self.rating, self.is_open,
         )  # fmt: skip
-        free, online, aclass, verdicts = self.free, self.online, self.aclass, self.verdicts
+        free, online, on_duty, verdicts = self.free, self.online, self.on_duty, self.verdicts
         heaps: dict[int, list[tuple[int, int, int]]] = {}
         live: dict[int, tuple[int, int]] = {}
         agenda: list[tuple[int, int, int, int, int]] = []
@@ -382,7 +382,8 @@ class Kernel:
                 del heaps[kind]
 
         def class_of(a: int) -> int:
-            kind = aclass[a]
+            """The class of ``a``, who is online."""
+            kind = on_duty[a][free[a]]
             return kind if kind >= 0 else agent_class(a)
 
         def accepts(agent: int, kind: int) -> bool:
@@ -393,7 +394,7 @@ class Kernel:
             """The first waiting ticket in the policy's order that ``a`` may take (-1: none)."""
             if not online[a] or free[a] <= 0:
                 return -1
-            agent = aclass[a]
+            agent = on_duty[a][free[a]]
             if agent < 0:
                 agent = agent_class(a)
             if len(heaps) == 1:  # one class of tickets waits: its head, or nothing
@@ -440,7 +441,7 @@ class Kernel:
                         del groups[kind]
 
         def shift_starts(a: int, end: int, when: int) -> None:
-            online[a], aclass[a] = True, -1
+            online[a] = True
             log((PRESENCE, a, True, when))
             if free[a]:
                 ready.add(a)
@@ -448,7 +449,7 @@ class Kernel:
                 schedule(end, _OFF, a)
 
         def shift_ends(a: int, when: int) -> None:
-            online[a], aclass[a] = False, -1
+            online[a] = False
             log((PRESENCE, a, False, when))
             ready.discard(a)
             unrest(a)
@@ -472,7 +473,6 @@ class Kernel:
             if first_assigned[i] == MISSING:
                 first_assigned[i], first_agent[i] = now, a
             free[a] -= 1
-            aclass[a] = -1
             if not free[a]:
                 ready.discard(a)
             holder[i], started[i] = a, now
@@ -485,7 +485,6 @@ class Kernel:
 
         def release(a: int) -> None:
             free[a] += 1
-            aclass[a] = -1
             if online[a]:
                 ready.add(a)
                 unrest(a)
