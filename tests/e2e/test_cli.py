@@ -145,7 +145,7 @@ def test_compare_warns_in_one_line_per_kpi_the_baseline_misses(tmp_path: Path) -
     imported = ticketlog("import", str(log), "--preset", "status-log", "--store", store)
     assert imported.returncode == 0, imported.stderr
     offs: dict[str, list[str]] = {}
-    for threshold in ("10", "200"):
+    for threshold in ("10", "50"):  # journeys replayed whole: nothing is off by 200 % here
         args = ["compare", store, "--policy", "fifo", "--fidelity-threshold", threshold]
         result = ticketlog(*args, "--json")
         assert result.returncode == 0, result.stderr
@@ -158,7 +158,7 @@ def test_compare_warns_in_one_line_per_kpi_the_baseline_misses(tmp_path: Path) -
             assert error is None or abs(error) > float(threshold)
         offs[threshold] = fidelity["off"]
     assert "wait_mean_min" in offs["10"]  # the replay misses this history's waits: it says so
-    assert 0 < len(offs["200"]) < len(offs["10"])
+    assert 0 < len(offs["50"]) < len(offs["10"])
 
 
 def test_compare_on_an_empty_store_is_one_clear_error(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from ticketlog import HelpDesk, ManualClock, MemoryStore
 from ticketlog.config import DeskConfig, load_desk_config, parse_desk_config, parse_duration
 from ticketlog.domain.errors import ConfigurationError, InvalidValue
 from ticketlog.domain.values import Priority
-from ticketlog.policies import easiest_first, tiered, value_based
+from ticketlog.policies import easiest_first, team_queues, tiered, value_based
 from ticketlog.policies.escalation import EscalationPath
 from ticketlog.projections.sla import DEFAULT_RESOLUTION, SlaTargets
 from ticketlog.simulation import AgentGroup, Exponential, Scenario
@@ -88,6 +88,9 @@ def test_policies_are_built_with_the_files_options() -> None:
     )
     assert config.pull_policy("tiered") == tiered(overflow=True)
     assert config.pull_policy("fifo").name == "fifo"  # no options: the factory's defaults
+    assert parse_desk_config("[policies.team-queues]\noverflow = true").pull_policy(
+        "team-queues"
+    ) == team_queues(overflow=True)
 
 
 def test_staffing_rules_are_read_for_replays() -> None:
@@ -146,6 +149,10 @@ def test_the_shipped_demo_configuration_loads() -> None:
         ("[policies.value]\nplanz = 1", "policies.value.planz (line 2): policy 'value' has no "),
         ("[policies.nope]\nx = 1", "policies.nope (line 1): unknown policy 'nope'"),
         ("[policies.tiered]\noverflow = 1", "policies.tiered.overflow (line 2): expected a bool"),
+        (
+            "[policies.team-queues]\noverflow = ['vip']",
+            "policies.team-queues.overflow (line 2): expected a bool",
+        ),
         ("[policies.value]\nfirst_time_boost = 'x'", "first_time_boost (line 2): expected a float"),
         ("[escalation]\npath = [[1, 'a']]\nevery = '5 min'", "escalation.every (line 3): '5 min'"),
         ("[escalation]\npath = [[2, 'a'], [1, 'b']]", "escalation (line 1): an escalation path"),

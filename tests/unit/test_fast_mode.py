@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, TypeVar
 from uuid import UUID
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,19 +34,23 @@ from ticketlog import (
     TicketReopened,
     TicketTransferred,
 )
+from ticketlog.domain.values import AwaitedParty
 from ticketlog.policies import (
     Affinity,
     Ordered,
     PullPolicy,
+    Staged,
     easiest_first,
     fifo,
     priority,
     skills_based,
     sla_driven,
+    team_queues,
     tiered,
     tiered_skills,
     value_based,
 )
+from ticketlog.policies.reads import runs_fast
 from ticketlog.policies.registry import create, names, pull_policy
 from ticketlog.projections import (
     DeskView,
@@ -69,12 +74,15 @@ from ticketlog.simulation import (
 )
 from ticketlog.simulation.compare import compare
 from ticketlog.simulation.scenario import (
+    AGENT_IDS,
     AutoEscalation,
     CsatModel,
     Empirical,
     Handoff,
+    JourneyStep,
     Reopens,
     Shift,
+    StepKind,
 )
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -100,17 +108,19 @@ CHOSEN: dict[str, PullPolicy] = {
     "skills": skills_based(),
     "skills-by-priority": skills_based(key=by_priority),
     "tiered-skills": tiered_skills(),
+    "team-queues": team_queues(),
+    "team-queues-overflow": team_queues(overflow=True, key=by_priority),
 }
-"""Every Ordered built-in, some also with options that change what they decide."""
+"""Every built-in the fast mode runs, some also with options that change what they decide."""
 POLICIES = list(CHOSEN.values())
 IDS = list(CHOSEN)
 
 
-def test_the_policies_under_test_are_every_ordered_built_in() -> None:
-    built_in = {name for name in names() if isinstance(create(name), Ordered)}
+def test_the_policies_under_test_are_every_built_in_the_fast_mode_runs() -> None:
+    built_in = {name for name in names() if runs_fast(create(name))}
     assert built_in == {p.name for p in POLICIES}
-    assert len(built_in) >= 8  # fifo, priority, sla, easiest-first, value, tiered, skills, ...
-    assert all(isinstance(p, Ordered) for p in POLICIES)
+    assert len(built_in) >= 9  # fifo, priority, sla, easiest-first, value, tiered, skills, ...
+    assert all(isinstance(p, Ordered | Staged) for p in POLICIES)
 
 
 # --- random scenarios --------------------------------------------------------------------------
@@ -150,7 +160,7 @@ def agent_groups(draw: st.DrawFn, *, tier: int, shifted: bool = False) -> AgentG
     return AgentGroup(
         count=draw(st.integers(1, 3)),
         name=f"tier{tier}-{draw(st.integers(0, 99))}",
-        team=f"team-{tier}",
+        team=draw(st.sampled_from(QUEUES)),
         tier=tier,
         capacity=draw(st.integers(1, 3)),
         skills=draw(st.frozensets(st.sampled_from(CATEGORIES))),
@@ -315,6 +325,7 @@ def gridded_staffing(draw: st.DrawFn) -> Scenario:
         AgentGroup(
             count=draw(st.integers(1, 2)),
             name=f"group-{tier}",
+            team=draw(st.sampled_from(QUEUES)),
             tier=tier,
             capacity=draw(st.integers(1, 3)),
             skills=draw(st.frozensets(st.sampled_from([*CATEGORIES, "vip", "sso"]))),
@@ -349,6 +360,74 @@ def test_the_fast_mode_agrees_on_simultaneous_events_and_hand_built_tickets(
     full = simulate(staffing, arrivals, policy, sla=SLA)
     fast = simulate(staffing, arrivals, policy, sla=SLA, fast=True)
     assert_same_books(full, fast)
+
+
+@st.composite
+def journeys(
+    draw: st.DrawFn, *, work: timedelta, reopen_work: timedelta | None, agents: int
+) -> tuple[JourneyStep, ...]:
+    """Up to five steps of every kind, in order of stage and work, some taken while the
+    ticket waits, handing it to any of the first ``agents`` agents."""
+    steps = []
+    for reopened in (False, True) if reopen_work is not None else (False,):
+        stage = reopen_work if reopened and reopen_work is not None else work
+        shares = sorted(draw(st.lists(st.sampled_from([0.0, 0.3, 0.5, 1.0]), max_size=3)))
+        for share in shares:
+            kind = draw(st.sampled_from(STEP_KINDS))
+            steps.append(
+                JourneyStep(
+                    kind,
+                    stage * share,
+                    reopened=reopened,
+                    held=draw(st.booleans()),
+                    queue=draw(st.none() | st.sampled_from(QUEUES)),
+                    tier=draw(st.none() | st.integers(1, 3)),
+                    agent_id=UUID(int=AGENT_IDS + draw(st.integers(0, agents - 1)))
+                    if kind == "reassign" or (kind == "transfer" and draw(st.booleans()))
+                    else None,
+                    lasts=timedelta(minutes=draw(st.integers(0, 90))),
+                    party=draw(st.sampled_from(list(AwaitedParty))),
+                )
+            )
+    return tuple(steps)
+
+
+STEP_KINDS: list[StepKind] = ["transfer", "escalate", "deescalate", "release", "reassign", "await"]
+
+
+@settings(max_examples=2 * EXAMPLES, deadline=None)
+@given(staffing=gridded_staffing(), data=st.data(), policy=st.sampled_from(POLICIES))
+def test_the_fast_mode_agrees_on_journeys_of_every_step(
+    staffing: Scenario, data: st.DataObject, policy: PullPolicy
+) -> None:
+    agents = len(staffing.agent_specs())
+    arrivals = [
+        attrs.evolve(
+            arrival,
+            handoff=None,
+            handoff_after=timedelta(0),
+            reopen_closes=data.draw(st.booleans(), label=f"closes {arrival.ticket_id.int}"),
+            steps=data.draw(
+                journeys(
+                    work=arrival.work,
+                    reopen_work=None if arrival.reopen_after is None else arrival.reopen_work,
+                    agents=agents,
+                ),
+                label=f"steps of {arrival.ticket_id.int}",
+            ),
+        )
+        for arrival in data.draw(gridded_arrivals(), label="arrivals")
+    ]
+    full = simulate(staffing, arrivals, policy, sla=SLA)
+    fast = simulate(staffing, arrivals, policy, sla=SLA, fast=True)
+    assert_same_books(full, fast)
+    facts = {f.ticket_id: f for f in full.facts}
+    for arrival in arrivals:  # a ticket resolved for good took every step: each pause once
+        done = facts[arrival.ticket_id]
+        if done.resolutions and arrival.reopen_after is None:
+            assert len(done.pauses) == sum(step.kind == "await" for step in arrival.steps)
+            moves = done.transfers + done.escalations + done.deescalations + done.reassignments
+            assert moves <= sum(step.kind != "await" for step in arrival.steps)
 
 
 def all_features(tickets: int = 400) -> Scenario:

@@ -47,7 +47,7 @@ from ticketlog.policies import (
     tiered,
 )
 from ticketlog.policies import registry as policy_registry
-from ticketlog.policies.builtin import skills_based, tiered_skills
+from ticketlog.policies.builtin import skills_based, team_queues, tiered_skills
 from ticketlog.projections import (
     DeskView,
     QueuedTicket,
@@ -57,6 +57,7 @@ from ticketlog.projections import (
     Workload,
     fold,
 )
+from ticketlog.projections.queues import by_priority
 
 BUILT_IN_PULL = (
     "fifo",
@@ -68,6 +69,7 @@ BUILT_IN_PULL = (
     "tiered-skills",
     "sla",
     "affinity",
+    "team-queues",
 )
 BUILT_IN_ROUTERS = (
     "round-robin",
@@ -539,6 +541,70 @@ def test_tiered_overflow_is_closed_to_an_agent_holding_a_ticket(
     desk.resolve(own, ann)
     assert desk.assign_next(ann, policy) == lower
     assert assignment(desk, lower).policy == "tiered"
+
+
+# --- team queues --------------------------------------------------------------------------------
+
+TEAM_QUEUES = [
+    arrival("general-old", 0),
+    arrival("billing-urgent", 1, queue="billing", priority="urgent"),
+    arrival("billing", 2, queue="billing"),
+    arrival("vip", 3, queue="vip"),
+    arrival("technical", 4, queue="technical"),
+]
+
+
+@pytest.mark.parametrize(
+    ("options", "teams", "expected"),
+    [
+        pytest.param({}, {"team": "billing"}, ["billing-urgent", "billing"], id="own-team-only"),
+        pytest.param(
+            {},
+            {"team": "billing", "teams": ["vip"]},
+            ["billing-urgent", "billing", "vip"],
+            id="home-and-other-teams",
+        ),
+        pytest.param(
+            {"overflow": True},
+            {"team": "billing"},
+            ["billing-urgent", "billing", "general-old", "vip", "technical"],
+            id="overflow-after-own-queues",
+        ),
+        pytest.param(
+            {"overflow": ["technical"]},
+            {"team": "billing"},
+            ["billing-urgent", "billing", "technical"],
+            id="overflow-to-named-queues",
+        ),
+        pytest.param(
+            {"overflow": True, "key": by_priority},
+            {"team": "vip"},
+            ["vip", "billing-urgent", "general-old", "billing", "technical"],
+            id="then-in-key-order",
+        ),
+    ],
+)
+def test_team_queues_serve_the_agents_own_teams_queues_first(
+    desk: HelpDesk,
+    clock: ManualClock,
+    options: dict[str, Any],
+    teams: dict[str, Any],
+    expected: list[str],
+) -> None:
+    policy = create("team-queues", **options)
+    assert isinstance(policy, PullPolicy)
+    assert served(desk, clock, TEAM_QUEUES, policy, **teams) == expected
+
+
+def test_team_queues_overflow_only_when_the_own_queues_offer_nothing_the_agent_may_take(
+    desk: HelpDesk,
+) -> None:
+    ann = desk.join_agent("Ann", team="billing", capacity=3)
+    general = desk.receive(channel="email", customer_id="c-1")
+    german = desk.receive(channel="email", customer_id="c-2", queue="billing", language="de")
+    assert desk.assign_next(ann, "team-queues") is None  # her queue's ticket is not for her
+    assert desk.assign_next(ann, team_queues(overflow=True)) == general
+    assert german in {t.ticket_id for t in desk.view().queues.waiting("billing")}
 
 
 # --- skills -------------------------------------------------------------------------------------
@@ -1177,6 +1243,7 @@ def test_create_with_bad_options_is_a_configuration_error(
         pytest.param("value", {"plans": 5}, id="plans-not-a-mapping-AttributeError"),
         pytest.param("easiest-first", {"default": 5}, id="default-not-a-duration-accepted"),
         pytest.param("tiered", {"overflow": "no"}, id="overflow-not-a-bool-accepted"),
+        pytest.param("team-queues", {"overflow": "billing"}, id="overflow-a-single-name"),
     ],
 )
 def test_create_with_invalid_option_values_is_a_configuration_error(

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from tests.unit.test_fast_mode import EXAMPLES, SLA, all_features, assert_same_books, scenarios
 from ticketlog import ConfigurationError, Priority
-from ticketlog.policies import Ordered, fifo
+from ticketlog.policies import Ordered, Staged, fifo
 from ticketlog.policies.eligibility import Eligibility, all_of, same_tier, skills_match
 from ticketlog.policies.reads import Read, declares, runs_fast
 from ticketlog.policies.registry import create, names
@@ -36,11 +36,18 @@ def tired(agent: Workload, ticket: QueuedTicket) -> bool:
     return agent.busy_time < THIRTY_MINUTES
 
 
-def test_every_keyed_built_in_runs_fast_and_affinity_does_not() -> None:
+def test_every_keyed_or_staged_built_in_runs_fast_and_affinity_does_not() -> None:
     fast = {name for name in names() if runs_fast(create(name))}
-    assert fast == {name for name in names() if isinstance(create(name), Ordered)}
+    assert fast == {name for name in names() if isinstance(create(name), Ordered | Staged)}
     assert "affinity" not in fast
     assert {"fifo", "priority", "sla", "easiest-first", "value", "tiered", "skills"} <= fast
+    assert "team-queues" in fast
+
+
+def test_a_staged_policy_runs_fast_only_if_every_stage_does() -> None:
+    exact = Ordered("own", by_arrival, same_tier())
+    assert runs_fast(Staged("mine", (exact, Ordered("tired", by_arrival, skills_match()))))
+    assert not runs_fast(Staged("mine", (exact, Ordered("tired", by_arrival, tired))))
 
 
 @pytest.mark.parametrize(

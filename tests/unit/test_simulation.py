@@ -8,15 +8,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 
-from ticketlog import ConfigurationError, HelpDesk, Priority, TicketReceived
+from ticketlog import ConfigurationError, HelpDesk, Priority, TicketAssigned, TicketReceived
 from ticketlog.io.frames import comparison_frame
 from ticketlog.policies import fifo, priority
 from ticketlog.policies.registry import pull_policy
 from ticketlog.projections import DeskView, fold
 from ticketlog.simulation import (
     AgentGroup,
+    Arrival,
     CsatModel,
     Exponential,
     Handoff,
@@ -353,3 +355,63 @@ def test_customers_who_gave_up_are_replayed_and_give_up_again_under_the_same_pol
         )
         assert arrival.work == statistics.median_low(same_category)
         assert arrival.patience is not None
+
+
+def two_teams(tickets: int = 600) -> tuple[Scenario, list[Arrival]]:
+    """Two general agents and one of billing; a third of the tickets are billing's."""
+    scenario = Scenario(
+        tickets=tickets,
+        arrivals_per_hour=20,
+        handle_time=Exponential(mean_minutes=6),
+        transfers=Handoff(probability=0.1, queue="billing"),
+        agents=(AgentGroup(count=2), AgentGroup(count=1, name="biller", team="billing")),
+    )
+    arrivals = [
+        attrs.evolve(a, queue="billing") if n % 3 == 0 else a
+        for n, a in enumerate(draw_arrivals(scenario, seed=8))
+    ]
+    return scenario, arrivals
+
+
+def takers(result: SimulationResult) -> list[tuple[str, str]]:
+    """(the ticket's queue, the taker's team) of every assignment of the run."""
+    assert result.view is not None
+    teams = {w.agent_id: w.team for w in result.workloads.workloads(now=result.end)}
+    queues = DeskView()
+    taken = []
+    for event in result.events:
+        if isinstance(event, TicketAssigned):
+            record = queues.queues.get(event.originator_id)
+            assert record is not None
+            taken.append((record.queue, teams[event.agent_id]))
+        queues.apply(event)
+    return taken
+
+
+def test_team_queues_keep_each_team_on_its_queues_unless_it_overflows() -> None:
+    scenario, arrivals = two_teams()
+    own = simulate(scenario, arrivals, pull_policy("team-queues"))
+    assert len(own.facts) == 600
+    assert all(queue == team for queue, team in takers(own))
+    overflowing = simulate(scenario, arrivals, pull_policy("team-queues", overflow=True))
+    crossed = [(q, t) for q, t in takers(overflowing) if q != t]
+    assert crossed  # idle agents served the other team's queue
+    pooled, apart = overflowing.kpis().wait.mean, own.kpis().wait.mean
+    assert pooled is not None
+    assert apart is not None
+    assert pooled < apart  # pooling shortens waits
+    for policy in (pull_policy("team-queues"), pull_policy("team-queues", overflow=True)):
+        full = simulate(scenario, arrivals, policy)
+        fast = simulate(scenario, arrivals, policy, fast=True)
+        assert list(fast.facts) == list(full.facts)
+
+
+def test_replaying_a_team_queues_history_under_team_queues_gives_it_back() -> None:
+    scenario, arrivals = two_teams()
+    history = simulate(scenario, arrivals, pull_policy("team-queues", overflow=True))
+    trace = trace_from_events(history.events)
+    assert trace.skipped == 0
+    assert trace.recorded is not None
+    assert {f.ticket_id for f in trace.recorded.facts} == {a.ticket_id for a in trace.arrivals}
+    replayed = simulate(trace, trace.arrivals, pull_policy("team-queues", overflow=True))
+    assert replayed.events == history.events

@@ -20,14 +20,21 @@ from ticketlog.policies.builtin import (
     round_robin,
     skills_based,
     sla_driven,
+    team_queues,
     tiered,
     tiered_skills,
     value_based,
 )
-from ticketlog.policies.eligibility import Eligibility, all_of, can_take, same_tier, skills_match
+from ticketlog.policies.eligibility import (
+    Eligibility,
+    all_of,
+    can_take,
+    same_tier,
+    skills_match,
+)
 from ticketlog.policies.orderings import EasiestFirst, FixedEffort, MedianHandleTime, ValueFirst
 from ticketlog.policies.protocol import PullPolicy, Router
-from ticketlog.policies.pull import Affinity, Ordered
+from ticketlog.policies.pull import Affinity, Ordered, Staged
 from ticketlog.policies.push import AffinityRouter, Ranked
 from ticketlog.policies.registry import (
     ENTRY_POINT_GROUP,
@@ -51,6 +58,7 @@ __all__ = [
     "PullPolicy",
     "Ranked",
     "Router",
+    "Staged",
     "ValueFirst",
     "affinity",
     "affinity_router",
@@ -73,6 +81,7 @@ __all__ = [
     "skills_based",
     "skills_match",
     "sla_driven",
+    "team_queues",
     "tiered",
     "tiered_skills",
     "value_based",

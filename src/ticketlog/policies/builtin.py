@@ -15,6 +15,9 @@ own eligibility (online, capacity, tier, required skills, language):
 ``skills``          agents skilled in the ticket's category (and channel); any ordering
 ``sla``             earliest SLA deadline first (first reply, then resolution); then oldest
 ``affinity``        tickets of customers the agent served last first; then ``fallback``
+``team-queues``     the queues of the agent's own teams first (home team and other
+                    teams), in ``key`` order (FIFO); with ``overflow``, then every other
+                    queue (or the queues it names) in the same order
 ==================  ===================================================================
 
 ``value`` by name (``pull_policy("value")``, ``--policy value``) has no plan values: it
@@ -38,10 +41,11 @@ Routers (push a waiting ticket to an agent); ties go to the agent who joined fir
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import timedelta
 
 from ticketlog.policies.eligibility import all_of, same_tier, skills_match
+from ticketlog.policies.eligibility import team_queues as teams
 from ticketlog.policies.orderings import (
     EasiestFirst,
     EffortEstimator,
@@ -50,7 +54,7 @@ from ticketlog.policies.orderings import (
     ValueFirst,
 )
 from ticketlog.policies.protocol import PullPolicy
-from ticketlog.policies.pull import Affinity, Ordered
+from ticketlog.policies.pull import Affinity, Ordered, Staged
 from ticketlog.policies.push import (
     AffinityRouter,
     Ranked,
@@ -136,6 +140,22 @@ def affinity(*, fallback: Ordered | None = None) -> Affinity:
 def tiered_skills(*, overflow: bool = False, key: Ordering = by_arrival) -> Ordered:
     """Tiered and skills-based together: an example of composing eligibility filters."""
     return Ordered("tiered-skills", key, all_of(same_tier(overflow=overflow), skills_match()))
+
+
+def team_queues(*, overflow: bool | Collection[str] = False, key: Ordering = by_arrival) -> Staged:
+    """Agents take from their own teams' queues first, in ``key`` order; with ``overflow``,
+    from the other queues (or only those named) when their own have nothing they may take."""
+    own = Ordered("team-queues", key, teams(own=True))
+    if overflow is False:
+        return Staged("team-queues", (own,))
+    if overflow is True:
+        others = Ordered("team-queues", key, teams(own=False))
+    elif isinstance(overflow, Collection) and not isinstance(overflow, str):
+        others = Ordered("team-queues", key, teams(own=False), serves=frozenset(overflow))
+    else:
+        msg = f"overflow must be True, False or a collection of queue names, not {overflow!r}"
+        raise TypeError(msg)
+    return Staged("team-queues", (own, others))
 
 
 def round_robin() -> Ranked:

@@ -119,6 +119,27 @@ def same_tier(*, overflow: bool = False) -> Eligibility:
 
 
 @attrs.frozen
+class _TeamQueues:
+    own: bool
+    reads = frozenset({Read.TICKET, Read.HOLDINGS})
+
+    def __call__(self, agent: Workload, ticket: QueuedTicket) -> bool:
+        return (ticket.queue in agent.all_teams) is self.own
+
+    def agent_class(self, agent: Workload) -> Hashable:
+        return agent.all_teams
+
+    def ticket_class(self, ticket: QueuedTicket) -> Hashable:
+        return ticket.queue
+
+
+def team_queues(*, own: bool = True) -> Eligibility:
+    """Tickets in the queues of the agent's teams (home team and other teams); with
+    ``own=False``, those in every other queue."""
+    return _TeamQueues(own=own)
+
+
+@attrs.frozen
 class _AllOf:
     filters: tuple[Eligibility, ...]
 

@@ -4,12 +4,14 @@
 key): the candidates are the waiting tickets the agent may take, in key order, read
 from the queue's sorted index for that key — no scan of the queue to find the first.
 :class:`Affinity` puts the tickets of customers the agent served last in front.
+:class:`Staged` asks its stages in turn (e.g. the agent's own teams' queues, then the others).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
 from datetime import datetime
+from uuid import UUID
 
 import attrs
 
@@ -75,6 +77,31 @@ class _Serves:
 
     def ticket_class(self, ticket: QueuedTicket) -> Hashable:
         return self.serves is None or ticket.queue in self.serves
+
+
+@attrs.frozen
+class Staged:
+    """Stage by stage: every candidate of the first :class:`Ordered` stage, then those of
+    the next, and so on (a ticket offered once is not offered again)."""
+
+    name: str
+    stages: tuple[Ordered, ...] = attrs.field(validator=attrs.validators.min_len(1))
+
+    def tickets_for(
+        self, agent: Workload, queues: Queues, *, now: datetime
+    ) -> Iterator[QueuedTicket]:
+        """The first stage's candidates, best first, then the next stage's."""
+        offered: set[UUID] = set()
+        for stage in self.stages:
+            for ticket in stage.tickets_for(agent, queues, now=now):
+                if ticket.ticket_id not in offered:
+                    offered.add(ticket.ticket_id)
+                    yield ticket
+
+    @property
+    def reads(self) -> frozenset[Read] | None:
+        """What its stages read together."""
+        return all_reads(*self.stages)
 
 
 @attrs.frozen

@@ -8,7 +8,8 @@ decision). So a policy declares what it reads, as a frozenset of :class:`Read` i
 ``reads`` attribute — of the policy, its ordering key, its eligibility filter, an effort
 estimator — and the simulation runs it on the fast path only when everything it reads
 is exact there (:data:`EXACT_ON_THE_FAST_PATH`); anything else runs in the event mode.
-A part that declares nothing may read anything.
+A part that declares nothing may read anything. A policy made of keyed stages asked in
+turn (:class:`StagedPolicy`) runs fast when each stage does.
 
 A filter may also declare how it *partitions* agents and tickets (:class:`Partitioned`):
 its verdict depends only on an agent's class and a ticket's class. The fast path then
@@ -174,10 +175,41 @@ class KeyedPolicy(Protocol):
         ...
 
 
+@runtime_checkable
+class StagedPolicy(Protocol):
+    """A pull policy that offers the candidates of its stages in turn, each stage a
+    :class:`KeyedPolicy`: an agent gets the first stage's best ticket, else the next's."""
+
+    @property
+    def name(self) -> str:
+        """Recorded in ``TicketAssigned.policy``."""
+        ...
+
+    @property
+    def stages(self) -> tuple[KeyedPolicy, ...]:
+        """The stages, asked in order."""
+        ...
+
+
+def stages_of(policy: object) -> tuple[KeyedPolicy, ...] | None:
+    """The keyed stages ``policy`` is made of: itself, its stages, or ``None`` when it is
+    neither keyed nor staged."""
+    if isinstance(policy, KeyedPolicy):
+        return (policy,)
+    if isinstance(policy, StagedPolicy):
+        stages = policy.stages
+        return stages if stages and all(isinstance(s, KeyedPolicy) for s in stages) else None
+    return None
+
+
 def runs_fast(policy: object) -> bool:
-    """Whether the fast path runs ``policy`` exactly: a :class:`KeyedPolicy` reading only
-    what the fast path keeps exact."""
-    if not isinstance(policy, KeyedPolicy):
+    """Whether the fast path runs ``policy`` exactly: a :class:`KeyedPolicy` (or a
+    :class:`StagedPolicy` of them) reading only what the fast path keeps exact."""
+    stages = stages_of(policy)
+    if stages is None:
         return False
-    reads = policy.reads
-    return reads is not None and reads <= EXACT_ON_THE_FAST_PATH
+    for stage in stages:
+        reads = stage.reads
+        if reads is None or not reads <= EXACT_ON_THE_FAST_PATH:
+            return False
+    return True

@@ -35,6 +35,7 @@ _FACTORIES: dict[str, Factory] = {
     "tiered-skills": builtin.tiered_skills,
     "sla": builtin.sla_driven,
     "affinity": builtin.affinity,
+    "team-queues": builtin.team_queues,
     "round-robin": builtin.round_robin,
     "least-loaded": builtin.least_loaded,
     "capacity-aware": builtin.capacity_aware,

@@ -193,15 +193,11 @@ class TicketFactsProjection(Reducer):
 
     @on(TicketReassigned)
     def _reassigned(self, event: TicketReassigned) -> None:
-        facts = self.tickets[event.originator_id]
-        facts.reassignments += 1
-        self._take(facts, event.to_agent_id, event.at)
+        self.reassigned(event.originator_id, event.to_agent_id, event.at)
 
     @on(TicketReleased)
     def _released(self, event: TicketReleased) -> None:
-        facts = self.tickets[event.originator_id]
-        spells.hold(facts, None, event.at)
-        facts.status = TicketStatus.WAITING
+        self.released(event.originator_id, event.at)
 
     @on(TicketEscalated)
     def _escalated(self, event: TicketEscalated) -> None:
@@ -209,11 +205,7 @@ class TicketFactsProjection(Reducer):
 
     @on(TicketDeescalated)
     def _deescalated(self, event: TicketDeescalated) -> None:
-        facts = self.tickets[event.originator_id]
-        facts.deescalations += 1
-        facts.queue, facts.tier = event.to_queue, event.to_tier
-        spells.hold(facts, None, event.at)
-        facts.status = TicketStatus.WAITING
+        self.deescalated(event.originator_id, event.to_queue, event.to_tier, event.at)
 
     @on(TicketResolved)
     def _resolved(self, event: TicketResolved) -> None:
@@ -239,18 +231,33 @@ class TicketFactsProjection(Reducer):
         facts.transfers += 1
         facts.queue = to_queue
         if to_agent_id is None:
-            spells.hold(facts, None, at)
-            facts.status = TicketStatus.WAITING
+            self._wait(facts, at)
         else:  # handed straight to an agent: served
             self._take(facts, to_agent_id, at)
+
+    def reassigned(self, ticket_id: UUID, to_agent_id: UUID, at: datetime) -> None:
+        """The ticket passed straight to ``to_agent_id`` within its queue."""
+        facts = self.tickets[ticket_id]
+        facts.reassignments += 1
+        self._take(facts, to_agent_id, at)
+
+    def released(self, ticket_id: UUID, at: datetime) -> None:
+        """The holder put the ticket back in its queue."""
+        self._wait(self.tickets[ticket_id], at)
+
+    def deescalated(self, ticket_id: UUID, to_queue: str, to_tier: int, at: datetime) -> None:
+        """The ticket moved down to ``to_tier`` and waits in ``to_queue``."""
+        facts = self.tickets[ticket_id]
+        facts.deescalations += 1
+        facts.queue, facts.tier = to_queue, to_tier
+        self._wait(facts, at)
 
     def escalated(self, ticket_id: UUID, to_queue: str, to_tier: int, at: datetime) -> None:
         """The ticket moved up to ``to_tier`` and waits in ``to_queue``."""
         facts = self.tickets[ticket_id]
         facts.escalations += 1
         facts.queue, facts.tier = to_queue, to_tier
-        spells.hold(facts, None, at)
-        facts.status = TicketStatus.WAITING
+        self._wait(facts, at)
 
     def resolved(self, ticket_id: UUID, agent_id: UUID | None, at: datetime) -> None:
         """``agent_id`` resolved the ticket (``None``: the system, in a recorded history)."""
@@ -276,9 +283,13 @@ class TicketFactsProjection(Reducer):
 
     @on(TicketClosed)
     def _closed(self, event: TicketClosed) -> None:
-        facts = self.tickets[event.originator_id]
-        spells.hold(facts, None, event.at)
-        facts.closed_at = event.at
+        self.closed(event.originator_id, event.at)
+
+    def closed(self, ticket_id: UUID, at: datetime) -> None:
+        """No further action is possible on the ticket."""
+        facts = self.tickets[ticket_id]
+        spells.hold(facts, None, at)
+        facts.closed_at = at
         facts.status = TicketStatus.CLOSED
 
     @on(TicketAbandoned)
@@ -294,13 +305,21 @@ class TicketFactsProjection(Reducer):
 
     @on(TicketAwaitingCustomer)
     def _awaiting(self, event: TicketAwaitingCustomer) -> None:
-        facts = self.tickets[event.originator_id]
-        facts.pauses = paused(facts.pauses, event.at)
+        self.awaiting(event.originator_id, event.at)
 
     @on(TicketCustomerReplied)
     def _customer_replied(self, event: TicketCustomerReplied) -> None:
-        facts = self.tickets[event.originator_id]
-        facts.pauses = resumed(facts.pauses, event.at)
+        self.customer_replied(event.originator_id, event.at)
+
+    def awaiting(self, ticket_id: UUID, at: datetime) -> None:
+        """The ticket awaits the customer (or a third party): its SLA clock stops."""
+        facts = self.tickets[ticket_id]
+        facts.pauses = paused(facts.pauses, at)
+
+    def customer_replied(self, ticket_id: UUID, at: datetime) -> None:
+        """The awaited party wrote back: the SLA clock runs again."""
+        facts = self.tickets[ticket_id]
+        facts.pauses = resumed(facts.pauses, at)
 
     @on(TicketReopened)
     def _reopened(self, event: TicketReopened) -> None:
@@ -317,6 +336,12 @@ class TicketFactsProjection(Reducer):
     @on(TicketReprioritised)
     def _reprioritised(self, event: TicketReprioritised) -> None:
         self.tickets[event.originator_id].priority = event.new
+
+    @staticmethod
+    def _wait(facts: TicketFacts, at: datetime) -> None:
+        """Nobody holds the ticket from ``at``: it waits."""
+        spells.hold(facts, None, at)
+        facts.status = TicketStatus.WAITING
 
     @staticmethod
     def _take(facts: TicketFacts, agent_id: UUID, at: datetime) -> None:

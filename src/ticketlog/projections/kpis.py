@@ -55,6 +55,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ticketlog.domain.errors import InvalidValue
 from ticketlog.domain.values import Priority
 from ticketlog.projections.base import collector_paused
 from ticketlog.projections.columns import MET, MISSED, MISSING, TicketColumns
@@ -332,8 +333,15 @@ def kpis_by(
     now: datetime,
     sla: SlaTargets | None = None,
 ) -> dict[Hashable, Kpis]:
-    """KPIs per group of ``by``, groups in ascending order (``None`` last)."""
-    key = GROUP_KEYS[Dimension(by)]
+    """KPIs per group of ``by``, groups in ascending order (``None`` last).
+
+    Raises :class:`~ticketlog.domain.errors.InvalidValue` for a ``by`` that is no dimension.
+    """
+    try:
+        key = GROUP_KEYS[Dimension(by)]
+    except ValueError:
+        msg = f"KPIs cannot be grouped by {by!r}; by one of {', '.join(Dimension)}"
+        raise InvalidValue(msg) from None
     groups: defaultdict[Hashable, list[TicketFacts]] = defaultdict(list)
     for f in facts:
         groups[key(f)].append(f)

@@ -179,6 +179,21 @@ def escalated(
     return requeued(ticket, at, sla, queue=queue, tier=tier, escalated=marks)
 
 
+def awaiting(ticket: QueuedTicket, at: datetime, sla: SlaTargets) -> QueuedTicket:
+    """``ticket`` awaiting the customer from ``at``: its SLA clock stops."""
+    waiting = ticket._replace(pauses=sla_clock.paused(ticket.pauses, at))
+    return waiting._replace(due=due(waiting, sla))
+
+
+def resumed(ticket: QueuedTicket, at: datetime, sla: SlaTargets) -> QueuedTicket:
+    """``ticket`` with its SLA clock running again from ``at`` (itself if it runs)."""
+    pauses = sla_clock.resumed(ticket.pauses, at)
+    if pauses is ticket.pauses:
+        return ticket
+    running = ticket._replace(pauses=pauses, paused=sla_clock.held(pauses, sla))
+    return running._replace(due=due(running, sla))
+
+
 class Queues(Reducer):
     """Folds ticket events into the set of open tickets, waiting or held."""
 
@@ -248,7 +263,7 @@ class Queues(Reducer):
     def _reopened(self, event: TicketReopened) -> None:
         ticket = self._take(event.originator_id)
         # Resolved while awaiting the customer: the clock runs again.
-        reopened = self._resumed(ticket._replace(queued_at=event.at, agent_id=None), event.at)
+        reopened = resumed(ticket._replace(queued_at=event.at, agent_id=None), event.at, self.sla)
         self._enter(reopened._replace(due=self._due(reopened)))
 
     @on(TicketAssigned)
@@ -290,28 +305,17 @@ class Queues(Reducer):
 
     @on(TicketAwaitingCustomer)
     def _awaiting(self, event: TicketAwaitingCustomer) -> None:
-        ticket = self._find(event.originator_id)
-        awaiting = ticket._replace(pauses=sla_clock.paused(ticket.pauses, event.at))
-        self._update(event.originator_id, pauses=awaiting.pauses, due=self._due(awaiting))
+        waiting = awaiting(self._find(event.originator_id), event.at, self.sla)
+        self._update(event.originator_id, pauses=waiting.pauses, due=waiting.due)
 
     @on(TicketCustomerReplied)
     def _customer_replied(self, event: TicketCustomerReplied) -> None:
         ticket = self._find(event.originator_id)
-        resumed = self._resumed(ticket, event.at)
-        if resumed is not ticket:
+        running = resumed(ticket, event.at, self.sla)
+        if running is not ticket:
             self._update(
-                event.originator_id,
-                pauses=resumed.pauses,
-                paused=resumed.paused,
-                due=self._due(resumed),
+                event.originator_id, pauses=running.pauses, paused=running.paused, due=running.due
             )
-
-    def _resumed(self, ticket: QueuedTicket, at: datetime) -> QueuedTicket:
-        """``ticket`` with its SLA clock running again from ``at`` (itself if it runs)."""
-        pauses = sla_clock.resumed(ticket.pauses, at)
-        if pauses is ticket.pauses:
-            return ticket
-        return ticket._replace(pauses=pauses, paused=sla_clock.held(pauses, self.sla))
 
     @on(TicketResponded)
     def _responded(self, event: TicketResponded) -> None:

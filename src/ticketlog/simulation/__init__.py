@@ -20,7 +20,14 @@ from ticketlog.simulation.forecast import (
     desk_staffing,
     forecast,
 )
-from ticketlog.simulation.replay import RecordedShifts, Trace, trace_from_events, trace_from_store
+from ticketlog.simulation.replay import (
+    EffortRules,
+    RecordedShifts,
+    Trace,
+    team_queues_for,
+    trace_from_events,
+    trace_from_store,
+)
 from ticketlog.simulation.scenario import (
     AgentGroup,
     AgentSpec,
@@ -29,6 +36,7 @@ from ticketlog.simulation.scenario import (
     Empirical,
     Exponential,
     Handoff,
+    JourneyStep,
     LogNormal,
     Reopens,
     Rota,
@@ -61,12 +69,14 @@ __all__ = [
     "CsatModel",
     "DeskStaffing",
     "Drawn",
+    "EffortRules",
     "Empirical",
     "Estimate",
     "Exponential",
     "Fidelity",
     "Handoff",
     "InferredStaffing",
+    "JourneyStep",
     "KpiFidelity",
     "LogNormal",
     "PersonOverride",
@@ -97,6 +107,7 @@ __all__ = [
     "infer_staffing",
     "load_scenario",
     "simulate",
+    "team_queues_for",
     "trace_from_events",
     "trace_from_store",
 ]

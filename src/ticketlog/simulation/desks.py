@@ -23,8 +23,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Hashable, Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from uuid import UUID
+
+import attrs
 
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.domain.events import (
@@ -34,34 +36,54 @@ from ticketlog.domain.events import (
     DomainEvent,
     TicketAbandoned,
     TicketAssigned,
+    TicketAwaitingCustomer,
+    TicketClosed,
+    TicketCustomerReplied,
+    TicketDeescalated,
     TicketEscalated,
     TicketRated,
+    TicketReassigned,
     TicketReceived,
+    TicketReleased,
     TicketReopened,
     TicketResolved,
     TicketResponded,
     TicketTransferred,
 )
-from ticketlog.domain.values import AssignedBy, EscalationKind, SlaTarget
+from ticketlog.domain.values import AssignedBy, AwaitedParty, EscalationKind, SlaTarget
 from ticketlog.policies.escalation import Step, breach_reason
 from ticketlog.policies.protocol import PullPolicy
-from ticketlog.policies.reads import KeyedPolicy, runs_fast
+from ticketlog.policies.reads import runs_fast, stages_of
 from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.queues import (
     QueuedTicket,
+    awaiting,
     escalated,
     held,
     received,
     replied,
     requeued,
+    resumed,
 )
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
 from ticketlog.projections.workloads import Workload, Workloads
 from ticketlog.simulation.scenario import AgentSpec, Arrival
 from ticketlog.simulation.start import StartState
-from ticketlog.simulation.waiting import WaitingTickets
+from ticketlog.simulation.waiting import StagedWaiting, WaitingTickets
+
+MoveKind = Literal["transfer", "escalate", "deescalate", "release"]
+"""How a holder moves a ticket on to wait elsewhere (or where it is: a release)."""
+
+
+def active(workload: Workload, paused: set[UUID]) -> Workload:
+    """``workload`` as a decision reads it: tickets awaiting the customer are out of the
+    holder's active work, so they take no capacity (the staffing a replay infers counts
+    active work only, :mod:`ticketlog.simulation.staffing`)."""
+    if not paused or paused.isdisjoint(workload.held):
+        return workload
+    return attrs.evolve(workload, held=workload.held - paused)
 
 
 class Desk(Protocol):
@@ -97,15 +119,37 @@ class Desk(Protocol):
     def assign(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent takes the ticket and replies to the customer at once."""
 
-    def hand_off(
-        self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime, to_tier: int
+    def move(
+        self,
+        ticket_id: UUID,
+        agent_id: UUID | None,
+        kind: MoveKind,
+        to: tuple[str, int],
+        at: datetime,
     ) -> None:
-        """The agent transfers or escalates the ticket (``arrival.handoff``) to
-        ``arrival.handoff_queue``, an escalation to ``to_tier`` (hierarchical if higher than
-        the ticket's tier, else functional); it waits again."""
+        """The holder (``agent_id``; ``None``: nobody holds it) transfers, escalates (an
+        escalation to a higher tier is hierarchical, else functional), de-escalates or
+        releases the ticket to ``to`` (queue, tier); it waits again."""
+
+    def hand_to(
+        self, ticket_id: UUID, agent_id: UUID | None, to_agent_id: UUID, queue: str, at: datetime
+    ) -> None:
+        """The ticket passes straight to ``to_agent_id`` in ``queue`` (from its holder
+        ``agent_id``, or from the queue if ``None``): a reassignment within its queue, else
+        a transfer; the new holder replies to the customer if nobody has yet."""
+
+    def await_customer(self, ticket_id: UUID, party: AwaitedParty, at: datetime) -> None:
+        """The ticket awaits ``party``: its SLA clock stops, and it leaves its holder's
+        active work (or, waiting, cannot be taken) until :meth:`customer_replied`."""
+
+    def customer_replied(self, ticket_id: UUID, at: datetime) -> None:
+        """The awaited party wrote back: the ticket is worked (or may be taken) again."""
 
     def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent resolved the ticket."""
+
+    def close(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent closed the ticket without resolving it (again)."""
 
     def forget(self, ticket_id: UUID) -> None:
         """The resolved ticket is done for good (no reopen, no rating to come)."""
@@ -141,6 +185,8 @@ class EventDesk:
         self.backlog = self.view.backlog
         self.events: list[DomainEvent] = []
         self._versions: dict[UUID, int] = {}
+        self._paused: set[UUID] = set()
+        """Tickets awaiting the customer: out of their holder's active work, or not offered."""
 
     def _emit(
         self, event_type: type[DomainEvent], originator_id: UUID, at: datetime, /, **fields: Any
@@ -183,8 +229,10 @@ class EventDesk:
 
     def next_for(self, agent_id: UUID, now: datetime) -> UUID | None:
         """The waiting ticket the policy gives ``agent_id``, from the view's projections."""
-        workload = self.workloads.workload(agent_id, now=now)
-        ticket = next(self.policy.tickets_for(workload, self.view.queues, now=now), None)
+        workload = active(self.workloads.workload(agent_id, now=now), self._paused)
+        tickets = self.policy.tickets_for(workload, self.view.queues, now=now)
+        paused = self._paused
+        ticket = next((t for t in tickets if t.ticket_id not in paused), None)
         return None if ticket is None else ticket.ticket_id
 
     def agent_class(self, agent_id: UUID, now: datetime) -> Hashable:
@@ -208,25 +256,51 @@ class EventDesk:
         )
         self._emit(TicketResponded, ticket_id, at, actor_id=agent_id)
 
-    def hand_off(
-        self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime, to_tier: int
+    def move(
+        self,
+        ticket_id: UUID,
+        agent_id: UUID | None,
+        kind: MoveKind,
+        to: tuple[str, int],
+        at: datetime,
     ) -> None:
-        """The agent transfers or escalates the ticket; it waits again."""
+        """The holder (if any) moves the ticket on; it waits again."""
         ticket = self.record(ticket_id)
-        moved = {"from_queue": ticket.queue, "to_queue": arrival.handoff_queue}
-        if arrival.handoff == "escalate":
+        (queue, tier), by = to, {"actor_id": agent_id, "from_agent_id": agent_id}
+        moved = {"from_queue": ticket.queue, "to_queue": queue, **by}
+        if kind == "release":
+            self._emit(TicketReleased, ticket_id, at, **by)
+        elif kind == "transfer":
+            self._emit(TicketTransferred, ticket_id, at, to_agent_id=None, **moved)
+        elif kind == "deescalate":
+            self._emit(
+                TicketDeescalated, ticket_id, at, from_tier=ticket.tier, to_tier=tier, **moved
+            )
+        else:
+            hierarchical = tier > ticket.tier
             self._emit(
                 TicketEscalated,
                 ticket_id,
                 at,
-                actor_id=agent_id,
-                kind=EscalationKind.HIERARCHICAL
-                if to_tier > ticket.tier
-                else EscalationKind.FUNCTIONAL,
+                kind=EscalationKind.HIERARCHICAL if hierarchical else EscalationKind.FUNCTIONAL,
                 from_tier=ticket.tier,
-                to_tier=to_tier,
-                from_agent_id=agent_id,
+                to_tier=tier,
                 **moved,
+            )
+
+    def hand_to(
+        self, ticket_id: UUID, agent_id: UUID | None, to_agent_id: UUID, queue: str, at: datetime
+    ) -> None:
+        """The ticket passes straight to ``to_agent_id``, who replies if nobody has yet."""
+        ticket = self.record(ticket_id)
+        if agent_id is not None and queue == ticket.queue:
+            self._emit(
+                TicketReassigned,
+                ticket_id,
+                at,
+                actor_id=agent_id,
+                from_agent_id=agent_id,
+                to_agent_id=to_agent_id,
             )
         else:
             self._emit(
@@ -235,13 +309,31 @@ class EventDesk:
                 at,
                 actor_id=agent_id,
                 from_agent_id=agent_id,
-                to_agent_id=None,
-                **moved,
+                to_agent_id=to_agent_id,
+                from_queue=ticket.queue,
+                to_queue=queue,
             )
+        if not ticket.replied:
+            self._emit(TicketResponded, ticket_id, at, actor_id=to_agent_id)
+
+    def await_customer(self, ticket_id: UUID, party: AwaitedParty, at: datetime) -> None:
+        """The ticket awaits ``party``; the policy is not offered it meanwhile."""
+        holder = self.record(ticket_id).agent_id
+        self._emit(TicketAwaitingCustomer, ticket_id, at, actor_id=holder, party=party)
+        self._paused.add(ticket_id)
+
+    def customer_replied(self, ticket_id: UUID, at: datetime) -> None:
+        """The awaited party wrote back."""
+        self._emit(TicketCustomerReplied, ticket_id, at)
+        self._paused.discard(ticket_id)
 
     def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent resolved the ticket."""
         self._emit(TicketResolved, ticket_id, at, actor_id=agent_id)
+
+    def close(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent closed the ticket."""
+        self._emit(TicketClosed, ticket_id, at, actor_id=agent_id)
 
     def forget(self, ticket_id: UUID) -> None:
         """Nothing to do: the events keep the whole history."""
@@ -315,7 +407,6 @@ class FastDesk:
                 f"{policy.name!r} needs the full-event mode"
             )
             raise ConfigurationError(msg)
-        assert isinstance(policy, KeyedPolicy)  # noqa: S101 - runs_fast checks it
         self.policy = policy
         self.sla = sla
         self.facts = TicketFactsProjection()
@@ -323,7 +414,11 @@ class FastDesk:
         self.backlog = Backlog()
         self._tickets: dict[UUID, QueuedTicket] = {}
         """Open tickets' routing records, as of when they last entered the queues."""
-        self._waiting = WaitingTickets(policy)
+        stages = stages_of(policy)
+        assert stages is not None  # noqa: S101 - runs_fast checks it
+        self._waiting = WaitingTickets(stages[0]) if len(stages) == 1 else StagedWaiting(stages)
+        self._paused: set[UUID] = set()
+        """Tickets awaiting the customer: out of the index, or of their holder's active work."""
         self._agents: dict[UUID, tuple[Workload, Hashable]] = {}
         """Agents' workloads and classes, as of the last change of holdings or presence."""
 
@@ -373,7 +468,7 @@ class FastDesk:
     def _workload(self, agent_id: UUID, now: datetime) -> tuple[Workload, Hashable]:
         known = self._agents.get(agent_id)
         if known is None:
-            workload = self.workloads.workload(agent_id, now=now)
+            workload = active(self.workloads.workload(agent_id, now=now), self._paused)
             known = self._agents[agent_id] = workload, self._waiting.agent_class(workload)
         return known
 
@@ -402,25 +497,82 @@ class FastDesk:
         self.workloads.hold(ticket_id, agent_id, at)
         self._agents.pop(agent_id, None)
 
-    def hand_off(
-        self, ticket_id: UUID, agent_id: UUID, arrival: Arrival, at: datetime, to_tier: int
+    def move(
+        self,
+        ticket_id: UUID,
+        agent_id: UUID | None,
+        kind: MoveKind,
+        to: tuple[str, int],
+        at: datetime,
     ) -> None:
-        """The agent transfers or escalates the ticket; it waits again."""
-        queue = arrival.handoff_queue
-        if arrival.handoff == "escalate":
-            self.facts.escalated(ticket_id, queue, to_tier, at)
-            self._requeue(ticket_id, at, queue=queue, tier=to_tier)
-        else:
+        """The holder (if any) moves the ticket on; it waits again."""
+        queue, tier = to
+        if kind == "release":
+            self.facts.released(ticket_id, at)
+        elif kind == "transfer":
             self.facts.transferred(ticket_id, queue, None, at)
-            self._requeue(ticket_id, at, queue=queue)
-        self.workloads.hold(ticket_id, None, at)
-        self._agents.pop(agent_id, None)
-        self.backlog.moved(ticket_id, queue, at)
+        elif kind == "deescalate":
+            self.facts.deescalated(ticket_id, queue, tier, at)
+        else:
+            self.facts.escalated(ticket_id, queue, tier, at)
+        self._requeue(ticket_id, at, queue=queue, tier=tier)
+        if agent_id is not None:
+            self.workloads.hold(ticket_id, None, at)
+            self._agents.pop(agent_id, None)
+        if kind != "release":
+            self.backlog.moved(ticket_id, queue, at)
+
+    def hand_to(
+        self, ticket_id: UUID, agent_id: UUID | None, to_agent_id: UUID, queue: str, at: datetime
+    ) -> None:
+        """The ticket passes straight to ``to_agent_id``, who replies if nobody has yet."""
+        record = self._tickets[ticket_id]
+        if agent_id is None:
+            self._waiting.remove(ticket_id)
+        else:
+            self._agents.pop(agent_id, None)
+        if agent_id is not None and queue == record.queue:
+            self.facts.reassigned(ticket_id, to_agent_id, at)
+        else:
+            self.facts.transferred(ticket_id, queue, to_agent_id, at)
+            self.backlog.moved(ticket_id, queue, at)
+        self._tickets[ticket_id] = replied(held(record, to_agent_id, queue=queue), self.sla)
+        self.facts.replied(ticket_id, at)
+        self.workloads.hold(ticket_id, to_agent_id, at)
+        self._agents.pop(to_agent_id, None)
+
+    def await_customer(self, ticket_id: UUID, party: AwaitedParty, at: datetime) -> None:
+        """The ticket awaits the customer: out of the index, or out of its holder's work."""
+        record = self._tickets[ticket_id]
+        self.facts.awaiting(ticket_id, at)
+        self._tickets[ticket_id] = awaiting(record, at, self.sla)
+        self._paused.add(ticket_id)
+        if record.agent_id is None:
+            self._waiting.remove(ticket_id)
+        else:
+            self._agents.pop(record.agent_id, None)
+
+    def customer_replied(self, ticket_id: UUID, at: datetime) -> None:
+        """The awaited party wrote back: the ticket is worked, or waits in the index again."""
+        record = self._tickets[ticket_id] = resumed(self._tickets[ticket_id], at, self.sla)
+        self.facts.customer_replied(ticket_id, at)
+        self._paused.discard(ticket_id)
+        if record.agent_id is None:
+            self._waiting.add(record)
+        else:
+            self._agents.pop(record.agent_id, None)
 
     def resolve(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
         """The agent resolved the ticket."""
         self.facts.resolved(ticket_id, agent_id, at)
         self.workloads.resolved(ticket_id, at, resolver_id=agent_id)
+        self._agents.pop(agent_id, None)
+        self.backlog.ended(ticket_id, at)
+
+    def close(self, ticket_id: UUID, agent_id: UUID, at: datetime) -> None:
+        """The agent closed the ticket."""
+        self.facts.closed(ticket_id, at)
+        self.workloads.hold(ticket_id, None, at)
         self._agents.pop(agent_id, None)
         self.backlog.ended(ticket_id, at)
 

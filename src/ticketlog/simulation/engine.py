@@ -2,7 +2,8 @@
 
 Time advances from one instant to the next. At each instant the engine handles, in this
 order: work finishing (in the order it was started), shifts ending, shifts starting,
-customers reopening, arrivals (in arrival order), customers whose patience ends (a
+customers reopening, customers (or third parties) replying to a ticket awaiting them,
+arrivals (in arrival order), customers whose patience ends (a
 ticket nobody has taken yet is abandoned), the SLA escalator's tick (with an
 :class:`~ticketlog.simulation.scenario.AutoEscalation`: tickets past a target move up
 the path, held ones leave their agent with their work done so far); and only then do
@@ -12,10 +13,12 @@ scenario, seed and policy give the same events.
 
 What happens to a ticket is drawn up front (:class:`~ticketlog.simulation.scenario.Arrival`):
 its work content, whether the first agent passes it on midway (transfer or escalation,
-after a drawn share of the work), whether the customer reopens it (and the work that
-then remains), and whether and how they rate it (a CSAT model of wait and resolution
-time). The agent answers the customer as they take the ticket, so the first reply time
-is the wait. Unless an arrival carries its own estimate, a ticket's work content is also
+after a drawn share of the work) — or, replayed, every step of its recorded journey
+(:class:`~ticketlog.simulation.scenario.JourneyStep`: handoffs, handovers to a named
+person, pauses awaiting the customer) —, whether the customer reopens it (and the work
+that then remains), and whether and how they rate it (a CSAT model of wait and
+resolution time). The agent answers the customer as they take the ticket, so the first
+reply time is the wait. Unless an arrival carries its own estimate, a ticket's work content is also
 its ``estimated_effort``: exact estimates, as shortest-job-first theory assumes. Agents
 work up to their capacity at once; at the end of a shift they stop taking tickets and
 finish the ones they hold.
@@ -66,14 +69,20 @@ from ticketlog.projections.workloads import Workloads
 from ticketlog.simulation.desks import Desk, EventDesk, FastDesk
 from ticketlog.simulation.draws import Drawn
 from ticketlog.simulation.kernel import Kernel, replay_books, runs_columnar
-from ticketlog.simulation.scenario import AgentSpec, Arrival, AutoEscalation, CsatModel
+from ticketlog.simulation.scenario import (
+    AgentSpec,
+    Arrival,
+    AutoEscalation,
+    CsatModel,
+    JourneyStep,
+)
 from ticketlog.simulation.start import Backlogged, Returning, StartState, start_state
 from ticketlog.simulation.warmup import Warmup, after_warmup
 
-_DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE, _BREACH = range(7)
+_DONE, _OFF, _ON, _REOPEN, _REPLY, _ARRIVAL, _PATIENCE, _BREACH = range(8)
 """What can happen at an instant, in the order it is handled."""
-_IN_PROGRESS = (_DONE, _REOPEN)
-"""What keeps a run going: work under way and reopens to come."""
+_IN_PROGRESS = (_DONE, _REOPEN, _REPLY)
+"""What keeps a run going: work under way, reopens and replies to come."""
 _READY: Hashable = object()
 """A pull turn of an agent who looks on their own (not with a woken class)."""
 
@@ -189,7 +198,8 @@ class _Ticket:
     done: timedelta = timedelta(0)
     """Work done since the ticket was received (or reopened)."""
     first_assigned_at: datetime | None = None
-    handed_off: bool = False
+    step: int = 0
+    """The next step of its journey."""
     reopened: bool = False
     agent: _Agent | None = None
     """The holder, while held."""
@@ -199,15 +209,28 @@ class _Ticket:
     """Counts spells, so the end of an interrupted one is recognised and ignored."""
     check: datetime | None = None
     """When the escalator next looks at this ticket (``None``: never)."""
+    paused: bool = False
+    """Whether it awaits the customer."""
+    journey: tuple[JourneyStep, ...] = attrs.field(init=False)
+
+    @journey.default
+    def _journey(self) -> tuple[JourneyStep, ...]:
+        return self.arrival.journey
+
+    def next_step(self) -> JourneyStep | None:
+        """The journey's next step, if it belongs to the current stage."""
+        if self.step < len(self.journey):
+            step = self.journey[self.step]
+            if step.reopened == self.reopened:
+                return step
+        return None
 
     def stop(self) -> timedelta:
-        """How much work is done at the next stop: the handoff, or the end of the work."""
-        arrival = self.arrival
-        if self.reopened:
-            return arrival.reopen_work
-        if arrival.handoff is not None and not self.handed_off:
-            return arrival.handoff_after
-        return arrival.work
+        """How much work is done at the next stop: the next step, or the end of the work."""
+        step = self.next_step()
+        if step is not None:
+            return step.after
+        return self.arrival.reopen_work if self.reopened else self.arrival.work
 
 
 @attrs.define(slots=True)
@@ -333,6 +356,7 @@ class _Run:
             _Agent(spec, order, spec.profile.capacity)
             for order, spec in enumerate(staffing.agent_specs())
         ]
+        self.by_id = {agent.spec.agent_id: agent for agent in self.agents}
         self.top_tier = max((a.spec.profile.tier for a in self.agents), default=0)
         """Escalations go one tier up, but no higher than any agent works."""
         self.ready: set[int] = set()
@@ -438,9 +462,9 @@ class _Run:
         ticket = _Ticket(
             backlogged.arrival,
             first_assigned_at=backlogged.first_assigned_at,
-            handed_off=backlogged.handed_off,
             reopened=backlogged.reopened,
         )
+        ticket.step = _steps_done(ticket, handed_off=backlogged.handed_off)
         ticket.done = min(backlogged.done, ticket.stop())
         arrival, start = ticket.arrival, self.start
         self.tickets[arrival.ticket_id] = ticket
@@ -460,11 +484,8 @@ class _Run:
 
     def expect(self, returning: Returning) -> None:
         """A resolved ticket of the desk that its customer reopens after the start."""
-        ticket = _Ticket(
-            returning.arrival,
-            first_assigned_at=returning.first_assigned_at,
-            handed_off=returning.handed_off,
-        )
+        ticket = _Ticket(returning.arrival, first_assigned_at=returning.first_assigned_at)
+        ticket.step = _steps_done(ticket, handed_off=returning.handed_off)
         self.tickets[returning.arrival.ticket_id] = ticket
         self.schedule(returning.reopens_at, _REOPEN, ticket)
 
@@ -488,9 +509,15 @@ class _Run:
             self.desk.reopen(ticket.arrival.ticket_id, now)
             self.enqueued(ticket)
             self.watch(ticket)
+        elif kind == _REPLY:
+            self.replied(payload, now)
         elif kind == _PATIENCE:
             ticket = payload
-            if ticket.first_assigned_at is None and ticket.arrival.ticket_id in self.tickets:
+            if (
+                ticket.first_assigned_at is None
+                and not ticket.paused
+                and ticket.arrival.ticket_id in self.tickets
+            ):
                 self.last, ticket.check = now, None
                 self.desk.abandon(ticket.arrival.ticket_id, now)
                 del self.tickets[ticket.arrival.ticket_id]
@@ -554,10 +581,99 @@ class _Run:
         self.watch(ticket)
 
     def enqueued(self, ticket: _Ticket) -> None:
-        """A ticket joined the queues: agents who found nothing may look again."""
+        """A ticket joined the queues: it takes the steps of its journey taken while waiting
+        (:attr:`JourneyStep.held` false, their work done), else agents who found nothing
+        may look again."""
         self.waiting += 1
         self.last_progress = self.now
-        self.wake(ticket)
+        step = ticket.next_step()
+        if step is not None and not step.held and step.after <= ticket.done:
+            ticket.step += 1
+            self.take_step(ticket, step, self.now)
+        else:
+            self.wake(ticket)
+
+    def take_step(self, ticket: _Ticket, step: JourneyStep, now: datetime) -> None:
+        """The ticket takes ``step`` of its journey, held or waiting."""
+        self.last = now
+        if step.kind == "await":
+            self.pause(ticket, step, now)
+        elif step.agent_id is not None:
+            self.hand_to(ticket, step.agent_id, step.queue, now)
+        elif step.kind == "release" and ticket.agent is None:
+            self.waiting -= 1  # it waits already: on with the journey
+            self.enqueued(ticket)
+        else:
+            self.move(ticket, step, now)
+
+    def move(self, ticket: _Ticket, step: JourneyStep, now: datetime) -> None:
+        """The ticket leaves its holder (if any) to wait where ``step`` takes it."""
+        ticket_id, agent = ticket.arrival.ticket_id, ticket.agent
+        record = self.desk.record(ticket_id)
+        kind, tier = step.kind, record.tier
+        if kind == "escalate":
+            tier = min(tier + 1, self.top_tier) if step.tier is None else step.tier
+        elif kind == "deescalate" and step.tier is not None and step.tier < tier:
+            tier = step.tier
+        elif kind != "release":
+            kind = "transfer"  # a de-escalation to no lower tier moves it only
+        if agent is None:
+            self.waiting -= 1
+        else:
+            self.let_go(ticket)
+        holder = None if agent is None else agent.spec.agent_id
+        queue = record.queue if kind == "release" else step.queue or record.queue
+        self.desk.move(ticket_id, holder, kind, (queue, tier), now)
+        self.enqueued(ticket)
+        self.watch(ticket)
+
+    def hand_to(self, ticket: _Ticket, agent_id: UUID, queue: str | None, now: datetime) -> None:
+        """The ticket passes straight to ``agent_id`` (in ``queue``; ``None``: its own)."""
+        ticket_id = ticket.arrival.ticket_id
+        target = self.by_id.get(agent_id)
+        if target is None:
+            msg = f"ticket {ticket_id}'s journey hands it to agent {agent_id}, who is not staffed"
+            raise ConfigurationError(msg)
+        current = self.desk.record(ticket_id).queue
+        queue = queue or current
+        holder = ticket.agent
+        if holder is target and queue == current:
+            self.schedule(now + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
+            return
+        if holder is None:
+            self.waiting -= 1
+        else:
+            self.let_go(ticket)
+        holder_id = None if holder is None else holder.spec.agent_id
+        self.desk.hand_to(ticket_id, holder_id, target.spec.agent_id, queue, now)
+        self.hold(ticket, target, now)
+
+    def pause(self, ticket: _Ticket, step: JourneyStep, now: datetime) -> None:
+        """The ticket awaits the customer for ``step.lasts``: no work, no SLA clock, no room
+        taken in its holder's work; a waiting one cannot be taken meanwhile."""
+        self.desk.await_customer(ticket.arrival.ticket_id, step.party, now)
+        ticket.paused, ticket.check = True, None
+        agent = ticket.agent
+        if agent is None:
+            self.waiting -= 1
+        else:
+            ticket.started = None
+            self.release(agent)
+        self.schedule(now + step.lasts, _REPLY, ticket)
+
+    def replied(self, ticket: _Ticket, now: datetime) -> None:
+        """The customer wrote back: the holder works on, or the ticket waits again."""
+        self.last = now
+        ticket.paused = False
+        self.desk.customer_replied(ticket.arrival.ticket_id, now)
+        agent = ticket.agent
+        if agent is None:
+            self.enqueued(ticket)
+        else:
+            self.occupy(agent)
+            ticket.started = now
+            self.schedule(now + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
+        self.watch(ticket)
 
     def wake(self, ticket: _Ticket) -> None:
         """Idle agents of the classes that may take the waiting ``ticket`` look again, at
@@ -587,7 +703,7 @@ class _Run:
     def shift_starts(self, agent: _Agent, end: datetime | None, now: datetime) -> None:
         agent.online = True
         self.desk.presence(agent.spec.agent_id, True, now)
-        if agent.free:
+        if agent.free > 0:
             self.ready.add(agent.order)
         if end is not None:
             self.schedule(end, _OFF, agent)
@@ -654,24 +770,43 @@ class _Run:
     def start_work(self, ticket: _Ticket, agent: _Agent, now: datetime) -> None:
         self.desk.assign(ticket.arrival.ticket_id, agent.spec.agent_id, now)
         self.waiting -= 1
+        self.hold(ticket, agent, now)
+
+    def hold(self, ticket: _Ticket, agent: _Agent, now: datetime) -> None:
+        """``agent`` holds the ticket from ``now`` and works it up to its next stop."""
         self.last_progress = self.last = now
         if ticket.first_assigned_at is None:
             ticket.first_assigned_at = now
-        agent.free -= 1
-        if not agent.free:
-            self.ready.discard(agent.order)
+        self.occupy(agent)
         ticket.agent, ticket.started = agent, now
         ticket.spell += 1
         self.schedule(now + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
         if self.escalation is not None:
             self.watch(ticket)
 
+    def occupy(self, agent: _Agent) -> None:
+        """The agent works one more ticket (a ticket handed to them may take them past
+        their capacity: they take no more until back under it)."""
+        agent.free -= 1
+        self.unrest(agent)
+        if agent.free <= 0:
+            self.ready.discard(agent.order)
+        elif agent.online:
+            self.ready.add(agent.order)
+
     def release(self, agent: _Agent) -> None:
         """The agent has room for one more ticket."""
         agent.free += 1
-        if agent.online:
+        if agent.online and agent.free > 0:
             self.ready.add(agent.order)
             self.unrest(agent)
+
+    def let_go(self, ticket: _Ticket) -> None:
+        """The holder no longer holds the ticket."""
+        agent = ticket.agent
+        assert agent is not None  # noqa: S101 - only held tickets are let go
+        ticket.agent, ticket.started = None, None
+        self.release(agent)
 
     def finish(self, ticket: _Ticket, spell: int, now: datetime) -> None:
         if spell != ticket.spell or ticket.agent is None:
@@ -680,16 +815,16 @@ class _Run:
         ticket_id, agent_id = arrival.ticket_id, agent.spec.agent_id
         self.last = now
         ticket.done = ticket.stop()
-        ticket.agent, ticket.started = None, None
-        self.release(agent)
-        if arrival.handoff is not None and not ticket.handed_off and not ticket.reopened:
-            ticket.handed_off = True
-            tier = desk.record(ticket_id).tier
-            desk.hand_off(ticket_id, agent_id, arrival, now, min(tier + 1, self.top_tier))
-            self.enqueued(ticket)
-            self.watch(ticket)
+        step = ticket.next_step()
+        if step is not None:
+            ticket.step += 1
+            self.take_step(ticket, step, now)
             return
-        desk.resolve(ticket_id, agent_id, now)
+        self.let_go(ticket)
+        if ticket.reopened and arrival.reopen_closes:
+            desk.close(ticket_id, agent_id, now)
+        else:
+            desk.resolve(ticket_id, agent_id, now)
         ticket.check = None
         if arrival.reopen_after is not None and not ticket.reopened:
             self.schedule(now + arrival.reopen_after, _REOPEN, ticket)
@@ -702,3 +837,11 @@ class _Run:
             desk.rate(ticket_id, score, now)
         desk.forget(ticket_id)
         del self.tickets[ticket_id]
+
+
+def _steps_done(ticket: _Ticket, *, handed_off: bool) -> int:
+    """How many steps of its journey a ticket of a desk's state has taken: those before
+    its reopen if it was reopened, else its drawn handoff if that happened."""
+    if ticket.reopened:
+        return sum(1 for step in ticket.journey if not step.reopened)
+    return min(int(handed_off), len(ticket.journey))

@@ -106,9 +106,8 @@ def runs_columnar(policy: PullPolicy, drawn: object, *, sla: SlaTargets) -> bool
     """Whether the kernel runs this run (see the module docstring)."""
     if not isinstance(drawn, Drawn) or sla.calendar is not None:
         return False
-    if not runs_fast(policy):
-        return False
-    assert isinstance(policy, KeyedPolicy)  # noqa: S101 - runs_fast checks it
+    if not isinstance(policy, KeyedPolicy) or not runs_fast(policy):
+        return False  # a staged policy (team-queues) runs in the engine
     fields = ticket_fields(policy)
     if fields is None or not fields <= _FIELDS:
         return False
@@ -832,8 +831,15 @@ def replay_books(kernel: Kernel, policy: PullPolicy) -> FastDesk:
         elif kind == ASSIGN:
             desk.assign(arrivals[i].ticket_id, ids[happening[2]], start + happening[3] * us)
         elif kind == HAND_OFF:
-            at, tier = start + happening[3] * us, happening[4]
-            desk.hand_off(arrivals[i].ticket_id, ids[happening[2]], arrivals[i], at, tier)
+            at, arrival = start + happening[3] * us, arrivals[i]
+            assert arrival.handoff is not None  # noqa: S101 - only drawn handoffs are logged
+            tier = (
+                happening[4]
+                if arrival.handoff == "escalate"
+                else desk.record(arrival.ticket_id).tier
+            )
+            to = (arrival.handoff_queue, tier)
+            desk.move(arrival.ticket_id, ids[happening[2]], arrival.handoff, to, at)
         elif kind == RESOLVE:
             desk.resolve(arrivals[i].ticket_id, ids[happening[2]], start + happening[3] * us)
         elif kind == REOPEN:

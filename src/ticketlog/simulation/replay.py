@@ -5,12 +5,15 @@ What a replay holds fixed:
 - ticket by ticket, the arrival instant; the attributes as received (channel, category,
   priority, language, plan, customer value, first-time flag, queue, tier, required
   skills, and the estimated effort — without one, the work content stands in as an
-  exact estimate); and its journey: the work content up to its first resolution (the time agents
-  held it, in spells as :mod:`ticketlog.projections.spells` reckons them), its first
-  handoff — a transfer to a queue or an escalation, after the work done before it in the
-  history —, and its first reopen — as long after the first
-  resolution as in the history, with the work it then took (automatic escalations are
-  not part of the journey: they follow from the waits, see below);
+  exact estimate); and its whole journey (:class:`~ticketlog.simulation.scenario.JourneyStep`),
+  every step in order after the work done before it: each transfer to a queue or
+  straight to a person, escalation by an agent (the escalator's automatic ones are not
+  steps: they follow from the waits, see below), de-escalation, release, reassignment to
+  a named person, and each pause awaiting the customer or a third party, as long as it
+  lasted; the work content up to the first resolution and, with the first reopen — as
+  long after the first resolution as in the history —, the work it then took (later
+  reopens fold into that stage's work) and whether a closure rather than a resolution
+  ended it;
 - the agents: the history's agents with their latest profiles (tier, skills, languages,
   capacity) and their shifts — online and offline exactly when they were. An agent whose
   presence the history does not record (an imported log has none) gets the staffing
@@ -22,16 +25,35 @@ What a replay holds fixed:
   resolution time is fitted to them (:meth:`CsatModel.fit`), and each customer who rated
   keeps their own deviation from it, so the same waits give back the same ratings.
 
+**Work content is active work, not holding time.** A log has one timestamp per status
+change, so the estimator reads the time between changes by the state entered: a ticket
+is *actively worked* from the moment someone takes it (an assignment, a reassignment or
+a transfer to them) until it leaves them, except while it awaits the customer or a third
+party (from ``TicketAwaitingCustomer`` until ``TicketCustomerReplied``; the importer maps
+sub-statuses such as "Wait - User" or "Wait - Vendor" to those states, and a mapping
+file's ``[states]`` decides which sub-statuses are waits). Time parked in a queue, or in
+someone's holdings while it awaits someone, is not work; a wait running when something
+else happens to the ticket (a move, a resolution) ends there. Each wait is replayed as a
+delay no policy changes: the ticket's SLA clock stops as recorded, and it leaves its
+holder's active work (they may take another ticket meanwhile, as the staffing's
+capacity of active work assumes) or, waiting in a queue, cannot be taken; then the
+holder works on, or it waits again. :class:`EffortRules` overrides what counts (e.g.
+waits on a third party as work, with the clock running).
+
+Steps taken while someone held the ticket are taken by whoever holds it in the replay
+once they have done the work before it; steps taken while nobody held it (a dispatcher's
+transfer, a pause in the queue) as soon as it waits with that work done. A handover to a
+named person goes to them even past their capacity (they take nothing more until back
+under it).
+
 What the policy changes: who serves which ticket and when, hence the waits, the
 resolution times, the SLA attainment and breaches, the automatic escalations those
 breaches trigger (when the trace's ``escalation`` is set), and the ratings that depend
-on the waits. Later handoffs and reopens of a ticket are folded into the work of its stage, and
-transfers straight to a named agent are not replayed (the same agent carries on); nor are
-reassignments, releases and de-escalations yet: their time held counts as work of the
-stage, and a released or de-escalated ticket's wait before someone takes it again is not
-work (the later overhaul of replays gives them their own steps).
-Replaying a history made by the simulation under the policy that produced it gives back
-its waits, ticket for ticket (a test).
+on the waits. :func:`team_queues_for` is the ``team-queues`` policy fit for a trace:
+people take from their own teams' queues. :attr:`Trace.recorded` holds what the history
+recorded of the replayed tickets, to compare a replay with. Replaying a history made by the
+simulation under the policy that produced it gives back its waits, ticket for ticket (a
+test).
 
 Tickets resolved in the history are replayed with their own work content. Tickets whose
 customer gave up before anyone took them are replayed too, with the same patience (they
@@ -46,11 +68,14 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 import attrs
+import pydantic
+from pydantic import BaseModel, ConfigDict
 
+from ticketlog.domain.aggregate import invalid_value
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.domain.events import (
     AgentJoined,
@@ -58,18 +83,26 @@ from ticketlog.domain.events import (
     AgentWentOffline,
     AgentWentOnline,
     DomainEvent,
+    TicketAssigned,
+    TicketAwaitingCustomer,
+    TicketCustomerReplied,
+    TicketDeescalated,
     TicketEscalated,
     TicketEvent,
+    TicketReassigned,
     TicketReceived,
+    TicketReleased,
     TicketReopened,
     TicketResolved,
     TicketTransferred,
 )
-from ticketlog.domain.values import EscalationKind
+from ticketlog.domain.values import AwaitedParty, EscalationKind
+from ticketlog.policies.builtin import team_queues
+from ticketlog.policies.pull import Staged
 from ticketlog.projections.base import fold
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.runner import EventSource
-from ticketlog.projections.spells import MOVES, Spells, hold, holder_after
+from ticketlog.projections.spells import MOVES, holder_after
 from ticketlog.simulation.fidelity import Record
 from ticketlog.simulation.scenario import (
     ATTRIBUTES,
@@ -77,6 +110,8 @@ from ticketlog.simulation.scenario import (
     Arrival,
     AutoEscalation,
     CsatModel,
+    JourneyStep,
+    StepKind,
 )
 from ticketlog.simulation.staffing import (
     InferredStaffing,
@@ -126,11 +161,48 @@ class Trace:
         return list(self.agents)
 
 
+class EffortRules(BaseModel):
+    """What counts as a replayed ticket's work (see the module docstring).
+
+    Bad values raise :class:`~ticketlog.domain.errors.InvalidValue`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    waits_are_work: frozenset[AwaitedParty] = frozenset()
+    """Whose waits count as work of the holder, not as pauses: e.g.
+    ``{AwaitedParty.THIRD_PARTY}`` when "awaiting a vendor" means the desk's own
+    specialists work it. Their waits are then replayed as work, with the SLA clock running."""
+
+    def __init__(self, **data: Any) -> None:
+        """Validate ``data``; bad values raise :class:`InvalidValue`."""
+        try:
+            super().__init__(**data)
+        except pydantic.ValidationError as error:
+            raise invalid_value(error) from None
+
+
+def team_queues_for(trace: Trace) -> Staged:
+    """The ``team-queues`` policy fit for ``trace``: people take from their own teams'
+    queues, oldest first (a replay's inferred staffing gives each person the teams of the
+    tickets they took), and anyone from the queues of ``trace`` that are nobody's team
+    (overflowing to those only)."""
+    queues = {a.queue for a in trace.arrivals}
+    queues |= {s.queue for a in trace.arrivals for s in a.steps if s.queue is not None}
+    teams = {team for spec in trace.agents for team in spec.profile.teams | {spec.profile.team}}
+    nobodys = frozenset(queues - teams)
+    return team_queues(overflow=nobodys) if nobodys else team_queues()
+
+
 def trace_from_events(
-    events: Iterable[DomainEvent], *, staffing: StaffingRules | None = None
+    events: Iterable[DomainEvent],
+    *,
+    staffing: StaffingRules | None = None,
+    effort: EffortRules | None = None,
 ) -> Trace:
     """The trace of a history given as events, in log order; ``staffing`` says how to
-    infer the staffing of agents whose presence it does not record (default rules)."""
+    infer the staffing of agents whose presence it does not record, ``effort`` what
+    counts as work (default rules both)."""
     history = list(events)
     if not history:
         msg = "an empty history has nothing to replay"
@@ -141,10 +213,11 @@ def trace_from_events(
         csat: CsatModel | None = CsatModel.fit(facts)
     except ConfigurationError:
         csat = None
+    effort = EffortRules() if effort is None else effort
     journeys: dict[UUID, _Journey] = {}
     for event in history:
         if isinstance(event, TicketEvent) and event.originator_id in received:
-            journeys.setdefault(event.originator_id, _Journey()).apply(event)
+            journeys.setdefault(event.originator_id, _Journey(effort)).apply(event)
     resolved = [f for f in facts if f.resolutions > 0 and f.ticket_id in received]
     arrivals = [
         _arrival(received[f.ticket_id], f, csat, **journeys[f.ticket_id].outcomes(f))
@@ -237,58 +310,109 @@ def _with_staffing(spec: AgentSpec, person: PersonStaffing) -> AgentSpec:
     return attrs.evolve(spec, profile=profile, rota=person.calendar)
 
 
-def trace_from_store(source: EventSource, *, staffing: StaffingRules | None = None) -> Trace:
-    """The trace of everything a desk (or any event source) has recorded (``staffing``: as
-    for :func:`trace_from_events`)."""
-    return trace_from_events((event for _, event in source.read_log()), staffing=staffing)
+def trace_from_store(
+    source: EventSource,
+    *,
+    staffing: StaffingRules | None = None,
+    effort: EffortRules | None = None,
+) -> Trace:
+    """The trace of everything a desk (or any event source) has recorded (``staffing``,
+    ``effort``: as for :func:`trace_from_events`)."""
+    events = (event for _, event in source.read_log())
+    return trace_from_events(events, staffing=staffing, effort=effort)
 
 
 @attrs.define
 class _Journey:
-    """What happened to one ticket, as the engine replays it: work per stage, the first
-    handoff, the first resolution and the first reopen."""
+    """What happened to one ticket, as the engine replays it: its active work, its steps
+    in order, its first resolution and its first reopen (see the module docstring)."""
 
-    spells: Spells = attrs.Factory(Spells)
-    """Who holds the ticket, and the work done so far: the time held in ended spells."""
-    handoff: tuple[Literal["transfer", "escalate"], str, timedelta] | None = None
-    """Kind, queue, and the work done before it."""
+    effort: EffortRules
+    holder: UUID | None = None
+    since: datetime | None = None
+    """Since when the holder actively works it (``None``: nobody does)."""
+    worked: timedelta = timedelta(0)
+    """The active work done so far."""
+    pause: tuple[datetime, AwaitedParty, bool] | None = None
+    """The running pause: since when, awaiting whom, and whether someone held it then."""
+    steps: list[JourneyStep] = attrs.Factory(list)
     resolved: tuple[datetime, timedelta] | None = None
     """The first resolution: when, and the work done by then."""
     reopened_at: datetime | None = None
-
-    @property
-    def worked(self) -> timedelta:
-        """The work done so far (the spells that ended)."""
-        return self.spells.handle_time
+    resolved_again: bool = False
+    """Whether a resolution came after the first reopen (else a closure ended it)."""
 
     def apply(self, event: TicketEvent) -> None:
         """Fold one of the ticket's events in."""
-        if isinstance(event, MOVES):
-            hold(self.spells, holder_after(event), event.at)
-        if isinstance(event, TicketTransferred) and event.to_agent_id is None:
-            self._handed_off("transfer", event.to_queue)
+        at = event.at
+        if isinstance(event, TicketAwaitingCustomer):
+            if self.pause is None and event.party not in self.effort.waits_are_work:
+                self._stop_work(at)
+                self.pause = (at, event.party, self.holder is not None)
+        elif isinstance(event, TicketCustomerReplied):
+            self._end_pause(at)
+            if self.holder is not None and self.since is None:
+                self.since = at
+        elif isinstance(event, MOVES):
+            self._end_pause(at)
+            self._stop_work(at)
+            self._moved(event)
+            self.holder = holder_after(event)
+            self.since = None if self.holder is None else at
+
+    def _moved(self, event: TicketEvent) -> None:
+        """The step ``event`` is, if any (automatic escalations follow from the waits)."""
+        if isinstance(event, TicketAssigned):
+            if self.holder is not None and self.holder != event.agent_id:
+                self._step("reassign", agent_id=event.agent_id)
+        elif isinstance(event, TicketReassigned):
+            self._step("reassign", agent_id=event.to_agent_id)
+        elif isinstance(event, TicketTransferred):
+            self._step("transfer", queue=event.to_queue, agent_id=event.to_agent_id)
         elif isinstance(event, TicketEscalated) and event.kind is not EscalationKind.AUTOMATIC:
-            self._handed_off("escalate", event.to_queue)  # the escalator's are replayed
-        elif isinstance(event, TicketResolved) and self.resolved is None:
-            self.resolved = (event.at, self.worked)
+            self._step("escalate", queue=event.to_queue, tier=event.to_tier)
+        elif isinstance(event, TicketDeescalated):
+            self._step("deescalate", queue=event.to_queue, tier=event.to_tier)
+        elif isinstance(event, TicketReleased):
+            self._step("release")
+        elif isinstance(event, TicketResolved):
+            if self.resolved is None:
+                self.resolved = (event.at, self.worked)
+            self.resolved_again = self.reopened_at is not None
         elif isinstance(event, TicketReopened) and self.reopened_at is None:
             self.reopened_at = event.at
 
-    def _handed_off(self, kind: Literal["transfer", "escalate"], queue: str) -> None:
-        if self.handoff is None and self.resolved is None:
-            self.handoff = (kind, queue, self.worked)
+    def _stop_work(self, at: datetime) -> None:
+        if self.since is not None:
+            self.worked += at - self.since
+            self.since = None
+
+    def _end_pause(self, at: datetime) -> None:
+        if self.pause is not None:
+            since, party, held = self.pause
+            self.pause = None
+            self._step("await", held=held, lasts=at - since, party=party)
+
+    def _step(self, kind: StepKind, *, held: bool | None = None, **fields: Any) -> None:
+        """A step after the work of its stage so far (held: whether someone holds it)."""
+        reopened = self.resolved is not None
+        after = self.worked - self.resolved[1] if self.resolved is not None else self.worked
+        held = self.holder is not None if held is None else held
+        self.steps.append(JourneyStep(kind, after, reopened=reopened, held=held, **fields))
 
     def outcomes(self, facts: TicketFacts) -> dict[str, Any]:
         """The :class:`Arrival` fields of this journey."""
         assert self.resolved is not None  # noqa: S101 - only resolved tickets are replayed
         resolved_at, work = self.resolved
-        drawn: dict[str, Any] = {"work": work}
-        if self.handoff is not None:
-            kind, queue, after = self.handoff
-            drawn.update(handoff=kind, handoff_queue=queue, handoff_after=after)
-        if self.reopened_at is not None and facts.is_resolved:
+        reopens = self.reopened_at is not None and facts.is_resolved
+        steps = tuple(step for step in self.steps if reopens or not step.reopened)
+        drawn: dict[str, Any] = {"work": work, "steps": steps}
+        if reopens:
+            assert self.reopened_at is not None  # noqa: S101 - reopens says so
             drawn.update(
-                reopen_after=self.reopened_at - resolved_at, reopen_work=self.worked - work
+                reopen_after=self.reopened_at - resolved_at,
+                reopen_work=self.worked - work,
+                reopen_closes=not self.resolved_again,
             )
         return drawn
 

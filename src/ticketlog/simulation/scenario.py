@@ -28,7 +28,7 @@ from ticketlog._toml import parse, read_text
 from ticketlog.domain.aggregate import invalid_value
 from ticketlog.domain.errors import ConfigurationError, InvalidValue
 from ticketlog.domain.events import AgentProfile
-from ticketlog.domain.values import Channel, Priority
+from ticketlog.domain.values import AwaitedParty, Channel, Priority
 from ticketlog.policies.escalation import EscalationPath, Step
 from ticketlog.projections.facts import TicketFacts
 
@@ -389,6 +389,40 @@ class Scenario(_Model):
         return specs
 
 
+StepKind = Literal["transfer", "escalate", "deescalate", "release", "reassign", "await"]
+"""What a step of a journey does (see :class:`JourneyStep`)."""
+
+
+@attrs.frozen
+class JourneyStep:
+    """One recorded step of a ticket's journey, taken once ``after`` of its stage's work
+    is done: by the holder when someone holds the ticket, else as soon as it waits (a
+    dispatcher's move, a pause in the queue) when ``held`` is false.
+
+    - ``transfer``, ``escalate``, ``deescalate``, ``release``: the ticket leaves its holder
+      and waits in ``queue`` (``None``: where it is), at ``tier`` (escalations without a
+      tier go one tier up, no higher than any agent works); the policy picks who next.
+      A transfer with an ``agent_id`` goes straight to that person instead.
+    - ``reassign``: straight to the person ``agent_id``, whoever the policy gave it to.
+    - ``await``: the ticket awaits ``party`` for ``lasts``, a delay no policy changes: its
+      SLA clock stops, it leaves its holder's active work (they may take another ticket
+      meanwhile) or, waiting, it cannot be taken; then the holder works on, or it waits.
+    """
+
+    kind: StepKind
+    after: timedelta = timedelta(0)
+    """The work of its stage done before it (since receipt, or since the first reopen)."""
+    reopened: bool = False
+    """Whether it belongs to the stage after the first reopen."""
+    held: bool = True
+    """Whether someone held the ticket when it was recorded."""
+    queue: str | None = None
+    tier: int | None = None
+    agent_id: UUID | None = None
+    lasts: timedelta = timedelta(0)
+    party: AwaitedParty = AwaitedParty.CUSTOMER
+
+
 @attrs.frozen
 class Arrival:
     """One ticket to serve: when it arrives, what it is, and how long it takes to solve."""
@@ -418,10 +452,21 @@ class Arrival:
     """When the customer reopens the resolved ticket (``None``: never)."""
     reopen_work: timedelta = timedelta(0)
     """The work a reopened ticket still needs."""
+    reopen_closes: bool = False
+    """Whether that work ends with a closure instead of a resolution (as recorded)."""
     rating_noise: float | None = None
     """The customer's mood (a standard normal draw) if they rate, else ``None``."""
     estimated_effort: timedelta | None = None
     """The estimate the desk records (``None``: the work itself, an exact estimate)."""
+    steps: tuple[JourneyStep, ...] = ()
+    """The journey, in order (a replay's recorded one), instead of a drawn ``handoff``."""
+
+    @property
+    def journey(self) -> tuple[JourneyStep, ...]:
+        """Every step the ticket takes: ``steps``, or the drawn handoff as one step."""
+        if self.handoff is None:
+            return self.steps
+        return (JourneyStep(self.handoff, self.handoff_after, queue=self.handoff_queue),)
 
     @property
     def effort(self) -> timedelta:
@@ -451,6 +496,24 @@ class Arrival:
         if self.patience is not None and self.patience < zero:
             msg = f"ticket {self.ticket_id}: patience cannot be negative"
             raise InvalidValue(msg)
+        if self.steps:
+            self._check_steps()
+
+    def _check_steps(self) -> None:
+        """Steps in order of stage and work, within their stage's work, none negative."""
+        if self.handoff is not None:
+            msg = f"ticket {self.ticket_id}: a journey of steps replaces the drawn handoff"
+            raise InvalidValue(msg)
+        previous = (False, timedelta(0))
+        for step in self.steps:
+            stage = self.reopen_work if step.reopened else self.work
+            if (step.reopened, step.after) < previous or step.after > stage:
+                msg = f"ticket {self.ticket_id}: step {step} is out of order or past its work"
+                raise InvalidValue(msg)
+            if step.lasts < timedelta(0) or (step.reopened and self.reopen_after is None):
+                msg = f"ticket {self.ticket_id}: step {step} lasts less than nothing or never comes"
+                raise InvalidValue(msg)
+            previous = (step.reopened, step.after)
 
 
 ATTRIBUTES = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Hashable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from ticketlog.policies.reads import KeyedPolicy
@@ -132,3 +132,55 @@ class WaitingTickets:
             for child in (2 * i + 1, 2 * i + 2):
                 if child < size:
                     heapq.heappush(frontier, (heap[child], child))
+
+
+class StagedWaiting:
+    """Waiting tickets for a policy of keyed stages asked in turn
+    (:class:`~ticketlog.policies.reads.StagedPolicy`): one :class:`WaitingTickets` per
+    stage; an agent's class is the tuple of their classes in each stage (``None`` if a
+    stage does not partition)."""
+
+    def __init__(self, stages: Iterable[KeyedPolicy]) -> None:
+        policies = list(stages)
+        self._stages = [WaitingTickets(stage) for stage in policies]
+        self._partitioned = all(stage.partition is not None for stage in policies)
+
+    def add(self, ticket: QueuedTicket) -> None:
+        """``ticket`` waits (again, if it waited before under another record)."""
+        for stage in self._stages:
+            stage.add(ticket)
+
+    def remove(self, ticket_id: UUID) -> None:
+        """The ticket no longer waits."""
+        for stage in self._stages:
+            stage.remove(ticket_id)
+
+    def _classes(self, agent: Workload) -> tuple[Hashable, ...]:
+        return tuple(stage.agent_class(agent) for stage in self._stages)
+
+    def agent_class(self, agent: Workload) -> Hashable:
+        """The agent's classes in the stages (``None`` if a stage does not partition)."""
+        return self._classes(agent) if self._partitioned else None
+
+    def classes_taking(self, ticket_id: UUID, agent_classes: Iterable[Hashable]) -> list[Hashable]:
+        """Those of ``agent_classes`` that some stage lets take the waiting ticket."""
+        classes = list(agent_classes)
+        if not self._partitioned:
+            return classes
+        taking: set[Hashable] = set()
+        for n, stage in enumerate(self._stages):
+            by_stage_class: dict[Hashable, list[Hashable]] = {}
+            for kind in classes:
+                by_stage_class.setdefault(cast(tuple[Hashable, ...], kind)[n], []).append(kind)
+            for accepted in stage.classes_taking(ticket_id, by_stage_class):
+                taking.update(by_stage_class[accepted])
+        return [kind for kind in classes if kind in taking]
+
+    def best_for(self, agent: Workload, agent_class: Hashable) -> QueuedTicket | None:
+        """The first stage's best ticket for ``agent``, else the next stage's."""
+        kinds = agent_class if self._partitioned else self._classes(agent)
+        for stage, kind in zip(self._stages, cast(tuple[Hashable, ...], kinds), strict=True):
+            ticket = stage.best_for(agent, kind)
+            if ticket is not None:
+                return ticket
+        return None
