@@ -17,6 +17,8 @@ import inspect
 import json
 import os
 import re
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -70,6 +72,7 @@ from ticketlog.persistence.settings import existing_store, parse_store_url
 from ticketlog.policies import registry
 from ticketlog.policies.builtin import check_policy_fits
 from ticketlog.policies.protocol import PullPolicy
+from ticketlog.processes import SlaEscalator, keep_escalating
 from ticketlog.projections.kpis import Dimension
 from ticketlog.projections.runner import Follower
 from ticketlog.projections.sla import SlaTargets
@@ -721,6 +724,57 @@ def agents_command(store: Store, *, as_json: AsJson = False) -> None:
 # --- policies ----------------------------------------------------------------------
 
 
+# --- escalate ----------------------------------------------------------------------
+
+
+@app.command("escalate")
+def escalate_command(
+    store: Store,
+    *,
+    config: Annotated[
+        Path,
+        typer.Option(
+            "--config", help="The desk configuration file (TOML) with the [escalation] path."
+        ),
+    ],
+    every: Annotated[
+        str | None,
+        typer.Option(help="How often to tick (90s, 5m, 1h; default: the file's every)."),
+    ] = None,
+) -> None:
+    """Run the SLA escalator on STORE until stopped (Ctrl-C or SIGTERM): every tick
+    escalates the tickets past an SLA target along the file's path, once per breach, and
+    prints a line when it escalated any. Several may run on one store at once."""
+    with _errors_as_one_line():
+        desk_config = _desk_config(config)
+        if desk_config.escalation is None:
+            msg = f"{config} has no [escalation] table: nothing to escalate along"
+            raise ConfigurationError(msg)
+        path = desk_config.escalation.steps()
+        period = (
+            timedelta(minutes=desk_config.escalation.every_minutes)
+            if every is None
+            else _duration(every, "--every")
+        )
+        stop = _stopped_by_signals()
+        with _reading(store, desk_config.sla) as desk:
+            keep_escalating(SlaEscalator(desk, path), period, stop, ticked=_report_tick)
+
+
+def _report_tick(when: datetime, escalated: list[UUID]) -> None:
+    if escalated:
+        ids = ", ".join(map(str, escalated))
+        _out.print(f"{when.isoformat()} escalated {len(escalated)}: {ids}", soft_wrap=True)
+
+
+def _stopped_by_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM (a long-running command then ends cleanly)."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: stop.set())
+    return stop
+
+
 # --- serve -------------------------------------------------------------------------
 
 
@@ -740,6 +794,9 @@ def serve_command(
         ),
     ] = None,
     config: DeskFile = None,
+    escalate: Annotated[
+        bool, typer.Option(help="Also run the SLA escalator of --config's [escalation].")
+    ] = False,
 ) -> None:
     """Serve STORE's desk over HTTP: commands, reads and the event stream (OpenAPI at
     /docs), until stopped with Ctrl-C or SIGTERM."""
@@ -751,8 +808,35 @@ def serve_command(
             msg = f"serving needs {error.name!r}: pip install 'ticketlog-es[service]'"
             raise ConfigurationError(msg) from None
         check_binding(host, tokens)
-        with HelpDesk(store, sla=_desk_config(config).sla) as desk:
+        desk_config = _desk_config(config)
+        if escalate and desk_config.escalation is None:
+            msg = "--escalate needs --config with an [escalation] table"
+            raise ConfigurationError(msg)
+        escalating = _escalating(store, desk_config if escalate else None)
+        with HelpDesk(store, sla=desk_config.sla) as desk, escalating:
             serve(desk, host=host, port=port, tokens=tokens)
+
+
+@contextmanager
+def _escalating(store: str, config: DeskConfig | None) -> Iterator[None]:
+    """With ``config``, its escalator ticking on a desk of its own in a thread, until the
+    block ends."""
+    if config is None or config.escalation is None:
+        yield
+        return
+    stop = threading.Event()
+    every = timedelta(minutes=config.escalation.every_minutes)
+    with HelpDesk(store, sla=config.sla) as desk:
+        escalator = SlaEscalator(desk, config.escalation.steps())
+        thread = threading.Thread(
+            target=keep_escalating, args=(escalator, every, stop), name="escalator", daemon=True
+        )
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
 
 def _env_tokens() -> list[str]:

@@ -19,8 +19,9 @@ and :class:`Step` are re-exported here for the escalator's callers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from ticketlog.desk import HelpDesk
@@ -29,7 +30,7 @@ from ticketlog.domain.values import EscalationKind, SlaTarget
 from ticketlog.policies.escalation import EscalationPath, Step, breach_reason, missed
 from ticketlog.projections.queues import QueuedTicket, Queues
 
-__all__ = ["EscalationPath", "SlaEscalator", "Step"]
+__all__ = ["EscalationPath", "SlaEscalator", "Step", "keep_escalating"]
 
 
 class SlaEscalator:
@@ -83,3 +84,24 @@ class SlaEscalator:
                 continue  # escalated, closed or moved meanwhile (by hand or by another process)
             escalated.append(ticket.ticket_id)
         return escalated
+
+
+def keep_escalating(
+    escalator: SlaEscalator,
+    every: timedelta,
+    stop: threading.Event,
+    *,
+    ticked: Callable[[datetime, list[UUID]], None] | None = None,
+) -> None:
+    """Tick ``escalator`` at once and then every ``every``, until ``stop`` is set (between
+    ticks: a tick under way finishes). ``ticked`` hears of each tick: when, and the tickets
+    it escalated. Several processes may run it on one store: a breach is escalated once."""
+    if every <= timedelta(0):
+        msg = f"the escalator ticks every positive period, not every {every}"
+        raise InvalidValue(msg)
+    while not stop.is_set():
+        when = escalator.desk.clock.now()
+        escalated = escalator.tick(when)
+        if ticked is not None:
+            ticked(when, escalated)
+        stop.wait(every.total_seconds())

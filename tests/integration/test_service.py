@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -273,3 +274,21 @@ def test_many_clients_pulling_at_once_never_share_a_ticket_or_overfill_an_agent(
     assert len(tickets) == len(set(tickets)) == 8  # four agents of capacity two
     held = {a["agent_id"]: a["holding"] for a in httpx.get(f"{server.url}/agents").json()["agents"]}
     assert sorted(held.values()) == [2, 2, 2, 2]
+
+
+def test_the_server_runs_the_escalator_of_its_desk_file(store_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "desk.toml"
+    config.write_text('[escalation]\npath = [[1, "general"], [2, "engineering"]]\nevery = "1s"\n')
+    server = Server(store_url, "--config", str(config), "--escalate")
+    try:
+        an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+        late = {"channel": "chat", "customer_id": "c", "priority": "urgent", "at": an_hour_ago}
+        ticket = post(server, "/tickets", late).json()["id"]
+        deadline, escalated = time.monotonic() + 20, []
+        while not escalated and time.monotonic() < deadline:
+            events = httpx.get(f"{server.url}/events").json()["events"]
+            escalated = [e for e in events if e["type"] == "TicketEscalated"]
+            time.sleep(0.2)
+        assert [(e["originator_id"], e["to_queue"]) for e in escalated] == [(ticket, "engineering")]
+    finally:
+        assert server.stop() == 0
