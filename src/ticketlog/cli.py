@@ -66,6 +66,7 @@ from ticketlog.io.records import (
     agent_records,
     kpi_groups,
     timeline_records,
+    utc,
     waiting_record,
 )
 from ticketlog.persistence.settings import existing_store, parse_store_url
@@ -402,7 +403,7 @@ def _instant(text: str | None, option: str) -> datetime | None:
     except ValueError:
         msg = f"{option} {text!r} is not an ISO date or date-time (2026-11-24, 2026-11-24T09:00)"
         raise InvalidValue(msg) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return utc(when)
 
 
 def _duration(text: str, option: str) -> timedelta:

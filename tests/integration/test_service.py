@@ -115,6 +115,8 @@ def test_a_ticket_goes_round_the_desk_over_http(server: Server, store_url: str) 
     kpis = httpx.get(f"{server.url}/kpis", params={"by": "channel"}).json()
     assert kpis["groups"][0]["group"] == "email"
     assert kpis["groups"][0]["kpis"]["csat"] == 100.0
+    today = httpx.get(f"{server.url}/kpis", params={"since": "2020-01-01"}).json()  # UTC
+    assert today["groups"][0]["kpis"]["tickets"] == 1
     # The events the service stored are the desk's own: another desk reads them.
     with HelpDesk(store_url) as desk:
         assert desk.ticket(UUID(ticket)).status.value == "resolved"
@@ -284,7 +286,7 @@ def test_the_server_runs_the_escalator_of_its_desk_file(store_url: str, tmp_path
         an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
         late = {"channel": "chat", "customer_id": "c", "priority": "urgent", "at": an_hour_ago}
         ticket = post(server, "/tickets", late).json()["id"]
-        deadline, escalated = time.monotonic() + 20, []
+        deadline, escalated = time.monotonic() + 20, list[dict[str, object]]()
         while not escalated and time.monotonic() < deadline:
             events = httpx.get(f"{server.url}/events").json()["events"]
             escalated = [e for e in events if e["type"] == "TicketEscalated"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from ticketlog.policies.builtin import sla_driven
@@ -21,6 +21,11 @@ Record = dict[str, object]
 
 QUEUE_ORDERS: dict[str, Ordering] = {**ORDERINGS, "sla": sla_driven().key}
 """How waiting tickets can be listed: the queues' own orderings, and the ``sla`` policy's."""
+
+
+def utc(when: datetime) -> datetime:
+    """A time a person gave: one without an offset is UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def timeline_records(entries: Iterable[TimelineEntry]) -> list[Record]:

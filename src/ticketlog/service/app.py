@@ -57,11 +57,12 @@ from ticketlog.io.records import (
     agent_records,
     kpi_groups,
     timeline_records,
+    utc,
     waiting_record,
 )
 from ticketlog.projections.kpis import Dimension
 from ticketlog.projections.queues import ALL_QUEUES
-from ticketlog.service import models
+from ticketlog.service import dashboard, models
 from ticketlog.service.errors import KeyReused, Unauthorized, malformed, refused
 
 KEPT_KEYS = 10_000
@@ -163,14 +164,25 @@ def create_app(
     _commands(app, service)
     _reads(app, service)
     _stream(app, service, poll_seconds)
+    dashboard.routes(app, service)
     return app
 
 
+OPEN_PATHS = frozenset({"/health", "/"})
+"""What answers without a token: the health check, and the dashboard's page (it holds no
+data; its requests carry the token)."""
+
+
 def _bearer(tokens: frozenset[str]) -> Callable[..., None]:
-    def check(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-        if request.url.path == "/health":
+    def check(
+        request: Request,
+        authorization: Annotated[str | None, Header()] = None,
+        token: Annotated[str | None, Query(include_in_schema=False)] = None,
+    ) -> None:
+        if request.url.path in OPEN_PATHS:
             return
-        given = (authorization or "").removeprefix("Bearer ").strip()
+        # A browser's EventSource cannot set headers: the dashboard sends ?token= instead.
+        given = token or (authorization or "").removeprefix("Bearer ").strip()
         if not any(secrets.compare_digest(given, token) for token in tokens):
             raise Unauthorized("a valid 'Authorization: Bearer <token>' header is required")
 
@@ -336,15 +348,17 @@ def _reads(app: FastAPI, service: Service) -> None:
         until: datetime | None = None,
     ) -> models.Record:
         """The service KPIs (docs/kpis.md), overall or per group, of the tickets received in
-        [since, until)."""
+        [since, until) (a time without an offset is UTC)."""
+
+        start, end = (None if t is None else utc(t) for t in (since, until))
 
         def read(desk: HelpDesk) -> models.Record:
             view, now = desk.view(), desk.clock.now()
             facts = [
                 f
                 for f in view.facts
-                if (since is None or f.received_at >= since)
-                and (until is None or f.received_at < until)
+                if (start is None or f.received_at >= start)
+                and (end is None or f.received_at < end)
             ]
             names = agent_names(view.workloads.workloads(now=now))
             groups = kpi_groups(facts, by, now=now, sla=view.sla, names=names)

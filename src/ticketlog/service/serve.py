@@ -11,6 +11,11 @@ from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import ConfigurationError
 
 
+GRACE = 3
+"""Seconds a stopping server waits for open requests (event streams never end by
+themselves) before it closes them."""
+
+
 def check_binding(host: str, tokens: Collection[str]) -> None:
     """Refuse (:class:`ConfigurationError`) to serve on an address other machines reach
     without a token: anyone there could act on the desk."""
@@ -45,7 +50,13 @@ def serve(
     # the handlers it found: these end the process with status 0 (the caller closes the desk).
     stopping = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        uvicorn.run(create_app(desk, tokens=tokens), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(desk, tokens=tokens),
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=GRACE,
+        )
     finally:
         for sig, handler in stopping.items():
             signal.signal(sig, handler)
