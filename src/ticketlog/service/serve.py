@@ -10,7 +10,6 @@ from types import FrameType
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import ConfigurationError
 
-
 GRACE = 3
 """Seconds a stopping server waits for open requests (event streams never end by
 themselves) before it closes them."""
