@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 import attrs
+from eventsourcing.persistence import IntegrityError
 
 from ticketlog.domain.agent import Agent
 from ticketlog.domain.events import AgentProfile
@@ -93,7 +94,9 @@ def import_file(
     companion = None if companion is None else Path(companion)
     survey = _survey(path, mapping, reader, companion, progress)
     report.people = len(survey.people)
-    report.agents_written = len(desk.record_new(_agents(mapping, survey)))
+    agents = _agents(mapping, survey)
+    written = set(desk.record_new(agents))
+    report.agents_written = len(written)
     interpreter = CaseInterpreter(
         source=mapping.source,
         report=report,
@@ -107,7 +110,8 @@ def import_file(
             writer.add(ticket)
     finally:
         writer.flush()
-    _record_capacities(desk, mapping.source, interpreter.spells)
+    joined = {agent.id: agent for agent in agents if agent.id in written}
+    _record_capacities(desk, mapping.source, interpreter.spells, joined)
     return report
 
 
@@ -245,15 +249,33 @@ class _Writer:
         self.batch, self.events = [], 0
 
 
-def _record_capacities(desk: HelpDesk, source: str, spells: dict[str, Spells]) -> None:
-    """Give everyone the capacity they showed: the most tickets they held at once."""
-    changes = {}
+def _record_capacities(
+    desk: HelpDesk, source: str, spells: dict[str, Spells], joined: dict[UUID, Agent]
+) -> None:
+    """Give everyone the capacity they showed: the most tickets they held at once.
+
+    Agents this import has just written (``joined``) change in memory and are saved in one
+    transaction, with eventsourcing's version check; agents stored before (a re-run), or
+    changed by another writer meanwhile, are read back and amended only if it raises them.
+    """
+    fresh: list[Agent] = []
+    stored: dict[UUID, int] = {}
     for name, held in spells.items():
         capacity = min(held.most_at_once(), _MAX_CAPACITY)
         if capacity == 1:
             continue  # everyone joins able to hold one ticket
-        agent = desk.agent(person_id(source, name))
-        if capacity > agent.capacity:
-            changes[agent.id] = {"capacity": capacity}
-    if changes:
-        desk.amend_agents(changes)
+        agent_id = person_id(source, name)
+        agent = joined.get(agent_id)
+        if agent is None:
+            stored[agent_id] = capacity
+        else:
+            agent.change_profile(at=agent.state.last_at, capacity=capacity)
+            fresh.append(agent)
+    if fresh:
+        try:
+            desk.save(*fresh)
+        except IntegrityError:
+            stored.update({agent.id: agent.state.capacity for agent in fresh})
+    raised = {i: c for i, c in stored.items() if c > desk.agent(i).capacity}
+    if raised:
+        desk.amend_agents({i: {"capacity": c} for i, c in raised.items()})
