@@ -30,7 +30,7 @@ import attrs
 from eventsourcing.persistence import IntegrityError
 
 from ticketlog.domain.agent import Agent
-from ticketlog.domain.events import AgentProfile
+from ticketlog.domain.events import AgentProfile, TicketEvent
 from ticketlog.imports.interpret import CaseInterpreter, Spells, person_id
 from ticketlog.imports.mapping import ImportMapping
 from ticketlog.imports.readers import source_rows
@@ -39,7 +39,6 @@ from ticketlog.imports.rows import MalformedRow, Row, RowReader
 
 if TYPE_CHECKING:
     from ticketlog.desk import HelpDesk
-    from ticketlog.domain.ticket import Ticket
 
 Progress = Callable[[int, int, int], None]
 """Called as ``progress(rows_read, cases_done, rows_in_file)``: while the file is surveyed
@@ -95,7 +94,7 @@ def import_file(
     survey = _survey(path, mapping, reader, companion, progress)
     report.people = len(survey.people)
     agents = _agents(mapping, survey)
-    written = set(desk.record_new(agents))
+    written = set(desk.record_new({agent.id: agent.collect_events() for agent in agents}))
     report.agents_written = len(written)
     interpreter = CaseInterpreter(
         source=mapping.source,
@@ -105,9 +104,8 @@ def import_file(
     )
     writer = _Writer(desk, report)
     try:
-        tickets = _tickets(path, mapping, companion, reader, survey, interpreter, progress)
-        for ticket in tickets:
-            writer.add(ticket)
+        for events in _tickets(path, mapping, companion, reader, survey, interpreter, progress):
+            writer.add(events)
     finally:
         writer.flush()
     joined = {agent.id: agent for agent in agents if agent.id in written}
@@ -196,7 +194,8 @@ def _tickets(  # noqa: PLR0917 - the import's parts, passed once
     survey: _Survey,
     interpreter: CaseInterpreter,
     progress: Progress | None,
-) -> Iterable[Ticket]:
+) -> Iterable[list[TicketEvent]]:
+    """Each case's ticket events, as soon as its last row is read."""
     report = interpreter.report
     pending: dict[str, list[Row]] = {}
     expected = survey.cases
@@ -212,41 +211,40 @@ def _tickets(  # noqa: PLR0917 - the import's parts, passed once
         if len(rows) == expected[row.case]:
             del pending[row.case]
             report.cases += 1
-            yield interpreter.ticket(rows)
+            yield interpreter.events(rows)
             if progress is not None:
                 progress(report.rows, report.cases, survey.rows)
     for rows in pending.values():  # only if the file changed between the two passes
         report.note("case with rows the first pass did not see", rows[0].case)
         report.cases += 1
-        yield interpreter.ticket(rows)
+        yield interpreter.events(rows)
     if progress is not None:
         progress(report.rows, report.cases, survey.rows)
 
 
 @attrs.define
 class _Writer:
-    """Collects tickets and writes them in atomic batches, skipping stored ones."""
+    """Collects tickets' events and writes them in atomic batches, skipping stored ones."""
 
     desk: HelpDesk
     report: ImportReport
-    batch: list[Ticket] = attrs.Factory(list)
+    batch: dict[UUID, list[TicketEvent]] = attrs.Factory(dict)
     events: int = 0
 
-    def add(self, ticket: Ticket) -> None:
-        self.batch.append(ticket)
-        self.events += ticket.version
+    def add(self, events: list[TicketEvent]) -> None:
+        self.batch[events[0].originator_id] = events
+        self.events += len(events)
         if self.events >= BATCH_EVENTS:
             self.flush()
 
     def flush(self) -> None:
         if not self.batch:
             return
-        versions = {ticket.id: ticket.version for ticket in self.batch}
         written = self.desk.record_new(self.batch)
         self.report.cases_written += len(written)
         self.report.cases_skipped += len(self.batch) - len(written)
-        self.report.events_written += sum(versions[i] for i in written)
-        self.batch, self.events = [], 0
+        self.report.events_written += sum(len(self.batch[i]) for i in written)
+        self.batch, self.events = {}, 0
 
 
 def _record_capacities(
