@@ -48,8 +48,8 @@ are imported."""
 SURVEY_STEP = 1000
 """Rows between two progress calls of the survey."""
 
-BATCH_EVENTS = 5000
-"""Events per write transaction."""
+BATCH_EVENTS = 10_000
+"""Events per write transaction (many cases each: fewer commits, memory still bounded)."""
 
 _MAX_CAPACITY = 1000
 SURVEYED = frozenset({"case", "person", "team", "tier", "language", "country"})
@@ -92,9 +92,10 @@ def import_file(
     report = ImportReport(source=mapping.source, strict=strict)
     companion = None if companion is None else Path(companion)
     survey = _survey(path, mapping, reader, companion, progress)
-    report.people = len(survey.people)
-    agents = _agents(mapping, survey)
-    written = set(desk.record_new({agent.id: agent.collect_events() for agent in agents}))
+    people = survey.people
+    report.people = len(people)
+    joins = (_agent(mapping, name, person).collect_events() for name, person in people.items())
+    written = set(desk.record_new({events[0].originator_id: events for events in joins}))
     report.agents_written = len(written)
     interpreter = CaseInterpreter(
         source=mapping.source,
@@ -108,8 +109,7 @@ def import_file(
             writer.add(events)
     finally:
         writer.flush()
-    joined = {agent.id: agent for agent in agents if agent.id in written}
-    _record_capacities(desk, mapping.source, interpreter.spells, joined)
+    _record_capacities(desk, mapping, people, interpreter.spells, written)
     return report
 
 
@@ -151,27 +151,23 @@ def _survey(
     return survey
 
 
-def _agents(mapping: ImportMapping, survey: _Survey) -> list[Agent]:
+def _agent(mapping: ImportMapping, name: str, person: _Person) -> Agent:
+    """The person as an agent who joined at their first appearance (the same every time)."""
     defaults = mapping.defaults
-    agents = []
-    for name, person in survey.people.items():
-        teams = [team for team, _ in person.teams.most_common()] or [defaults.queue]
-        profile = AgentProfile(
-            team=teams[0],
-            teams=frozenset(teams[1:]),
-            tier=defaults.tier if person.tier is None else person.tier,
-            languages=frozenset(person.languages or {defaults.language}),
-        )
-        agents.append(
-            Agent.join(
-                agent_id=person_id(mapping.source, name),
-                at=person.first_at,
-                name=name,
-                profile=profile,
-                source=mapping.source,
-            )
-        )
-    return agents
+    teams = [team for team, _ in person.teams.most_common()] or [defaults.queue]
+    profile = AgentProfile(
+        team=teams[0],
+        teams=frozenset(teams[1:]),
+        tier=defaults.tier if person.tier is None else person.tier,
+        languages=frozenset(person.languages or {defaults.language}),
+    )
+    return Agent.join(
+        agent_id=person_id(mapping.source, name),
+        at=person.first_at,
+        name=name,
+        profile=profile,
+        source=mapping.source,
+    )
 
 
 def _agent_ids(source: str) -> Callable[[str], UUID]:
@@ -248,13 +244,18 @@ class _Writer:
 
 
 def _record_capacities(
-    desk: HelpDesk, source: str, spells: dict[str, Spells], joined: dict[UUID, Agent]
+    desk: HelpDesk,
+    mapping: ImportMapping,
+    people: dict[str, _Person],
+    spells: dict[str, Spells],
+    written: set[UUID],
 ) -> None:
     """Give everyone the capacity they showed: the most tickets they held at once.
 
-    Agents this import has just written (``joined``) change in memory and are saved in one
-    transaction, with eventsourcing's version check; agents stored before (a re-run), or
-    changed by another writer meanwhile, are read back and amended only if it raises them.
+    Agents this import has just written (``written``) are made again from the survey, not
+    read back, and saved in one transaction with eventsourcing's version check; agents
+    stored before (a re-run), or changed by another writer meanwhile, are read back and
+    amended only if it raises their capacity.
     """
     fresh: list[Agent] = []
     stored: dict[UUID, int] = {}
@@ -262,13 +263,14 @@ def _record_capacities(
         capacity = min(held.most_at_once(), _MAX_CAPACITY)
         if capacity == 1:
             continue  # everyone joins able to hold one ticket
-        agent_id = person_id(source, name)
-        agent = joined.get(agent_id)
-        if agent is None:
+        agent_id = person_id(mapping.source, name)
+        if agent_id not in written:
             stored[agent_id] = capacity
-        else:
-            agent.change_profile(at=agent.state.last_at, capacity=capacity)
-            fresh.append(agent)
+            continue
+        agent = _agent(mapping, name, people[name])
+        agent.collect_events()  # its join is stored already
+        agent.change_profile(at=agent.state.last_at, capacity=capacity)
+        fresh.append(agent)
     if fresh:
         try:
             desk.save(*fresh)
