@@ -101,22 +101,16 @@ _WAITING_FOR = {
     State.AWAITING_THIRD_PARTY: AwaitedParty.THIRD_PARTY,
 }
 _WORK = frozenset({State.QUEUED, State.ACTIVE, *_WAITING_FOR})
-_WAITING, _ASSIGNED, _RESOLVED, _CLOSED = (
-    TicketStatus.WAITING,
-    TicketStatus.ASSIGNED,
-    TicketStatus.RESOLVED,
-    TicketStatus.CLOSED,
-)
 _STATUS_AFTER: dict[type[TicketEvent], TicketStatus] = {
-    TicketAssigned: _ASSIGNED,
-    TicketReassigned: _ASSIGNED,
-    TicketReleased: _WAITING,
-    TicketTransferred: _WAITING,  # to a queue: the interpreter names no receiving person
-    TicketEscalated: _WAITING,
-    TicketDeescalated: _WAITING,
-    TicketResolved: _RESOLVED,
-    TicketReopened: _WAITING,
-    TicketClosed: _CLOSED,
+    TicketAssigned: TicketStatus.ASSIGNED,
+    TicketReassigned: TicketStatus.ASSIGNED,
+    TicketReleased: TicketStatus.WAITING,
+    TicketTransferred: TicketStatus.WAITING,  # to a queue: the importer names nobody in it
+    TicketEscalated: TicketStatus.WAITING,
+    TicketDeescalated: TicketStatus.WAITING,
+    TicketResolved: TicketStatus.RESOLVED,
+    TicketReopened: TicketStatus.WAITING,
+    TicketClosed: TicketStatus.CLOSED,
 }
 """The status each event the interpreter records leaves a ticket in (as the ticket's fold
 in :meth:`~ticketlog.domain.ticket.Ticket.evolve` has it); other events keep it."""
@@ -167,7 +161,7 @@ class _Case:
 
 @attrs.define
 class CaseInterpreter:
-    """Turns the rows of one case at a time into a ticket with its recorded events."""
+    """Turns the rows of one case at a time into its ticket's events."""
 
     source: str
     report: ImportReport
@@ -193,7 +187,7 @@ class CaseInterpreter:
             self.report.note(f"first row already {first} (no received row)", case)
         for index, row in enumerate(ordered):
             self._row(state, row, closing=index == last_close)
-        if state.status in (_WAITING, _ASSIGNED):
+        if state.status in (TicketStatus.WAITING, TicketStatus.ASSIGNED):
             self.report.open_at_end += 1
         if state.holder is not None:
             self._end_spell(state, None)
