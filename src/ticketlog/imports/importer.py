@@ -67,6 +67,16 @@ class _Person:
     tier: int | None = None
     languages: set[str] = attrs.Factory(set)
 
+    def saw(self, at: datetime, team: str | None, tier: int | None, language: str | None) -> None:
+        """One more row naming the person: at ``at``, in ``team``, at ``tier``, in ``language``."""
+        self.first_at = min(self.first_at, at)
+        if team is not None:
+            self.teams[team] += 1
+        if tier is not None and (self.tier is None or tier > self.tier):
+            self.tier = tier
+        if language is not None:
+            self.languages.add(language)
+
 
 @attrs.define
 class _Survey:
@@ -142,16 +152,7 @@ def _survey(
         person = survey.people.get(name)
         if person is None:
             person = survey.people[name] = _Person(first_at=at)
-        person.first_at = min(person.first_at, at)
-        team = texts.get("team")
-        if team is not None:
-            person.teams[team] += 1
-        tier = reader.tier_of(texts)
-        if tier is not None:
-            person.tier = tier if person.tier is None else max(person.tier, tier)
-        language = reader.language_of(texts)
-        if language is not None:
-            person.languages.add(language)
+        person.saw(at, texts.get("team"), reader.tier_of(texts), reader.language_of(texts))
     return survey
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from array import array
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -101,6 +102,7 @@ _WAITING_FOR = {
     State.AWAITING_THIRD_PARTY: AwaitedParty.THIRD_PARTY,
 }
 _WORK = frozenset({State.QUEUED, State.ACTIVE, *_WAITING_FOR})
+_AT = operator.attrgetter("at")
 _STATUS_AFTER: dict[type[TicketEvent], TicketStatus] = {
     TicketAssigned: TicketStatus.ASSIGNED,
     TicketReassigned: TicketStatus.ASSIGNED,
@@ -173,7 +175,7 @@ class CaseInterpreter:
 
     def events(self, rows: Sequence[Row]) -> list[TicketEvent]:
         """The events of one case's ticket, oldest first (not yet saved)."""
-        ordered = sorted(rows, key=lambda row: row.at)  # stable: equal times keep file order
+        ordered = sorted(rows, key=_AT)  # stable: equal times keep file order
         case = ordered[0].case
         if any(later.at < earlier.at for earlier, later in pairwise(rows)):
             self.report.note("rows out of time order within a case", case)

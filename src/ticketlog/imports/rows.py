@@ -297,8 +297,7 @@ class RowReader:
         if isinstance(value, datetime):
             when = value
         elif self._format == "iso":
-            text = str(value).strip()
-            when = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+            when = datetime.fromisoformat(str(value).strip())  # "Z" too, since Python 3.11
         elif self._format in ("epoch", "epoch_ms"):
             seconds = float(value) / (1000 if self._format == "epoch_ms" else 1)
             return _EPOCH + timedelta(seconds=seconds)
