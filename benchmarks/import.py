@@ -15,10 +15,11 @@ times: steadier when other work shares the machine; PostgreSQL's own CPU is not 
 importing process's, so its ratio is of wall-clock times only) and the peak resident
 memory of the import (measured in a subprocess per run, so runs do not share memory). With
 ``--repeat N`` each timing is the best of N runs, each into a fresh file or schema (on a
-shared machine the best run is the one least disturbed by other work).
+shared machine the best run is the one least disturbed by other work). ``--profile``
+adds one import under cProfile, its functions by cumulative time printed to stderr.
 
     python benchmarks/import.py [--rows 200000] [--repeat 3] [--postgres postgresql://HOST/DB]
-        [--json]
+        [--json] [--profile]
 """
 
 from __future__ import annotations
@@ -52,6 +53,16 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak,
                   "events": report.events_written, "cases": report.cases,
                   "people": report.people}))
+"""
+
+_PROFILE = """
+import cProfile, pstats, sys
+from ticketlog import HelpDesk
+from ticketlog.imports import import_file, preset
+with HelpDesk(sys.argv[2]) as desk:
+    profile = cProfile.Profile()
+    profile.runcall(import_file, desk, sys.argv[1], preset("status-log"))
+pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
 """
 
 
@@ -98,6 +109,17 @@ def timed_import(log: Path, store: str) -> dict[str, Any]:
     ).stdout
     result: dict[str, Any] = json.loads(output)
     return result
+
+
+def profiled_import(log: Path, store: str) -> str:
+    """One more import, under cProfile in a fresh process: its functions by cumulative time
+    (the profiler's overhead inflates Python calls: read the shares, not the seconds)."""
+    return subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", _PROFILE, str(log), store],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -153,6 +175,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs each")
     parser.add_argument("--postgres", help="also import into a fresh schema of this database")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--profile", action="store_true", help="also profile one import (printed to stderr)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -182,6 +207,8 @@ def main() -> None:
             figures["postgres_rows_per_s"] = rows / postgres["seconds"]
             figures["postgres_ratio_to_raw"] = raw / postgres["seconds"]
             figures["postgres_peak_rss_mb"] = postgres["peak_mb"]
+        if args.profile:
+            print(profiled_import(log, f"sqlite:///{directory / 'profiled.db'}"), file=sys.stderr)
     figures["benchmark_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.json:
         print(json.dumps(figures))
