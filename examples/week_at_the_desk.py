@@ -8,7 +8,9 @@
 3. The recorded week is replayed under the four named policies — ``fifo``,
    ``easiest-first``, ``value`` (enterprise and pro plans first) and ``tiered`` (idle
    specialists help tier 1) — with the same arrivals, journeys, shifts and SLA escalator.
-   The KPIs are printed side by side and a report with plots is written to disk.
+   First, the fidelity block: the week replayed under its as-recorded baseline against
+   the record. Then the KPIs are printed side by side and a report with plots is written
+   to disk.
 
 The SLA targets, the escalator and the policies' options are the desk's configuration,
 ``examples/desk.toml``: ``ticketlog compare STORE --config examples/desk.toml`` with the
@@ -34,7 +36,7 @@ from rich.table import Table
 
 from ticketlog import HelpDesk, SQLiteStore
 from ticketlog.config import load_desk_config
-from ticketlog.io.console import comparison_table
+from ticketlog.io.console import comparison_table, fidelity_table
 from ticketlog.io.report import write_report
 from ticketlog.policies import fifo
 from ticketlog.projections import DeskView, Dimension
@@ -171,6 +173,8 @@ def run(db: Path, report: Path, as_json: Path | None = None) -> None:
     comparison = compare(trace, [config.pull_policy(name) for name in POLICIES])
     if as_json is not None:
         as_json.write_text(json.dumps(comparison.to_json(), indent=2))
+    if comparison.fidelity is not None:  # first: does the replay give the week back?
+        out.print(fidelity_table(comparison.fidelity))
     out.print(comparison_table(comparison, title="The same week under four policies"))
     index = write_report(comparison, report, title="A week at a mid-sized desk")
     out.print(f"Report with plots: {index}")

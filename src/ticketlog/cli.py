@@ -50,6 +50,8 @@ from ticketlog.io.console import (
     Column,
     comparison_table,
     duration_text,
+    fidelity_table,
+    fidelity_warnings,
     figures_table,
     jsonable,
     kpis_table,
@@ -67,10 +69,12 @@ from ticketlog.projections.runner import Follower
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
 from ticketlog.simulation.compare import Comparison, RunSummary, compare
+from ticketlog.simulation.draws import draw_arrivals
 from ticketlog.simulation.engine import simulate
+from ticketlog.simulation.fidelity import DEFAULT_THRESHOLD_PCT
 from ticketlog.simulation.forecast import forecast
 from ticketlog.simulation.replay import Trace
-from ticketlog.simulation.scenario import Scenario, draw_arrivals, load_scenario
+from ticketlog.simulation.scenario import Scenario, load_scenario
 from ticketlog.simulation.warmup import Warmup
 
 app = typer.Typer(help="Event-sourced customer-service tickets.", no_args_is_help=True)
@@ -229,6 +233,14 @@ def compare_command(
         ),
     ] = None,
     config: DeskFile = None,
+    fidelity_threshold: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Warn (on standard error) for each KPI on which a store's as-recorded "
+            "baseline misses the history by more than this relative error, in %.",
+        ),
+    ] = DEFAULT_THRESHOLD_PCT,
     as_json: AsJson = False,
     report: ReportDir = None,
 ) -> None:
@@ -238,7 +250,9 @@ def compare_command(
     recorded history is replayed: same arrivals, work and shifts, another policy. The
     intervals come from replications, or with --batches from batch means of one run.
     With --config, the policies take the file's options and the runs its escalator (and,
-    for a store, its staffing rules).
+    for a store, its staffing rules). A store's history is also replayed under its
+    as-recorded baseline first: the fidelity block (recorded KPIs, the baseline's, their
+    relative errors) leads the output, with one warning line per KPI that is off.
     """
     with _errors_as_one_line():
         skip = None if warmup is None else _warmup(warmup)
@@ -259,12 +273,18 @@ def compare_command(
                 warmup=skip,
                 batches=cut,
                 sla=desk_config.sla,
+                fidelity_threshold_pct=fidelity_threshold,
                 progress=progress,
             )
     _write_report(comparison, report)
+    fidelity = comparison.fidelity
+    for line in [] if fidelity is None else fidelity_warnings(fidelity):
+        _err.print(f"warning: {line}", soft_wrap=True, highlight=False, markup=False)
     if as_json:
-        _out.print_json(json.dumps(comparison.to_json()))
+        _print_json(comparison.to_json())
         return
+    if fidelity is not None:
+        _out.print(fidelity_table(fidelity))
     _out.print(comparison_table(comparison))
 
 

@@ -2,18 +2,22 @@
 
 :class:`HelpDesk` turns intent-named commands into domain commands, stores the resulting
 events (eventsourcing's ``Application``, persistence chosen by explicit store settings),
-and answers queries about tickets and agents. Every command reads the aggregate, lets it
-decide, and saves; when another writer got there first (optimistic concurrency on the
-aggregate's version), it reads again and decides again, so a lost race surfaces as the
-domain's own rejection (e.g. :class:`~ticketlog.domain.errors.TicketAlreadyAssigned`)
+and answers queries about tickets and agents. Every command reads the aggregates, lets
+them decide, and saves; when another writer got there first (optimistic concurrency on
+each aggregate's version), it reads again and decides again, so a lost race surfaces as
+the domain's own rejection (e.g. :class:`~ticketlog.domain.errors.TicketAlreadyAssigned`)
 and nothing of the losing attempt is stored.
+
+A ticket command that changes who holds the ticket saves the ticket and the agents it
+leaves and reaches in one transaction (:class:`_Holders`), so an agent's capacity holds
+across processes: two desks filling the same agent conflict on the agent's version.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
@@ -31,7 +35,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from ticketlog.clock import Clock, SystemClock
 from ticketlog.domain.agent import Agent, AgentState
-from ticketlog.domain.aggregate import Aggregate, validated
+from ticketlog.domain.aggregate import Aggregate, strict_int, validated
 from ticketlog.domain.errors import (
     AgentLacksSkill,
     AgentNotEligible,
@@ -40,17 +44,35 @@ from ticketlog.domain.errors import (
     ConfigurationError,
     DuplicateId,
     InvalidHistory,
+    InvalidTime,
     InvalidTransition,
+    InvalidValue,
     NotFound,
+    OutOfOrder,
+    StoreClosed,
     StoreUnavailable,
     TicketNotFound,
     TierTooLow,
 )
-from ticketlog.domain.events import AgentJoined, AgentProfile, DomainEvent, TicketEvent
+from ticketlog.domain.events import (
+    AgentEvent,
+    AgentJoined,
+    AgentProfile,
+    DomainEvent,
+    TicketEvent,
+)
 from ticketlog.domain.history import Head, check_history
 from ticketlog.domain.lifecycle import Command, check_allowed
 from ticketlog.domain.ticket import Ticket, TicketState, availability_error
-from ticketlog.domain.values import AssignedBy, Channel, EscalationKind, Priority, SlaTarget
+from ticketlog.domain.values import (
+    AssignedBy,
+    Channel,
+    EscalationKind,
+    Priority,
+    SlaTarget,
+    as_id,
+    as_time,
+)
 from ticketlog.persistence.checkpoints import checkpoints_for
 from ticketlog.persistence.mapper import EventMapper, UnknownEventType
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
@@ -70,6 +92,12 @@ _PAGE = 1000
 _CANDIDATES = 16
 """How many candidates ``assign_next`` takes from a policy before re-reading the log."""
 
+SKEW_TOLERANCE = timedelta(seconds=5)
+"""Default: how far a command may be dated before a stream's latest event (clock skew)."""
+
+FUTURE_HORIZON = timedelta(days=366)
+"""Default: how far after the desk's clock a command may be dated."""
+
 
 class HelpDesk(Application[UUID]):
     """A customer-service desk whose every action is an event in an append-only log.
@@ -81,6 +109,15 @@ class HelpDesk(Application[UUID]):
     file ``ticketlog.db``). ``clock`` supplies the business time of commands that are not
     given an explicit ``at`` (default: the UTC wall clock). ``sla`` sets the targets the
     desk's views judge breaches by (default: :class:`~ticketlog.projections.sla.SlaTargets`).
+
+    ``skew_tolerance``: a command dated before the latest event of a stream it writes by at
+    most this much (another machine's clock wrote that event) is recorded at that event's
+    time; further back it raises :class:`~ticketlog.domain.errors.OutOfOrder`.
+    ``future_horizon``: a command dated more than this after ``clock`` raises
+    :class:`~ticketlog.domain.errors.InvalidTime` (``None``: no limit).
+
+    Ids are UUIDs, or strings that spell one, on every store (anything else raises
+    :class:`~ticketlog.domain.errors.InvalidId`); times are timezone-aware datetimes.
 
     Use it as a context manager, or call :meth:`close` (which closes the store's
     connections; the ticket command is :meth:`close_ticket`).
@@ -96,11 +133,20 @@ class HelpDesk(Application[UUID]):
         *,
         clock: Clock | None = None,
         sla: SlaTargets | None = None,
+        skew_tolerance: timedelta = SKEW_TOLERANCE,
+        future_horizon: timedelta | None = FUTURE_HORIZON,
     ) -> None:
+        _check_settings(store, clock, sla)
+        self.skew_tolerance = _duration(skew_tolerance, "skew_tolerance")
+        self.future_horizon = (
+            None if future_horizon is None else _duration(future_horizon, "future_horizon")
+        )
         self.store = resolve_store(store)
         self.clock: Clock = SystemClock() if clock is None else clock
         self.sla = SlaTargets() if sla is None else sla
         self._view = Follower(self, lambda: DeskView(sla=self.sla))
+        self._agents: dict[UUID, tuple[int, AgentState]] = {}
+        """Each agent's latest version and state read: loads fold only newer events."""
         self._checkpoints: Checkpoints | None = None
         try:
             super().__init__(env=self.store.eventsourcing_env())
@@ -156,6 +202,10 @@ class HelpDesk(Application[UUID]):
         events come from commands, which checked them already; a conflict saving them
         raises eventsourcing's ``IntegrityError``, which commands answer by retrying.
         """
+        self._check_open()
+        _check_kinds(
+            objs, (Aggregate, DomainEvent, type(None)), "save takes tickets, agents, events"
+        )
         events = [obj for obj in objs if isinstance(obj, DomainEvent)]
         if not events:
             return super().save(*objs, **kwargs)
@@ -165,6 +215,11 @@ class HelpDesk(Application[UUID]):
         except IntegrityError:
             msg = "nothing was stored: some of the events' versions are stored already"
             raise InvalidHistory(msg) from None
+
+    def _check_open(self) -> None:
+        if self.closing.is_set():
+            msg = f"the desk on {self.store.url} is closed"
+            raise StoreClosed(msg)
 
     def _stored_head(self, stream: UUID) -> Head | None:
         """The stored version and time of a stream's latest event (``None``: no stream)."""
@@ -219,20 +274,19 @@ class HelpDesk(Application[UUID]):
         """Give a waiting ticket to an eligible agent (online, under capacity, skilled)."""
         when = self._now(at)
 
-        def command(ticket: Ticket) -> None:
-            agent = self.agent(agent_id)
-            holding = self._holding_count(agent_id, besides=ticket_id)
+        def command(ticket: Ticket, holders: _Holders) -> None:
+            agent, holding = holders.candidate(agent_id)
             ticket.assign(agent, holding=holding, at=when, by=by, actor_id=actor_id, policy=policy)
 
-        return self._change(Ticket, ticket_id, command)
+        return self._change_ticket(ticket_id, command)
 
     def respond(
         self, ticket_id: UUID, agent_id: UUID, *, public: bool = True, at: datetime | None = None
     ) -> UUID:
         """The holding agent replies to the customer (``public=False``: an internal note)."""
-        when = self._now(at)
-        return self._change(
-            Ticket, ticket_id, lambda t: t.respond(agent_id=agent_id, at=when, public=public)
+        when, agent = self._now(at), as_id(agent_id)
+        return self._change_ticket(
+            ticket_id, lambda t, _: t.respond(agent_id=agent, at=when, public=public)
         )
 
     def transfer(
@@ -248,11 +302,8 @@ class HelpDesk(Application[UUID]):
         """Move a ticket to another agent and/or queue within its tier."""
         when = self._now(at)
 
-        def command(ticket: Ticket) -> None:
-            to_agent = None if to_agent_id is None else self.agent(to_agent_id)
-            holding = (
-                0 if to_agent_id is None else self._holding_count(to_agent_id, besides=ticket_id)
-            )
+        def command(ticket: Ticket, holders: _Holders) -> None:
+            to_agent, holding = (None, 0) if to_agent_id is None else holders.candidate(to_agent_id)
             ticket.transfer(
                 at=when,
                 to_agent=to_agent,
@@ -262,7 +313,7 @@ class HelpDesk(Application[UUID]):
                 reason=reason,
             )
 
-        return self._change(Ticket, ticket_id, command)
+        return self._change_ticket(ticket_id, command)
 
     def reassign(
         self,
@@ -276,22 +327,21 @@ class HelpDesk(Application[UUID]):
         """Pass a held ticket to another eligible person of its queue and tier."""
         when = self._now(at)
 
-        def command(ticket: Ticket) -> None:
-            to_agent = self.agent(to_agent_id)
-            holding = self._holding_count(to_agent_id, besides=ticket_id)
+        def command(ticket: Ticket, holders: _Holders) -> None:
+            to_agent, holding = holders.candidate(to_agent_id)
             ticket.reassign(
                 to_agent, to_agent_holding=holding, at=when, actor_id=actor_id, reason=reason
             )
 
-        return self._change(Ticket, ticket_id, command)
+        return self._change_ticket(ticket_id, command)
 
     def release(
         self, ticket_id: UUID, agent_id: UUID, *, reason: str = "", at: datetime | None = None
     ) -> UUID:
         """The holding agent puts a ticket back in its queue, where it waits unassigned."""
-        when = self._now(at)
-        return self._change(
-            Ticket, ticket_id, lambda t: t.release(agent_id=agent_id, at=when, reason=reason)
+        when, agent = self._now(at), as_id(agent_id)
+        return self._change_ticket(
+            ticket_id, lambda t, _: t.release(agent_id=agent, at=when, reason=reason)
         )
 
     def escalate(
@@ -311,10 +361,9 @@ class HelpDesk(Application[UUID]):
         ``breach`` marks an automatic escalation for a missed SLA target (once per breach).
         """
         when = self._now(at)
-        return self._change(
-            Ticket,
+        return self._change_ticket(
             ticket_id,
-            lambda t: t.escalate(
+            lambda t, _: t.escalate(
                 at=when,
                 kind=kind,
                 to_tier=to_tier,
@@ -337,10 +386,9 @@ class HelpDesk(Application[UUID]):
     ) -> UUID:
         """Move a ticket down a tier (default: the next lower), to wait there unassigned."""
         when = self._now(at)
-        return self._change(
-            Ticket,
+        return self._change_ticket(
             ticket_id,
-            lambda t: t.deescalate(
+            lambda t, _: t.deescalate(
                 at=when, to_tier=to_tier, to_queue=to_queue, actor_id=actor_id, reason=reason
             ),
         )
@@ -349,29 +397,29 @@ class HelpDesk(Application[UUID]):
         self, ticket_id: UUID, agent_id: UUID, *, reason: str = "", at: datetime | None = None
     ) -> UUID:
         """The holding agent waits on the customer: the SLA clock stops."""
-        when = self._now(at)
-        return self._change(
-            Ticket, ticket_id, lambda t: t.await_customer(agent_id=agent_id, at=when, reason=reason)
+        when, agent = self._now(at), as_id(agent_id)
+        return self._change_ticket(
+            ticket_id, lambda t, _: t.await_customer(agent_id=agent, at=when, reason=reason)
         )
 
     def customer_replied(self, ticket_id: UUID, *, at: datetime | None = None) -> UUID:
         """The customer wrote back: a stopped SLA clock runs again."""
         when = self._now(at)
-        return self._change(Ticket, ticket_id, lambda t: t.customer_replied(at=when))
+        return self._change_ticket(ticket_id, lambda t, _: t.customer_replied(at=when))
 
     def resolve(
         self, ticket_id: UUID, agent_id: UUID, *, code: str = "solved", at: datetime | None = None
     ) -> UUID:
         """The holding agent gives a solution."""
-        when = self._now(at)
-        return self._change(
-            Ticket, ticket_id, lambda t: t.resolve(agent_id=agent_id, at=when, code=code)
+        when, agent = self._now(at), as_id(agent_id)
+        return self._change_ticket(
+            ticket_id, lambda t, _: t.resolve(agent_id=agent, at=when, code=code)
         )
 
     def reopen(self, ticket_id: UUID, *, reason: str = "", at: datetime | None = None) -> UUID:
         """The customer comes back after a resolution."""
         when = self._now(at)
-        return self._change(Ticket, ticket_id, lambda t: t.reopen(at=when, reason=reason))
+        return self._change_ticket(ticket_id, lambda t, _: t.reopen(at=when, reason=reason))
 
     def rate(
         self,
@@ -382,10 +430,10 @@ class HelpDesk(Application[UUID]):
         comment: str = "",
         at: datetime | None = None,
     ) -> UUID:
-        """The customer rates the latest resolution: CSAT 1-5 and/or NPS 0-10."""
+        """The customer rates the latest resolution: CSAT 1-5 and/or NPS 0-10 (integers)."""
         when = self._now(at)
-        return self._change(
-            Ticket, ticket_id, lambda t: t.rate(at=when, csat=csat, nps=nps, comment=comment)
+        return self._change_ticket(
+            ticket_id, lambda t, _: t.rate(at=when, csat=csat, nps=nps, comment=comment)
         )
 
     def close_ticket(
@@ -398,14 +446,14 @@ class HelpDesk(Application[UUID]):
     ) -> UUID:
         """Close a ticket for good (``close()`` closes the desk's store connections)."""
         when = self._now(at)
-        return self._change(
-            Ticket, ticket_id, lambda t: t.close(at=when, actor_id=actor_id, reason=reason)
+        return self._change_ticket(
+            ticket_id, lambda t, _: t.close(at=when, actor_id=actor_id, reason=reason)
         )
 
     def abandon(self, ticket_id: UUID, *, at: datetime | None = None) -> UUID:
         """The customer gives up while the ticket waits."""
         when = self._now(at)
-        return self._change(Ticket, ticket_id, lambda t: t.abandon(at=when))
+        return self._change_ticket(ticket_id, lambda t, _: t.abandon(at=when))
 
     def reprioritise(
         self,
@@ -418,10 +466,11 @@ class HelpDesk(Application[UUID]):
     ) -> UUID:
         """Change a ticket's priority."""
         when = self._now(at)
-        return self._change(
-            Ticket,
+        return self._change_ticket(
             ticket_id,
-            lambda t: t.reprioritise(at=when, priority=priority, actor_id=actor_id, reason=reason),
+            lambda t, _: t.reprioritise(
+                at=when, priority=priority, actor_id=actor_id, reason=reason
+            ),
         )
 
     # --- policies ----------------------------------------------------------------
@@ -433,12 +482,14 @@ class HelpDesk(Application[UUID]):
 
         Returns ``None`` when no waiting ticket fits. When another desk takes a candidate
         first (or moves it out of reach), the next candidate is tried, so under
-        contention no ticket goes to two agents and none is skipped. Raises
+        contention no ticket goes to two agents and none is skipped; the next is tried too
+        when a candidate's latest event is later than ``at`` beyond the skew tolerance. Raises
         :class:`~ticketlog.domain.errors.AgentOffline` or
-        :class:`~ticketlog.domain.errors.AgentAtCapacity` when the agent can take nothing.
+        :class:`~ticketlog.domain.errors.AgentAtCapacity` when the agent can take nothing
+        (also when another desk filled them meanwhile).
         """
         pull = pull_policy(policy)
-        when = self._now(at)
+        when, agent_id = self._now(at), as_id(agent_id)
         for _ in range(self.max_attempts):
             view = self.view()
             agent = self._workload(view, agent_id, when)
@@ -451,8 +502,8 @@ class HelpDesk(Application[UUID]):
             for ticket in batch:
                 try:
                     self.assign(ticket.ticket_id, agent_id, policy=pull.name, at=when)
-                except (InvalidTransition, TierTooLow, AgentLacksSkill):
-                    continue  # taken, closed or moved by someone else meanwhile
+                except (InvalidTransition, TierTooLow, AgentLacksSkill, OutOfOrder):
+                    continue  # taken, moved, or changed later than ``when`` meanwhile
                 return ticket.ticket_id
         msg = f"gave up finding a ticket for {agent_id} after {self.max_attempts} rounds"
         raise ConcurrencyConflict(msg)
@@ -466,7 +517,7 @@ class HelpDesk(Application[UUID]):
         skipped for the next one.
         """
         push = as_router(router)
-        when = self._now(at)
+        when, ticket_id = self._now(at), as_id(ticket_id)
         check_allowed(self.ticket(ticket_id).status, Command.ASSIGN)
         view = self.view()
         ticket = view.queues.get(ticket_id)
@@ -555,10 +606,11 @@ class HelpDesk(Application[UUID]):
 
     def ticket_events(self, ticket_id: UUID) -> list[TicketEvent]:
         """A ticket's events, oldest first; :class:`TicketNotFound` if there is none."""
-        events = self._events(ticket_id)
-        if not events or not isinstance(events[0], TicketEvent):
-            raise TicketNotFound(ticket_id)
-        return cast(list[TicketEvent], events)
+        return cast(list[TicketEvent], self._history(Ticket, ticket_id))
+
+    def agent_events(self, agent_id: UUID) -> list[AgentEvent]:
+        """An agent's events, oldest first; :class:`AgentNotFound` if there is none."""
+        return cast(list[AgentEvent], self._history(Agent, agent_id))
 
     def timeline(self, ticket_id: UUID) -> list[TimelineEntry]:
         """Everything that happened to a ticket: time, actor, what, and how long it took."""
@@ -579,7 +631,7 @@ class HelpDesk(Application[UUID]):
 
     def held_by(self, agent_id: UUID) -> frozenset[UUID]:
         """The tickets an agent holds now (the log is read up to its end first)."""
-        return self.view().workloads.held_by(agent_id)
+        return self.view().workloads.held_by(as_id(agent_id))
 
     def view(self) -> DeskView:
         """Queues, workloads, ticket facts and backlog, caught up with the log.
@@ -592,13 +644,18 @@ class HelpDesk(Application[UUID]):
 
     def view_as_of(self, when: datetime) -> DeskView:
         """The desk as it was at ``when``: every event that happened by then, folded afresh."""
-        return fold(DeskView(sla=self.sla), (event for _, event in self.read_log()), until=when)
+        until = as_time(when)
+        return fold(DeskView(sla=self.sla), (event for _, event in self.read_log()), until=until)
 
     def follow(self, factory: Callable[[], P], *, name: str) -> Follower[P]:
         """A follower of this desk's log that checkpoints ``factory``'s projection in the store.
 
-        Restarting with the same ``name`` resumes from the last checkpoint.
+        Restarting with the same ``name`` (a non-empty string) resumes from the last
+        checkpoint.
         """
+        if not isinstance(name, str) or not name:
+            msg = f"a follower's name is a non-empty string, not {name!r}"
+            raise InvalidValue(msg)
         if self._checkpoints is None:
             self._checkpoints = checkpoints_for(self.store)
         return Follower(self, factory, name=name, checkpoints=self._checkpoints)
@@ -612,6 +669,15 @@ class HelpDesk(Application[UUID]):
         readers keep working on logs written by newer ones. ``topics`` limits the
         event types read (by their ``TOPIC``).
         """
+        self._check_open()
+        after = strict_int(after, "after")
+        if (
+            not isinstance(topics, Sequence)
+            or isinstance(topics, str)
+            or not all(isinstance(topic, str) for topic in topics)
+        ):
+            msg = f"topics is a sequence of event topics, not {topics!r}"
+            raise InvalidValue(msg)
         while True:
             page = self.recorder.select_notifications(
                 start=after, limit=_PAGE, topics=topics, inclusive_of_start=False
@@ -636,6 +702,8 @@ class HelpDesk(Application[UUID]):
         order, no live rule applied). A stream whose id is stored already is skipped, so
         re-running an import adds nothing; the rest are written all together or not at all.
         """
+        self._check_open()
+        _check_kinds(aggregates, (Aggregate,), "record_new takes new tickets and agents")
         pending = {
             stream: [self.mapper.to_stored_event(e) for e in events]
             for stream, events in streams.items()
@@ -679,18 +747,57 @@ class HelpDesk(Application[UUID]):
     # --- machinery ---------------------------------------------------------------
 
     def _now(self, at: datetime | None) -> datetime:
-        return self.clock.now() if at is None else at
+        """A command's business time: ``at`` (checked) or the clock's now."""
+        now = self.clock.now()
+        if at is None:
+            return now
+        when = as_time(at)
+        if self.future_horizon is not None and when > now + self.future_horizon:
+            msg = (
+                f"{when.isoformat()} is more than {self.future_horizon} after the desk's "
+                f"clock ({now.isoformat()})"
+            )
+            raise InvalidTime(msg)
+        return when
 
     def _events(self, aggregate_id: UUID) -> list[DomainEvent]:
+        self._check_open()
         return cast(list[DomainEvent], list(self.events.get(aggregate_id)))
 
-    def _load(self, kind: type[A], aggregate_id: UUID) -> A:
+    def _history(self, kind: type[Aggregate[Any, Any]], aggregate_id: UUID) -> list[DomainEvent]:
+        """The events of a ticket or agent; :class:`NotFound` if there is no such one."""
+        aggregate_id = as_id(aggregate_id)
         events = self._events(aggregate_id)
         if not events or not isinstance(events[0], kind.event_base):
             raise (TicketNotFound if kind is Ticket else AgentNotFound)(aggregate_id)
-        aggregate = kind.from_events(events)
+        return events
+
+    def _load(self, kind: type[A], aggregate_id: UUID) -> A:
+        if kind is Agent:
+            return cast(A, self._load_agent(as_id(aggregate_id)))
+        aggregate = kind.from_events(
+            self._history(kind, aggregate_id), tolerance=self.skew_tolerance
+        )
         assert aggregate is not None  # noqa: S101 - events is not empty
         return aggregate
+
+    def _load_agent(self, agent_id: UUID) -> Agent:
+        """An agent, reading only the events stored since this desk last read them: an
+        agent's stream grows with every ticket they take and give up."""
+        known = self._agents.get(agent_id)
+        if known is None:
+            agent = Agent.from_events(
+                cast(list[AgentEvent], self._history(Agent, agent_id)),
+                tolerance=self.skew_tolerance,
+            )
+            assert agent is not None  # noqa: S101 - the history is not empty
+        else:
+            version, state = known
+            agent = Agent.resume(agent_id, version, state, tolerance=self.skew_tolerance)
+            self._check_open()
+            agent.extend(cast(Iterator[AgentEvent], self.events.get(agent_id, gt=version)))
+        self._agents[agent_id] = (agent.version, agent.state)
+        return agent
 
     def _save_new(self, aggregate: Aggregate[Any, Any]) -> None:
         try:
@@ -701,20 +808,107 @@ class HelpDesk(Application[UUID]):
 
     def _change(self, kind: type[A], aggregate_id: UUID, command: Callable[[A], None]) -> UUID:
         """Read, decide, save; on a version conflict read again and decide again."""
-        for _ in range(self.max_attempts):
+
+        def decide() -> list[A]:
             aggregate = self._load(kind, aggregate_id)
             command(aggregate)
+            return [aggregate]
+
+        return self._retry(kind, aggregate_id, decide)
+
+    def _change_ticket(self, ticket_id: UUID, command: Callable[[Ticket, _Holders], None]) -> UUID:
+        """:meth:`_change` for tickets, saving the agents the ticket leaves and reaches with it."""
+
+        def decide() -> list[Aggregate[Any, Any]]:
+            ticket = self._load(Ticket, ticket_id)
+            holders = _Holders(self, ticket)
+            command(ticket, holders)
+            return [ticket, *holders.handed_over(ticket)]
+
+        return self._retry(Ticket, ticket_id, decide)
+
+    def _retry(
+        self, kind: type[A], aggregate_id: UUID, decide: Callable[[], Sequence[Aggregate[Any, Any]]]
+    ) -> UUID:
+        for _ in range(self.max_attempts):
+            aggregates = decide()
             try:
-                self.save(aggregate)
+                self.save(*aggregates)
             except IntegrityError:
                 continue
-            return aggregate_id
+            return aggregates[0].id
         msg = f"gave up on {kind.__name__} {aggregate_id} after {self.max_attempts} conflicts"
         raise ConcurrencyConflict(msg)
 
-    def _holding_count(self, agent_id: UUID, *, besides: UUID) -> int:
-        """How many tickets ``agent_id`` holds other than ``besides``."""
-        return len(self.held_by(agent_id) - {besides})
+
+class _Holders:
+    """The agents one attempt of a ticket command reads and changes, each read once.
+
+    What an agent holds is what their own history says (``AgentState.holdings``), which is
+    versioned with every change of holder, plus what the tickets' events say (the view,
+    caught up after the agent was read): holdings the agent's history cannot know, of
+    stores older than :class:`~ticketlog.domain.events.AgentStartedHolding` or of recorded
+    (imported) histories.
+    """
+
+    def __init__(self, desk: HelpDesk, ticket: Ticket) -> None:
+        self._desk = desk
+        self._ticket_id = ticket.id
+        self._before = ticket.state.agent_id
+        self._agents: dict[UUID, Agent] = {}
+
+    def candidate(self, agent_id: UUID) -> tuple[AgentState, int]:
+        """An agent who may take the ticket, and how many other tickets they hold."""
+        agent = self._agent(as_id(agent_id))
+        held = agent.state.holdings | self._desk.view().workloads.held_by(agent.id)
+        return agent.state, len(held - {self._ticket_id})
+
+    def handed_over(self, ticket: Ticket) -> list[Agent]:
+        """Record the change of holder the command made on the agents' side; return them."""
+        after = ticket.state.agent_id
+        if after == self._before:
+            return []
+        changed = []
+        for agent_id, change in ((self._before, Agent.stop_holding), (after, Agent.start_holding)):
+            if agent_id is not None:
+                agent = self._agent(agent_id)
+                change(agent, self._ticket_id, at=ticket.state.last_at)
+                changed.append(agent)
+        return changed
+
+    def _agent(self, agent_id: UUID) -> Agent:
+        if agent_id not in self._agents:
+            self._agents[agent_id] = self._desk._load(Agent, agent_id)
+        return self._agents[agent_id]
+
+
+def _check_kinds(objs: Iterable[object], kinds: tuple[type, ...], what: str) -> None:
+    """Raise :class:`InvalidValue` for an object of none of ``kinds``."""
+    for obj in objs:
+        if not isinstance(obj, kinds):
+            msg = f"{what}, not {obj!r}"
+            raise InvalidValue(msg)
+
+
+def _check_settings(store: object, clock: object, sla: object) -> None:
+    """Raise :class:`ConfigurationError` for a store, clock or SLA targets of the wrong kind."""
+    if not isinstance(store, MemoryStore | SQLiteStore | PostgresStore | str | None):
+        msg = f"a store is store settings, a URL or None, not {store!r}"
+        raise ConfigurationError(msg)
+    if clock is not None and not callable(getattr(clock, "now", None)):
+        msg = f"a clock has a now() method; {clock!r} has none"
+        raise ConfigurationError(msg)
+    if not isinstance(sla, SlaTargets | None):
+        msg = f"sla is SlaTargets or None, not {sla!r}"
+        raise ConfigurationError(msg)
+
+
+def _duration(value: object, name: str) -> timedelta:
+    """``value`` if it is a timedelta of zero or more; :class:`ConfigurationError` otherwise."""
+    if not isinstance(value, timedelta) or value < timedelta(0):
+        msg = f"{name} must be a timedelta of zero or more, not {value!r}"
+        raise ConfigurationError(msg)
+    return value
 
 
 def _unavailable(store: MemoryStore | SQLiteStore | PostgresStore, error: Exception) -> str:

@@ -11,6 +11,7 @@ import pytest
 from tests.e2e.cli_support import one_line_error, run_cli
 from tests.unit.test_statistics import busy
 from ticketlog import HelpDesk
+from ticketlog.imports.synthetic import write_status_log
 from ticketlog.policies import fifo
 from ticketlog.simulation import (
     SimulationResult,
@@ -114,6 +115,50 @@ def test_a_store_replay_says_why_it_has_no_interval_and_refuses_draws(tmp_path: 
         "replications must be 1, not 3; for intervals use batches",
     )
     one_line_error(ticketlog("compare", url, "--policy", "fifo", "--seed", "4"), "a seed means")
+
+
+WARNING = "warning: the as-recorded baseline is off on "
+
+
+def test_a_store_replay_leads_with_its_fidelity_block(tmp_path: Path) -> None:
+    url, _ = recorded_store(tmp_path)
+    result = ticketlog("compare", url, "--policy", "fifo", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "NaN" not in result.stdout
+    figures = json.loads(result.stdout)
+    assert next(iter(figures)) == "fidelity"
+    fidelity = figures["fidelity"]
+    assert fidelity["off"] == []
+    for kpi in ("wait_mean_min", "resolution_mean_min", "backlog_mean"):
+        assert fidelity["kpis"][kpi]["relative_error_pct"] == pytest.approx(0.0)
+    assert WARNING not in result.stderr  # the desk's own history is given back
+    table = ticketlog("compare", url, "--policy", "fifo")
+    text = " ".join(table.stdout.split())
+    assert text.index("Fidelity: the history replayed under its as-recorded baseline") < (
+        text.index("the recorded history, replayed once per policy")
+    )
+
+
+def test_compare_warns_in_one_line_per_kpi_the_baseline_misses(tmp_path: Path) -> None:
+    log, store = tmp_path / "incidents.csv", f"sqlite:///{tmp_path / 'it.db'}"
+    write_status_log(log, 300, seed=2)
+    imported = ticketlog("import", str(log), "--preset", "status-log", "--store", store)
+    assert imported.returncode == 0, imported.stderr
+    offs: dict[str, list[str]] = {}
+    for threshold in ("10", "200"):
+        args = ["compare", store, "--policy", "fifo", "--fidelity-threshold", threshold]
+        result = ticketlog(*args, "--json")
+        assert result.returncode == 0, result.stderr
+        fidelity = json.loads(result.stdout)["fidelity"]
+        warnings = [line for line in result.stderr.splitlines() if line.startswith(WARNING)]
+        assert [line.removeprefix(WARNING).split(":")[0] for line in warnings] == fidelity["off"]
+        assert all(line.endswith(f"threshold {threshold} %)") for line in warnings)
+        for kpi in fidelity["off"]:
+            error = fidelity["kpis"][kpi]["relative_error_pct"]
+            assert error is None or abs(error) > float(threshold)
+        offs[threshold] = fidelity["off"]
+    assert "wait_mean_min" in offs["10"]  # the replay misses this history's waits: it says so
+    assert 0 < len(offs["200"]) < len(offs["10"])
 
 
 def test_compare_on_an_empty_store_is_one_clear_error(tmp_path: Path) -> None:

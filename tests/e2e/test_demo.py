@@ -79,9 +79,18 @@ def test_the_week_is_recorded_shown_replayed_under_four_policies_and_reported(
     out = result.stdout
     for title in ("Queues at the busiest moment", "Workloads over the week", "The week's KPIs"):
         assert title in out
-    header = next(line for line in out.splitlines() if "easiest-first" in line and "KPI" in line)
+    lines = out.splitlines()
+    title = "Fidelity: the history replayed under its as-recorded baseline"
+    fidelity = next(i for i, line in enumerate(lines) if title in line)
+    at = next(i for i, line in enumerate(lines) if "easiest-first" in line and "KPI" in line)
+    assert fidelity < at  # the fidelity block comes first
+    recorded, baseline, error = lines[fidelity + 4].split("│")[2:5]
+    assert "wait_mean_min" in lines[fidelity + 4]
+    assert recorded == baseline  # the week's own baseline gives its waits back
+    assert error.strip() == "+0.0 %"
+    header = lines[at]
     assert [name in header for name in ("fifo", "easiest-first", "value", "tiered")] == [True] * 4
-    waits = next(line for line in out.splitlines() if "wait_mean_min" in line)
+    waits = next(line for line in lines[at:] if "wait_mean_min" in line)
     fifo_wait, easiest_wait = (float(cell) for cell in waits.split("│")[2:4])
     assert easiest_wait < fifo_wait  # shortest jobs first cut the mean wait on the same week
     assert (report / "index.html").is_file()

@@ -39,6 +39,7 @@ def test_the_readme_code_runs_and_prints_what_it_promises(
     assert "Workload(" in out
     assert "Kpis(tickets=2" in out
     assert "8 cases; 2 accepted twice" in out
+    assert "wait_mean_min: 12.88 recorded, 12.88 as recorded\noff: []" in out
     frame = namespace["by_channel"]
     assert list(frame.index) == ["chat", "email"]
     assert frame.loc["email", "csat"] == 100.0

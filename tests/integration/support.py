@@ -6,11 +6,13 @@ Worker processes started with ``spawn`` import this module (not the test modules
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import multiprocessing.queues
 import secrets
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -250,3 +252,45 @@ def open_desks(
         else:
             outcomes.append("ok")
     results.put(outcomes)
+
+
+def in_spawned_processes(
+    target: Callable[..., None], args: tuple[Any, ...], *, workers: int, timeout: float
+) -> tuple[list[Any], float]:
+    """Run ``target(*args, worker=n, opening=, start=, results=)`` in ``workers`` spawned
+    processes, which open their desks one at a time (``opening``, a lock), wait for the
+    ``start`` barrier and put one result on ``results``.
+
+    Returns the results (in the order they came) and the seconds from the start to the
+    last result; every process must exit cleanly.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(workers + 1)
+    opening = ctx.Lock()
+    results = ctx.Queue()
+    processes = [
+        ctx.Process(
+            target=target,
+            args=args,
+            kwargs={"worker": n, "opening": opening, "start": start, "results": results},
+        )
+        for n in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        with contextlib.suppress(threading.BrokenBarrierError):  # the results tell why
+            start.wait(timeout)
+        began = time.perf_counter()
+        outcomes = [results.get(timeout=timeout) for _ in processes]
+        seconds = time.perf_counter() - began
+        for process in processes:
+            process.join(timeout)
+        assert [p.exitcode for p in processes] == [0] * workers
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        results.close()
+    return outcomes, seconds

@@ -28,6 +28,7 @@ import pytest
 from tests.integration.policy_support import Pulled, Pulling, pull_in_process
 from ticketlog import (
     AgentJoined,
+    AgentStartedHolding,
     AgentWentOnline,
     AssignedBy,
     HelpDesk,
@@ -166,7 +167,8 @@ def test_agents_in_several_processes_pulling_fifo_get_each_ticket_exactly_once(
         assert kinds == {
             TicketReceived: TICKETS,
             TicketAssigned: TICKETS,
+            AgentStartedHolding: TICKETS,
             AgentJoined: AGENTS,
             AgentWentOnline: AGENTS,
         }
-        assert len(log) == TICKETS + TICKETS + 2 * AGENTS
+        assert len(log) == 3 * TICKETS + 2 * AGENTS

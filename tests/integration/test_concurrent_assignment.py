@@ -168,8 +168,9 @@ def run_race(
             assert len(history) == 2
             assert reader.ticket(ticket_id).agent_id == assigned[0].agent_id
         # Nothing lost, nothing of the losing attempts stored.
-        assert sum(1 for _ in reader.read_log()) == desk.events + TICKETS
-        assert desk.events + TICKETS == 2 * TICKETS + 2 * workers
+        # Each assignment is the ticket's event and the agent's AgentStartedHolding.
+        assert sum(1 for _ in reader.read_log()) == desk.events + 2 * TICKETS
+        assert desk.events + 2 * TICKETS == 3 * TICKETS + 2 * workers
         held = [reader.held_by(agent) for agent in desk.agent_ids]
     assert sum(len(h) for h in held) == TICKETS  # pairwise disjoint ...
     assert frozenset().union(*held) == frozenset(desk.ticket_ids)  # ... and covering all

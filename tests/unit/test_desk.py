@@ -18,6 +18,7 @@ from ticketlog.domain.errors import (
     AgentOffline,
     AlreadyRated,
     DuplicateId,
+    InvalidTime,
     InvalidTransition,
     InvalidValue,
     NotTheHolder,
@@ -263,7 +264,7 @@ def test_rejected_ticket_commands_write_nothing(desk: HelpDesk, clock: ManualClo
     assert_writes_nothing(desk, NotTheHolder, lambda: desk.respond(ticket, bob))
     assert_writes_nothing(desk, OutOfOrder, lambda: desk.respond(ticket, ann, at=start))
     naive = clock.now().replace(tzinfo=None)
-    assert_writes_nothing(desk, InvalidValue, lambda: desk.respond(ticket, ann, at=naive))
+    assert_writes_nothing(desk, InvalidTime, lambda: desk.respond(ticket, ann, at=naive))
     desk.resolve(ticket, ann)
     assert_writes_nothing(desk, InvalidTransition, lambda: desk.assign(ticket, bob))
     assert_writes_nothing(desk, InvalidValue, lambda: desk.rate(ticket, csat=6))
@@ -646,7 +647,9 @@ def test_read_log_yields_every_event_in_order_with_increasing_positions(
         "AgentWentOnline",
         "TicketReceived",
         "TicketAssigned",
+        "AgentStartedHolding",
         "TicketResolved",
+        "AgentStoppedHolding",
     ]
     assert [e for _, e in log if e.originator_id == ticket] == desk.ticket_events(ticket)
 

@@ -63,6 +63,8 @@ EXPECTED_TOPICS = {
     "ticketlog:AgentProfileChanged",
     "ticketlog:AgentWentOnline",
     "ticketlog:AgentWentOffline",
+    "ticketlog:AgentStartedHolding",
+    "ticketlog:AgentStoppedHolding",
 }
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -108,6 +110,7 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "agent_id": st.uuids(),
     "from_agent_id": st.uuids(),
     "to_agent_id": st.uuids(),
+    "ticket_id": st.uuids(),
     # enumerations
     "channel": st.sampled_from(Channel),
     "priority": st.sampled_from(Priority),
@@ -206,9 +209,9 @@ def assert_same_types(original: BaseModel, decoded: BaseModel) -> None:
 # --- the contract ---------------------------------------------------------------------------
 
 
-def test_the_stored_topics_are_exactly_the_twenty_event_types() -> None:
+def test_the_stored_topics_are_exactly_the_twenty_two_event_types() -> None:
     assert set(EVENT_TYPES) == EXPECTED_TOPICS
-    assert len(EVENT_TYPES) == 20
+    assert len(EVENT_TYPES) == 22
 
 
 @pytest.mark.parametrize("event_class", ALL_CLASSES, ids=lambda c: c.__name__)

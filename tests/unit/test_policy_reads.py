@@ -67,7 +67,8 @@ def test_a_policy_runs_fast_only_if_all_it_reads_is_exact_there(
 def test_the_busy_time_policy_is_run_in_the_event_mode_by_a_comparison() -> None:
     """Regression: the fast mode's workloads keep busy time as of the last change of
     holdings, so with agents holding several tickets this policy decided differently
-    there (17 tickets resolved instead of 12 on this draw), and comparisons ran it fast."""
+    there (17 tickets resolved instead of 12 on the draw of the time), and comparisons ran
+    it fast."""
     scenario = Scenario(
         tickets=200,
         arrivals_per_hour=10,
@@ -81,7 +82,8 @@ def test_the_busy_time_policy_is_run_in_the_event_mode_by_a_comparison() -> None
     with ThreadPoolExecutor(max_workers=2) as pool:
         comparison = compare(scenario, [policy, fifo()], replications=1, seed=5, executor=pool)
     expected = event_mode.kpis()
-    assert expected.resolved == 12  # tired agents stop taking tickets
+    # Tired agents stop taking tickets: they resolve fewer than fifo's on the same tickets.
+    assert expected.resolved < simulate(scenario, arrivals, fifo()).kpis().resolved
     for metric in ("wait_mean_min", "resolved"):
         assert comparison.results["tired"][metric].mean == pytest.approx(METRICS[metric](expected))
 

@@ -9,6 +9,7 @@ says why.
 from __future__ import annotations
 
 import json
+import math
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,7 +18,8 @@ import pytest
 from tests.unit.test_simulation import mmc
 from tests.unit.test_statistics import busy
 from ticketlog import ConfigurationError
-from ticketlog.io.console import comparison_table
+from ticketlog.io.console import comparison_table, fidelity_table, fidelity_warnings
+from ticketlog.io.frames import fidelity_frame
 from ticketlog.policies import fifo
 from ticketlog.simulation import (
     Scenario,
@@ -27,6 +29,7 @@ from ticketlog.simulation import (
     trace_from_events,
 )
 from ticketlog.simulation.compare import Comparison, compare
+from ticketlog.simulation.fidelity import Fidelity, KpiFidelity
 
 
 def history() -> Trace:
@@ -75,3 +78,35 @@ def test_a_single_draw_of_a_scenario_says_why_it_has_no_interval() -> None:
     assert one.seed == 2
     assert one.no_interval == "one run per policy; more replications or batches give intervals"
     assert compared(mmc(200, servers=2), replications=2).no_interval is None
+
+
+def test_the_fidelity_block_prints_as_a_table_a_frame_and_one_warning_per_kpi_off() -> None:
+    fidelity = Fidelity(
+        kpis=(
+            KpiFidelity("wait_mean_min", 10.0, 15.0),
+            KpiFidelity("resolution_mean_min", 20.0, 21.0),
+            KpiFidelity("transfer_rate", 0.0, 2.5),
+        ),
+        wait_emd_min=5.0,
+        cycle_time_emd_min=None,
+        backlog=((0.0, 1, 2), (1.0, 4, 1)),
+    )
+    assert fidelity_warnings(fidelity) == [
+        "the as-recorded baseline is off on wait_mean_min: 15.00 against 10.00 recorded "
+        "(+50.0 %, threshold 10 %)",
+        "the as-recorded baseline is off on transfer_rate: 2.50 against 0.00 recorded "
+        "(recorded 0, threshold 10 %)",
+    ]
+    table = fidelity_table(fidelity)
+    assert [c.header for c in table.columns] == ["KPI", "recorded", "baseline", "relative error"]
+    assert list(table.columns[3].cells) == ["+50.0 % (off)", "+5.0 %", "recorded 0 (off)"]
+    assert table.caption == (
+        "Earth mover's distance, recorded to baseline: wait 5.00 min, cycle time — min. "
+        "Hourly backlog: 2.00 tickets apart on average."
+    )
+    frame = fidelity_frame(fidelity)
+    assert list(frame.index) == ["wait_mean_min", "resolution_mean_min", "transfer_rate"]
+    assert list(frame["off"]) == [True, False, True]
+    assert math.isnan(frame["relative_error_pct"]["transfer_rate"])
+    assert frame.attrs["wait_emd_min"] == 5.0
+    assert frame.attrs["backlog_mae"] == 2.0  # (|1 - 2| + |4 - 1|) / 2

@@ -18,7 +18,15 @@ import pytest
 from ticketlog import ConfigurationError
 from ticketlog.io.frames import comparison_frame
 from ticketlog.io.report import _backlog_figure, _by_policy, _waits_figure, write_report
-from ticketlog.simulation import AgentGroup, Exponential, Scenario
+from ticketlog.policies import fifo
+from ticketlog.simulation import (
+    AgentGroup,
+    Exponential,
+    Scenario,
+    draw_arrivals,
+    simulate,
+    trace_from_events,
+)
 from ticketlog.simulation.compare import METRICS, Comparison, compare
 
 if TYPE_CHECKING:
@@ -270,3 +278,60 @@ def test_a_batch_means_comparison_says_so_in_the_page_and_the_frame(tmp_path: Pa
     frame = comparison_frame(batched)
     assert frame.attrs == {"method": "batches", "basis": batched.basis}
     assert frame.loc["fifo", "wait_mean_min_ci"] == estimate.half_width
+
+
+# --- a replayed history: the fidelity block leads ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def replayed() -> Comparison:
+    history = simulate(scenario(), draw_arrivals(scenario(), seed=5), fifo())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return compare(trace_from_events(history.events), ["fifo", "priority"], executor=pool)
+
+
+def off_by_half(comparison: Comparison) -> Comparison:
+    """``comparison`` with a fidelity block whose baseline waits half as long again."""
+    assert comparison.fidelity is not None
+    kpis = tuple(
+        attrs.evolve(k, baseline=None if k.recorded is None else 1.5 * k.recorded)
+        if k.kpi == "wait_mean_min"
+        else k
+        for k in comparison.fidelity.kpis
+    )
+    return attrs.evolve(comparison, fidelity=attrs.evolve(comparison.fidelity, kpis=kpis))
+
+
+def test_a_replays_page_starts_with_its_fidelity_block_and_plot(
+    replayed: Comparison, tmp_path: Path
+) -> None:
+    assert replayed.fidelity is not None
+    page = write_report(replayed, tmp_path).read_text(encoding="utf-8")
+    fidelity, policies = page.index("<h2>Fidelity</h2>"), page.index("<h2>Policies</h2>")
+    assert fidelity < policies < page.index("the recorded history, replayed once per policy")
+    assert "The as-recorded baseline reproduces the history: every KPI within 10 %." in page
+    assert "Warning" not in page
+    rows = table(page[fidelity:policies])
+    assert rows["KPI"] == ["recorded", "baseline", "relative error"]
+    wait = next(k for k in replayed.fidelity.kpis if k.kpi == "wait_mean_min")
+    assert rows["wait_mean_min"] == [f"{wait.recorded:,.2f}", f"{wait.baseline:,.2f}", "+0.0 %"]
+    assert png_size(tmp_path / "fidelity.png") == (800, 450)
+    assert "nan" not in page.lower()
+
+
+def test_the_page_says_at_the_top_when_the_baseline_is_off(
+    replayed: Comparison, tmp_path: Path
+) -> None:
+    page = write_report(off_by_half(replayed), tmp_path).read_text(encoding="utf-8")
+    warning = page.index("Warning: the as-recorded baseline does not reproduce the history")
+    assert page.index("<h1>") < warning < page.index("<table>")
+    assert "(1 of 9 KPIs off by more than 10 %)" in page
+    assert "the as-recorded baseline is off on wait_mean_min: " in page
+    fidelity = table(page[: page.index("<h2>Policies</h2>")])
+    assert fidelity["wait_mean_min"][-1] == "+50.0 % (off)"
+
+
+def test_a_scenarios_page_has_no_fidelity_block(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    assert "Fidelity" not in page
+    assert not (report.parent / "fidelity.png").exists()

@@ -275,7 +275,7 @@ def test_a_memory_desk_ignores_eventsourcing_variables_in_the_environment(
         desk.assign(ticket_id, agent_id)
         assert isinstance(desk.recorder, POPOApplicationRecorder)
         assert desk.ticket(ticket_id).agent_id == agent_id
-        assert sum(1 for _ in desk.read_log()) == 4
+        assert sum(1 for _ in desk.read_log()) == 5  # and the AgentStartedHolding
 
     assert not stray.exists()
     assert list(tmp_path.iterdir()) == []

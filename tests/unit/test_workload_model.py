@@ -342,7 +342,7 @@ SAME_TICKETS = ("ticket_id", "at", "priority", "category", "channel", "work", "c
 """What makes the same tickets: when they arrive, what they are, how much work they take."""
 
 
-def drawn(arrivals: list[Arrival], fields: Sequence[str]) -> list[tuple[Any, ...]]:
+def drawn(arrivals: Sequence[Arrival], fields: Sequence[str]) -> list[tuple[Any, ...]]:
     """The ``fields`` of every arrival, in order."""
     return [tuple(getattr(a, name) for name in fields) for a in arrivals]
 

@@ -15,6 +15,8 @@ from ticketlog.domain.events import (
     AgentJoined,
     AgentProfile,
     AgentProfileChanged,
+    AgentStartedHolding,
+    AgentStoppedHolding,
     AgentWentOffline,
     AgentWentOnline,
 )
@@ -68,6 +70,11 @@ class AgentState(HasProfile):
     online: bool
     joined_at: datetime
     last_at: datetime
+    holdings: frozenset[UUID] = frozenset()
+    """Tickets the agent's own history says they hold (see :class:`AgentStartedHolding`).
+
+    Empty for agents of stores older than that event, and blind to tickets a recorded
+    history (an import) gave them: the desk adds what the tickets' events say."""
 
 
 _evolve = replacer(AgentState)
@@ -102,6 +109,10 @@ class Agent(Aggregate[AgentState, AgentEvent]):
                 return _evolve(state, online=True, last_at=event.at)
             case AgentWentOffline():
                 return _evolve(state, online=False, last_at=event.at)
+            case AgentStartedHolding():
+                return _evolve(state, holdings=state.holdings | {event.ticket_id})
+            case AgentStoppedHolding():
+                return _evolve(state, holdings=state.holdings - {event.ticket_id})
         msg = f"{event.event_type} does not belong to an agent's history"
         raise TypeError(msg)
 
@@ -145,3 +156,16 @@ class Agent(Aggregate[AgentState, AgentEvent]):
             msg = f"agent {self.state.name!r} is already offline"
             raise InvalidTransition(msg)
         self._trigger(AgentWentOffline, at=at)
+
+    def start_holding(self, ticket_id: UUID, *, at: datetime) -> None:
+        """Count ``ticket_id`` against the agent's capacity (the ticket checked eligibility).
+
+        Holdings follow the tickets' own time order, not the agent's: ``at`` is the time of
+        the ticket's event, which may be earlier than the agent's latest event (a history
+        told one ticket at a time), and it leaves the agent's ``last_at`` as it is.
+        """
+        self._append(self._next(AgentStartedHolding, at=at, ticket_id=ticket_id))
+
+    def stop_holding(self, ticket_id: UUID, *, at: datetime) -> None:
+        """``ticket_id`` no longer counts against their capacity (as :meth:`start_holding`)."""
+        self._append(self._next(AgentStoppedHolding, at=at, ticket_id=ticket_id))

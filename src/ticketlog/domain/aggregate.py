@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
@@ -74,6 +74,14 @@ def validated(model: type[M], **fields: Any) -> M:
         raise invalid_value(error) from None
 
 
+def strict_int(value: object, name: str) -> int:
+    """``value`` if it is an ``int`` (not a bool, float or string); else :class:`InvalidValue`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = f"{name} must be an integer, not {value!r}"
+        raise InvalidValue(msg)
+    return value
+
+
 class Aggregate(Generic[S, E]):
     """Base of :class:`~ticketlog.domain.ticket.Ticket` and :class:`~ticketlog.domain.agent.Agent`.
 
@@ -81,7 +89,7 @@ class Aggregate(Generic[S, E]):
     methods that check the rules and then call :meth:`_trigger`.
     """
 
-    __slots__ = ("_id", "_pending", "_state", "_version")
+    __slots__ = ("_id", "_pending", "_state", "_tolerance", "_version")
 
     event_base: ClassVar[type[DomainEvent]]
     """Only events of this class belong to this kind of aggregate."""
@@ -91,6 +99,7 @@ class Aggregate(Generic[S, E]):
         self._version = event.originator_version
         self._state: S = self.evolve(None, event)
         self._pending: list[E] = []
+        self._tolerance = timedelta(0)
 
     @classmethod
     def evolve(cls, state: S | None, event: E) -> S:
@@ -105,15 +114,45 @@ class Aggregate(Generic[S, E]):
         return aggregate
 
     @classmethod
-    def from_events(cls, events: Iterable[E]) -> Self | None:
-        """Rebuild an aggregate from its stored events (``None`` when there are none)."""
+    def from_events(
+        cls, events: Iterable[E], *, tolerance: timedelta = timedelta(0)
+    ) -> Self | None:
+        """Rebuild an aggregate from its stored events (``None`` when there are none).
+
+        ``tolerance`` is the clock skew its commands allow (see :meth:`_trigger`).
+        """
         aggregate: Self | None = None
         for event in events:
             if aggregate is None:
                 aggregate = cls(event)
+                aggregate._tolerance = tolerance
             else:
                 aggregate._apply(event)
         return aggregate
+
+    @classmethod
+    def resume(
+        cls,
+        aggregate_id: UUID,
+        version: int,
+        state: S,
+        *,
+        tolerance: timedelta = timedelta(0),
+    ) -> Self:
+        """The aggregate as it was at ``version`` with ``state`` (from a fold kept earlier);
+        :meth:`extend` it with the events stored since."""
+        aggregate = cls.__new__(cls)
+        aggregate._id = aggregate_id
+        aggregate._version = version
+        aggregate._state = state
+        aggregate._pending = []
+        aggregate._tolerance = tolerance
+        return aggregate
+
+    def extend(self, events: Iterable[E]) -> None:
+        """Fold stored events that follow the aggregate's version."""
+        for event in events:
+            self._apply(event)
 
     @property
     def id(self) -> UUID:
@@ -144,16 +183,31 @@ class Aggregate(Generic[S, E]):
         self._version = event.originator_version
 
     def _trigger(self, event_class: type[E], **fields: Any) -> E:
-        """Record a new event: validate it, check its time, fold it into the state."""
-        event = validated(
+        """Record a new event: validate it, check its time, fold it into the state.
+
+        An event dated before the aggregate's latest one by at most the tolerance (clocks of
+        several machines are never quite equal) is recorded at the latest one's time;
+        further back, it is refused with :class:`OutOfOrder`.
+        """
+        event = self._next(event_class, **fields)
+        last_at = self._state.last_at
+        if event.at < last_at:
+            if last_at - event.at > self._tolerance:
+                msg = (
+                    f"{event_class.__name__} at {event.at.isoformat()} is earlier than the "
+                    f"latest event of {self._id} at {last_at.isoformat()}"
+                )
+                raise OutOfOrder(msg)
+            event = event.model_copy(update={"at": last_at})
+        self._append(event)
+        return event
+
+    def _next(self, event_class: type[E], **fields: Any) -> E:
+        """The aggregate's next event, validated (its time is not checked)."""
+        return validated(
             event_class, originator_id=self._id, originator_version=self._version + 1, **fields
         )
-        if event.at < self._state.last_at:
-            msg = (
-                f"{event_class.__name__} at {event.at.isoformat()} is earlier than the "
-                f"latest event of {self._id} at {self._state.last_at.isoformat()}"
-            )
-            raise OutOfOrder(msg)
+
+    def _append(self, event: E) -> None:
         self._apply(event)
         self._pending.append(event)
-        return event

@@ -18,6 +18,14 @@ class InvalidValue(TicketlogError, ValueError):
     """A command or setting carried a malformed value (e.g. CSAT 7, an unknown channel)."""
 
 
+class InvalidId(InvalidValue):
+    """An id is neither a UUID nor a string that spells one."""
+
+
+class InvalidTime(InvalidValue):
+    """A time is not a timezone-aware datetime, or lies beyond the desk's future horizon."""
+
+
 class InvalidHistory(InvalidValue):
     """Events given to be stored do not form a valid history: a stream out of time order or
     with a gap in its versions, or a ticket event naming an agent the desk does not know."""
@@ -29,6 +37,10 @@ class ConfigurationError(TicketlogError, ValueError):
 
 class StoreUnavailable(TicketlogError):
     """The event store could not be opened or reached."""
+
+
+class StoreClosed(StoreUnavailable):
+    """The desk was closed: open a new one to go on."""
 
 
 class NotFound(TicketlogError, LookupError):
@@ -89,7 +101,8 @@ class AlreadyEscalated(CommandRejected):
 
 
 class OutOfOrder(CommandRejected):
-    """The command's time is earlier than the ticket's or agent's latest event."""
+    """The command's time is earlier than the ticket's or agent's latest event by more than
+    the desk's skew tolerance."""
 
 
 class AgentNotEligible(CommandRejected):

@@ -339,3 +339,27 @@ class AgentWentOffline(AgentEvent):
     """The agent is unavailable; tickets they hold stay with them until moved."""
 
     TOPIC = "ticketlog:AgentWentOffline"
+
+
+# --- agent holdings ------------------------------------------------------------------
+
+
+class AgentStartedHolding(AgentEvent):
+    """The agent took or was given ``ticket_id``, which now counts against their capacity.
+
+    Saved in one transaction with the ticket's event that gave them the ticket, so two
+    writers filling the same agent conflict on the agent's version. Stores written before
+    this event existed have none; their holdings are read from the tickets' events.
+    """
+
+    TOPIC = "ticketlog:AgentStartedHolding"
+
+    ticket_id: UUID
+
+
+class AgentStoppedHolding(AgentEvent):
+    """``ticket_id`` left the agent's hands (resolved, moved on, closed); saved with that event."""
+
+    TOPIC = "ticketlog:AgentStoppedHolding"
+
+    ticket_id: UUID

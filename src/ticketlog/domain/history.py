@@ -3,10 +3,11 @@
 Commands produce valid histories by construction; events handed over as they are (a
 simulated history, a batch built elsewhere) are checked here in one pass: each stream's
 versions follow on without a gap, from 1 or from the version stored already, its first
-event creates it, its times never go back, and every agent a ticket event names joined
-in the batch or the store. The store is asked only about streams that continue and about
-agents the batch does not introduce, through the two callables the caller passes (the
-domain reads no storage).
+event creates it, its times never go back (an agent's holdings events carry their
+tickets' times, so only the agent's own events are held to it), and every agent a ticket
+event names joined in the batch or the store. The store is asked only about streams
+that continue and about agents the batch does not introduce, through the two callables
+the caller passes (the domain reads no storage).
 """
 
 from __future__ import annotations
@@ -16,13 +17,23 @@ from datetime import datetime
 from uuid import UUID
 
 from ticketlog.domain.errors import InvalidHistory
-from ticketlog.domain.events import AgentJoined, DomainEvent, TicketEvent, TicketReceived
+from ticketlog.domain.events import (
+    AgentJoined,
+    AgentStartedHolding,
+    AgentStoppedHolding,
+    DomainEvent,
+    TicketEvent,
+    TicketReceived,
+)
 
 AGENT_FIELDS = ("agent_id", "to_agent_id", "from_agent_id", "actor_id")
 """The fields of ticket events that name an agent."""
 
 Head = tuple[int, datetime]
 """A stream's latest version and the time of its latest event."""
+
+HOLDINGS = (AgentStartedHolding, AgentStoppedHolding)
+"""Agent events dated by their tickets, outside the agent's own time order."""
 
 
 def check_history(
@@ -44,8 +55,10 @@ def check_history(
         stream = event.originator_id
         if stream not in heads:
             heads[stream] = None if event.originator_version == 1 else stored_head(stream)
-        problems += _stream_problems(event, heads[stream])
-        heads[stream] = (event.originator_version, event.at)
+        head = heads[stream]
+        problems += _stream_problems(event, head)
+        at = head[1] if head is not None and isinstance(event, HOLDINGS) else event.at
+        heads[stream] = (event.originator_version, at)
         if isinstance(event, AgentJoined):
             joined.add(stream)
         elif isinstance(event, TicketEvent):
@@ -72,6 +85,6 @@ def _stream_problems(event: DomainEvent, head: Head | None) -> list[str]:
         return [f"{where} does not follow on (expected version {expected})"]
     if head is None and not isinstance(event, TicketReceived | AgentJoined):
         return [f"{where} starts a stream, which only TicketReceived or AgentJoined can"]
-    if head is not None and event.at < head[1]:
+    if head is not None and event.at < head[1] and not isinstance(event, HOLDINGS):
         return [f"{where} at {event.at.isoformat()} is earlier than {head[1].isoformat()}"]
     return []

@@ -14,7 +14,7 @@ from uuid import UUID
 import attrs
 
 from ticketlog.domain.agent import AgentState
-from ticketlog.domain.aggregate import Aggregate, replacer
+from ticketlog.domain.aggregate import Aggregate, replacer, strict_int
 from ticketlog.domain.errors import (
     AgentAtCapacity,
     AgentLacksSkill,
@@ -474,6 +474,8 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
                 raise AlreadyEscalated(msg)
         if to_tier is None:
             to_tier = state.tier if kind == EscalationKind.FUNCTIONAL else state.tier + 1
+        else:
+            to_tier = strict_int(to_tier, "to_tier")
         queue = state.queue if to_queue is None else to_queue
         if to_tier < state.tier:
             msg = f"an escalation cannot lower the tier ({state.tier} to {to_tier}); "
@@ -512,8 +514,7 @@ class Ticket(Aggregate[TicketState, TicketEvent]):
         """
         state = self.state
         check_allowed(state.status, Command.DEESCALATE)
-        if to_tier is None:
-            to_tier = state.tier - 1
+        to_tier = state.tier - 1 if to_tier is None else strict_int(to_tier, "to_tier")
         if not 0 <= to_tier < state.tier:
             msg = f"a de-escalation must lower the tier (from {state.tier} to {to_tier})"
             raise InvalidValue(msg)

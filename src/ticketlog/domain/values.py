@@ -1,7 +1,8 @@
 """Value types of the ticket domain: enumerations and validated scalars.
 
 Every value that crosses the API is validated by pydantic against these types, so a bad
-priority, channel, tier or score is rejected before anything is written.
+priority, channel, tier or score is rejected before anything is written. Tiers, scores and
+capacities are strict: ``True``, ``"5"`` or ``5.0`` are not integers here.
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
+from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, Strict
+
+from ticketlog.domain.errors import InvalidId, InvalidTime
 
 MAX_TIER = 5
 """The highest support tier ticketlog accepts (0 is the bot / self-service tier)."""
@@ -100,13 +104,13 @@ class SlaTarget(StrEnum):
     RESOLUTION = "resolution"
 
 
-Tier = Annotated[int, Field(ge=0, le=MAX_TIER)]
+Tier = Annotated[int, Field(ge=0, le=MAX_TIER), Strict()]
 """Support tier: 0 is the bot / self-service tier, 1 first line, up to ``MAX_TIER``."""
 
-Csat = Annotated[int, Field(ge=1, le=5)]
+Csat = Annotated[int, Field(ge=1, le=5), Strict()]
 """Customer satisfaction score, 1 (very unsatisfied) to 5 (very satisfied)."""
 
-Nps = Annotated[int, Field(ge=0, le=10)]
+Nps = Annotated[int, Field(ge=0, le=10), Strict()]
 """Net-promoter answer, 0 (not at all likely to recommend) to 10 (extremely likely)."""
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -115,7 +119,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=10_000)]
 """Free text: subjects, reasons, comments."""
 
-Capacity = Annotated[int, Field(ge=1, le=1_000)]
+Capacity = Annotated[int, Field(ge=1, le=1_000), Strict()]
 """How many tickets an agent may hold at once."""
 
 
@@ -129,3 +133,37 @@ def _to_utc(when: datetime) -> datetime:
 
 Timestamp = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 """Business time of an event: timezone-aware on input, stored and returned in UTC."""
+
+
+def as_id(value: object) -> UUID:
+    """``value`` as an id: a UUID, or a string that spells one (the same on every store).
+
+    Raises :class:`~ticketlog.domain.errors.InvalidId` for anything else.
+    """
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            pass
+    msg = f"{value!r} is not an id (a UUID or a string that spells one)"
+    raise InvalidId(msg)
+
+
+def as_time(value: object) -> datetime:
+    """``value`` as a business time: a timezone-aware datetime, returned in UTC.
+
+    Raises :class:`~ticketlog.domain.errors.InvalidTime` for a naive datetime, a string or
+    anything else.
+    """
+    if not isinstance(value, datetime):
+        msg = f"{value!r} is not a datetime"
+        raise InvalidTime(msg)
+    if value.utcoffset() is None:
+        msg = f"{value.isoformat()} has no timezone"
+        raise InvalidTime(msg)
+    try:
+        return _to_utc(value)
+    except ValueError as error:
+        raise InvalidTime(str(error)) from None

@@ -19,7 +19,8 @@ import attrs
 from rich.table import Table
 
 from ticketlog.projections.kpis import Kpis
-from ticketlog.simulation.compare import METRICS, Comparison, minutes
+from ticketlog.simulation.compare import METRICS, Comparison
+from ticketlog.simulation.fidelity import Fidelity, KpiFidelity, minutes
 
 NOT_MEASURED = "—"
 """What a table shows for a figure that was not measured (``None``)."""
@@ -191,4 +192,43 @@ def figures_table(figures: Mapping[str, float | None], *, title: str) -> Table:
     table.add_column("value", justify="right")
     for name, value in figures.items():
         table.add_row(name, _number(value))
+    return table
+
+
+def _error_text(kpi: KpiFidelity) -> str:
+    error = kpi.relative_error_pct
+    if error is not None:
+        return f"{error:+.1f} %"
+    return NOT_MEASURED if kpi.recorded is None or kpi.baseline is None else "recorded 0"
+
+
+def fidelity_warnings(fidelity: Fidelity) -> list[str]:
+    """One line per KPI on which the as-recorded baseline is off (none: it is not)."""
+    return [
+        f"the as-recorded baseline is off on {k.kpi}: {_number(k.baseline)} against "
+        f"{_number(k.recorded)} recorded ({_error_text(k)}, threshold "
+        f"{fidelity.threshold_pct:g} %)"
+        for k in fidelity.off
+    ]
+
+
+def fidelity_table(fidelity: Fidelity) -> Table:
+    """The fidelity block: per KPI the recorded value, the baseline's and the relative error;
+    the earth mover's distances and the hourly backlog's mean gap in the caption."""
+    caption = (
+        f"Earth mover's distance, recorded to baseline: wait "
+        f"{_number(fidelity.wait_emd_min)} min, cycle time "
+        f"{_number(fidelity.cycle_time_emd_min)} min. Hourly backlog: "
+        f"{_number(fidelity.backlog_mae)} tickets apart on average."
+    )
+    table = Table(
+        title=f"Fidelity: the history replayed under its {fidelity.policy} baseline",
+        caption=caption,
+    )
+    for header in ("KPI", "recorded", "baseline", "relative error"):
+        table.add_column(header, justify="left" if header == "KPI" else "right")
+    for kpi in fidelity.kpis:
+        off = kpi.off(fidelity.threshold_pct)
+        error = _error_text(kpi) + (" (off)" if off else "")
+        table.add_row(kpi.kpi, _number(kpi.recorded), _number(kpi.baseline), error)
     return table

@@ -1,4 +1,4 @@
-"""KPI tables, per-ticket facts and policy comparisons as pandas DataFrames.
+"""KPI tables, per-ticket facts, policy comparisons and fidelity blocks as pandas DataFrames.
 
 Needs the ``analysis`` extra (``pip install 'ticketlog-es[analysis]'``).
 
@@ -19,6 +19,7 @@ from ticketlog.domain.errors import ConfigurationError
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Durations, Kpis, ValueClass
 from ticketlog.simulation.compare import Comparison
+from ticketlog.simulation.fidelity import Fidelity
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,4 +110,32 @@ def comparison_frame(comparison: Comparison) -> pd.DataFrame:
     frame: pd.DataFrame = _pandas().DataFrame.from_dict(rows, orient="index")
     frame.index.name = "policy"
     frame.attrs.update(method=comparison.method, basis=comparison.basis)
+    return frame
+
+
+def fidelity_frame(fidelity: Fidelity) -> pd.DataFrame:
+    """A fidelity block: one row per KPI with ``recorded``, ``baseline``,
+    ``relative_error_pct`` (``NaN`` where undefined) and ``off``; the earth mover's
+    distances, the hourly backlog's mean gap, the threshold and the baseline's policy in
+    ``frame.attrs``."""
+    rows = {
+        k.kpi: {
+            "recorded": k.recorded,
+            "baseline": k.baseline,
+            "relative_error_pct": k.relative_error_pct,
+            "off": k.off(fidelity.threshold_pct),
+        }
+        for k in fidelity.kpis
+    }
+    frame: pd.DataFrame = _pandas().DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "kpi"
+    for column in ("recorded", "baseline", "relative_error_pct"):
+        frame[column] = frame[column].astype(float)
+    frame.attrs.update(
+        policy=fidelity.policy,
+        threshold_pct=fidelity.threshold_pct,
+        wait_emd_min=fidelity.wait_emd_min,
+        cycle_time_emd_min=fidelity.cycle_time_emd_min,
+        backlog_mae=fidelity.backlog_mae,
+    )
     return frame

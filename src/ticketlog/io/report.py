@@ -2,7 +2,11 @@
 
 :func:`write_report` writes ``index.html`` (the KPI table, mean ± 95 % half-width over
 replications or batch means, as the page says) and four plots: the wait distribution,
-SLA attainment, the backlog over time and the mean wait per customer segment. Plots are
+SLA attainment, the backlog over time and the mean wait per customer segment. A replayed
+history's page starts with its fidelity block (:mod:`ticketlog.simulation.fidelity`): a
+warning first when the as-recorded baseline is off, the recorded and baseline KPIs with
+their relative errors, the earth mover's distances, and a fifth plot, the recorded and
+baseline backlog hour by hour. Plots are
 drawn with matplotlib's object API on the Agg canvas (no pyplot state), at a fixed DPI and
 without metadata, so the same comparison gives the same files byte for byte.
 """
@@ -20,8 +24,10 @@ from typing import TYPE_CHECKING
 
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.domain.values import Priority
+from ticketlog.io.console import fidelity_warnings
 from ticketlog.projections.kpis import Dimension
 from ticketlog.simulation.compare import BACKLOG_POINTS, METRICS, Comparison, RunSummary
+from ticketlog.simulation.fidelity import Fidelity
 from ticketlog.simulation.statistics import Estimate
 
 if TYPE_CHECKING:
@@ -185,6 +191,27 @@ def _backlog_figure(runs: dict[str, list[RunSummary]]) -> Figure:
     return figure
 
 
+def _fidelity_figure(fidelity: Fidelity) -> Figure:
+    figure = _figure(8, 4.5)
+    axes = figure.add_subplot()
+    hours = [h for h, _, _ in fidelity.backlog]
+    handles: list[Artist] = []
+    for column in (1, 2):
+        counts = [row[column] for row in fidelity.backlog]
+        (line,) = axes.plot(hours, counts, color=f"C{column - 1}", drawstyle="steps-post")
+        handles.append(line)
+    if not hours:
+        _no_data(axes, "no backlog was recorded")
+    axes.set_xlim(0, hours[-1] if hours and hours[-1] > 0 else 1)
+    axes.set_ylim(bottom=0)
+    axes.set_xlabel("hours since the start")
+    axes.set_ylabel("open tickets")
+    axes.set_title("Backlog: the history and its as-recorded baseline")
+    axes.grid(visible=True, alpha=0.3)
+    _legend(figure, handles, ["recorded", fidelity.policy])
+    return figure
+
+
 def _segment_groups(runs: Iterable[RunSummary]) -> dict[str, list[str]]:
     """Dimension to its groups, in the order the runs report them."""
     groups: dict[str, list[str]] = {}
@@ -257,6 +284,54 @@ def _table(comparison: Comparison) -> str:
     )
 
 
+def _number(value: float | None) -> str:
+    return _MISSING if value is None else f"{value:,.2f}"
+
+
+def _fidelity_block(fidelity: Fidelity) -> str:
+    """The fidelity section: a warning when the baseline is off, then its table."""
+    warnings = fidelity_warnings(fidelity)
+    verdict = (
+        f'<p class="off"><strong>Warning: the as-recorded baseline does not reproduce the '
+        f"history</strong> ({len(warnings)} of {len(fidelity.kpis)} KPIs off by more than "
+        f"{fidelity.threshold_pct:g} %); the policies below are compared on a model that "
+        "misses the real period:</p>\n<ul>\n"
+        + "\n".join(f"<li>{escape(line)}</li>" for line in warnings)
+        + "\n</ul>"
+        if warnings
+        else f"<p>The as-recorded baseline reproduces the history: every KPI within "
+        f"{fidelity.threshold_pct:g} %.</p>"
+    )
+    rows = [
+        f'<tr><th scope="row">{escape(k.kpi)}</th><td>{escape(_number(k.recorded))}</td>'
+        f"<td>{escape(_number(k.baseline))}</td><td>{escape(_error(k.relative_error_pct))}"
+        f"{' (off)' if k.off(fidelity.threshold_pct) else ''}</td></tr>"
+        for k in fidelity.kpis
+    ]
+    distances = (
+        f"Earth mover's distance between the recorded and the baseline distributions: wait "
+        f"{_number(fidelity.wait_emd_min)} min, cycle time "
+        f"{_number(fidelity.cycle_time_emd_min)} min. The hourly backlogs are "
+        f"{_number(fidelity.backlog_mae)} tickets apart on average."
+    )
+    return (
+        f"<h2>Fidelity</h2>\n<p>The recorded history replayed under its {fidelity.policy} "
+        "baseline (its inferred staffing, each ticket to the agent who took it, in the order "
+        f"taken), against the record.</p>\n{verdict}\n<table>\n<thead><tr>"
+        '<th scope="col">KPI</th><th scope="col">recorded</th><th scope="col">baseline</th>'
+        '<th scope="col">relative error</th></tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + f"\n</tbody>\n</table>\n<p>{escape(distances)}</p>\n"
+        '<figure>\n<img src="fidelity.png" alt="Open tickets per hour, recorded and baseline">'
+        "\n<figcaption>Open tickets at every hour of the period, as recorded and in the "
+        "as-recorded baseline.</figcaption>\n</figure>\n<h2>Policies</h2>"
+    )
+
+
+def _error(error: float | None) -> str:
+    return _MISSING if error is None else f"{error:+.1f} %"
+
+
 _PLOTS: tuple[tuple[str, str, Callable[[Comparison], Figure]], ...] = (
     (
         "waits.png",
@@ -297,11 +372,13 @@ td { text-align: right; font-variant-numeric: tabular-nums; }
 thead th { background: #f3f3f3; }
 tbody th { text-align: left; font-weight: normal; font-family: monospace; }
 figure { margin: 2em 0; }
+p.off { color: #a00; }
 img { max-width: 100%; }
 </style>
 </head>
 <body>
 <h1>$title</h1>
+$fidelity
 <p>$summary</p>
 $table
 $figures
@@ -313,7 +390,8 @@ $figures
 def write_report(
     comparison: Comparison, directory: Path | str, *, title: str = "Policy comparison"
 ) -> Path:
-    """Write ``comparison`` as ``index.html`` and four PNG plots into ``directory``.
+    """Write ``comparison`` as ``index.html`` and four PNG plots into ``directory`` (five,
+    with a fidelity block: ``fidelity.png``).
 
     The directory is created if needed and existing files of the same names are
     replaced. Returns the path of ``index.html``. Needs matplotlib (the ``analysis``
@@ -324,9 +402,13 @@ def write_report(
     figures = [
         (name, caption.format(over=over), draw(comparison)) for name, caption, draw in _PLOTS
     ]
+    fidelity = comparison.fidelity
+    plots = [(name, figure) for name, _, figure in figures]
+    if fidelity is not None:
+        plots.append(("fidelity.png", _fidelity_figure(fidelity)))
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
-    for name, _, figure in figures:
+    for name, figure in plots:
         figure.savefig(target / name, format="png", dpi=_DPI, metadata={"Software": None})
         figure.clear()
     samples = "replications" if comparison.batches is None else "batch means"
@@ -346,6 +428,7 @@ def write_report(
     index.write_text(
         _PAGE.substitute(
             title=escape(title),
+            fidelity="" if fidelity is None else _fidelity_block(fidelity),
             summary=escape(summary),
             table=_table(comparison),
             figures="\n".join(blocks),

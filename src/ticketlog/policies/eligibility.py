@@ -33,6 +33,7 @@ class _CanTake:
     """The partition of :func:`can_take`: what of agents and tickets the domain's rule reads."""
 
     reads = frozenset({Read.TICKET, Read.HOLDINGS})
+    ticket_fields = frozenset({"tier", "required_skills", "language"})
 
     def agent_class(self, agent: Workload) -> Hashable:
         return agent.online, agent.headroom > 0, agent.tier, agent.skills, agent.languages
@@ -48,6 +49,7 @@ DOMAIN_RULE: Partitioned = _CanTake()
 @attrs.frozen
 class _Anyone:
     reads = frozenset[Read]()
+    ticket_fields = frozenset[str]()
 
     def __call__(self, agent: Workload, ticket: QueuedTicket) -> bool:
         return True
@@ -68,6 +70,7 @@ class _SkillsMatch:
     category: bool
     channel: bool
     reads = frozenset({Read.TICKET, Read.HOLDINGS})
+    ticket_fields = frozenset({"category", "channel"})
 
     def __call__(self, agent: Workload, ticket: QueuedTicket) -> bool:
         if self.category and ticket.category not in agent.skills:
@@ -96,6 +99,7 @@ def skills_match(*, category: bool = True, channel: bool = False) -> Eligibility
 class _SameTier:
     overflow: bool
     reads = frozenset({Read.TICKET, Read.HOLDINGS})
+    ticket_fields = frozenset({"tier"})
 
     def __call__(self, agent: Workload, ticket: QueuedTicket) -> bool:
         if ticket.tier == agent.tier:

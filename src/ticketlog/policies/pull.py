@@ -68,6 +68,7 @@ class _Serves:
     """The partition of :attr:`Ordered.serves`: served queue or not."""
 
     serves: frozenset[str] | None
+    ticket_fields = frozenset({"queue"})
 
     def agent_class(self, agent: Workload) -> Hashable:
         return ()

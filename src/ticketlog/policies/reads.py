@@ -13,7 +13,11 @@ A part that declares nothing may read anything.
 A filter may also declare how it *partitions* agents and tickets (:class:`Partitioned`):
 its verdict depends only on an agent's class and a ticket's class. The fast path then
 keeps waiting tickets per class and asks the filter once per pair of classes, so a
-decision touches only the tickets an agent could take.
+decision touches only the tickets an agent could take. A partition that also names the
+record fields its ticket classes read (``ticket_fields``, a frozenset of
+``QueuedTicket`` field names), and whose agent classes depend only on an agent's profile,
+presence and number of held tickets (not on which), runs in the simulation's columnar
+kernel too (:mod:`ticketlog.simulation.kernel`), which classes tickets by those fields.
 """
 
 from __future__ import annotations
@@ -104,6 +108,17 @@ class Partitioned(Protocol):
 @attrs.frozen
 class _Joint:
     parts: tuple[Partitioned, ...]
+
+    @property
+    def ticket_fields(self) -> frozenset[str] | None:
+        """The fields every part's ticket classes read (``None`` if a part does not say)."""
+        together: frozenset[str] = frozenset()
+        for part in self.parts:
+            fields = getattr(part, "ticket_fields", None)
+            if not isinstance(fields, frozenset):
+                return None
+            together |= fields
+        return together
 
     def agent_class(self, agent: Workload) -> Hashable:
         return tuple(part.agent_class(agent) for part in self.parts)

@@ -52,24 +52,27 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
-from ticketlog.domain.values import Priority, SlaTarget
+from ticketlog.domain.errors import InvalidValue
+from ticketlog.domain.values import Priority
 from ticketlog.projections.base import collector_paused
+from ticketlog.projections.columns import MET, MISSED, MISSING, TicketColumns
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.sla import SlaTargets
-from ticketlog.projections.sla_clock import Verdict, verdict
 
 
-def percentile(sorted_values: Sequence[float], q: float) -> float:
+def percentile(sorted_values: Sequence[float] | npt.NDArray[np.float64], q: float) -> float:
     """The ``q`` quantile (0 <= q <= 1) of ascending ``sorted_values``, interpolated linearly."""
-    if not sorted_values:
+    if len(sorted_values) == 0:
         msg = "percentile of no values"
         raise ValueError(msg)
     position = (len(sorted_values) - 1) * q
     low = math.floor(position)
     high = min(low + 1, len(sorted_values) - 1)
     fraction = position - low
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * fraction
+    return float(sorted_values[low] + (sorted_values[high] - sorted_values[low]) * fraction)
 
 
 @attrs.frozen
@@ -85,9 +88,15 @@ class Durations:
     @classmethod
     def of(cls, values: Iterable[timedelta]) -> Durations:
         """Summarise ``values`` (mean and exact percentiles)."""
-        seconds = sorted(value.total_seconds() for value in values)
-        if not seconds:
+        us = timedelta(microseconds=1)
+        return cls.of_microseconds(np.asarray([value // us for value in values], dtype=np.int64))
+
+    @classmethod
+    def of_microseconds(cls, values: npt.NDArray[np.int64]) -> Durations:
+        """Summarise durations given in microseconds."""
+        if not len(values):
             return cls(count=0, mean=None, p50=None, p90=None, p95=None)
+        seconds = np.sort(values) / 1e6
 
         def td(s: float) -> timedelta:
             return timedelta(seconds=s)
@@ -145,8 +154,8 @@ class Kpis:
         return self.handle.mean
 
 
-def _mean(values: Sequence[int]) -> float | None:
-    return None if not values else math.fsum(values) / len(values)
+def _mean(counts: npt.NDArray[np.int64]) -> float | None:
+    return None if not len(counts) else int(counts.sum()) / len(counts)
 
 
 def _measured(met: int, missed: int, *, observed: bool) -> float | None:
@@ -154,73 +163,65 @@ def _measured(met: int, missed: int, *, observed: bool) -> float | None:
     return share(met, met + missed) if observed else None
 
 
-def _sla(facts: Sequence[TicketFacts], now: datetime, sla: SlaTargets) -> tuple[int, int, int, int]:
-    """(first replies met, first-reply breaches, resolutions met, resolution breaches), each
-    ticket judged by its SLA clock (:func:`~ticketlog.projections.sla_clock.verdict`)."""
-    reply_met = reply_missed = resolve_met = resolve_missed = 0
-    for f in facts:
-        if f.first_response_at is not None or f.abandoned_at is None:
-            reply = verdict(f, SlaTarget.FIRST_REPLY, sla, done_at=f.first_response_at, now=now)
-            reply_met += reply is Verdict.MET
-            reply_missed += reply is Verdict.MISSED
-        # Open (never resolved, or reopened): judged by its final resolution, not yet made.
-        if f.is_open or (f.is_resolved and f.resolved_at is not None):
-            done = None if f.is_open else f.resolved_at
-            resolution = verdict(f, SlaTarget.RESOLUTION, sla, done_at=done, now=now)
-            resolve_met += resolution is Verdict.MET
-            resolve_missed += resolution is Verdict.MISSED
-    return reply_met, reply_missed, resolve_met, resolve_missed
-
-
 def compute_kpis(
     facts: Iterable[TicketFacts], *, now: datetime, sla: SlaTargets | None = None
 ) -> Kpis:
     """The KPIs of ``facts`` as of ``now`` (SLA targets: ``sla`` or the defaults)."""
     with collector_paused():
-        return _kpis(list(facts), now, SlaTargets() if sla is None else sla)
+        tickets = list(facts)
+        return kpis_of(TicketColumns.of(tickets, now=now, sla=SlaTargets() if sla is None else sla))
 
 
-def _kpis(tickets: list[TicketFacts], now: datetime, sla: SlaTargets) -> Kpis:
-    resolved = [f for f in tickets if f.is_resolved]
-    csats = [f.csat for f in tickets if f.csat is not None]
-    npss = [f.nps for f in tickets if f.nps is not None]
-    reply_met, reply_missed, resolve_met, resolve_missed = _sla(tickets, now, sla)
-    n = len(tickets)
+def kpis_of(c: TicketColumns) -> Kpis:
+    """The KPIs of the tickets of ``c`` (their SLA verdicts are in the columns)."""
+    n = len(c)
+    resolved = c.resolved_now
+    assigned = c.first_assigned != MISSING
+    replied = c.first_response != MISSING
+    ended = resolved & (c.resolved != MISSING)
+    csats = c.csat[~np.isnan(c.csat)]
+    npss = c.nps[~np.isnan(c.nps)]
+    reply, resolution = c.reply_verdict, c.resolution_verdict
+    resolved_count = int(resolved.sum())
+
+    def count(mask: npt.NDArray[np.bool_]) -> int:
+        return int(mask.sum())
+
     return Kpis(
         tickets=n,
-        open=sum(f.is_open for f in tickets),
-        resolved=len(resolved),
-        wait=Durations.of(w for f in tickets if (w := f.wait) is not None),
-        first_reply=Durations.of(r for f in tickets if (r := f.first_reply_time) is not None),
-        resolution=Durations.of(r for f in resolved if (r := f.resolution_time) is not None),
-        handle=Durations.of(f.handle_time for f in resolved),
-        fcr=share(sum(f.first_contact_resolution for f in resolved), len(resolved)),
-        csat=share(sum(score >= 4 for score in csats), len(csats)),
-        csat_mean=None if not csats else math.fsum(csats) / len(csats),
+        open=count(c.open),
+        resolved=resolved_count,
+        wait=Durations.of_microseconds((c.first_assigned - c.received)[assigned]),
+        first_reply=Durations.of_microseconds((c.first_response - c.received)[replied]),
+        resolution=Durations.of_microseconds((c.resolved - c.received)[ended]),
+        handle=Durations.of_microseconds(c.handle[resolved]),
+        fcr=share(count(c.fcr & resolved), resolved_count),
+        csat=share(count(csats >= 4), len(csats)),
+        csat_mean=None if not len(csats) else math.fsum(csats) / len(csats),
         csat_count=len(csats),
-        nps=None
-        if not npss
-        else 100.0 * (sum(s >= 9 for s in npss) - sum(s <= 6 for s in npss)) / len(npss),
+        nps=None if not len(npss) else 100.0 * (count(npss >= 9) - count(npss <= 6)) / len(npss),
         nps_count=len(npss),
         sla_first_reply=_measured(
-            reply_met, reply_missed, observed=any(f.first_response_at is not None for f in tickets)
+            count(reply == MET), count(reply == MISSED), observed=bool(replied.any())
         ),
-        first_reply_breaches=reply_missed,
+        first_reply_breaches=count(reply == MISSED),
         sla_resolution=_measured(
-            resolve_met, resolve_missed, observed=any(f.resolutions > 0 for f in tickets)
+            count(resolution == MET),
+            count(resolution == MISSED),
+            observed=bool((c.resolutions > 0).any()),
         ),
-        resolution_breaches=resolve_missed,
-        transfer_rate=share(sum(f.transfers > 0 for f in tickets), n),
-        escalation_rate=share(sum(f.escalations > 0 for f in tickets), n),
-        reopen_rate=share(sum(f.reopens > 0 for f in tickets), n),
-        abandonment_rate=share(sum(f.abandoned_at is not None for f in tickets), n),
-        transfers_per_ticket=_mean([f.transfers for f in tickets]),
-        escalations_per_ticket=_mean([f.escalations for f in tickets]),
-        reopens_per_ticket=_mean([f.reopens for f in tickets]),
-        reassignment_rate=share(sum(f.reassignments > 0 for f in tickets), n),
-        deescalation_rate=share(sum(f.deescalations > 0 for f in tickets), n),
-        reassignments_per_ticket=_mean([f.reassignments for f in tickets]),
-        deescalations_per_ticket=_mean([f.deescalations for f in tickets]),
+        resolution_breaches=count(resolution == MISSED),
+        transfer_rate=share(count(c.transfers > 0), n),
+        escalation_rate=share(count(c.escalations > 0), n),
+        reopen_rate=share(count(c.reopens > 0), n),
+        abandonment_rate=share(count(c.abandoned != MISSING), n),
+        transfers_per_ticket=_mean(c.transfers),
+        escalations_per_ticket=_mean(c.escalations),
+        reopens_per_ticket=_mean(c.reopens),
+        reassignment_rate=share(count(c.reassignments > 0), n),
+        deescalation_rate=share(count(c.deescalations > 0), n),
+        reassignments_per_ticket=_mean(c.reassignments),
+        deescalations_per_ticket=_mean(c.deescalations),
     )
 
 
@@ -332,8 +333,15 @@ def kpis_by(
     now: datetime,
     sla: SlaTargets | None = None,
 ) -> dict[Hashable, Kpis]:
-    """KPIs per group of ``by``, groups in ascending order (``None`` last)."""
-    key = GROUP_KEYS[Dimension(by)]
+    """KPIs per group of ``by``, groups in ascending order (``None`` last).
+
+    Raises :class:`~ticketlog.domain.errors.InvalidValue` for a ``by`` that is no dimension.
+    """
+    try:
+        key = GROUP_KEYS[Dimension(by)]
+    except ValueError:
+        msg = f"KPIs cannot be grouped by {by!r}; by one of {', '.join(Dimension)}"
+        raise InvalidValue(msg) from None
     groups: defaultdict[Hashable, list[TicketFacts]] = defaultdict(list)
     for f in facts:
         groups[key(f)].append(f)

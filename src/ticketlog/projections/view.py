@@ -6,6 +6,7 @@ from collections.abc import Hashable
 from datetime import datetime
 
 from ticketlog.domain.events import DomainEvent
+from ticketlog.domain.values import as_time
 from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.facts import TicketFactsProjection
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
@@ -43,9 +44,9 @@ class DeskView:
         self.backlog.apply(event)
 
     def kpis(self, *, now: datetime) -> Kpis:
-        """The KPIs of every ticket, as of ``now``."""
-        return compute_kpis(self.facts, now=now, sla=self.sla)
+        """The KPIs of every ticket, as of ``now`` (a timezone-aware datetime)."""
+        return compute_kpis(self.facts, now=as_time(now), sla=self.sla)
 
     def kpis_by(self, by: Dimension | str, *, now: datetime) -> dict[Hashable, Kpis]:
         """The KPIs per group of ``by`` (channel, category, priority, tier, ...), as of ``now``."""
-        return kpis_by(self.facts, by, now=now, sla=self.sla)
+        return kpis_by(self.facts, by, now=as_time(now), sla=self.sla)

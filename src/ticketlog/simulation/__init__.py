@@ -4,7 +4,15 @@ ticketlog's own policies, and compared."""
 from __future__ import annotations
 
 from ticketlog.simulation.compare import METRICS, Comparison, Estimate, RunSummary, compare
+from ticketlog.simulation.draws import Drawn, draw_arrivals
 from ticketlog.simulation.engine import SimulationResult, Staffing, simulate
+from ticketlog.simulation.fidelity import (
+    Fidelity,
+    KpiFidelity,
+    Record,
+    as_recorded,
+    earth_movers_distance,
+)
 from ticketlog.simulation.forecast import (
     DeskStaffing,
     arrivals_after,
@@ -26,7 +34,6 @@ from ticketlog.simulation.scenario import (
     Rota,
     Scenario,
     Shift,
-    draw_arrivals,
     load_scenario,
 )
 from ticketlog.simulation.staffing import (
@@ -53,14 +60,18 @@ __all__ = [
     "Comparison",
     "CsatModel",
     "DeskStaffing",
+    "Drawn",
     "Empirical",
     "Estimate",
     "Exponential",
+    "Fidelity",
     "Handoff",
     "InferredStaffing",
+    "KpiFidelity",
     "LogNormal",
     "PersonOverride",
     "PersonStaffing",
+    "Record",
     "RecordedShifts",
     "Reopens",
     "Rota",
@@ -72,11 +83,13 @@ __all__ = [
     "StaffingRules",
     "Trace",
     "arrivals_after",
+    "as_recorded",
     "backlog_work",
     "cobham_mean_waits",
     "compare",
     "desk_staffing",
     "draw_arrivals",
+    "earth_movers_distance",
     "erlang_a_abandonment",
     "erlang_c",
     "erlang_c_mean_wait",

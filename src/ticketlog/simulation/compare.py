@@ -11,11 +11,14 @@ Replications run on any ``concurrent.futures.Executor`` (a process pool by defau
 sweeps scale out. Runs use the engine's fast mode when the policy allows it (it gives
 the same KPIs as the full-event mode). Besides the estimates, a comparison keeps a small
 summary of every run (:class:`RunSummary`) for reports: wait quantiles, the backlog over
-time, and KPIs per customer segment.
+time, and KPIs per customer segment. A recorded history is also replayed once under its
+as-recorded baseline, and the comparison leads with how closely that gives the history
+back (:attr:`Comparison.fidelity`, :mod:`ticketlog.simulation.fidelity`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from datetime import timedelta
@@ -30,9 +33,11 @@ from ticketlog.policies.registry import pull_policy
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by, percentile
 from ticketlog.projections.sla import SlaTargets
+from ticketlog.simulation.draws import draw_arrivals
 from ticketlog.simulation.engine import SimulationResult, simulate
+from ticketlog.simulation.fidelity import DEFAULT_THRESHOLD_PCT, Fidelity, as_recorded, minutes
 from ticketlog.simulation.replay import Trace
-from ticketlog.simulation.scenario import Scenario, draw_arrivals
+from ticketlog.simulation.scenario import Scenario
 from ticketlog.simulation.statistics import Estimate, check_batches, split
 from ticketlog.simulation.warmup import Warmup, after_warmup, check_warmup
 
@@ -47,11 +52,6 @@ __all__ = [
     "figures",
     "minutes",
 ]
-
-
-def minutes(duration: timedelta | None) -> float | None:
-    """``duration`` in minutes (``None`` stays ``None``)."""
-    return None if duration is None else duration.total_seconds() / 60
 
 
 METRICS: dict[str, Callable[[Kpis], float | None]] = {
@@ -176,6 +176,9 @@ class Comparison:
     """How many batch means each estimate comes from (``None``: from replications)."""
     warmup: Warmup | None = None
     """The warm-up left out of every run's figures (``None``: none)."""
+    fidelity: Fidelity | None = None
+    """How closely the as-recorded baseline reproduces a replayed history (``None``: a
+    scenario, or a trace without its record); see :mod:`ticketlog.simulation.fidelity`."""
 
     @property
     def method(self) -> Method:
@@ -216,6 +219,7 @@ class Comparison:
         seed: int | None,
         batches: int | None = None,
         warmup: Warmup | None = None,
+        fidelity: Fidelity | None = None,
     ) -> Comparison:
         """The comparison of ``runs``: every policy's runs, replications in order; with
         ``batches``, every policy's estimates come from its runs' batch figures."""
@@ -243,10 +247,12 @@ class Comparison:
             runs=tuple(runs),
             batches=batches,
             warmup=warmup,
+            fidelity=fidelity,
         )
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: how the intervals were made, then policies, then KPIs with
+        """A JSON-ready dict (``None``, never ``NaN``, where undefined): the fidelity block
+        (``None`` without one), how the intervals were made, then policies, then KPIs with
         mean and half-width (``warmup`` as ``{"tickets": n}`` or ``{"minutes": m}``)."""
         warmup: dict[str, float] | None = None
         if isinstance(self.warmup, timedelta):
@@ -254,16 +260,22 @@ class Comparison:
         elif self.warmup is not None:
             warmup = {"tickets": self.warmup}
         return {
+            "fidelity": None if self.fidelity is None else self.fidelity.to_json(),
             "method": self.method,
             "replications": self.replications,
             "batches": self.batches,
             "warmup": warmup,
             "seed": self.seed,
             "policies": {
-                policy: {name: attrs.asdict(e) for name, e in kpis.items()}
+                policy: {name: _finite(attrs.asdict(e)) for name, e in kpis.items()}
                 for policy, kpis in self.results.items()
             },
         }
+
+
+def _finite(estimate: dict[str, float]) -> dict[str, float | None]:
+    """``estimate`` with ``None`` for ``NaN``."""
+    return {name: None if math.isnan(value) else value for name, value in estimate.items()}
 
 
 def _samples(runs: Sequence[RunSummary], *, batched: bool) -> list[dict[str, float | None]]:
@@ -289,6 +301,13 @@ def _run(
     return RunSummary.of(result, pull.name, seed, warmup=warmup, batches=batches)
 
 
+def _baseline(trace: Trace, *, sla: SlaTargets | None, threshold_pct: float) -> Fidelity:
+    """The fidelity of ``trace``'s as-recorded baseline (a trace with its record)."""
+    assert trace.recorded is not None  # noqa: S101 - only submitted with a record
+    result = simulate(trace, trace.arrivals, as_recorded(trace.recorded), sla=sla, fast=None)
+    return Fidelity.of(trace.recorded, result, threshold_pct=threshold_pct)
+
+
 def compare(
     model: Scenario | Trace,
     policies: Sequence[str | PullPolicy],
@@ -298,6 +317,7 @@ def compare(
     warmup: Warmup | None = None,
     batches: int | None = None,
     sla: SlaTargets | None = None,
+    fidelity_threshold_pct: float = DEFAULT_THRESHOLD_PCT,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
@@ -319,6 +339,11 @@ def compare(
     ticket is worth the same raises :class:`~ticketlog.domain.errors.ConfigurationError`
     (:func:`~ticketlog.policies.builtin.check_policy_fits`). ``progress(done, total)`` is
     called as runs finish.
+
+    A trace that keeps its record (every trace read from a history does) is also replayed
+    once under its as-recorded baseline, and the comparison's :attr:`~Comparison.fidelity`
+    says how closely that reproduces the history (:mod:`ticketlog.simulation.fidelity`;
+    a KPI is off when its relative error exceeds ``fidelity_threshold_pct``, in %).
     """
     warmup = check_warmup(warmup)
     if batches is not None:
@@ -327,17 +352,11 @@ def compare(
             msg = f"batch means come from one long run: replications must be 1, not {replications}"
             raise ConfigurationError(msg)
     if isinstance(model, Trace):
-        _check_replay(replications, seed)
+        _check_replay(replications, seed, fidelity_threshold_pct)
     if isinstance(model, Trace) or batches is not None:
         replications = 1
     replications = 5 if replications is None else replications
-    if replications < 1 or not policies:
-        msg = "a comparison needs at least one policy and one replication"
-        raise ValueError(msg)
-    names = [p if isinstance(p, str) else p.name for p in policies]
-    if len(set(names)) != len(names):
-        msg = f"policy names must differ: {names}"
-        raise ValueError(msg)
+    _check_policies(policies, replications)
     tickets = len(model.arrivals) if isinstance(model, Trace) else model.tickets
     if isinstance(warmup, int) and warmup >= tickets:
         msg = f"a warm-up of {warmup} tickets leaves none of the {tickets} to count"
@@ -346,27 +365,50 @@ def compare(
     runs = [(p, first + r) for p in policies for r in range(replications)]
     pool = ProcessPoolExecutor() if executor is None else executor
     futures: list[Future[RunSummary]] = []
+    baseline: list[Future[Fidelity]] = []
+    every: list[Future[Any]] = []
     try:
+        if isinstance(model, Trace) and model.recorded is not None:
+            threshold = fidelity_threshold_pct
+            baseline = [pool.submit(_baseline, model, sla=sla, threshold_pct=threshold)]
         futures = [
             pool.submit(_run, model, policy, run_seed, warmup=warmup, batches=batches, sla=sla)
             for policy, run_seed in runs
         ]
-        for done, future in enumerate(as_completed(futures), start=1):
-            future.result()  # the first failure stops the comparison
+        every = [*baseline, *futures]
+        for done, finished in enumerate(as_completed(every), start=1):
+            finished.result()  # the first failure stops the comparison
             if progress is not None:
-                progress(done, len(futures))
+                progress(done, len(every))
         outcomes = [future.result() for future in futures]
     finally:
-        for future in futures:
-            future.cancel()
+        for pending in every:
+            pending.cancel()
         if executor is None:
             pool.shutdown()
-    recorded = isinstance(model, Trace)
-    return Comparison.of(outcomes, seed=None if recorded else first, batches=batches, warmup=warmup)
+    return Comparison.of(
+        outcomes,
+        seed=None if isinstance(model, Trace) else first,
+        batches=batches,
+        warmup=warmup,
+        fidelity=baseline[0].result() if baseline else None,
+    )
 
 
-def _check_replay(replications: int | None, seed: int | None) -> None:
-    """Refuse what would mean nothing for a replayed history (it draws nothing)."""
+def _check_policies(policies: Sequence[str | PullPolicy], replications: int) -> None:
+    """Refuse a comparison of nothing, or of two policies under one name."""
+    if replications < 1 or not policies:
+        msg = "a comparison needs at least one policy and one replication"
+        raise ValueError(msg)
+    names = [p if isinstance(p, str) else p.name for p in policies]
+    if len(set(names)) != len(names):
+        msg = f"policy names must differ: {names}"
+        raise ValueError(msg)
+
+
+def _check_replay(replications: int | None, seed: int | None, threshold_pct: float) -> None:
+    """Refuse what would mean nothing for a replayed history (it draws nothing), and a
+    fidelity threshold that is not a percentage."""
     if replications not in (None, 1):
         msg = (
             f"a recorded history is replayed once per policy (its arrivals, work and shifts "
@@ -376,3 +418,6 @@ def _check_replay(replications: int | None, seed: int | None) -> None:
     if seed is not None:
         msg = "a recorded history is replayed as it was and draws nothing: a seed means nothing"
         raise ConfigurationError(msg)
+    if not threshold_pct >= 0:  # NaN too
+        msg = f"the fidelity threshold is a percentage of at least 0, not {threshold_pct}"
+        raise InvalidValue(msg)

@@ -285,6 +285,19 @@ class EventDesk:
         self._emit(TicketAbandoned, ticket_id, at)
 
 
+def record_of(arrival: Arrival, sla: SlaTargets) -> QueuedTicket:
+    """The routing record of ``arrival`` just received, as the queues hold it."""
+    return received(
+        arrival.ticket_id,
+        arrival.at,
+        sla,
+        required_skills=arrival.required_skills,
+        customer_id=arrival.customer,
+        estimated_effort=arrival.effort,
+        **arrival.attributes(),
+    )
+
+
 class FastDesk:
     """Books kept without events, with waiting tickets indexed by class (see module docstring).
 
@@ -346,20 +359,12 @@ class FastDesk:
 
     def receive(self, arrival: Arrival) -> None:
         """A ticket arrived and waits."""
-        at, ticket_id, attributes = arrival.at, arrival.ticket_id, arrival.attributes()
-        self.facts.tickets[ticket_id] = TicketFacts(ticket_id, received_at=at, **attributes)
-        self.backlog.opened(ticket_id, arrival.queue, at)
-        self._enqueue(
-            received(
-                ticket_id,
-                at,
-                self.sla,
-                required_skills=arrival.required_skills,
-                customer_id=arrival.customer,
-                estimated_effort=arrival.effort,
-                **attributes,
-            )
+        at, ticket_id = arrival.at, arrival.ticket_id
+        self.facts.tickets[ticket_id] = TicketFacts(
+            ticket_id, received_at=at, **arrival.attributes()
         )
+        self.backlog.opened(ticket_id, arrival.queue, at)
+        self._enqueue(record_of(arrival, self.sla))
 
     def _requeue(self, ticket_id: UUID, at: datetime, **changes: Any) -> None:
         """The ticket waits again, as the event desk's queues record it."""

@@ -37,6 +37,7 @@ from ticketlog.domain.errors import ConfigurationError
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.projections import spells
 from ticketlog.projections.view import DeskView
+from ticketlog.simulation.draws import draw_arrivals
 from ticketlog.simulation.engine import SimulationResult, simulate
 from ticketlog.simulation.scenario import (
     AgentSpec,
@@ -47,7 +48,6 @@ from ticketlog.simulation.scenario import (
     Empirical,
     Scenario,
     Shift,
-    draw_arrivals,
 )
 from ticketlog.simulation.start import check_view_is_as_of
 

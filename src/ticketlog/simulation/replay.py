@@ -70,6 +70,7 @@ from ticketlog.projections.base import fold
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.runner import EventSource
 from ticketlog.projections.spells import MOVES, Spells, hold, holder_after
+from ticketlog.simulation.fidelity import Record
 from ticketlog.simulation.scenario import (
     ATTRIBUTES,
     AgentSpec,
@@ -116,6 +117,9 @@ class Trace:
     staffing: InferredStaffing | None = None
     """The staffing inferred for the agents whose presence the history does not record
     (``None``: it records everyone's)."""
+    recorded: Record | None = None
+    """What the history recorded of the replayed tickets, for the fidelity of a replay
+    (:mod:`ticketlog.simulation.fidelity`)."""
 
     def agent_specs(self) -> list[AgentSpec]:
         """The history's agents, in joining order."""
@@ -162,6 +166,7 @@ def trace_from_events(
         skipped=len(received) - len(arrivals),
         csat=csat,
         staffing=inferred,
+        recorded=Record.of(history, {a.ticket_id for a in arrivals}),
     )
 
 

@@ -1,29 +1,26 @@
 """Workload models: what arrives, what it is, how much work it takes, and who works.
 
 A :class:`Scenario` is validated by pydantic and can be loaded from a TOML file
-(:func:`load_scenario`). Drawing from it (:func:`draw_arrivals`) with a seed gives the
-same tickets every time — arrival instants, attributes, work content, and what will
-happen to each (transfer, escalation, reopen, the customer's patience and rating) — so
-different policies are compared on exactly the same tickets (common random numbers).
-
-Outcomes are drawn per ticket up front, each kind (patience, handoffs, reopens, ratings,
-customers' attributes) from a stream of its own, so adding one to a scenario changes
-none of the other draws for the same seed.
+(:func:`load_scenario`). Drawing from it
+(:func:`~ticketlog.simulation.draws.draw_arrivals`) with a seed gives the same tickets
+every time — arrival instants, attributes, work content, and what will happen to each
+(transfer, escalation, reopen, the customer's patience and rating) — so different
+policies are compared on exactly the same tickets (common random numbers).
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import math
 import random
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar, overload
+from typing import Annotated, Any, Literal, Protocol, overload
 from uuid import UUID
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat
 
@@ -33,7 +30,6 @@ from ticketlog.domain.errors import ConfigurationError, InvalidValue
 from ticketlog.domain.events import AgentProfile
 from ticketlog.domain.values import Channel, Priority
 from ticketlog.policies.escalation import EscalationPath, Step
-from ticketlog.projections.base import collector_paused
 from ticketlog.projections.facts import TicketFacts
 
 
@@ -51,6 +47,10 @@ class Exponential(_Model):
         """One duration, in minutes."""
         return rng.expovariate(1.0 / self.mean_minutes)
 
+    def sample(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
+        """``n`` durations, in minutes."""
+        return rng.exponential(self.mean_minutes, n)
+
 
 class LogNormal(_Model):
     """Log-normally distributed durations with the given mean and standard deviation (minutes)."""
@@ -61,9 +61,18 @@ class LogNormal(_Model):
 
     def draw(self, rng: random.Random) -> float:
         """One duration, in minutes."""
+        mu, sigma = self._parameters()
+        return rng.lognormvariate(mu, sigma)
+
+    def sample(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
+        """``n`` durations, in minutes."""
+        mu, sigma = self._parameters()
+        return rng.lognormal(mu, sigma, n)
+
+    def _parameters(self) -> tuple[float, float]:
+        """The mean and standard deviation of the duration's logarithm."""
         variance = math.log(1 + (self.sd_minutes / self.mean_minutes) ** 2)
-        mu = math.log(self.mean_minutes) - variance / 2
-        return rng.lognormvariate(mu, math.sqrt(variance))
+        return math.log(self.mean_minutes) - variance / 2, math.sqrt(variance)
 
 
 class Empirical(_Model):
@@ -75,6 +84,10 @@ class Empirical(_Model):
     def draw(self, rng: random.Random) -> float:
         """One duration, in minutes."""
         return self.minutes[int(rng.random() * len(self.minutes))]
+
+    def sample(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
+        """``n`` durations, in minutes."""
+        return np.asarray(self.minutes, dtype=np.float64)[rng.integers(len(self.minutes), size=n)]
 
     @classmethod
     def of(cls, durations: Iterable[timedelta]) -> Empirical:
@@ -476,127 +489,6 @@ class AgentSpec:
 
 AGENT_IDS = 1 << 64
 """Simulated agents' ids start here, so they never collide with drawn ticket ids."""
-
-
-K = TypeVar("K")
-
-
-@attrs.frozen
-class _Mix(Generic[K]):
-    """Draws keys with the given relative weights; a single key costs no random number."""
-
-    keys: tuple[K, ...]
-    cumulative: tuple[float, ...]
-
-    @classmethod
-    def of(cls, weights: Iterable[tuple[K, float]]) -> _Mix[K]:
-        keys, values = zip(*weights, strict=True)
-        return cls(keys, tuple(itertools.accumulate(values)))
-
-    def pick(self, rng: random.Random) -> K:
-        if len(self.keys) == 1:
-            return self.keys[0]
-        return self.keys[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])]
-
-
-def draw_arrivals(scenario: Scenario, *, seed: int) -> list[Arrival]:
-    """The scenario's tickets for ``seed``: the same list for the same seed, always.
-
-    Arrivals form a Poisson process whose rate follows the hourly and weekly profiles
-    (drawn by thinning a process at the peak rate).
-    """
-    rng = random.Random(seed)
-    customers = random.Random(f"customers-{seed}")
-    outcomes = _Streams.of(seed)
-    at = scenario.start
-    peak = scenario.peak_factor
-    if peak <= 0:
-        msg = "the arrival profiles are zero everywhere"
-        raise ConfigurationError(msg)
-    mean_gap = 3600.0 / (scenario.arrivals_per_hour * peak)
-    profiled = scenario.hourly_profile is not None or scenario.weekly_profile is not None
-    categories, priorities = (
-        _Mix.of(scenario.categories.items()),
-        _Mix.of(scenario.priorities.items()),
-    )
-    channels = _Mix.of(scenario.channels.items())
-    # Customers' attributes come from a stream of their own, so adding them to a
-    # scenario does not change the other draws for the same seed.
-    languages = _Mix.of((scenario.languages or {"en": 1.0}).items())
-    no_plan: list[tuple[str | None, float]] = [(None, 1.0)]
-    plans = _Mix.of(scenario.plans.items() if scenario.plans else no_plan)
-    values = _Mix.of((scenario.customer_values or {0.0: 1.0}).items())
-    first_time = scenario.first_time_share
-    drawn = (
-        scenario.patience
-        or scenario.transfers
-        or scenario.escalations
-        or scenario.reopens
-        or scenario.csat
-    )
-    arrivals: list[Arrival] = []
-    with collector_paused():
-        for n in range(scenario.tickets):
-            at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
-            # Thinning: candidates at the peak rate, kept with the profile's share of it.
-            while profiled and rng.random() * peak > scenario.rate_factor(at):
-                at += timedelta(seconds=rng.expovariate(1.0 / mean_gap))
-            category = categories.pick(rng)
-            work_content = scenario.handle_time_by_category.get(category, scenario.handle_time)
-            work = timedelta(minutes=work_content.draw(rng))
-            arrivals.append(
-                Arrival(
-                    ticket_id=UUID(int=n + 1),
-                    at=at,
-                    priority=priorities.pick(rng),
-                    category=category,
-                    channel=channels.pick(rng),
-                    work=work,
-                    customer_id=f"customer-{n + 1}",
-                    language=languages.pick(customers),
-                    plan=plans.pick(customers),
-                    first_time=first_time > 0 and customers.random() < first_time,
-                    customer_value=values.pick(customers),
-                    **(_outcomes(scenario, work, outcomes) if drawn else {}),
-                )
-            )
-    return arrivals
-
-
-@attrs.frozen
-class _Streams:
-    """One random stream per kind of outcome, so turning one on leaves the others alone."""
-
-    patience: random.Random
-    handoffs: random.Random
-    reopens: random.Random
-    ratings: random.Random
-
-    @classmethod
-    def of(cls, seed: int) -> _Streams:
-        return cls(*(random.Random(f"{name}-{seed}") for name in attrs.fields_dict(cls)))
-
-
-def _outcomes(scenario: Scenario, work: timedelta, streams: _Streams) -> dict[str, Any]:
-    """What will happen to one ticket: patience, handoff, reopen, rating."""
-    drawn: dict[str, Any] = {}
-    if scenario.patience is not None:
-        drawn["patience"] = timedelta(minutes=scenario.patience.draw(streams.patience))
-    if scenario.transfers or scenario.escalations:
-        u, share = streams.handoffs.random(), streams.handoffs.random()
-        for kind, handoff in (("transfer", scenario.transfers), ("escalate", scenario.escalations)):
-            if handoff is not None and u < handoff.probability:
-                drawn.update(handoff=kind, handoff_after=work * share, handoff_queue=handoff.queue)
-                break
-            u -= 0.0 if handoff is None else handoff.probability
-    reopens = scenario.reopens
-    if reopens is not None and streams.reopens.random() < reopens.probability:
-        drawn["reopen_after"] = timedelta(minutes=reopens.after.draw(streams.reopens))
-        drawn["reopen_work"] = timedelta(minutes=reopens.work.draw(streams.reopens))
-    csat = scenario.csat
-    if csat is not None and streams.ratings.random() < csat.response_rate:
-        drawn["rating_noise"] = streams.ratings.gauss()
-    return drawn
 
 
 def load_scenario(path: Path | str) -> Scenario:

@@ -12,8 +12,9 @@ this order: a taken id (for a new ticket or agent), an unknown ticket, an unknow
 the ticket's status, the command's own rules (target, holder, rating, values), and last
 the agent's eligibility (online, capacity, tier, skills, language).
 
-Each command returns the number of events the desk stores when it accepts; a rejected
-command raises and changes nothing.
+Each command returns the number of events the desk stores when it accepts (a ticket's
+change of holder stores one more for each agent it leaves or reaches); a rejected command
+raises and changes nothing.
 """
 
 from __future__ import annotations
@@ -191,12 +192,13 @@ class DeskModel:
     def assign(self, ticket_id: UUID, agent_id: UUID) -> int:
         """A waiting ticket goes to an eligible agent."""
         ticket = self._ticket(ticket_id)
+        holder = ticket.holder
         agent = self._agent(agent_id)
         self._check_accepts(ticket, "assign")
         self._check_can_take(agent_id, agent, ticket_id, ticket)
         ticket.status = _ASSIGNED
         ticket.holder = agent_id
-        return 1
+        return self._events(ticket, holder)
 
     def respond(self, ticket_id: UUID, agent_id: UUID) -> int:
         """The holder writes to the customer."""
@@ -214,6 +216,7 @@ class DeskModel:
         queue, keeps it unchecked.
         """
         ticket = self._ticket(ticket_id)
+        holder = ticket.holder
         agent = None if to_agent_id is None else self._agent(to_agent_id)
         self._check_accepts(ticket, "transfer")
         queue = ticket.queue if to_queue is None else to_queue
@@ -226,11 +229,12 @@ class DeskModel:
         ticket.holder = to_agent_id
         ticket.status = _WAITING if to_agent_id is None else _ASSIGNED
         ticket.queue = queue
-        return 1
+        return self._events(ticket, holder)
 
     def reassign(self, ticket_id: UUID, to_agent_id: UUID) -> int:
         """The held ticket passes to someone else who can take it."""
         ticket = self._ticket(ticket_id)
+        holder = ticket.holder
         agent = self._agent(to_agent_id)
         self._check_accepts(ticket, "reassign")
         if to_agent_id == ticket.holder:
@@ -238,16 +242,17 @@ class DeskModel:
             raise SameTarget(msg)
         self._check_can_take(to_agent_id, agent, ticket_id, ticket)
         ticket.holder = to_agent_id
-        return 1
+        return self._events(ticket, holder)
 
     def release(self, ticket_id: UUID, agent_id: UUID) -> int:
         """The holder puts the ticket back in its queue."""
         ticket = self._ticket(ticket_id)
+        holder = ticket.holder
         self._check_accepts(ticket, "release")
         self._check_holder(ticket, agent_id)
         ticket.status = _WAITING
         ticket.holder = None
-        return 1
+        return self._events(ticket, holder)
 
     def deescalate(
         self, ticket_id: UUID, *, to_tier: int | None = None, to_queue: str | None = None
@@ -255,6 +260,7 @@ class DeskModel:
         """The ticket goes down a tier (default: the next lower, never below 0) and/or to
         another queue, and waits there."""
         ticket = self._ticket(ticket_id)
+        holder = ticket.holder
         self._check_accepts(ticket, "deescalate")
         to_tier = ticket.tier - 1 if to_tier is None else to_tier
         if not 0 <= to_tier < ticket.tier:
@@ -264,7 +270,7 @@ class DeskModel:
         ticket.holder = None
         ticket.tier = to_tier
         ticket.queue = ticket.queue if to_queue is None else to_queue
-        return 1
+        return self._events(ticket, holder)
 
     def escalate(
         self,
@@ -277,6 +283,7 @@ class DeskModel:
         """The ticket goes up a tier (default: the next, or the same for functional
         escalations) and/or to another queue, and waits there."""
         ticket = self._ticket(ticket_id)
+        holder = ticket.holder
         self._check_accepts(ticket, "escalate")
         if to_tier is None:
             same_tier = EscalationKind(kind) is EscalationKind.FUNCTIONAL
@@ -295,17 +302,18 @@ class DeskModel:
         ticket.holder = None
         ticket.tier = to_tier
         ticket.queue = queue
-        return 1
+        return self._events(ticket, holder)
 
     def resolve(self, ticket_id: UUID, agent_id: UUID) -> int:
         """The holder solves the ticket; the new resolution is not rated yet."""
         ticket = self._ticket(ticket_id)
+        holder = ticket.holder
         self._check_accepts(ticket, "resolve")
         self._check_holder(ticket, agent_id)
         ticket.status = _RESOLVED
         ticket.holder = None
         ticket.rated = False
-        return 1
+        return self._events(ticket, holder)
 
     def reopen(self, ticket_id: UUID) -> int:
         """The customer comes back; the ticket waits in its queue."""
@@ -355,10 +363,11 @@ class DeskModel:
     def close_ticket(self, ticket_id: UUID) -> int:
         """The ticket is closed for good; nobody holds it."""
         ticket = self._ticket(ticket_id)
+        holder = ticket.holder
         self._check_accepts(ticket, "close")
         ticket.status = _CLOSED
         ticket.holder = None
-        return 1
+        return self._events(ticket, holder)
 
     def abandon(self, ticket_id: UUID) -> int:
         """The customer gives up while waiting."""
@@ -437,6 +446,13 @@ class DeskModel:
         return 1
 
     # --- rules -------------------------------------------------------------------
+
+    @staticmethod
+    def _events(ticket: ModelTicket, holder: UUID | None) -> int:
+        """The ticket's event, and one for each agent it left or reached (their holdings)."""
+        if ticket.holder == holder:
+            return 1
+        return 1 + (holder is not None) + (ticket.holder is not None)
 
     def _check_new_id(self, new_id: UUID) -> None:
         if new_id in self.tickets or new_id in self.agents:

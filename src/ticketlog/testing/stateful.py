@@ -698,10 +698,15 @@ class DeskMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_ticket_is_held_by_two_agents(self) -> None:
-        """The agents' holdings are disjoint and agree with the tickets' holders."""
+        """The agents' holdings are disjoint and agree with the tickets' holders, and each
+        agent's own history says they hold what the tickets' events say."""
         holder_of: dict[UUID, UUID] = {}
         for agent_id in self.model.agents:
-            for ticket_id in self.desk.held_by(agent_id):
+            held = self.desk.held_by(agent_id)
+            if self.desk.agent(agent_id).holdings != held:
+                msg = f"agent {agent_id}'s history disagrees with the tickets on what they hold"
+                raise AssertionError(msg)
+            for ticket_id in held:
                 if ticket_id in holder_of:
                     msg = f"ticket {ticket_id} is held by {holder_of[ticket_id]} and {agent_id}"
                     raise AssertionError(msg)
