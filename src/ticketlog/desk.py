@@ -703,7 +703,11 @@ class HelpDesk(Application[UUID]):
         re-running an import adds nothing; the rest are written all together or not at all.
         """
         self._check_open()
-        _check_kinds(aggregates, (Aggregate,), "record_new takes new tickets and agents")
+        if not isinstance(streams, Mapping):
+            msg = f"record_new takes new streams of events by id, not {streams!r}"
+            raise InvalidValue(msg)
+        events_given = (event for events in streams.values() for event in events)
+        _check_kinds(events_given, (DomainEvent,), "record_new takes streams of events")
         pending = {
             stream: [self.mapper.to_stored_event(e) for e in events]
             for stream, events in streams.items()
