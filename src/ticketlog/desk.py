@@ -32,6 +32,7 @@ from eventsourcing.persistence import (
     Recording,
 )
 from eventsourcing.utils import Environment, EnvType
+from pydantic import SecretStr
 
 from ticketlog.clock import Clock, SystemClock
 from ticketlog.domain.agent import Agent, AgentState
@@ -74,8 +75,11 @@ from ticketlog.domain.values import (
     as_time,
 )
 from ticketlog.persistence.checkpoints import checkpoints_for
-from ticketlog.persistence.mapper import EventMapper, UnknownEventType
+from ticketlog.persistence.encryption import WrongCipherKey, check_cipher_key
+from ticketlog.persistence.mapper import CorruptEvent, EventMapper
+from ticketlog.persistence.reader import LogHealth, LogReader
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
+from ticketlog.persistence.sqlite import create_owner_only
 from ticketlog.policies.protocol import PullPolicy, Router
 from ticketlog.policies.registry import pull_policy
 from ticketlog.policies.registry import router as as_router
@@ -88,7 +92,6 @@ from ticketlog.projections.workloads import Workload
 
 A = TypeVar("A", bound=Aggregate[Any, Any])
 
-_PAGE = 1000
 _CANDIDATES = 16
 """How many candidates ``assign_next`` takes from a policy before re-reading the log."""
 
@@ -109,6 +112,9 @@ class HelpDesk(Application[UUID]):
     file ``ticketlog.db``). ``clock`` supplies the business time of commands that are not
     given an explicit ``at`` (default: the UTC wall clock). ``sla`` sets the targets the
     desk's views judge breaches by (default: :class:`~ticketlog.projections.sla.SlaTargets`).
+    ``cipher_key`` encrypts the store's events and checkpoints at rest (see
+    :mod:`ticketlog.persistence.settings`); a key that does not open an existing store
+    raises :class:`~ticketlog.persistence.encryption.WrongCipherKey`.
 
     ``skew_tolerance``: a command dated before the latest event of a stream it writes by at
     most this much (another machine's clock wrote that event) is recorded at that event's
@@ -135,6 +141,7 @@ class HelpDesk(Application[UUID]):
         sla: SlaTargets | None = None,
         skew_tolerance: timedelta = SKEW_TOLERANCE,
         future_horizon: timedelta | None = FUTURE_HORIZON,
+        cipher_key: str | SecretStr | None = None,
     ) -> None:
         _check_settings(store, clock, sla)
         self.skew_tolerance = _duration(skew_tolerance, "skew_tolerance")
@@ -142,6 +149,8 @@ class HelpDesk(Application[UUID]):
             None if future_horizon is None else _duration(future_horizon, "future_horizon")
         )
         self.store = resolve_store(store)
+        if cipher_key is not None:
+            self.store = self.store.with_cipher_key(cipher_key)
         self.clock: Clock = SystemClock() if clock is None else clock
         self.sla = SlaTargets() if sla is None else sla
         self._view = Follower(self, lambda: DeskView(sla=self.sla))
@@ -157,6 +166,13 @@ class HelpDesk(Application[UUID]):
         except (PersistenceError, OSError, sqlite3.DatabaseError) as error:
             self._close_opened()
             raise StoreUnavailable(_unavailable(self.store, error)) from None
+        mapper = cast(EventMapper, self.mapper)
+        try:
+            check_cipher_key(self.recorder, mapper, self.store.url)
+        except WrongCipherKey:
+            self._close_opened()
+            raise
+        self._reader = LogReader(self.recorder, mapper)
 
     def _close_opened(self) -> None:
         """Close what a failed ``__init__`` opened already (e.g. a connection pool), so that
@@ -171,6 +187,8 @@ class HelpDesk(Application[UUID]):
 
     def construct_recorder(self) -> ApplicationRecorder:
         """The store's recorder, with its tables created (safely, when shared)."""
+        if isinstance(self.store, SQLiteStore):
+            create_owner_only(self.store)
         if not isinstance(self.store, PostgresStore):
             return super().construct_recorder()
         from ticketlog.persistence.postgres import (  # noqa: PLC0415 - the postgres extra
@@ -504,6 +522,10 @@ class HelpDesk(Application[UUID]):
                     self.assign(ticket.ticket_id, agent_id, policy=pull.name, at=when)
                 except (InvalidTransition, TierTooLow, AgentLacksSkill, OutOfOrder):
                     continue  # taken, moved, or changed later than ``when`` meanwhile
+                except CorruptEvent as error:
+                    if error.originator_id != ticket.ticket_id:
+                        raise
+                    continue  # a quarantined ticket (see health())
                 return ticket.ticket_id
         msg = f"gave up finding a ticket for {agent_id} after {self.max_attempts} rounds"
         raise ConcurrencyConflict(msg)
@@ -531,6 +553,10 @@ class HelpDesk(Application[UUID]):
                 )
             except AgentNotEligible:
                 continue
+            except CorruptEvent as error:
+                if error.originator_id != agent.agent_id:
+                    raise
+                continue  # a quarantined agent (see health())
             return agent.agent_id
         return None
 
@@ -606,11 +632,11 @@ class HelpDesk(Application[UUID]):
 
     def ticket_events(self, ticket_id: UUID) -> list[TicketEvent]:
         """A ticket's events, oldest first; :class:`TicketNotFound` if there is none."""
-        return cast(list[TicketEvent], self._history(Ticket, ticket_id))
+        return cast(list[TicketEvent], self._history(Ticket, ticket_id)[0])
 
     def agent_events(self, agent_id: UUID) -> list[AgentEvent]:
         """An agent's events, oldest first; :class:`AgentNotFound` if there is none."""
-        return cast(list[AgentEvent], self._history(Agent, agent_id))
+        return cast(list[AgentEvent], self._history(Agent, agent_id)[0])
 
     def timeline(self, ticket_id: UUID) -> list[TimelineEntry]:
         """Everything that happened to a ticket: time, actor, what, and how long it took."""
@@ -625,7 +651,7 @@ class HelpDesk(Application[UUID]):
         for agent_id in agent_ids:
             try:
                 names[agent_id] = self.agent(agent_id).name
-            except NotFound:
+            except (NotFound, CorruptEvent):
                 continue
         return build_timeline(events, names)
 
@@ -657,7 +683,7 @@ class HelpDesk(Application[UUID]):
             msg = f"a follower's name is a non-empty string, not {name!r}"
             raise InvalidValue(msg)
         if self._checkpoints is None:
-            self._checkpoints = checkpoints_for(self.store)
+            self._checkpoints = checkpoints_for(self.store, cast(EventMapper, self.mapper))
         return Follower(self, factory, name=name, checkpoints=self._checkpoints)
 
     def read_log(
@@ -666,8 +692,9 @@ class HelpDesk(Application[UUID]):
         """Every stored event after position ``after``, in log order, with its position.
 
         Events of types this version of ticketlog does not know are skipped, so older
-        readers keep working on logs written by newer ones. ``topics`` limits the
-        event types read (by their ``TOPIC``).
+        readers keep working on logs written by newer ones; rows that cannot be read are
+        quarantined with their streams (see :meth:`health`). ``topics`` limits the event
+        types read (by their ``TOPIC``).
         """
         self._check_open()
         after = strict_int(after, "after")
@@ -678,19 +705,13 @@ class HelpDesk(Application[UUID]):
         ):
             msg = f"topics is a sequence of event topics, not {topics!r}"
             raise InvalidValue(msg)
-        while True:
-            page = self.recorder.select_notifications(
-                start=after, limit=_PAGE, topics=topics, inclusive_of_start=False
-            )
-            for notification in page:
-                after = notification.id
-                try:
-                    event = self.mapper.to_domain_event(notification)
-                except UnknownEventType:
-                    continue
-                yield after, cast(DomainEvent, event)
-            if len(page) < _PAGE:
-                return
+        return self._reader.log(after, topics=topics)
+
+    def health(self) -> LogHealth:
+        """What the desk could not read, after catching up with the log: unknown event
+        types skipped (with counts) and quarantined rows (with their positions)."""
+        self._view.catch_up()
+        return self._reader.health()
 
     # --- recorded histories -------------------------------------------------------
 
@@ -766,23 +787,27 @@ class HelpDesk(Application[UUID]):
 
     def _events(self, aggregate_id: UUID) -> list[DomainEvent]:
         self._check_open()
-        return cast(list[DomainEvent], list(self.events.get(aggregate_id)))
+        return self._reader.stream(aggregate_id)[0]
 
-    def _history(self, kind: type[Aggregate[Any, Any]], aggregate_id: UUID) -> list[DomainEvent]:
-        """The events of a ticket or agent; :class:`NotFound` if there is no such one."""
+    def _history(
+        self, kind: type[Aggregate[Any, Any]], aggregate_id: UUID
+    ) -> tuple[list[DomainEvent], int]:
+        """The readable events of a ticket or agent and its version (unknown, newer events
+        count); :class:`NotFound` if there is no such one."""
         aggregate_id = as_id(aggregate_id)
-        events = self._events(aggregate_id)
+        self._check_open()
+        events, version = self._reader.stream(aggregate_id)
         if not events or not isinstance(events[0], kind.event_base):
             raise (TicketNotFound if kind is Ticket else AgentNotFound)(aggregate_id)
-        return events
+        return events, version
 
     def _load(self, kind: type[A], aggregate_id: UUID) -> A:
         if kind is Agent:
             return cast(A, self._load_agent(as_id(aggregate_id)))
-        aggregate = kind.from_events(
-            self._history(kind, aggregate_id), tolerance=self.skew_tolerance
-        )
+        events, version = self._history(kind, aggregate_id)
+        aggregate = kind.from_events(events, tolerance=self.skew_tolerance)
         assert aggregate is not None  # noqa: S101 - events is not empty
+        aggregate.version = version  # unknown (newer) events count: append after them
         return aggregate
 
     def _load_agent(self, agent_id: UUID) -> Agent:
@@ -790,16 +815,16 @@ class HelpDesk(Application[UUID]):
         agent's stream grows with every ticket they take and give up."""
         known = self._agents.get(agent_id)
         if known is None:
-            agent = Agent.from_events(
-                cast(list[AgentEvent], self._history(Agent, agent_id)),
-                tolerance=self.skew_tolerance,
-            )
+            events, version = self._history(Agent, agent_id)
+            agent = Agent.from_events(cast(list[AgentEvent], events), tolerance=self.skew_tolerance)
             assert agent is not None  # noqa: S101 - the history is not empty
         else:
-            version, state = known
-            agent = Agent.resume(agent_id, version, state, tolerance=self.skew_tolerance)
+            known_version, state = known
+            agent = Agent.resume(agent_id, known_version, state, tolerance=self.skew_tolerance)
             self._check_open()
-            agent.extend(cast(Iterator[AgentEvent], self.events.get(agent_id, gt=version)))
+            events, version = self._reader.stream(agent_id, after=known_version)
+            agent.extend(cast(Iterator[AgentEvent], iter(events)))
+        agent.version = max(agent.version, version)  # unknown (newer) events count
         self._agents[agent_id] = (agent.version, agent.state)
         return agent
 

@@ -7,7 +7,6 @@ Every test runs on an SQLite file and on a PostgreSQL database (the ``store`` fi
 from __future__ import annotations
 
 import multiprocessing
-import pickle
 import sqlite3
 import threading
 import time
@@ -21,7 +20,7 @@ from tests.integration.follow_support import Writing, events_per_ticket, write_t
 from tests.integration.support import PostgresServer
 from ticketlog import HelpDesk, ManualClock, PostgresStore, SQLiteStore
 from ticketlog.persistence.checkpoints import checkpoints_for
-from ticketlog.projections import DeskView, Follower, fold
+from ticketlog.projections import DeskView, Follower, checkpoint, fold
 
 Store = SQLiteStore | PostgresStore
 
@@ -161,7 +160,7 @@ def test_rebuild_deletes_the_checkpoint_and_recomputes(store: Store, clock: Manu
         everything = rebuilt(desk)
         end = last_position(desk)
         # A stale checkpoint at the end of the log: a follower trusts it and folds nothing.
-        checkpoints_for(store).save("desk-view", end, pickle.dumps(DeskView()))
+        checkpoints_for(store).save("desk-view", end, checkpoint.encode(DeskView(), end))
         stale = desk.follow(DeskView, name="desk-view")
         assert (stale.position, stale.projection, stale.catch_up()) == (end, DeskView(), 0)
 

@@ -482,6 +482,17 @@ OLD_STATES: dict[str, dict[str, Any]] = {
         "actor_id": None,
         "channel": "email",
         "customer_id": "cust-1",
+        "category": "general",
+        "priority": "normal",
+        "language": "en",
+        "plan": None,
+        "customer_value": 0.0,
+        "first_time": False,
+        "estimated_effort": None,
+        "subject": "",
+        "queue": "general",
+        "tier": 1,
+        "required_skills": [],
     },
     "ticketlog:TicketAwaitingCustomer": {
         "originator_id": str(ID),
@@ -492,7 +503,8 @@ OLD_STATES: dict[str, dict[str, Any]] = {
     },
 }
 """States as stores written before resolutions without a holder, several teams and source
-ids: none of the fields added since."""
+ids (schema version 1, no ``class_version`` stored): every field they had, none of the fields
+added since."""
 
 
 @pytest.mark.parametrize("topic", sorted(OLD_STATES))
@@ -521,3 +533,82 @@ def test_events_stored_before_the_recorded_history_fields_read_back(topic: str) 
     else:
         assert isinstance(event, TicketResolved)
         assert event.actor_id == UUID("00000000-0000-4000-8000-0000000000a1")
+
+
+# --- schema versions ------------------------------------------------------------------------
+
+
+def test_an_event_class_of_a_new_version_must_say_how_to_upcast_the_old_ones() -> None:
+    with pytest.raises(TypeError, match="lacks upcasters upcast_v2_v3"):
+
+        class _Half(DomainEvent):
+            class_version = 3
+
+            @staticmethod
+            def upcast_v1_v2(state: dict[str, Any]) -> None:
+                state.setdefault("x", 1)
+
+
+def test_a_versioned_event_stores_its_version_and_reads_back() -> None:
+    event = TicketReceived(
+        originator_id=ID, originator_version=1, at=T0, channel="email", customer_id="c"
+    )
+    stored = EventMapper().to_stored_event(event)
+    assert stored.state.startswith(b'{"class_version":2,')
+    assert json.loads(stored.state)["class_version"] == TicketReceived.class_version == 2
+    assert EventMapper().to_domain_event(stored) == event
+    unversioned = EventMapper().to_stored_event(
+        TicketResolved(originator_id=ID, originator_version=2, at=T0)
+    )
+    assert b"class_version" not in unversioned.state
+
+
+def stored_received(**changes: Any) -> StoredEvent:
+    state = json.loads(
+        EventMapper()
+        .to_stored_event(
+            TicketReceived(
+                originator_id=ID, originator_version=1, at=T0, channel="email", customer_id="c"
+            )
+        )
+        .state
+    )
+    state.update(changes)
+    state = {k: v for k, v in state.items() if v is not ...}
+    return StoredEvent(
+        originator_id=ID,
+        originator_version=1,
+        topic=TicketReceived.TOPIC,
+        state=json.dumps(state).encode(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"priority": ...}, "required fields missing: priority"),
+        ({"priority": ..., "class_version": 1}, "required fields missing: priority"),
+        ({"class_version": 3}, "schema version 3: this ticketlog reads versions 1 to 2"),
+        ({"class_version": "2"}, "schema version '2'"),
+        ({"class_version": 0}, "schema version 0"),
+        ({"originator_version": 5}, "its state says v5"),
+    ],
+)
+def test_a_stored_event_that_is_not_its_version_complete_is_corrupt(
+    changes: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(CorruptEvent, match=reason):
+        EventMapper().to_domain_event(stored_received(**changes))
+
+
+def test_a_missing_field_of_a_nested_profile_is_never_defaulted() -> None:
+    state = dict(OLD_STATES["ticketlog:AgentJoined"])
+    state["profile"] = {k: v for k, v in state["profile"].items() if k != "capacity"}
+    stored = StoredEvent(
+        originator_id=ID,
+        originator_version=1,
+        topic=AgentJoined.TOPIC,
+        state=json.dumps(state).encode(),
+    )
+    with pytest.raises(CorruptEvent, match=r"required fields missing: profile\.capacity"):
+        EventMapper().to_domain_event(stored)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,13 @@ from ticketlog.clock import ManualClock
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.persistence.settings import (
+    CIPHER_KEY_VAR,
     DEFAULT_URL,
     ENV_VAR,
     MemoryStore,
     PostgresStore,
     SQLiteStore,
+    new_cipher_key,
     parse_store_url,
     resolve_store,
     store_from_env,
@@ -295,3 +298,69 @@ def test_a_desk_without_settings_reads_ticketlog_store(
 def test_a_desk_with_a_bad_url_is_a_configuration_error(clock: ManualClock) -> None:
     with pytest.raises(ConfigurationError):
         HelpDesk("mongodb://localhost/desk", clock=clock)
+
+
+# --- encryption at rest -----------------------------------------------------------------------
+
+KEY = new_cipher_key()
+
+
+def test_a_new_cipher_key_is_32_random_bytes_in_base64() -> None:
+    assert len(base64.b64decode(KEY, validate=True)) == 32
+    assert new_cipher_key() != KEY
+
+
+def test_a_cipher_key_in_the_url_is_masked_and_turns_on_cipher_and_compression() -> None:
+    escaped = KEY.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+    store = parse_store_url(f"sqlite:///x.db?cipher={escaped}")
+    assert store.url == "sqlite:///x.db?cipher=***"
+    assert KEY not in repr(store)
+    assert store == parse_store_url(f"sqlite:///x.db?cipher={KEY}")  # "+" read as space
+    assert (
+        store.eventsourcing_env().items()
+        >= {
+            "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+            "CIPHER_KEY": KEY,
+            "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+        }.items()
+    )
+    postgres = parse_store_url(f"postgresql://h/db?schema=s&cipher={escaped}")
+    assert postgres.url == "postgresql://postgres@h:5432/db?schema=s&cipher=***"
+
+
+def test_a_store_without_a_key_tells_eventsourcing_nothing_of_ciphers() -> None:
+    assert "CIPHER_TOPIC" not in parse_store_url("sqlite:///x.db").eventsourcing_env()
+
+
+def test_cipher_env_takes_the_key_from_ticketlog_cipher_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(CIPHER_KEY_VAR, KEY)
+    assert parse_store_url("memory://?cipher=env") == MemoryStore().with_cipher_key(KEY)
+    monkeypatch.delenv(CIPHER_KEY_VAR)
+    with pytest.raises(ConfigurationError, match="TICKETLOG_CIPHER_KEY is not set"):
+        parse_store_url("memory://?cipher=env")
+
+
+def test_store_from_env_encrypts_with_ticketlog_cipher_key_unless_the_url_has_a_key() -> None:
+    other = new_cipher_key()
+    env = {ENV_VAR: "sqlite:///x.db", CIPHER_KEY_VAR: KEY}
+    assert store_from_env(env) == SQLiteStore(path=Path("x.db"), cipher_key=SecretStr(KEY))
+    env[ENV_VAR] = f"sqlite:///x.db?cipher={other.replace('+', '%2B')}"
+    assert store_from_env(env) == SQLiteStore(path=Path("x.db")).with_cipher_key(other)
+
+
+@pytest.mark.parametrize("key", ["", "not base64!", base64.b64encode(b"short").decode(), "A" * 100])
+def test_a_bad_cipher_key_is_a_configuration_error(key: str, clock: ManualClock) -> None:
+    with pytest.raises(ConfigurationError, match="base64 of 16, 24 or 32 bytes"):
+        parse_store_url(f"memory://?cipher={key}")
+    with pytest.raises(ConfigurationError, match="base64 of 16, 24 or 32 bytes"):
+        HelpDesk("memory://", clock=clock, cipher_key=key)
+
+
+def test_an_encrypted_memory_desk_reads_its_own_events(clock: ManualClock) -> None:
+    with HelpDesk("memory://", clock=clock, cipher_key=KEY) as desk:
+        ticket = desk.receive(channel="email", customer_id="c-1")
+        stored = desk.recorder.select_events(ticket)[0].state
+        assert b"c-1" not in stored
+        assert desk.ticket(ticket).customer_id == "c-1"

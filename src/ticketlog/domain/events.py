@@ -4,6 +4,13 @@ Events are the public storage contract. Each class has a stable ``TOPIC`` that i
 with every stored event, so classes can move between modules without breaking old stores.
 Field names are part of the contract too; a change of meaning gets a new event version.
 
+Each class also has a schema version, ``class_version`` (1 unless it says otherwise). A
+class whose stored shape changed declares the new version and, for each older one, a
+static ``upcast_vN_vN+1(state)`` that turns a stored state dictionary of version N into
+version N+1 in place: eventsourcing's upcasting contract, applied on read by
+:mod:`ticketlog.persistence.mapper`. An upcaster fills only what the older shape lacked;
+any other missing field makes the stored event unreadable, never a default.
+
 Every event carries ``originator_id`` (the ticket or agent it belongs to),
 ``originator_version`` (its position in that aggregate's history) and ``at``: the business
 time it happened, supplied by the caller's clock. Ticket events carry ``actor_id``, the
@@ -50,6 +57,8 @@ class DomainEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", ser_json_timedelta="float")
 
     TOPIC: ClassVar[str] = ""
+    class_version: ClassVar[int] = 1
+    """The schema version of the event's stored shape (see the module docstring)."""
 
     originator_id: UUID
     originator_version: int = Field(ge=1)
@@ -64,6 +73,14 @@ class DomainEvent(BaseModel):
                 msg = f"event topic {topic!r} is already used by {EVENT_TYPES[topic]}"
                 raise TypeError(msg)
             EVENT_TYPES[topic] = cls
+        missing = [
+            name
+            for version in range(1, cls.class_version)
+            if not callable(getattr(cls, name := f"upcast_v{version}_v{version + 1}", None))
+        ]
+        if missing:
+            msg = f"{cls.__name__} v{cls.class_version} lacks upcasters {', '.join(missing)}"
+            raise TypeError(msg)
 
     @property
     def event_type(self) -> str:
@@ -89,6 +106,13 @@ class TicketReceived(TicketEvent):
     """A request became a ticket, waiting in ``queue`` at ``tier``."""
 
     TOPIC = "ticketlog:TicketReceived"
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 had no ``source`` and ``source_id``: every ticket was live."""
+        state.setdefault("source", None)
+        state.setdefault("source_id", None)
 
     channel: Channel
     customer_id: Name
@@ -168,6 +192,12 @@ class TicketEscalated(TicketEvent):
     """The ticket moved up a tier or to a specialised queue; it waits there unassigned."""
 
     TOPIC = "ticketlog:TicketEscalated"
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 had no ``breach``: no escalation was automatic for an SLA miss."""
+        state.setdefault("breach", None)
 
     kind: EscalationKind
     from_tier: Tier
@@ -261,6 +291,12 @@ class TicketAwaitingCustomer(TicketEvent):
     """
 
     TOPIC = "ticketlog:TicketAwaitingCustomer"
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 had no ``party``: a ticket always awaited the customer."""
+        state.setdefault("party", AwaitedParty.CUSTOMER.value)
 
     reason: Text = ""
     party: AwaitedParty = AwaitedParty.CUSTOMER
@@ -310,10 +346,24 @@ class AgentProfile(BaseModel):
     languages: NameSet = frozenset({"en"})
 
 
+def _upcast_profile_v1(state: dict[str, Any]) -> None:
+    """A version 1 profile had no ``teams``: an agent belonged to their home team only."""
+    profile = state.get("profile")
+    if isinstance(profile, dict):
+        profile.setdefault("teams", [])
+
+
 class AgentJoined(AgentEvent):
     """An agent joined the desk (offline until they go online)."""
 
     TOPIC = "ticketlog:AgentJoined"
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 had no ``source`` (every agent was live) nor ``profile.teams``."""
+        state.setdefault("source", None)
+        _upcast_profile_v1(state)
 
     name: Name
     profile: AgentProfile
@@ -325,6 +375,12 @@ class AgentProfileChanged(AgentEvent):
     """An agent's team, tier, capacity, skills or languages changed; carries the new profile."""
 
     TOPIC = "ticketlog:AgentProfileChanged"
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 profiles had no ``teams``: an agent belonged to their home team only."""
+        _upcast_profile_v1(state)
 
     profile: AgentProfile
 

@@ -2,7 +2,9 @@
 
 Each store keeps ``(name, position, state)`` rows in a table ``ticketlog_checkpoints``
 next to the events (the same SQLite file, the same PostgreSQL database and schema), and
-replaces a row in one statement, so position and state always match.
+replaces a row in one statement, so position and state always match. The state is the
+follower's encoding (:mod:`ticketlog.projections.checkpoint`), zlib-compressed, and on an
+encrypted store also encrypted like the events (:class:`SealedCheckpoints`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ import sqlite3
 import threading
 from contextlib import closing
 
+from eventsourcing.compressor import ZlibCompressor
+
+from ticketlog.persistence.mapper import EventMapper
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore
+from ticketlog.projections.checkpoint import UnreadableCheckpoint
 from ticketlog.projections.runner import Checkpoints
 
 
@@ -78,12 +84,47 @@ class SQLiteCheckpoints:
             db.execute(self._DELETE, (name,))
 
 
-def checkpoints_for(store: MemoryStore | SQLiteStore | PostgresStore) -> Checkpoints:
-    """The checkpoint store that lives beside ``store``'s events."""
+class SealedCheckpoints:
+    """Checkpoints compressed (and encrypted) by a mapper's :meth:`~EventMapper.seal`."""
+
+    def __init__(self, inner: Checkpoints, mapper: EventMapper) -> None:
+        self._inner = inner
+        self._mapper = mapper
+
+    def load(self, name: str) -> tuple[int, bytes] | None:
+        """The checkpoint saved under ``name``; :class:`UnreadableCheckpoint` if it does not
+        decompress or decrypt (written with another key, or tampered with)."""
+        saved = self._inner.load(name)
+        if saved is None:
+            return None
+        try:
+            return saved[0], self._mapper.unseal(saved[1])
+        except ValueError as error:
+            raise UnreadableCheckpoint(f"checkpoint {name!r} {error}") from None
+
+    def save(self, name: str, position: int, state: bytes) -> None:
+        """Replace the checkpoint under ``name``."""
+        self._inner.save(name, position, self._mapper.seal(state))
+
+    def delete(self, name: str) -> None:
+        """Forget the checkpoint under ``name``."""
+        self._inner.delete(name)
+
+
+def checkpoints_for(
+    store: MemoryStore | SQLiteStore | PostgresStore, mapper: EventMapper | None = None
+) -> Checkpoints:
+    """The checkpoint store that lives beside ``store``'s events: compressed, and encrypted
+    like the events if ``mapper`` encrypts them."""
+    checkpoints: Checkpoints
     if isinstance(store, SQLiteStore):
-        return SQLiteCheckpoints(store)
-    if isinstance(store, PostgresStore):
+        checkpoints = SQLiteCheckpoints(store)
+    elif isinstance(store, PostgresStore):
         from ticketlog.persistence.postgres import PostgresCheckpoints  # noqa: PLC0415 - extra
 
-        return PostgresCheckpoints(store)
-    return MemoryCheckpoints()
+        checkpoints = PostgresCheckpoints(store)
+    else:
+        checkpoints = MemoryCheckpoints()
+    if mapper is None or mapper.compressor is None:
+        mapper = EventMapper(compressor=ZlibCompressor())
+    return SealedCheckpoints(checkpoints, mapper)

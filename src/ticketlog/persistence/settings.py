@@ -8,16 +8,27 @@ Three stores, all eventsourcing's own persistence modules:
 * ``postgresql://user:password@host:port/dbname?schema=s&pool_size=5`` — several
   processes or machines sharing one desk (needs the ``postgres`` extra).
 
-:func:`store_from_env` reads the URL from ``TICKETLOG_STORE``; nothing else is read from
-the environment.
+:func:`store_from_env` reads the URL from ``TICKETLOG_STORE``.
+
+Any store can be encrypted at rest (opt-in): with a ``cipher_key`` (base64 of 16, 24 or
+32 random bytes, see :func:`new_cipher_key`), events and checkpoints are compressed
+(zlib) and encrypted (AES-GCM, eventsourcing's ``eventsourcing.cryptography:AESCipher``;
+needs the ``encryption`` extra). The key comes from the settings' ``cipher_key``, the URL
+option ``?cipher=KEY`` (percent-encoded), or, with ``?cipher=env`` or in
+:func:`store_from_env`, from ``TICKETLOG_CIPHER_KEY``. Nothing else is read from the
+environment.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import importlib.util
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pydantic
@@ -32,9 +43,69 @@ ENV_VAR = "TICKETLOG_STORE"
 DEFAULT_URL = "sqlite:///ticketlog.db"
 """The store used when neither settings nor ``TICKETLOG_STORE`` are given."""
 
+CIPHER_KEY_VAR = "TICKETLOG_CIPHER_KEY"
+"""The environment variable holding the cipher key (see the module docstring)."""
+
+CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
+COMPRESSOR_TOPIC = "eventsourcing.compressor:ZlibCompressor"
+_KEY_SIZES = (16, 24, 32)
+
+
+def new_cipher_key() -> str:
+    """A new random cipher key (32 bytes, base64): keep it safe, a store cannot be read without."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def checked_cipher_key(key: str | SecretStr) -> SecretStr:
+    """``key`` checked and in standard base64; :class:`ConfigurationError` if it is no key."""
+    text = key.get_secret_value() if isinstance(key, SecretStr) else key
+    try:
+        raw = base64.b64decode(text.strip().replace("-", "+").replace("_", "/"), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) not in _KEY_SIZES:
+        msg = (
+            "a cipher key is base64 of 16, 24 or 32 bytes "
+            "(make one with ticketlog.persistence.new_cipher_key())"
+        )
+        raise ConfigurationError(msg)
+    return SecretStr(base64.b64encode(raw).decode())
+
 
 class _Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cipher_key: SecretStr | None = None
+    """Encrypt events and checkpoints with this key (see the module docstring)."""
+
+    @pydantic.field_validator("cipher_key")
+    @classmethod
+    def _a_valid_key(cls, key: SecretStr | None) -> SecretStr | None:
+        return None if key is None else checked_cipher_key(key)
+
+    def with_cipher_key(self, key: str | SecretStr) -> Self:
+        """These settings, encrypted with ``key``; :class:`ConfigurationError` if it is no key."""
+        return self.model_copy(update={"cipher_key": checked_cipher_key(key)})
+
+    def cipher_env(self) -> dict[str, str]:
+        """The eventsourcing environment variables that turn on compression and encryption."""
+        if self.cipher_key is None:
+            return {}
+        if importlib.util.find_spec("cryptography") is None:
+            msg = "an encrypted store needs 'cryptography': pip install 'ticketlog-es[encryption]'"
+            raise ConfigurationError(msg)
+        return {
+            "CIPHER_TOPIC": CIPHER_TOPIC,
+            "CIPHER_KEY": self.cipher_key.get_secret_value(),
+            "COMPRESSOR_TOPIC": COMPRESSOR_TOPIC,
+        }
+
+    def _query(self, **options: object) -> str:
+        """The URL query of ``options`` that are set, and of the masked cipher key."""
+        shown = {key: value for key, value in options.items() if value is not None}
+        if self.cipher_key is not None:
+            shown["cipher"] = "***"
+        return "?" + "&".join(f"{k}={v}" for k, v in shown.items()) if shown else ""
 
 
 class MemoryStore(_Settings):
@@ -44,12 +115,12 @@ class MemoryStore(_Settings):
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing environment variables that select this store."""
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"} | self.cipher_env()
 
     @property
     def url(self) -> str:
-        """The store as a URL."""
-        return "memory://"
+        """The store as a URL (cipher key masked)."""
+        return f"memory://{self._query()}"
 
 
 class SQLiteStore(_Settings):
@@ -73,12 +144,12 @@ class SQLiteStore(_Settings):
             # Rows are written the same either way (UUID hex); "text" only spares parsing
             # each row's id on read: ticketlog takes ids from the event's own state.
             "ORIGINATOR_ID_TYPE": "text",
-        }
+        } | self.cipher_env()
 
     @property
     def url(self) -> str:
-        """The store as a URL."""
-        return f"sqlite:///{self.path}"
+        """The store as a URL (cipher key masked)."""
+        return f"sqlite:///{self.path}{self._query()}"
 
 
 class PostgresStore(_Settings):
@@ -111,13 +182,13 @@ class PostgresStore(_Settings):
         }
         if self.db_schema:
             env["POSTGRES_SCHEMA"] = self.db_schema
-        return env
+        return env | self.cipher_env()
 
     @property
     def url(self) -> str:
-        """The store as a URL (password masked)."""
+        """The store as a URL (password and cipher key masked)."""
         secret = ":***" if self.password.get_secret_value() else ""
-        query = f"?schema={self.db_schema}" if self.db_schema else ""
+        query = self._query(schema=self.db_schema)
         return f"postgresql://{self.user}{secret}@{self.host}:{self.port}/{self.dbname}{query}"
 
 
@@ -128,9 +199,9 @@ _STORE = TypeAdapter[MemoryStore | SQLiteStore | PostgresStore](StoreSettings)
 
 
 _QUERY_KEYS = {
-    "memory": frozenset[str](),
-    "sqlite": frozenset({"lock_timeout"}),
-    "postgres": frozenset({"schema", "pool_size", "connect_timeout"}),
+    "memory": frozenset({"cipher"}),
+    "sqlite": frozenset({"lock_timeout", "cipher"}),
+    "postgres": frozenset({"schema", "pool_size", "connect_timeout", "cipher"}),
 }
 """The settings each kind of URL may carry in its query string."""
 
@@ -150,6 +221,8 @@ def parse_store_url(url: str) -> MemoryStore | SQLiteStore | PostgresStore:
         msg = f"{kind} store URL {url!r} has unknown settings: {', '.join(sorted(unknown))}"
         raise ConfigurationError(msg)
     fields: dict[str, object] = {"kind": kind, **query}
+    if "cipher" in fields:
+        fields["cipher_key"] = _url_cipher_key(str(fields.pop("cipher")))
     if kind == "memory":
         if parts.netloc or parts.path:
             msg = f"a memory store URL is just memory://, not {url!r}"
@@ -170,6 +243,17 @@ def parse_store_url(url: str) -> MemoryStore | SQLiteStore | PostgresStore:
         return _STORE.validate_python(fields)
     except pydantic.ValidationError as error:
         raise ConfigurationError(str(invalid_value(error))) from None
+
+
+def _url_cipher_key(option: str) -> SecretStr:
+    """The key a URL's ``cipher`` option gives: itself, or ``env``: ``TICKETLOG_CIPHER_KEY``."""
+    if option != "env":
+        return checked_cipher_key(option.replace(" ", "+"))  # an unescaped "+" reads as a space
+    key = os.environ.get(CIPHER_KEY_VAR)
+    if not key:
+        msg = f"the store URL says cipher=env, but {CIPHER_KEY_VAR} is not set"
+        raise ConfigurationError(msg)
+    return checked_cipher_key(key)
 
 
 def _postgres_fields(url: str) -> dict[str, object]:
@@ -204,9 +288,14 @@ def existing_store(
 def store_from_env(
     environ: Mapping[str, str] | None = None,
 ) -> MemoryStore | SQLiteStore | PostgresStore:
-    """Settings from ``TICKETLOG_STORE`` (default :data:`DEFAULT_URL`)."""
+    """Settings from ``TICKETLOG_STORE`` (default :data:`DEFAULT_URL`), encrypted with
+    ``TICKETLOG_CIPHER_KEY`` if that is set and the URL gives no key."""
     env = os.environ if environ is None else environ
-    return parse_store_url(env.get(ENV_VAR, DEFAULT_URL))
+    store = parse_store_url(env.get(ENV_VAR, DEFAULT_URL))
+    key = env.get(CIPHER_KEY_VAR)
+    if key and store.cipher_key is None:
+        return store.with_cipher_key(key)
+    return store
 
 
 def resolve_store(

@@ -7,6 +7,12 @@ exactly where the checkpoint was taken, without counting an event twice. The sam
 projection classes can be rebuilt from the start of the log (:meth:`Follower.rebuild`)
 or fed directly by any in-process source (:func:`ticketlog.projections.base.fold`).
 
+A checkpoint is the projection's own state in a versioned JSON encoding
+(:mod:`ticketlog.projections.checkpoint`), checked when it is loaded and never executed:
+a checkpoint that cannot be restored is discarded, and the follower says so
+(:attr:`Follower.discarded`, a warning on the ``ticketlog`` logger) and rebuilds from the
+start of the log.
+
 SQLite offers no change notifications, so followers poll (:meth:`Follower.run`).
 
 While it folds, a follower pauses Python's cyclic garbage collector (reference counting
@@ -17,13 +23,16 @@ the rebuild time.
 
 from __future__ import annotations
 
-import pickle
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, Protocol
 
 from ticketlog.domain.events import DomainEvent
+from ticketlog.projections import checkpoint
 from ticketlog.projections.base import P, collector_paused
+
+_log = logging.getLogger("ticketlog")
 
 
 class EventSource(Protocol):
@@ -40,7 +49,9 @@ class Checkpoints(Protocol):
     """Where followers keep (position, state) pairs by name; each save is atomic."""
 
     def load(self, name: str) -> tuple[int, bytes] | None:
-        """The latest checkpoint saved under ``name``, if any."""
+        """The latest checkpoint saved under ``name``, if any
+        (:class:`~ticketlog.projections.checkpoint.UnreadableCheckpoint` if it cannot be read).
+        """
         ...
 
     def save(self, name: str, position: int, state: bytes) -> None:
@@ -57,9 +68,14 @@ class Follower(Generic[P]):
 
     ``factory`` makes an empty projection. With ``checkpoints``, the follower starts
     from the checkpoint saved under ``name`` (if any) and saves one every
-    ``checkpoint_every`` events and at the end of each :meth:`catch_up`. Checkpointed
-    projections must be picklable; a checkpoint is trusted like the event store itself.
+    ``checkpoint_every`` events and at the end of each :meth:`catch_up`. A checkpointed
+    projection's state must be made of what :mod:`ticketlog.projections.checkpoint`
+    encodes (builtin containers, UUIDs, times, enums, pydantic models, named tuples, and
+    objects of ticketlog's or the projection's own module).
     """
+
+    discarded: str | None
+    """Why the saved checkpoint was not restored (``None``: restored, or there was none)."""
 
     def __init__(
         self,
@@ -76,13 +92,23 @@ class Follower(Generic[P]):
         self._checkpoints = checkpoints
         self._every = checkpoint_every
         self._lock = threading.RLock()
-        saved = None if checkpoints is None else checkpoints.load(name)
-        if saved is None:
-            self.position = 0
-            self.projection = factory()
-        else:
-            self.position = saved[0]
-            self.projection = pickle.loads(saved[1])  # noqa: S301 - our own checkpoint
+        self.position = 0
+        self.projection = factory()
+        self.discarded = None
+        if checkpoints is not None:
+            self._restore(checkpoints)
+
+    def _restore(self, checkpoints: Checkpoints) -> None:
+        """Resume from the saved checkpoint; if it cannot be restored, start afresh."""
+        try:
+            saved = checkpoints.load(self.name)
+            if saved is not None:
+                kind = type(self.projection)
+                self.projection = checkpoint.decode(saved[1], kind, saved[0])
+                self.position = saved[0]
+        except checkpoint.UnreadableCheckpoint as error:
+            self.discarded = str(error)
+            _log.warning("follower %r rebuilds from the log: %s", self.name, error)
 
     def catch_up(self, *, limit: int | None = None) -> int:
         """Fold the events written since the last call (at most ``limit``); return how many."""
@@ -106,7 +132,7 @@ class Follower(Generic[P]):
         """Save the projection and its position now (no-op without checkpoints)."""
         if self._checkpoints is not None:
             with self._lock:
-                state = pickle.dumps(self.projection, protocol=pickle.HIGHEST_PROTOCOL)
+                state = checkpoint.encode(self.projection, self.position)
                 self._checkpoints.save(self.name, self.position, state)
 
     def rebuild(self) -> int:
