@@ -39,6 +39,7 @@ from ticketlog.imports.mapping import ImportMapping
 from ticketlog.imports.readers import source_rows
 from ticketlog.imports.report import ImportReport
 from ticketlog.imports.rows import MalformedRow, Row, RowReader
+from ticketlog.projections.base import collector_paused
 
 if TYPE_CHECKING:
     from ticketlog.desk import HelpDesk
@@ -105,25 +106,26 @@ def import_file(
     reader = RowReader(mapping)
     report = ImportReport(source=mapping.source, strict=strict)
     companion = None if companion is None else Path(companion)
-    survey = _survey(path, mapping, reader, companion, progress)
-    people = survey.people
-    report.people = len(people)
-    joins = (_agent(mapping, name, person).collect_events() for name, person in people.items())
-    written = set(desk.record_new({events[0].originator_id: events for events in joins}))
-    report.agents_written = len(written)
-    interpreter = CaseInterpreter(
-        source=mapping.source,
-        report=report,
-        defaults=mapping.defaults,
-        agent=_agent_ids(mapping.source),
-    )
-    writer = _Writer(desk, report)
-    try:
-        for events in _tickets(path, mapping, companion, reader, survey, interpreter, progress):
-            writer.add(events)
-    finally:
-        writer.flush()
-    _record_capacities(desk, mapping, people, interpreter.spells, written)
+    with collector_paused():  # much allocated, few cycles (2,646 after 200,000 rows)
+        survey = _survey(path, mapping, reader, companion, progress)
+        people = survey.people
+        report.people = len(people)
+        joins = (_agent(mapping, name, person).collect_events() for name, person in people.items())
+        written = set(desk.record_new({events[0].originator_id: events for events in joins}))
+        report.agents_written = len(written)
+        interpreter = CaseInterpreter(
+            source=mapping.source,
+            report=report,
+            defaults=mapping.defaults,
+            agent=_agent_ids(mapping.source),
+        )
+        writer = _Writer(desk, report)
+        try:
+            for events in _tickets(path, mapping, companion, reader, survey, interpreter, progress):
+                writer.add(events)
+        finally:
+            writer.flush()
+        _record_capacities(desk, mapping, people, interpreter.spells, written)
     return report
 
 
