@@ -715,19 +715,23 @@ class HelpDesk(Application[UUID]):
 
     # --- recorded histories -------------------------------------------------------
 
-    def record_new(self, aggregates: Sequence[Aggregate[Any, Any]]) -> list[UUID]:
-        """Store new aggregates of a recorded history in one transaction; return their ids.
+    def record_new(self, streams: Mapping[UUID, Sequence[DomainEvent]]) -> list[UUID]:
+        """Store new streams of a recorded history in one transaction; return their ids.
 
-        For importers: the aggregates' events were recorded with
-        :meth:`~ticketlog.domain.ticket.Ticket.record` (validated, in time order, no live
-        rule applied). An aggregate whose id is stored already is skipped, so re-running an
-        import adds nothing; the rest are written all together or not at all.
+        For importers: each stream is the events of one new aggregate (a ticket's, recorded
+        as :meth:`~ticketlog.domain.ticket.Ticket.record` records them: validated, in time
+        order, no live rule applied). A stream whose id is stored already is skipped, so
+        re-running an import adds nothing; the rest are written all together or not at all.
         """
         self._check_open()
-        _check_kinds(aggregates, (Aggregate,), "record_new takes new tickets and agents")
+        if not isinstance(streams, Mapping):
+            msg = f"record_new takes new streams of events by id, not {streams!r}"
+            raise InvalidValue(msg)
+        events_given = (event for events in streams.values() for event in events)
+        _check_kinds(events_given, (DomainEvent,), "record_new takes streams of events")
         pending = {
-            aggregate.id: [self.mapper.to_stored_event(e) for e in aggregate.collect_events()]
-            for aggregate in aggregates
+            stream: [self.mapper.to_stored_event(e) for e in events]
+            for stream, events in streams.items()
         }
         for _ in range(self.max_attempts):
             if not pending:

@@ -156,7 +156,7 @@ def test_every_call_after_close_says_the_desk_is_closed(store: Store, clock: Man
         desk.view,
         lambda: list(desk.read_log()),
         lambda: desk.view_as_of(clock.now()),
-        lambda: desk.record_new([]),
+        lambda: desk.record_new({}),
     ]
     for call in calls:
         with pytest.raises(StoreClosed, match="closed"):

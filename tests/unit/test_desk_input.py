@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -21,7 +22,8 @@ BAD_CALLS: dict[str, Callable[[HelpDesk], object]] = {
     "read_log topics as a string": lambda desk: list(desk.read_log(topics="ticketlog:X")),
     "read_log topics as a number": lambda desk: list(desk.read_log(topics=5)),  # type: ignore[arg-type]
     "save a string": lambda desk: desk.save("junk"),  # type: ignore[arg-type]
-    "record_new None": lambda desk: desk.record_new([None]),  # type: ignore[list-item]
+    "record_new a list": lambda desk: desk.record_new([None]),  # type: ignore[arg-type]
+    "record_new a stream of None": lambda desk: desk.record_new({uuid4(): [None]}),  # type: ignore[list-item]
     "follow with an empty name": lambda desk: desk.follow(DeskView, name=""),
     "follow with a number": lambda desk: desk.follow(DeskView, name=5),  # type: ignore[arg-type]
 }

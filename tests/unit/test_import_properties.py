@@ -20,6 +20,19 @@ from hypothesis import strategies as st
 from tests.unit.test_imports import T0, row, write
 from tests.unit.test_recorded_histories import assert_consistent
 from ticketlog import HelpDesk
+from ticketlog.domain.events import (
+    TicketAssigned,
+    TicketDeescalated,
+    TicketEscalated,
+    TicketEvent,
+    TicketReassigned,
+    TicketReleased,
+    TicketReopened,
+    TicketReprioritised,
+    TicketTransferred,
+)
+from ticketlog.domain.ticket import Ticket
+from ticketlog.domain.values import TicketStatus
 from ticketlog.imports import import_file, person_id, preset, ticket_id
 
 STATUSES = [
@@ -82,9 +95,33 @@ def test_any_status_log_imports_consistently_in_any_order_and_only_once(
             assert all(a.at <= b.at for a, b in pairwise(events))
             assert events[0].at >= T0
             assert events[-1].at <= T0 + timedelta(minutes=120)
+        for events in stored:
+            assert_agrees_with_the_fold(events)
+        assert report.open_at_end == sum(one.ticket(case).is_open for case in cases)
         known = [agent for agent in agents if one.recorder.select_events(agent, limit=1)]
         assert_consistent(one, cases, known)
         assert [other.ticket_events(case) for case in cases] == stored
+
+
+def assert_agrees_with_the_fold(events: list[TicketEvent]) -> None:
+    """Each event names the ticket as the domain's fold of the events before it has it: the
+    queue, tier and priority it moves from, the holder it passes from, and a reopen only
+    of a resolved ticket (the importer keeps that situation itself, not by folding)."""
+    state = Ticket.evolve(None, events[0])
+    for event in events[1:]:
+        if isinstance(event, TicketEscalated | TicketDeescalated | TicketTransferred):
+            assert (event.from_queue, event.from_agent_id) == (state.queue, state.agent_id)
+        if isinstance(event, TicketEscalated | TicketDeescalated):
+            assert event.from_tier == state.tier
+        if isinstance(event, TicketReassigned | TicketReleased):
+            assert event.from_agent_id == state.agent_id is not None
+        if isinstance(event, TicketReprioritised):
+            assert event.old == state.priority
+        if isinstance(event, TicketReopened):
+            assert state.status is TicketStatus.RESOLVED
+        if isinstance(event, TicketAssigned):
+            assert state.agent_id is None
+        state = Ticket.evolve(state, event)
 
 
 def interleave(rows: list[dict[str, str]], rng: random.Random) -> list[dict[str, str]]:

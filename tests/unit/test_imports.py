@@ -246,6 +246,22 @@ def test_a_person_holding_dozens_of_cases_at_once_gets_that_capacity(
     assert len(desk.held_by(agent("Ann"))) == 1
 
 
+def test_a_capacity_still_lands_when_another_writer_changed_the_agent_meanwhile(
+    desk: HelpDesk, tmp_path: Path
+) -> None:
+    rows = [row(f"C{n}", n, *WORKING, person="Ann") for n in range(3)]
+    log = write(tmp_path / "log.csv", rows)
+
+    def amend_ann_once(_rows: int, cases: int, _total: int) -> None:
+        if cases == 1:  # the agents are stored, the capacity not yet
+            desk.amend_agents({agent("Ann"): {"skills": frozenset({"vpn"})}})
+
+    import_file(desk, log, preset("status-log"), progress=amend_ann_once)
+
+    ann = desk.agent(agent("Ann"))
+    assert (ann.capacity, ann.skills) == (3, frozenset({"vpn"}))
+
+
 def test_people_in_several_teams_and_tiers_keep_them_all(desk: HelpDesk, tmp_path: Path) -> None:
     rows = [
         row("A", 0, *WORKING, person="Ann", team="Desk"),

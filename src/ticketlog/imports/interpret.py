@@ -1,9 +1,11 @@
 """One case's rows made into one ticket's events, recorded as they happened.
 
 Rows are put in time order (ties keep file order) and compared one with the previous
-situation of the case. What changed becomes events, recorded with
-:meth:`~ticketlog.domain.ticket.Ticket.record` (live-desk eligibility does not judge the
-past):
+situation of the case. What changed becomes events, each validated as it is made, in time
+order by construction, and judged by no live-desk rule (as
+:meth:`~ticketlog.domain.ticket.Ticket.record` records them; eligibility does not judge
+the past). The interpreter keeps the case's situation itself (status, queue, tier,
+priority, holder) rather than folding a whole ticket state per event:
 
 ==============================  ===============================================
 change                          events
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from array import array
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -39,6 +42,7 @@ from uuid import UUID, uuid5
 
 import attrs
 
+from ticketlog.domain.aggregate import validated
 from ticketlog.domain.events import (
     TicketAssigned,
     TicketAwaitingCustomer,
@@ -46,8 +50,10 @@ from ticketlog.domain.events import (
     TicketCustomerReplied,
     TicketDeescalated,
     TicketEscalated,
+    TicketEvent,
     TicketRated,
     TicketReassigned,
+    TicketReceived,
     TicketReleased,
     TicketReopened,
     TicketReprioritised,
@@ -55,7 +61,6 @@ from ticketlog.domain.events import (
     TicketResponded,
     TicketTransferred,
 )
-from ticketlog.domain.ticket import Ticket
 from ticketlog.domain.values import AwaitedParty, EscalationKind, Priority, TicketStatus
 from ticketlog.imports.mapping import Defaults, State
 from ticketlog.imports.report import ImportReport
@@ -97,6 +102,20 @@ _WAITING_FOR = {
     State.AWAITING_THIRD_PARTY: AwaitedParty.THIRD_PARTY,
 }
 _WORK = frozenset({State.QUEUED, State.ACTIVE, *_WAITING_FOR})
+_AT = operator.attrgetter("at")
+_STATUS_AFTER: dict[type[TicketEvent], TicketStatus] = {
+    TicketAssigned: TicketStatus.ASSIGNED,
+    TicketReassigned: TicketStatus.ASSIGNED,
+    TicketReleased: TicketStatus.WAITING,
+    TicketTransferred: TicketStatus.WAITING,  # to a queue: the importer names nobody in it
+    TicketEscalated: TicketStatus.WAITING,
+    TicketDeescalated: TicketStatus.WAITING,
+    TicketResolved: TicketStatus.RESOLVED,
+    TicketReopened: TicketStatus.WAITING,
+    TicketClosed: TicketStatus.CLOSED,
+}
+"""The status each event the interpreter records leaves a ticket in (as the ticket's fold
+in :meth:`~ticketlog.domain.ticket.Ticket.evolve` has it); other events keep it."""
 
 
 def ticket_id(source: str, case: str) -> UUID:
@@ -122,21 +141,29 @@ def _final_closure(rows: Sequence[Row]) -> int:
 
 @attrs.define
 class _Case:
-    """The situation of the case after the rows read so far."""
+    """The situation of the case after the rows read so far, and its events."""
 
-    ticket: Ticket
+    received: TicketReceived
+    queue: str
+    tier: int
+    priority: Priority
+    status: TicketStatus = TicketStatus.WAITING
     holder: str | None = None
     held_since: datetime | None = None
     awaiting: AwaitedParty | None = None
+    events: list[TicketEvent] = attrs.Factory(list)
 
-    @property
-    def status(self) -> TicketStatus:
-        return self.ticket.state.status
+    @classmethod
+    def of(cls, received: TicketReceived) -> _Case:
+        """A case just received."""
+        case = cls(received, received.queue, received.tier, received.priority)
+        case.events.append(received)
+        return case
 
 
 @attrs.define
 class CaseInterpreter:
-    """Turns the rows of one case at a time into a ticket with its recorded events."""
+    """Turns the rows of one case at a time into its ticket's events."""
 
     source: str
     report: ImportReport
@@ -146,9 +173,9 @@ class CaseInterpreter:
     spells: dict[str, Spells] = attrs.Factory(dict)
     """Every person's holdings, for their capacity as observed."""
 
-    def ticket(self, rows: Sequence[Row]) -> Ticket:
-        """The ticket of one case, its events pending (not yet saved)."""
-        ordered = sorted(rows, key=lambda row: row.at)  # stable: equal times keep file order
+    def events(self, rows: Sequence[Row]) -> list[TicketEvent]:
+        """The events of one case's ticket, oldest first (not yet saved)."""
+        ordered = sorted(rows, key=_AT)  # stable: equal times keep file order
         case = ordered[0].case
         if any(later.at < earlier.at for earlier, later in pairwise(rows)):
             self.report.note("rows out of time order within a case", case)
@@ -156,19 +183,19 @@ class CaseInterpreter:
             for kind, value in row.notes:
                 self.report.note(f"{kind} {value!r}", case)
         last_close = _final_closure(ordered)
-        state = _Case(self._received(ordered[0]))
+        state = _Case.of(self._received(ordered[0]))
         first = ordered[0].rule.state
         if first not in (State.QUEUED, State.KEEP):
             self.report.note(f"first row already {first} (no received row)", case)
         for index, row in enumerate(ordered):
             self._row(state, row, closing=index == last_close)
-        if state.ticket.state.is_open:
+        if state.status in (TicketStatus.WAITING, TicketStatus.ASSIGNED):
             self.report.open_at_end += 1
         if state.holder is not None:
             self._end_spell(state, None)
-        return state.ticket
+        return state.events
 
-    def _received(self, row: Row) -> Ticket:
+    def _received(self, row: Row) -> TicketReceived:
         defaults = self.defaults
         attributes: dict[str, Any] = {
             "channel": defaults.channel,
@@ -177,8 +204,10 @@ class CaseInterpreter:
             "language": defaults.language,
             **row.attributes,
         }
-        return Ticket.receive(
-            ticket_id=ticket_id(self.source, row.case),
+        return validated(
+            TicketReceived,
+            originator_id=ticket_id(self.source, row.case),
+            originator_version=1,
             at=row.at,
             priority=row.priority or defaults.priority,
             queue=row.team or defaults.queue,
@@ -198,14 +227,13 @@ class CaseInterpreter:
         if case.status is TicketStatus.CLOSED:
             self.report.note("row after closure", row.case)
             return
-        ticket = case.ticket.state
-        before = case.ticket.version
-        moved = (row.team is not None and row.team != ticket.queue) or (
-            row.tier is not None and row.tier != ticket.tier
+        before = len(case.events)
+        moved = (row.team is not None and row.team != case.queue) or (
+            row.tier is not None and row.tier != case.tier
         )
         if case.status is TicketStatus.RESOLVED and (state in _WORK or moved):
             self._record(case, row, TicketReopened)
-        if row.priority is not None and row.priority != ticket.priority:
+        if row.priority is not None and row.priority != case.priority:
             self._reprioritise(case, row, row.priority)
         if moved:
             self._move(case, row)
@@ -251,7 +279,7 @@ class CaseInterpreter:
             actor = self._actor(case, row)
             self._record(case, row, TicketAwaitingCustomer, actor_id=actor, party=party)
             case.awaiting = party
-        elif case.ticket.version == before:  # the row changed nothing else
+        elif len(case.events) == before:  # the row changed nothing else
             self.report.note(f"awaiting the {party} again", row.case)
 
     def _take(self, case: _Case, row: Row, state: State) -> None:
@@ -277,36 +305,36 @@ class CaseInterpreter:
         case.holder, case.held_since = person, row.at
 
     def _move(self, case: _Case, row: Row) -> None:
-        ticket = case.ticket.state
-        to_queue = row.team or ticket.queue
-        to_tier = ticket.tier if row.tier is None else row.tier
+        to_queue = row.team or case.queue
+        to_tier = case.tier if row.tier is None else row.tier
         holder = None if case.holder is None else self.agent(case.holder)
         moves: dict[str, Any] = {
-            "from_queue": ticket.queue,
+            "from_queue": case.queue,
             "to_queue": to_queue,
             "from_agent_id": holder,
         }
-        if to_tier > ticket.tier:
+        if to_tier > case.tier:
             kind = EscalationKind.HIERARCHICAL
             self._release(
                 case,
                 row,
                 TicketEscalated,
                 kind=kind,
-                from_tier=ticket.tier,
+                from_tier=case.tier,
                 to_tier=to_tier,
                 **moves,
             )
-        elif to_tier < ticket.tier:
+        elif to_tier < case.tier:
             self._release(
-                case, row, TicketDeescalated, from_tier=ticket.tier, to_tier=to_tier, **moves
+                case, row, TicketDeescalated, from_tier=case.tier, to_tier=to_tier, **moves
             )
         else:
             self._release(case, row, TicketTransferred, to_agent_id=None, **moves)
+        case.queue, case.tier = to_queue, to_tier
 
     def _reprioritise(self, case: _Case, row: Row, priority: Priority) -> None:
-        old = case.ticket.state.priority
-        self._record(case, row, TicketReprioritised, old=old, new=priority)
+        self._record(case, row, TicketReprioritised, old=case.priority, new=priority)
+        case.priority = priority
 
     def _end_wait(self, case: _Case, row: Row) -> None:
         if case.awaiting is not None:
@@ -333,5 +361,15 @@ class CaseInterpreter:
         spells.add(case.held_since, until)
 
     @staticmethod
-    def _record(case: _Case, row: Row, event_class: type[Any], **fields: Any) -> None:
-        case.ticket.record(event_class, at=row.at, **fields)
+    def _record(case: _Case, row: Row, event_class: type[TicketEvent], **fields: Any) -> None:
+        """Add the case's next event (validated) and the status it leaves the case in."""
+        events = case.events
+        event = validated(
+            event_class,
+            originator_id=case.received.originator_id,
+            originator_version=len(events) + 1,
+            at=row.at,
+            **fields,
+        )
+        events.append(event)
+        case.status = _STATUS_AFTER.get(event_class, case.status)

@@ -91,11 +91,17 @@ def read_records(path: Path, mapping: ImportMapping) -> Records:
 
 
 def _csv(path: Path, mapping: ImportMapping) -> Records:
+    """Records keyed by the header (as ``csv.DictReader``'s, but without its per-row Python
+    code: a short row lacks the missing keys, a long row's extra values are dropped)."""
     delimiter = "\t" if path.suffix.lower() == ".tsv" and mapping.delimiter == "," else None
     with path.open(encoding=mapping.encoding, newline="") as file:
-        reader = csv.DictReader(file, delimiter=delimiter or mapping.delimiter)
-        for record in reader:
-            yield reader.line_num, record
+        reader = csv.reader(file, delimiter=delimiter or mapping.delimiter)
+        header = next(reader, None)
+        if header is None:
+            return
+        for values in reader:
+            if values:  # a blank line is no record
+                yield reader.line_num, dict(zip(header, values, strict=False))
 
 
 def _parquet(path: Path, _mapping: ImportMapping) -> Records:

@@ -9,6 +9,7 @@ is recorded as a note on the row (and reported by the importer), never guessed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -66,6 +67,27 @@ class Row:
     """Unknown values: (kind, value) pairs for the import report."""
 
 
+CODED_CACHE = 4096
+"""How many combinations of coded values (status, tier, priority, …) a reader remembers."""
+
+_CodedKey = tuple[
+    str | None, str | None, str | None, str | None, str | None, str | None, str | None
+]
+"""A row's status, sub-status, activity, tier, priority, channel and language (or country)."""
+
+
+@attrs.frozen(slots=True)
+class _Coded:
+    """What one combination of a row's coded values means (the same few repeat)."""
+
+    rule: StateRule
+    tier: int | None
+    priority: Priority | None
+    attributes: tuple[tuple[str, Any], ...]
+    """``channel`` and ``language``, when the row gives them."""
+    notes: Notes
+
+
 _KEEP = StateRule(state=State.KEEP)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -95,6 +117,8 @@ class RowReader:
         self._priorities: dict[str | None, tuple[Priority | None, Notes]] = {}
         self._channels: dict[str | None, tuple[Channel | None, Notes]] = {}
         self._languages: dict[str | None, tuple[str | None, Notes]] = {}
+        self._coded = functools.lru_cache(maxsize=CODED_CACHE)(self._code)
+        self._scored = mapping.columns.csat is not None or mapping.columns.nps is not None
 
     def texts(self, record: Mapping[str, Any], only: frozenset[str] | None = None) -> Texts:
         """The record's non-empty values, stripped, by field (``case``, ``status``, …).
@@ -140,29 +164,62 @@ class RowReader:
         get = texts.get
         case = self.case_of(line, texts)
         at = self.time_of(line, record, case)
-        said = (get("status"), get("substatus"), get("activity"))
-        rule, notes = self._cached(self._rules, said, self._rule)
-        tier, tier_notes = self._cached(self._tiers, get("tier"), self._tier_of)
-        priority, priority_notes = self._cached(
-            self._priorities, get("priority"), self._priority_of
+        coded = self._coded(
+            (
+                get("status"),
+                get("substatus"),
+                get("activity"),
+                get("tier"),
+                get("priority"),
+                get("channel"),
+                get("language") or get("country"),
+            )
         )
-        attributes, attribute_notes = self._attributes(texts)
-        csat_notes: list[tuple[str, str]] = []
-        csat = _score(get("csat"), range(1, 6), "csat", csat_notes)
-        nps = _score(get("nps"), range(11), "nps", csat_notes)
+        attributes = dict(coded.attributes)
+        for field, candidates in _ATTRIBUTES:
+            for candidate in candidates:
+                value = get(candidate)
+                if value is not None:
+                    attributes[field] = value
+                    break
+        notes = coded.notes
+        csat = nps = None
+        if self._scored:
+            score_notes: list[tuple[str, str]] = []
+            csat = _score(get("csat"), range(1, 6), "csat", score_notes)
+            nps = _score(get("nps"), range(11), "nps", score_notes)
+            notes += tuple(score_notes)
         return Row(
             line=line,
             case=case,
             at=at,
-            rule=rule,
+            rule=coded.rule,
             person=get("person"),
             team=get("team"),
-            tier=tier,
-            priority=priority,
+            tier=coded.tier,
+            priority=coded.priority,
             attributes=attributes,
             csat=csat,
             nps=nps,
-            notes=notes + tier_notes + priority_notes + attribute_notes + tuple(csat_notes),
+            notes=notes,
+        )
+
+    def _code(self, key: _CodedKey) -> _Coded:
+        """What a row's coded values mean: its state rule, tier, priority, channel and
+        language, and the unknown values among them."""
+        status, substatus, activity, tier_text, priority_text, channel_text, language_text = key
+        rule, notes = self._cached(self._rules, (status, substatus, activity), self._rule)
+        tier, tier_notes = self._cached(self._tiers, tier_text, self._tier_of)
+        priority, priority_notes = self._cached(self._priorities, priority_text, self._priority_of)
+        channel, channel_notes = self._cached(self._channels, channel_text, self._channel_of)
+        language, language_notes = self._cached(self._languages, language_text, self._language_of)
+        attributes = (("channel", channel), ("language", language))
+        return _Coded(
+            rule=rule,
+            tier=tier,
+            priority=priority,
+            attributes=tuple((name, value) for name, value in attributes if value is not None),
+            notes=notes + tier_notes + priority_notes + channel_notes + language_notes,
         )
 
     def tier_of(self, texts: Texts) -> int | None:
@@ -220,22 +277,6 @@ class RowReader:
             return value.lower(), (("unknown language", value),)
         return mapped or value.lower(), ()
 
-    def _attributes(self, texts: Texts) -> tuple[dict[str, Any], Notes]:
-        attributes: dict[str, Any] = {}
-        channel, notes = self._cached(self._channels, texts.get("channel"), self._channel_of)
-        if channel is not None:
-            attributes["channel"] = channel
-        language, language_notes = self._language_and_notes(texts)
-        if language is not None:
-            attributes["language"] = language
-        for field, candidates in _ATTRIBUTES:
-            for candidate in candidates:
-                value = texts.get(candidate)
-                if value is not None:
-                    attributes[field] = value
-                    break
-        return attributes, notes + language_notes
-
     def _channel_of(self, value: str | None) -> tuple[Channel | None, Notes]:
         return self._mapped(value, self._channel, Channel)
 
@@ -256,8 +297,7 @@ class RowReader:
         if isinstance(value, datetime):
             when = value
         elif self._format == "iso":
-            text = str(value).strip()
-            when = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+            when = datetime.fromisoformat(str(value).strip())  # "Z" too, since Python 3.11
         elif self._format in ("epoch", "epoch_ms"):
             seconds = float(value) / (1000 if self._format == "epoch_ms" else 1)
             return _EPOCH + timedelta(seconds=seconds)
