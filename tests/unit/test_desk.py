@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from tests.support import assert_writes_nothing
 from ticketlog.clock import ManualClock
 from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import (
@@ -44,22 +45,6 @@ from ticketlog.domain.values import AssignedBy, EscalationKind, Priority, Ticket
 from ticketlog.projections import DeskView
 
 UNKNOWN = UUID("00000000-0000-4000-8000-00000000dead")
-
-
-def log_size(desk: HelpDesk) -> int:
-    return sum(1 for _ in desk.read_log())
-
-
-def assert_writes_nothing(
-    desk: HelpDesk, error: type[TicketlogError], command: Callable[[], object]
-) -> TicketlogError:
-    """``command`` raises exactly ``error`` and the log does not grow."""
-    before = log_size(desk)
-    with pytest.raises(error) as excinfo:
-        command()
-    assert type(excinfo.value) is error
-    assert log_size(desk) == before
-    return excinfo.value
 
 
 def new_ticket(desk: HelpDesk, **attributes: Any) -> UUID:

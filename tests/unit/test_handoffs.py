@@ -14,8 +14,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from tests.unit.test_desk import assert_writes_nothing as rejected
-from tests.unit.test_desk import log_size
+from tests.support import assert_writes_nothing as rejected
+from tests.support import log_size
 from ticketlog import (
     AgentAtCapacity,
     AgentLacksSkill,

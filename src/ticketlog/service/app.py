@@ -197,10 +197,21 @@ def _fingerprint(method: str, path: str, command: models.Command) -> str:
 def _arguments(command: models.Command, desk: HelpDesk) -> dict[str, Any]:
     """The keyword arguments of a command's body (``at`` now by the desk's clock if left
     out: some commands need one)."""
-    given = command.model_dump(exclude_unset=True)
-    given.update(command.model_extra or {})
+    given = command.model_dump(exclude_unset=True)  # extra keys (attributes) included
     given["at"] = command.at or desk.clock.now()
     return given
+
+
+def _run(
+    service: Service,
+    request: Request,
+    command: models.Command,
+    key: str | None,
+    act: Callable[[HelpDesk, dict[str, Any]], UUID | None],
+) -> models.Done:
+    """``act(desk, arguments)`` for the request, once per idempotency key."""
+    fingerprint = _fingerprint(request.method, request.url.path, command)
+    return service.command(key, fingerprint, lambda desk: act(desk, _arguments(command, desk)))
 
 
 def _commands(app: FastAPI, service: Service) -> None:
@@ -211,16 +222,14 @@ def _commands(app: FastAPI, service: Service) -> None:
         command: Annotated[models.Receive, Body()], request: Request, key: IdempotencyKey = None
     ) -> models.Done:
         """Receive a new ticket."""
-        fingerprint = _fingerprint("POST", request.url.path, command)
-        return service.command(key, fingerprint, lambda d: d.receive(**_arguments(command, d)))
+        return _run(service, request, command, key, lambda desk, kw: desk.receive(**kw))
 
     @app.post("/agents", status_code=201, response_model=models.Done, tags=["commands"])
     def join(
         command: Annotated[models.Join, Body()], request: Request, key: IdempotencyKey = None
     ) -> models.Done:
         """Join a new agent."""
-        fingerprint = _fingerprint("POST", request.url.path, command)
-        return service.command(key, fingerprint, lambda d: d.join_agent(**_arguments(command, d)))
+        return _run(service, request, command, key, lambda desk, kw: desk.join_agent(**kw))
 
     @app.patch("/agents/{agent_id}", response_model=models.Done, tags=["commands"])
     def change(
@@ -230,9 +239,8 @@ def _commands(app: FastAPI, service: Service) -> None:
         key: IdempotencyKey = None,
     ) -> models.Done:
         """Change an agent's profile."""
-        fingerprint = _fingerprint("PATCH", request.url.path, command)
-        return service.command(
-            key, fingerprint, lambda d: d.change_agent(agent_id, **_arguments(command, d))
+        return _run(
+            service, request, command, key, lambda desk, kw: desk.change_agent(agent_id, **kw)
         )
 
     for name, (method, model) in TICKET_COMMANDS.items():
@@ -257,11 +265,9 @@ def _command_route(
     def endpoint(
         request: Request, command: models.Command, key: str | None, **ids: UUID
     ) -> models.Done:
-        fingerprint = _fingerprint("POST", request.url.path, command)
         target = ids[ident]
-        return service.command(
-            key, fingerprint, lambda d: getattr(d, method)(target, **_arguments(command, d))
-        )
+        act = getattr(HelpDesk, method)
+        return _run(service, request, command, key, lambda desk, kw: act(desk, target, **kw))
 
     parameter = inspect.Parameter
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
