@@ -1,7 +1,7 @@
 """Crashes: a writer and a follower killed with SIGKILL mid-work, on each store, then
-started again (the follower at an arbitrary instant of its fold-and-checkpoint loop, with
-a writer writing all along). Nothing the desk acknowledged is lost, the log stays a valid history, and
-a follower that resumes from its checkpoint ends equal to a fresh fold of the log."""
+started again (the follower at an arbitrary instant of its fold-and-checkpoint loop, a
+writer writing all along). Nothing the desk acknowledged is lost, the log stays a valid
+history, and a follower that resumes from its checkpoint ends equal to a fresh fold."""
 
 from __future__ import annotations
 
