@@ -910,6 +910,14 @@ def forecast_command(
         str | None,
         typer.Option(help=f"Start from the desk as it was then (default: its end). {_TIME_HELP}"),
     ] = None,
+    recorded: Annotated[
+        bool,
+        typer.Option(
+            "--recorded",
+            help="Serve the store's own recorded tickets after --at (its history replayed from "
+            "there, with its staffing), instead of a scenario's.",
+        ),
+    ] = False,
     seed: Seed = 0,
     config: DeskFile = None,
     as_json: AsJson = False,
@@ -921,14 +929,20 @@ def forecast_command(
     --hours (none without a scenario); the open tickets' remaining work is drawn from the
     scenario's handle times (without one, from the store's resolved tickets). Agents online
     at --at stay on, the others off, unless the scenario gives their team a shift. The KPIs
-    cover the open tickets and the arrivals, served to the end. With --config, SLA
-    clocks and the escalator are the file's, and the policies take its options.
+    cover the open tickets and the arrivals, served to the end. With --recorded, the
+    arrivals are the tickets the store recorded after --at, with their recorded work, and
+    the agents work as the history shows (the question: what if we had switched then?).
+    With --config, SLA clocks and the escalator are the file's, and the policies take its
+    options.
     """
     with _errors_as_one_line():
         desk_config = _desk_config(config)
         model = None if scenario is None else load_scenario(scenario)
         pulls = [desk_config.pull_policy(name) for name in policy]
         when = _instant(at, "--at")
+        if recorded and model is not None:
+            msg = "give --scenario or --recorded, not both"
+            raise ConfigurationError(msg)
         view: DeskView
         with _reading(store, desk_config.sla) as desk:
             if when is None:
@@ -936,6 +950,7 @@ def forecast_command(
                 view, when = history, history.end
             else:
                 view = desk.view_as_of(when)
+            trace = desk_config.trace(desk) if recorded else None
         if when is None:
             msg = f"{store} holds no events: give --at to forecast an empty desk"
             raise ConfigurationError(msg)
@@ -947,6 +962,7 @@ def forecast_command(
                 at=when,
                 hours=hours,
                 scenario=model,
+                recorded=trace,
                 seed=seed,
                 escalation=desk_config.escalation,
             )

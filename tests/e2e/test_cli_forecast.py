@@ -99,3 +99,30 @@ def test_forecast_refuses_a_missing_store_and_an_empty_one(tmp_path: Path) -> No
     with HelpDesk(empty):
         pass
     one_line_error(run_cli("forecast", empty, "--policy", "fifo"), "holds no events")
+
+
+WEEK = """
+start = "2026-11-23T08:00:00Z"
+tickets = 80
+arrivals_per_hour = 12
+handle_time = { kind = "exponential", mean_minutes = 15 }
+priorities = { urgent = 1, normal = 3 }
+
+[[agents]]
+count = 3
+"""
+
+
+def test_forecast_of_the_recorded_period_replays_the_stores_own_tickets(tmp_path: Path) -> None:
+    model = tmp_path / "week.toml"
+    model.write_text(WEEK)
+    url = f"sqlite:///{tmp_path / 'week.db'}"
+    assert run_cli("simulate", str(model), "--store", url, "--seed", "2").returncode == 0
+    args = ("forecast", url, "--recorded", "--at", "2026-11-23T11:00", "--hours", "48")
+    data = json_of(run_cli(*args, "--policy", "fifo", "--policy", "priority", "--json"))
+    assert data["arrivals"] > 20  # the tickets the store recorded after 11:00
+    for kpis in data["policies"].values():
+        assert kpis["resolved"] == data["backlog"] + data["arrivals"]
+    one_line_error(
+        run_cli(*args, "--policy", "fifo", "--scenario", str(model)), "--scenario or --recorded"
+    )

@@ -60,6 +60,7 @@ from ticketlog.simulation import (
     draw_arrivals,
     forecast,
     simulate,
+    trace_from_events,
 )
 from ticketlog.simulation.forecast import FORECAST_IDS
 from ticketlog.simulation.scenario import AutoEscalation
@@ -486,3 +487,45 @@ def test_a_forecast_without_a_scenario_needs_resolved_tickets(desk: HelpDesk) ->
     desk.receive(channel="email", customer_id="c", at=START)
     with pytest.raises(ConfigurationError, match="no resolved ticket"):
         forecast(desk.view_as_of(START), fifo(), at=START, hours=1)
+
+
+# --- a recorded period -------------------------------------------------------------------
+
+
+def recorded_history(policy: PullPolicy) -> SimulationResult:
+    """A desk's own week-day, recorded as events: shifts, priorities, capacity 2, patience,
+    transfers and escalations (no automatic escalation: the history does not record one)."""
+    scenario = busy_day(tickets=120).model_copy(update={"escalation": None, "reopens": None})
+    return simulate(scenario, draw_arrivals(scenario, seed=8), policy, sla=SLA)
+
+
+@pytest.mark.parametrize("name", ["fifo", "priority", "tiered"])
+def test_a_recorded_period_forecast_under_the_historys_policy_gives_the_history_back(
+    name: str,
+) -> None:
+    """From the desk as it was at an instant, serving the tickets it recorded after it
+    under the policy it ran gives back every ticket's facts, backlog and later arrivals."""
+    policy = POLICIES[name]
+    history = recorded_history(policy)
+    trace = trace_from_events(history.events)
+    arrivals = sorted(trace.arrivals, key=lambda a: a.at)
+    at = arrivals[len(arrivals) // 2].at
+    view = fold(DeskView(sla=SLA), history.events, until=at)
+    assert any(True for _ in view.queues.open_tickets())  # the cut leaves a backlog
+    run = forecast(view, policy, at=at, hours=24 * 7, recorded=trace)
+    recorded = {f.ticket_id: f for f in history.facts}
+    got = {f.ticket_id: f for f in run.facts}
+    assert any(f.received_at > at for f in got.values())
+    assert got == {ticket: recorded[ticket] for ticket in got}
+
+
+def test_a_recorded_period_forecast_tells_policies_apart_and_refuses_a_scenario_too() -> None:
+    history = recorded_history(POLICIES["fifo"])
+    trace = trace_from_events(history.events)
+    at = sorted(trace.arrivals, key=lambda a: a.at)[60].at
+    view = fold(DeskView(sla=SLA), history.events, until=at)
+    fifo_run = forecast(view, POLICIES["fifo"], at=at, hours=48, recorded=trace)
+    priority_run = forecast(view, POLICIES["priority"], at=at, hours=48, recorded=trace)
+    assert fifo_run.kpis().wait != priority_run.kpis().wait
+    with pytest.raises(ConfigurationError, match="not both"):
+        forecast(view, POLICIES["fifo"], at=at, hours=8, recorded=trace, scenario=busy_day())

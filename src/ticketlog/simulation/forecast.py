@@ -39,6 +39,7 @@ from ticketlog.projections import spells
 from ticketlog.projections.view import DeskView
 from ticketlog.simulation.draws import draw_arrivals
 from ticketlog.simulation.engine import SimulationResult, simulate
+from ticketlog.simulation.replay import Trace
 from ticketlog.simulation.scenario import (
     AgentSpec,
     Arrival,
@@ -152,6 +153,21 @@ def backlog_work(
     return arrivals
 
 
+def recorded_period(
+    view: DeskView, recorded: Trace, *, at: datetime, hours: float, seed: int
+) -> list[Arrival]:
+    """A recorded period's arrivals for a run from ``view`` at ``at``: the trace's tickets
+    received by ``at + hours`` — those open at ``at`` with the work the history recorded —
+    and, for open tickets the trace left out (still open at the history's end), work drawn
+    as :func:`backlog_work` draws it."""
+    end = at + timedelta(hours=hours)
+    period = [a for a in recorded.arrivals if a.at <= end]
+    known = {a.ticket_id for a in period}
+    if all(t.ticket_id in known for t in view.queues.open_tickets()):
+        return period
+    return period + [a for a in backlog_work(view, at=at, seed=seed) if a.ticket_id not in known]
+
+
 def _resolved_handle_times(view: DeskView) -> Empirical:
     times = [f.handle_time for f in view.facts if f.is_resolved]
     if not any(t > timedelta(0) for t in times):
@@ -169,6 +185,7 @@ def forecast(
     at: datetime,
     hours: float,
     scenario: Scenario | None = None,
+    recorded: Trace | None = None,
     seed: int = 0,
     escalation: AutoEscalation | None = None,
     fast: bool | None = None,
@@ -185,6 +202,17 @@ def forecast(
         msg = f"a forecast covers a positive number of hours, not {hours}"
         raise ConfigurationError(msg)
     check_view_is_as_of(view, at)
+    if recorded is not None:
+        if scenario is not None:
+            msg = "a forecast serves a scenario's arrivals or a recorded period's, not both"
+            raise ConfigurationError(msg)
+        return simulate(
+            attrs.evolve(recorded, start=at, escalation=escalation or recorded.escalation),
+            recorded_period(view, recorded, at=at, hours=hours, seed=seed),
+            policy,
+            start_from=view,
+            fast=fast,
+        )
     arrivals = backlog_work(view, at=at, seed=seed, scenario=scenario)
     if scenario is not None:
         arrivals += arrivals_after(scenario, at=at, hours=hours, seed=seed)
