@@ -707,6 +707,11 @@ class HelpDesk(Application[UUID]):
             raise InvalidValue(msg)
         return self._reader.log(after, topics=topics)
 
+    def log_position(self) -> int:
+        """The position of the latest event stored (0: none yet)."""
+        self._check_open()
+        return self.recorder.max_notification_id() or 0
+
     def health(self) -> LogHealth:
         """What the desk could not read, after catching up with the log: unknown event
         types skipped (with counts) and quarantined rows (with their positions)."""

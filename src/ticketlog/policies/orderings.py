@@ -160,11 +160,14 @@ class ValueFirst:
         """Build from a plan-value mapping."""
         return cls(plans=tuple(sorted((plans or {}).items())), first_time_boost=first_time_boost)
 
+    def plan_value(self, plan: str | None) -> float:
+        """What a customer on ``plan`` is worth for the plan alone (0 for none or another)."""
+        return self._plan_values.get(plan or "", 0.0)
+
     def value(self, ticket: Valued) -> float:
         """How much ``ticket``'s customer is worth to the desk."""
-        plan_value = self._plan_values.get(ticket.plan or "", 0.0)
         boost = self.first_time_boost if ticket.first_time else 0.0
-        return plan_value + ticket.customer_value + boost
+        return self.plan_value(ticket.plan) + ticket.customer_value + boost
 
     def check(self, tickets: Iterable[Valued], *, policy: str) -> None:
         """Raise :class:`~ticketlog.domain.errors.ConfigurationError`, naming what is

@@ -72,7 +72,7 @@ def routes(app: FastAPI, service: Service) -> None:
     @app.get("/events/last", tags=["dashboard"])
     def last() -> dict[str, int]:
         """The position of the latest event in the log (0: none)."""
-        return {"position": service.call(lambda desk: desk.recorder.max_notification_id() or 0)}
+        return {"position": service.call(HelpDesk.log_position)}
 
     @app.post("/forecast", tags=["dashboard"])
     def what_if(request: Annotated[Forecast, Body()]) -> dict[str, object]:

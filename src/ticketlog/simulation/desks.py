@@ -217,15 +217,7 @@ class EventDesk:
 
     def receive(self, arrival: Arrival) -> None:
         """A ticket arrived and waits."""
-        self._emit(
-            TicketReceived,
-            arrival.ticket_id,
-            arrival.at,
-            customer_id=arrival.customer,
-            required_skills=arrival.required_skills,
-            estimated_effort=arrival.effort,
-            **arrival.attributes(),
-        )
+        self._emit(TicketReceived, arrival.ticket_id, arrival.at, **arrival.as_received())
 
     def next_for(self, agent_id: UUID, now: datetime) -> UUID | None:
         """The waiting ticket the policy gives ``agent_id``, from the view's projections."""
@@ -379,15 +371,7 @@ class EventDesk:
 
 def record_of(arrival: Arrival, sla: SlaTargets) -> QueuedTicket:
     """The routing record of ``arrival`` just received, as the queues hold it."""
-    return received(
-        arrival.ticket_id,
-        arrival.at,
-        sla,
-        required_skills=arrival.required_skills,
-        customer_id=arrival.customer,
-        estimated_effort=arrival.effort,
-        **arrival.attributes(),
-    )
+    return received(arrival.ticket_id, arrival.at, sla, **arrival.as_received())
 
 
 class FastDesk:

@@ -25,7 +25,7 @@ import math
 from array import array
 from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 import numpy as np
@@ -96,7 +96,7 @@ def column_key(key: object, drawn: Drawn) -> np.ndarray[Any, Any] | None:
         received_at = (microseconds(drawn.start) + drawn.at) / 1e6
         return drawn.work / 1e6 + key.aging * received_at
     if isinstance(key, ValueFirst):
-        plans = np.asarray([key.value(_Plan(plan)) for plan in drawn.plans])[drawn.plan]
+        plans = np.asarray([key.plan_value(plan) for plan in drawn.plans])[drawn.plan]
         boost = np.where(drawn.first_time, key.first_time_boost, 0.0)
         return -((plans + drawn.customer_value) + boost)
     return None
@@ -112,14 +112,6 @@ def runs_columnar(policy: PullPolicy, drawn: object, *, sla: SlaTargets) -> bool
     if fields is None or not fields <= _FIELDS:
         return False
     return column_key(getattr(policy, "key", None), drawn) is not None
-
-
-class _Plan(NamedTuple):
-    """A customer of ``plan`` worth nothing more: what :meth:`ValueFirst.value` reads."""
-
-    plan: str | None
-    customer_value: float = 0.0
-    first_time: bool = False
 
 
 class Kernel:

@@ -482,6 +482,16 @@ class Arrival:
         """The ticket's attributes as received: the fields every record of it shares."""
         return {name: getattr(self, name) for name in ATTRIBUTES}
 
+    def as_received(self) -> dict[str, Any]:
+        """The fields of the ``TicketReceived`` this arrival makes, which its routing record
+        holds too: the attributes, the customer, required skills and estimated effort."""
+        return {
+            "customer_id": self.customer,
+            "required_skills": self.required_skills,
+            "estimated_effort": self.effort,
+            **self.attributes(),
+        }
+
     def __attrs_post_init__(self) -> None:
         zero = timedelta(0)
         if self.work < zero or self.reopen_work < zero:
