@@ -65,6 +65,9 @@ EXPECTED_TOPICS = {
     "ticketlog:AgentWentOffline",
     "ticketlog:AgentStartedHolding",
     "ticketlog:AgentStoppedHolding",
+    "ticketlog:ReviewClaimed",
+    "ticketlog:TicketReviewed",
+    "ticketlog:ReviewReleased",
 }
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -98,6 +101,7 @@ profiles = st.builds(
     capacity=st.integers(1, 1_000),
     skills=name_sets,
     languages=name_sets,
+    reviewer=st.booleans(),
 )
 
 FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
@@ -111,6 +115,7 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "from_agent_id": st.uuids(),
     "to_agent_id": st.uuids(),
     "ticket_id": st.uuids(),
+    "reviewer_id": st.uuids(),
     # enumerations
     "channel": st.sampled_from(Channel),
     "priority": st.sampled_from(Priority),
@@ -130,6 +135,8 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "from_queue": names,
     "to_queue": names,
     "code": names,
+    "scorecard": names,
+    "sampler": names,
     "name": names,
     "source": names,
     "source_id": names,
@@ -148,6 +155,8 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "estimated_effort": efforts,
     "required_skills": name_sets,
     "profile": profiles,
+    "scorecard_version": st.integers(1, 2**31),
+    "scores": st.dictionaries(names, st.integers(1, 5), max_size=6),
 }
 """A strategy for the non-``None`` values of every event field, by field name."""
 
@@ -209,9 +218,9 @@ def assert_same_types(original: BaseModel, decoded: BaseModel) -> None:
 # --- the contract ---------------------------------------------------------------------------
 
 
-def test_the_stored_topics_are_exactly_the_twenty_two_event_types() -> None:
+def test_the_stored_topics_are_exactly_the_twenty_five_event_types() -> None:
     assert set(EVENT_TYPES) == EXPECTED_TOPICS
-    assert len(EVENT_TYPES) == 22
+    assert len(EVENT_TYPES) == 25
 
 
 @pytest.mark.parametrize("event_class", ALL_CLASSES, ids=lambda c: c.__name__)

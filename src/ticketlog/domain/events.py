@@ -36,6 +36,7 @@ from ticketlog.domain.values import (
     Name,
     Nps,
     Priority,
+    QaScore,
     SlaTarget,
     Text,
     Tier,
@@ -344,26 +345,35 @@ class AgentProfile(BaseModel):
     capacity: Capacity = 1
     skills: NameSet = frozenset()
     languages: NameSet = frozenset({"en"})
+    reviewer: bool = False
+    """The reviewer role: the agent may review other agents' tickets against a scorecard
+    (:mod:`ticketlog.domain.quality`). A dedicated reviewer is an agent who never goes online."""
 
 
-def _upcast_profile_v1(state: dict[str, Any]) -> None:
-    """A version 1 profile had no ``teams``: an agent belonged to their home team only."""
+def _upcast_profile(state: dict[str, Any], **added: Any) -> None:
+    """Fill the fields an older stored profile lacked with what they meant then."""
     profile = state.get("profile")
     if isinstance(profile, dict):
-        profile.setdefault("teams", [])
+        for name, value in added.items():
+            profile.setdefault(name, value)
 
 
 class AgentJoined(AgentEvent):
     """An agent joined the desk (offline until they go online)."""
 
     TOPIC = "ticketlog:AgentJoined"
-    class_version = 2
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """Version 1 had no ``source`` (every agent was live) nor ``profile.teams``."""
         state.setdefault("source", None)
-        _upcast_profile_v1(state)
+        _upcast_profile(state, teams=[])
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Version 2 profiles had no ``reviewer`` role: nobody reviewed."""
+        _upcast_profile(state, reviewer=False)
 
     name: Name
     profile: AgentProfile
@@ -375,12 +385,17 @@ class AgentProfileChanged(AgentEvent):
     """An agent's team, tier, capacity, skills or languages changed; carries the new profile."""
 
     TOPIC = "ticketlog:AgentProfileChanged"
-    class_version = 2
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """Version 1 profiles had no ``teams``: an agent belonged to their home team only."""
-        _upcast_profile_v1(state)
+        _upcast_profile(state, teams=[])
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Version 2 profiles had no ``reviewer`` role: nobody reviewed."""
+        _upcast_profile(state, reviewer=False)
 
     profile: AgentProfile
 
@@ -419,3 +434,62 @@ class AgentStoppedHolding(AgentEvent):
     TOPIC = "ticketlog:AgentStoppedHolding"
 
     ticket_id: UUID
+
+
+# --- quality reviews -----------------------------------------------------------------
+
+
+class ReviewEvent(DomainEvent):
+    """Base of the events of one review: one reviewer's evaluation of one ticket.
+
+    A review's id is a slot of its ticket (:func:`ticketlog.domain.quality.review_id`), so
+    two reviewers claiming the same slot conflict in the store, as two agents taking the
+    same ticket do.
+    """
+
+    ticket_id: UUID
+    reviewer_id: UUID
+
+    @property
+    def review_id(self) -> UUID:
+        """The review this event belongs to."""
+        return self.originator_id
+
+
+class ReviewClaimed(ReviewEvent):
+    """A reviewer took a ticket to review against ``scorecard`` (at its ``scorecard_version``).
+
+    ``sampler`` names the sampling policy that chose the ticket (``None``: chosen by hand).
+    """
+
+    TOPIC = "ticketlog:ReviewClaimed"
+
+    scorecard: Name
+    scorecard_version: int = Field(ge=1)
+    sampler: Name | None = None
+
+
+class TicketReviewed(ReviewEvent):
+    """The reviewer scored the ticket: one 1-5 score per criterion of the scorecard.
+
+    ``agent_id`` is the agent whose work was reviewed (the ticket's resolver, else its
+    latest holder; ``None`` when nobody handled it) and ``category`` the ticket's category,
+    both as they were when it was reviewed.
+    """
+
+    TOPIC = "ticketlog:TicketReviewed"
+
+    scorecard: Name
+    scorecard_version: int = Field(ge=1)
+    scores: dict[Name, QaScore]
+    agent_id: UUID | None
+    category: Name
+    comment: Text = ""
+
+
+class ReviewReleased(ReviewEvent):
+    """The reviewer gave a claimed review back unscored; its slot is free again."""
+
+    TOPIC = "ticketlog:ReviewReleased"
+
+    reason: Text = ""

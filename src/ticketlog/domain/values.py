@@ -110,6 +110,9 @@ Tier = Annotated[int, Field(ge=0, le=MAX_TIER), Strict()]
 Csat = Annotated[int, Field(ge=1, le=5), Strict()]
 """Customer satisfaction score, 1 (very unsatisfied) to 5 (very satisfied)."""
 
+QaScore = Annotated[int, Field(ge=1, le=5), Strict()]
+"""A reviewer's score of one scorecard criterion, 1 (poor) to 5 (excellent)."""
+
 Nps = Annotated[int, Field(ge=0, le=10), Strict()]
 """Net-promoter answer, 0 (not at all likely to recommend) to 10 (extremely likely)."""
 

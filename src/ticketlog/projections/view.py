@@ -1,4 +1,4 @@
-"""The desk view: queues, workloads, ticket facts and backlog, folded together."""
+"""The desk view: queues, workloads, ticket facts, backlog and reviews, folded together."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.facts import TicketFactsProjection
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
 from ticketlog.projections.queues import Queues
+from ticketlog.projections.reviews import ReviewLedger
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.workloads import Workloads
 
@@ -24,6 +25,7 @@ class DeskView:
         self.workloads = Workloads()
         self.facts = TicketFactsProjection()
         self.backlog = Backlog()
+        self.reviews = ReviewLedger()
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -32,6 +34,7 @@ class DeskView:
             and self.workloads == other.workloads
             and self.facts == other.facts
             and self.backlog == other.backlog
+            and self.reviews == other.reviews
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -42,6 +45,7 @@ class DeskView:
         self.workloads.apply(event)
         self.facts.apply(event)
         self.backlog.apply(event)
+        self.reviews.apply(event)
 
     def kpis(self, *, now: datetime) -> Kpis:
         """The KPIs of every ticket, as of ``now`` (a timezone-aware datetime)."""
