@@ -628,9 +628,12 @@ class HelpDesk(Application[UUID]):
             assert review_id is not None  # noqa: S101 - no slot limit
             return review_id
         subject = ReviewSubject.of(self.ticket_events(ticket_id))
+        profile = self.agent(reviewer_id).profile
 
         def score(review: Review) -> None:
             card = self._scorecard(scorecard or review.state.scorecard, subject.category)
+            card.check(scores)
+            subject.check(reviewer_id, profile, card)  # the ticket may have moved on since
             review.score(
                 reviewer_id=reviewer_id,
                 scorecard=card,
@@ -679,10 +682,7 @@ class HelpDesk(Application[UUID]):
             return claims[0]
         cards = [self._scorecard(scorecard, "")] if scorecard else list(self.scorecards.values())
         tickets = (
-            f
-            for f in view.facts.tickets.values()
-            if reviewer_id not in (f.first_agent_id, f.resolver_id, f.holder_id)
-            and any(c.applies_to(f.category) for c in cards)
+            f for f in view.facts.tickets.values() if any(c.applies_to(f.category) for c in cards)
         )
         for facts, wanted in pick.candidates(tickets, view.reviews, now=when):
             ledger = view.reviews
