@@ -25,7 +25,7 @@ import math
 from array import array
 from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import numpy as np
@@ -150,7 +150,7 @@ class Kernel:
         self.reopen_after = _view(drawn.reopen_after)
         self.reopen_work = _view(drawn.reopen_work)
         self.patience = _view(drawn.patience)
-        self.noise = _view(drawn.rating_noise)
+        self.noise = _floats(drawn.rating_noise)
         path = () if escalation is None else escalation.path
         queues = {*drawn.handoff_queues[1:], *(queue for _, queue in path)} - {"general"}
         self.queue_names = ["general", *sorted(queues)]
@@ -797,6 +797,12 @@ class Kernel:
 def _view(column: npt.NDArray[Any]) -> memoryview:
     """``column`` read item by item as Python numbers, without a copy."""
     return np.ascontiguousarray(column).data
+
+
+def _floats(column: npt.NDArray[np.float64]) -> memoryview[float]:
+    """:func:`_view` of a float column, typed as what its items are (a plain memoryview's
+    items are typed as integers)."""
+    return cast("memoryview[float]", _view(column))
 
 
 def _workload(spec: AgentSpec, joined: int, *, online: bool, holding: int) -> Workload:
