@@ -150,14 +150,7 @@ class HelpDesk(Application[UUID]):
         cipher_key: str | SecretStr | None = None,
         snapshot_interval: int | None = INTERVAL,
     ) -> None:
-        _check_settings(store, clock, sla)
-        if snapshot_interval is not None and (
-            isinstance(snapshot_interval, bool)
-            or not isinstance(snapshot_interval, int)
-            or snapshot_interval < 1
-        ):
-            msg = f"snapshot_interval is a positive integer or None, not {snapshot_interval!r}"
-            raise ConfigurationError(msg)
+        _check_settings(store, clock, sla, snapshot_interval)
         self.skew_tolerance = _duration(skew_tolerance, "skew_tolerance")
         self.future_horizon = (
             None if future_horizon is None else _duration(future_horizon, "future_horizon")
@@ -558,10 +551,10 @@ class HelpDesk(Application[UUID]):
 
         Returns ``None`` when no waiting ticket fits. When another desk takes a candidate
         first (or moves it out of reach), the next candidate is tried, so under
-        contention no ticket goes to two agents and none is skipped. A candidate another
-        desk is assigning at that moment is tried after the others (see
-        :mod:`ticketlog.persistence.claims`); the next is tried too
-        when a candidate's latest event is later than ``at`` beyond the skew tolerance. Raises
+        contention no ticket goes to two agents and none is skipped; the next is tried too
+        when a candidate's latest event is later than ``at`` beyond the skew tolerance. A
+        candidate another desk is assigning at that moment is tried after the others
+        (:mod:`ticketlog.persistence.claims`). Raises
         :class:`~ticketlog.domain.errors.AgentOffline` or
         :class:`~ticketlog.domain.errors.AgentAtCapacity` when the agent can take nothing
         (also when another desk filled them meanwhile).
@@ -1005,8 +998,9 @@ def _check_kinds(objs: Iterable[object], kinds: tuple[type, ...], what: str) -> 
             raise InvalidValue(msg)
 
 
-def _check_settings(store: object, clock: object, sla: object) -> None:
-    """Raise :class:`ConfigurationError` for a store, clock or SLA targets of the wrong kind."""
+def _check_settings(store: object, clock: object, sla: object, snapshot_interval: object) -> None:
+    """Raise :class:`ConfigurationError` for a store, clock, SLA targets or snapshot interval
+    of the wrong kind."""
     if not isinstance(store, MemoryStore | SQLiteStore | PostgresStore | str | None):
         msg = f"a store is store settings, a URL or None, not {store!r}"
         raise ConfigurationError(msg)
@@ -1015,6 +1009,11 @@ def _check_settings(store: object, clock: object, sla: object) -> None:
         raise ConfigurationError(msg)
     if not isinstance(sla, SlaTargets | None):
         msg = f"sla is SlaTargets or None, not {sla!r}"
+        raise ConfigurationError(msg)
+    if snapshot_interval is not None and (
+        type(snapshot_interval) is not int or snapshot_interval < 1
+    ):
+        msg = f"snapshot_interval is a positive integer or None, not {snapshot_interval!r}"
         raise ConfigurationError(msg)
 
 

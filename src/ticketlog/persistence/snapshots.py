@@ -18,10 +18,11 @@ cipher and compressor, like the events.
 
 from __future__ import annotations
 
+import contextlib
 from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import AggregateRecorder, IntegrityError, StoredEvent
+from eventsourcing.persistence import AggregateRecorder, PersistenceError, StoredEvent
 from pydantic import BaseModel, ConfigDict
 
 from ticketlog.domain.agent import AgentState
@@ -77,7 +78,10 @@ class AgentSnapshots:
     def latest(self, agent_id: UUID) -> tuple[int, AgentState] | None:
         """The version and state of the agent's latest snapshot; ``None`` if there is none
         or it cannot be read (the caller folds the agent's events instead)."""
-        rows = self._recorder.select_events(agent_id, desc=True, limit=1)
+        try:
+            rows = self._recorder.select_events(agent_id, desc=True, limit=1)
+        except PersistenceError:
+            return None
         if not rows or rows[0].topic != TOPIC:
             return None
         try:
@@ -89,8 +93,11 @@ class AgentSnapshots:
         return rows[0].originator_version, AgentState(**dict(snapshot.state))
 
     def take(self, version: int, state: AgentState) -> None:
-        """Store ``state`` as the agent's at ``version`` (committed already); another desk
-        storing the same snapshot first is fine."""
+        """Store ``state`` as the agent's at ``version``.
+
+        The events are committed already, so a snapshot that cannot be stored (another
+        desk stored it first, the store failed) never fails the command that took it: the
+        next interval takes another."""
         fields = attrs.asdict(state, recurse=False)
         snapshot = _Snapshot(schema_version=SCHEMA_VERSION, state=_State(**fields))
         row = StoredEvent(
@@ -99,7 +106,5 @@ class AgentSnapshots:
             topic=TOPIC,
             state=self._mapper.seal(snapshot.model_dump_json().encode()),
         )
-        try:
+        with contextlib.suppress(PersistenceError):
             self._recorder.insert_events([row])
-        except IntegrityError:
-            return
