@@ -315,7 +315,8 @@ def test_reviewers_review_over_http_with_the_config_files_scorecard(
         ticket = post(server, "/tickets", {"channel": "email", "customer_id": "acme"}).json()["id"]
         post(server, f"/tickets/{ticket}/assign", {"agent_id": ann})
         post(server, f"/tickets/{ticket}/resolve", {"agent_id": ann})
-        own = post(server, f"/tickets/{ticket}/review", {"reviewer_id": ann, "scores": {}})
+        scores = {"accuracy": 4, "tone": 4}
+        own = post(server, f"/tickets/{ticket}/review", {"reviewer_id": ann, "scores": scores})
         assert (own.status_code, own.json()["error"]) == (409, "NotAReviewer")
         bad = {"reviewer_id": reviewer, "scores": {"accuracy": 6, "tone": 4}}
         answer = post(server, f"/tickets/{ticket}/review", bad)
