@@ -87,7 +87,7 @@ def _differences(
     """δ²_ck of every pair of ``values`` (ascending) whose margins are ``totals``."""
     match level:
         case Level.NOMINAL:
-            return (values[:, None] != values[None, :]).astype(np.float64)
+            return np.not_equal.outer(values, values).astype(np.float64)
         case Level.ORDINAL:
             cumulative = np.cumsum(totals)
             index = np.arange(len(values))
