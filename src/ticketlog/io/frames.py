@@ -1,4 +1,5 @@
-"""KPI tables, per-ticket facts, policy comparisons and fidelity blocks as pandas DataFrames.
+"""KPI tables, per-ticket facts, reviews and their QA, policy comparisons and fidelity
+blocks as pandas DataFrames.
 
 Needs the ``analysis`` extra (``pip install 'ticketlog-es[analysis]'``).
 
@@ -17,7 +18,8 @@ import attrs
 
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.projections.facts import TicketFacts
-from ticketlog.projections.kpis import Durations, Kpis, ValueClass
+from ticketlog.projections.kpis import Durations, Kpis, ValueClass, iso_week
+from ticketlog.projections.quality import Calibration, QaSummary, ScoredReview
 from ticketlog.simulation.compare import Comparison
 from ticketlog.simulation.fidelity import Fidelity
 
@@ -94,6 +96,56 @@ _DURATION_COLUMNS = [
 
 _SHARE_COLUMNS = [field.name for field in attrs.fields(Kpis) if str(field.type) == "float | None"]
 """Shares and means, ``None`` where not measured: ``NaN`` in a frame, as pandas has it."""
+
+
+def reviews_frame(scored: Iterable[ScoredReview]) -> pd.DataFrame:
+    """One row per review: who reviewed whose work on which ticket and when (``week`` its
+    ISO week), the scorecard and version, ``score`` (1-5), ``passed``, ``known_version``,
+    and one column per criterion with its score (``NaN`` where a review has none)."""
+    rows = []
+    for review in scored:
+        row = attrs.asdict(review.record, recurse=False)
+        scores = row.pop("scores")
+        row.update(
+            team=review.team,
+            week=iso_week(review.record.at),
+            score=review.score,
+            passed=review.passed,
+            known_version=review.known_version,
+        )
+        rows.append({**row, **{f"score_{name}": value for name, value in scores.items()}})
+    frame: pd.DataFrame = _pandas().DataFrame(rows)
+    return frame
+
+
+def quality_frame(groups: Mapping[Hashable, QaSummary], *, index: str = "group") -> pd.DataFrame:
+    """A QA table: one row per group with ``reviews``, ``score`` (1-5), ``score_pct``,
+    ``pass_rate``, ``unknown_version`` and ``<criterion>_mean`` per criterion (``NaN``:
+    not measured)."""
+    pandas = _pandas()
+    rows = []
+    for summary in groups.values():
+        row = attrs.asdict(summary, recurse=False)
+        means = row.pop("criteria")
+        rows.append({**row, **{f"{name}_mean": value for name, value in means.items()}})
+    frame: pd.DataFrame = pandas.DataFrame(rows, index=pandas.Index(list(groups), name=index))
+    for column in frame.columns:
+        if column not in ("reviews", "unknown_version"):
+            frame[column] = frame[column].astype(float)
+    return frame
+
+
+def calibration_frame(calibration: Calibration) -> pd.DataFrame:
+    """Reviewer agreement: one row overall (``(all)``) and one per criterion, with
+    ``units``, ``pairs``, ``identical`` (%), ``alpha_ordinal`` and ``alpha_interval``."""
+    rows = {"(all)": calibration.overall, **calibration.criteria}
+    frame: pd.DataFrame = _pandas().DataFrame.from_dict(
+        {name: attrs.asdict(agreement) for name, agreement in rows.items()}, orient="index"
+    )
+    frame.index.name = "criterion"
+    for column in ("identical", "alpha_ordinal", "alpha_interval"):
+        frame[column] = frame[column].astype(float)
+    return frame
 
 
 def comparison_frame(comparison: Comparison) -> pd.DataFrame:

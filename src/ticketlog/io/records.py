@@ -6,11 +6,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 from uuid import UUID
+
+import attrs
 
 from ticketlog.policies.builtin import sla_driven
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
+from ticketlog.projections.quality import (
+    Calibration,
+    QaSummary,
+    QualityOverview,
+    ScoredReview,
+    quality_by_tickets,
+)
 from ticketlog.projections.queues import ORDERINGS, Ordering, QueuedTicket
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.sla_clock import NEVER
@@ -18,6 +28,7 @@ from ticketlog.projections.timeline import TimelineEntry
 from ticketlog.projections.workloads import Workload
 
 Record = dict[str, object]
+T = TypeVar("T")
 
 QUEUE_ORDERS: dict[str, Ordering] = {**ORDERINGS, "sla": sla_driven().key}
 """How waiting tickets can be listed: the queues' own orderings, and the ``sla`` policy's."""
@@ -102,8 +113,47 @@ def kpi_groups(
     """KPIs overall (one group, ``None``) or per group of ``dimension``, agents by name."""
     if dimension is None:
         return {None: compute_kpis(facts, now=now, sla=sla)}
-    grouped = kpis_by(facts, dimension, now=now, sla=sla)
-    return {_group_name(group, names): kpis for group, kpis in grouped.items()}
+    return named(kpis_by(facts, dimension, now=now, sla=sla), names)
+
+
+def qa_groups(
+    facts: Sequence[TicketFacts],
+    dimension: Dimension | None,
+    scored: Sequence[ScoredReview],
+    *,
+    names: Mapping[UUID, str],
+) -> dict[str | None, QaSummary]:
+    """The QA of the reviews of each :func:`kpi_groups` group's tickets, keyed alike (a
+    group without reviews is absent)."""
+    return named(quality_by_tickets(scored, facts, dimension), names)
+
+
+def named(groups: Mapping[Hashable, T], names: Mapping[UUID, str]) -> dict[str | None, T]:
+    """``groups`` keyed as people read them: agents (and reviewers) by name."""
+    return {_group_name(group, names): value for group, value in groups.items()}
+
+
+def named_overview(quality: QualityOverview, names: Mapping[UUID, str]) -> QualityOverview:
+    """``quality`` with its groups named (:func:`named`)."""
+    groups: dict[Hashable, QaSummary] = {
+        _group_name(group, names): summary for group, summary in quality.groups.items()
+    }
+    return attrs.evolve(quality, groups=groups)
+
+
+def calibration_record(calibration: Calibration, names: Mapping[UUID, str]) -> Record:
+    """Reviewer calibration as a record, each pair of reviewers by name."""
+    return {
+        "overall": calibration.overall,
+        "criteria": calibration.criteria,
+        "pairs": [
+            {
+                **attrs.asdict(pair, recurse=False),
+                "reviewers": [names.get(r, str(r)) for r in pair.reviewers],
+            }
+            for pair in calibration.pairs
+        ],
+    }
 
 
 def _group_name(group: Hashable, names: Mapping[UUID, str]) -> str | None:

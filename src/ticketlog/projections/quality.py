@@ -388,3 +388,32 @@ def calibration(records: Iterable[ReviewRecord]) -> Calibration:
         criteria={name: _agreement(per_criterion[name]) for name in sorted(per_criterion)},
         pairs=[_pair_agreement(a, b, common[a, b]) for a, b in sorted(common)],
     )
+
+
+@attrs.frozen
+class QualityOverview:
+    """The QA of a set of reviews at a glance: per group, calibration and correlations."""
+
+    by: QaDimension
+    groups: dict[Hashable, QaSummary]
+    overall: QaSummary
+    calibration: Calibration
+    correlations: dict[str, Correlation]
+
+
+def overview(
+    scored: Sequence[ScoredReview],
+    facts: Iterable[TicketFacts],
+    *,
+    by: QaDimension | str = QaDimension.AGENT,
+) -> QualityOverview:
+    """The QA of ``scored`` per group of ``by``, overall, its calibration and its
+    correlations with the measures of the reviewed tickets (from ``facts``)."""
+    groups = quality_by(scored, by)  # checks ``by``
+    return QualityOverview(
+        by=QaDimension(by),
+        groups=groups,
+        overall=summarise(scored),
+        calibration=calibration(r.record for r in scored),
+        correlations=correlations(scored, facts),
+    )
