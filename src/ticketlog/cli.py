@@ -50,13 +50,16 @@ from ticketlog.imports import UnreadableFile, import_file, preset_names, resolve
 from ticketlog.imports.importer import Progress as ImportProgress
 from ticketlog.io.console import (
     Column,
+    calibration_tables,
     comparison_table,
+    correlations_table,
     duration_text,
     fidelity_table,
     fidelity_warnings,
     figures_table,
     jsonable,
     kpis_table,
+    quality_table,
     records_table,
     share_text,
 )
@@ -64,7 +67,10 @@ from ticketlog.io.records import (
     QUEUE_ORDERS,
     agent_names,
     agent_records,
+    calibration_record,
     kpi_groups,
+    named_overview,
+    qa_groups,
     timeline_records,
     utc,
     waiting_record,
@@ -75,6 +81,7 @@ from ticketlog.policies.builtin import check_policy_fits
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.processes import SlaEscalator, keep_escalating
 from ticketlog.projections.kpis import Dimension
+from ticketlog.projections.quality import QaDimension, QaSummary, overview
 from ticketlog.projections.runner import Follower
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
@@ -555,12 +562,15 @@ def kpis_command(
     the targets of --config.
 
     Open tickets are judged as of the latest event in the store. Agents and teams are
-    those of each ticket's latest resolution.
+    those of each ticket's latest resolution. When the store holds quality reviews, each
+    group's QA follows its CSAT and NPS: the reviews of its tickets, their mean QA score
+    (1-5) and pass rate by the scorecards of --config.
     """
     with _errors_as_one_line():
         dimension = None if by is None else Dimension(_choice(by, _DIMENSIONS, "--by"))
         start, end = _instant(since, "--since"), _instant(until, "--until")
-        with _reading(store, _desk_config(config).sla) as desk:
+        desk_config = _desk_config(config)
+        with _reading(store, desk_config.sla) as desk:
             view = _history(desk)
         facts = [
             f
@@ -568,9 +578,10 @@ def kpis_command(
             if (start is None or f.received_at >= start) and (end is None or f.received_at < end)
         ]
         workloads = view.workloads.workloads(now=view.now)
-        groups = kpi_groups(
-            facts, dimension, now=view.now, sla=view.sla, names=agent_names(workloads)
-        )
+        names = agent_names(workloads)
+        groups = kpi_groups(facts, dimension, now=view.now, sla=view.sla, names=names)
+        scored = view.scored_reviews(desk_config.scorecards.values())
+        quality = qa_groups(facts, dimension, scored, names=names)
     if as_json:
         _print_json(
             {
@@ -579,14 +590,86 @@ def kpis_command(
                 "by": by,
                 "since": start,
                 "until": end,
-                "units": {"durations": "minutes", "shares": "percent"},
-                "groups": [{"group": name, "kpis": kpis} for name, kpis in groups.items()],
+                "units": {"durations": "minutes", "shares": "percent", "qa_score": "1-5"},
+                "groups": [
+                    {"group": name, "kpis": kpis, "quality": quality.get(name)}
+                    for name, kpis in groups.items()
+                ],
             }
         )
         return
     default = "all" if dimension is None else "(none)"
-    labels = {default if name is None else name: kpis for name, kpis in groups.items()}
-    _out.print(kpis_table(labels, title=f"KPIs{' by ' + by if by else ''}, {_as_of(view)}"))
+
+    def label(name: str | None) -> str:
+        return default if name is None else name
+
+    labels = {label(name): kpis for name, kpis in groups.items()}
+    reviewed = {label(name): q for name, q in quality.items()} if scored else None
+    title = f"KPIs{' by ' + by if by else ''}, {_as_of(view)}"
+    _out.print(kpis_table(labels, title=title, quality=reviewed))
+
+
+# --- quality -----------------------------------------------------------------------
+
+_QA_DIMENSIONS = [d.value for d in QaDimension]
+
+
+@app.command("quality")
+def quality_command(
+    store: Store,
+    *,
+    by: Annotated[
+        str, typer.Option(help=f"Group the reviews by one of: {', '.join(_QA_DIMENSIONS)}.")
+    ] = QaDimension.AGENT.value,
+    config: DeskFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Quality reviews of STORE's tickets: QA score and pass rate per group, reviewer
+    calibration, and QA against CSAT, first reply time and handle time.
+
+    Reviews are judged by the scorecards of --config; one scored on a scorecard version the
+    file does not have counts with its criteria weighted equally and a pass mark of 3.
+    Agents are the reviewed agents, weeks the ISO weeks of the reviews.
+    """
+    with _errors_as_one_line():
+        dimension = QaDimension(_choice(by, _QA_DIMENSIONS, "--by"))
+        desk_config = _desk_config(config)
+        with _reading(store, desk_config.sla) as desk:
+            view = _history(desk)
+        names = agent_names(view.workloads.workloads(now=view.now))
+        scored = view.scored_reviews(desk_config.scorecards.values())
+        found = named_overview(overview(scored, view.facts, by=dimension), names)
+    if as_json:
+        _print_json(
+            {
+                "store": parse_store_url(store).url,
+                "now": view.end,
+                "by": dimension,
+                "units": {
+                    "qa_score": "1-5",
+                    "score_pct": "percent of the scale",
+                    "shares": "percent",
+                },
+                "overall": found.overall,
+                "groups": [{"group": g, "quality": q} for g, q in found.groups.items()],
+                "calibration": calibration_record(found.calibration, names),
+                "correlations": found.correlations,
+            }
+        )
+        return
+    rows: dict[str, QaSummary] = {
+        "(none)" if g is None else str(g): q for g, q in found.groups.items()
+    }
+    rows["(all)"] = found.overall
+    _out.print(quality_table(rows, title=f"QA by {dimension}, {_as_of(view)}", by=str(dimension)))
+    if found.overall.unknown_version:
+        _out.print(
+            f"{found.overall.unknown_version} reviews were scored on scorecard versions the "
+            "configuration does not have: their criteria count equally, their pass mark is 3."
+        )
+    for table in calibration_tables(found.calibration, names):
+        _out.print(table)
+    _out.print(correlations_table(found.correlations))
 
 
 # --- timeline ----------------------------------------------------------------------

@@ -189,9 +189,13 @@ def kpis_table(
 
 
 def quality_table(groups: Mapping[str, QaSummary], *, title: str, by: str) -> Table:
-    """One row per group: reviews, QA score and percentage, pass rate, and the mean score
-    of each criterion."""
-    criteria = list(dict.fromkeys(name for q in groups.values() for name in q.criteria))
+    """One row per group: reviews, QA score and percentage, pass rate, and (unless the
+    groups are criteria) the mean score of each criterion."""
+    criteria = (
+        []
+        if by == "criterion"
+        else list(dict.fromkeys(name for q in groups.values() for name in q.criteria))
+    )
     table = Table(title=title)
     table.add_column(by)
     for header in ("reviews", "QA score", "QA %", "pass", *criteria):
