@@ -67,10 +67,10 @@ from ticketlog.io.records import (
     QUEUE_ORDERS,
     agent_names,
     agent_records,
-    calibration_record,
     kpi_groups,
-    named_overview,
+    named,
     qa_groups,
+    quality_record,
     timeline_records,
     utc,
     waiting_record,
@@ -81,7 +81,7 @@ from ticketlog.policies.builtin import check_policy_fits
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.processes import SlaEscalator, keep_escalating
 from ticketlog.projections.kpis import Dimension
-from ticketlog.projections.quality import QaDimension, QaSummary, overview
+from ticketlog.projections.quality import QaDimension, overview
 from ticketlog.projections.runner import Follower
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
@@ -638,28 +638,13 @@ def quality_command(
             view = _history(desk)
         names = agent_names(view.workloads.workloads(now=view.now))
         scored = view.scored_reviews(desk_config.scorecards.values())
-        found = named_overview(overview(scored, view.facts, by=dimension), names)
+        found = overview(scored, view.facts, by=dimension)
     if as_json:
         _print_json(
-            {
-                "store": parse_store_url(store).url,
-                "now": view.end,
-                "by": dimension,
-                "units": {
-                    "qa_score": "1-5",
-                    "score_pct": "percent of the scale",
-                    "shares": "percent",
-                },
-                "overall": found.overall,
-                "groups": [{"group": g, "quality": q} for g, q in found.groups.items()],
-                "calibration": calibration_record(found.calibration, names),
-                "correlations": found.correlations,
-            }
+            {"store": parse_store_url(store).url, "now": view.end, **quality_record(found, names)}
         )
         return
-    rows: dict[str, QaSummary] = {
-        "(none)" if g is None else str(g): q for g, q in found.groups.items()
-    }
+    rows = {"(none)" if g is None else g: q for g, q in named(found.groups, names).items()}
     rows["(all)"] = found.overall
     _out.print(quality_table(rows, title=f"QA by {dimension}, {_as_of(view)}", by=str(dimension)))
     if found.overall.unknown_version:
@@ -897,7 +882,10 @@ def serve_command(
             msg = "--escalate needs --config with an [escalation] table"
             raise ConfigurationError(msg)
         escalating = _escalating(store, desk_config if escalate else None)
-        with HelpDesk(store, sla=desk_config.sla) as desk, escalating:
+        with (
+            HelpDesk(store, sla=desk_config.sla, scorecards=desk_config.scorecards) as desk,
+            escalating,
+        ):
             serve(desk, host=host, port=port, tokens=tokens)
 
 

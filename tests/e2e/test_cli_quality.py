@@ -3,60 +3,32 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.cli_support import one_line_error, run_cli
-from tests.quality_support import SUPPORT
+from tests.quality_support import SUPPORT, SUPPORT_TOML, review_history
 from ticketlog import HelpDesk, ManualClock
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
-CONFIG = """\
-[scorecards.support]
-pass_mark = 3.5
-criteria = [
-  { name = "accuracy", weight = 2, critical = true },
-  { name = "empathy" },
-  { name = "clarity" },
-]
-"""
-
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Ann resolved two tickets, Bo one; Rita reviewed all three and Sam Ann's first."""
+    """The reviews of :func:`review_history`."""
     url = f"sqlite:///{tmp_path_factory.mktemp('quality') / 'desk.db'}"
     clock = ManualClock(START)
     with HelpDesk(url, clock=clock, scorecards=[SUPPORT]) as desk:
-        ann = desk.join_agent("Ann", team="billing", capacity=5)
-        bo = desk.join_agent("Bo", capacity=5)
-        rita = desk.join_agent("Rita", team="qa", reviewer=True)
-        sam = desk.join_agent("Sam", team="qa", reviewer=True)
-        tickets = []
-        for agent, csat in ((ann, 5), (bo, 2), (ann, 4)):
-            ticket = desk.receive(channel="email", customer_id="c-1")
-            desk.assign(ticket, agent)
-            clock.advance(timedelta(minutes=10))
-            desk.respond(ticket, agent)
-            desk.resolve(ticket, agent)
-            desk.rate(ticket, csat=csat)
-            tickets.append(ticket)
-        clock.advance(timedelta(hours=1))
-        first, second, third = tickets
-        desk.review(first, rita, {"accuracy": 4, "empathy": 3, "clarity": 5})  # 4.0, passes
-        desk.review(first, sam, {"accuracy": 2, "empathy": 5, "clarity": 5})  # critical: fails
-        desk.review(second, rita, {"accuracy": 3, "empathy": 3, "clarity": 3})  # 3.0 < 3.5
-        desk.review(third, rita, {"accuracy": 5, "empathy": 5, "clarity": 5})  # 5.0
+        review_history(desk, clock)
     return url
 
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("config") / "desk.toml"
-    path.write_text(CONFIG, encoding="utf-8")
+    path.write_text(SUPPORT_TOML, encoding="utf-8")
     return path
 
 

@@ -133,12 +133,18 @@ def named(groups: Mapping[Hashable, T], names: Mapping[UUID, str]) -> dict[str |
     return {_group_name(group, names): value for group, value in groups.items()}
 
 
-def named_overview(quality: QualityOverview, names: Mapping[UUID, str]) -> QualityOverview:
-    """``quality`` with its groups named (:func:`named`)."""
-    groups: dict[Hashable, QaSummary] = {
-        _group_name(group, names): summary for group, summary in quality.groups.items()
+def quality_record(quality: QualityOverview, names: Mapping[UUID, str]) -> Record:
+    """A :class:`QualityOverview` as the command line's ``--json`` and the service give it:
+    groups, agents and reviewers by name."""
+    named_groups = named(quality.groups, names)
+    return {
+        "by": quality.by,
+        "units": {"qa_score": "1-5", "score_pct": "percent of the scale", "shares": "percent"},
+        "overall": quality.overall,
+        "groups": [{"group": group, "quality": q} for group, q in named_groups.items()],
+        "calibration": calibration_record(quality.calibration, names),
+        "correlations": quality.correlations,
     }
-    return attrs.evolve(quality, groups=groups)
 
 
 def calibration_record(calibration: Calibration, names: Mapping[UUID, str]) -> Record:
