@@ -208,7 +208,7 @@ def simulate_command(
             with HelpDesk(store) as desk:
                 desk.save(*result.events)
     summary = RunSummary.of(result, pull.name, seed)
-    _write_report(Comparison.of([summary], seed=seed), report)
+    _write_report(Comparison.of([summary], seed=seed), report, config=desk_config)
     if as_json:
         _out.print_json(json.dumps({"policy": pull.name, "seed": seed, "kpis": summary.metrics}))
         return
@@ -293,7 +293,9 @@ def compare_command(
                 fidelity_threshold_pct=fidelity_threshold,
                 progress=progress,
             )
-    _write_report(comparison, report)
+    store = source if "://" in source else None
+    with _errors_as_one_line():
+        _write_report(comparison, report, store=store, config=desk_config)
     fidelity = comparison.fidelity
     for line in [] if fidelity is None else fidelity_warnings(fidelity):
         _err.print(f"warning: {line}", soft_wrap=True, highlight=False, markup=False)
@@ -329,13 +331,23 @@ def _runs_progress() -> Iterator[Callable[[int, int], None] | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _write_report(comparison: Comparison, directory: Path | None) -> None:
+def _write_report(
+    comparison: Comparison, directory: Path | None, *, store: str | None = None, config: DeskConfig
+) -> None:
+    """Write the report into ``directory`` (none: nothing); a replayed ``store``'s ends
+    with the quality reviews of its history, judged by ``config``'s scorecards."""
     if directory is None:
         return
     from ticketlog.io.report import write_report  # noqa: PLC0415 - matplotlib is optional
 
+    quality, names = None, {}
+    if store is not None:
+        with _reading(store, config.sla) as desk:
+            view = _history(desk)
+        names = agent_names(view.workloads.workloads(now=view.now))
+        quality = overview(view.scored_reviews(config.scorecards.values()), view.facts)
     try:
-        index = write_report(comparison, directory)
+        index = write_report(comparison, directory, quality=quality, names=names)
     except (TicketlogError, OSError) as error:
         raise _fail(error) from None
     _err.print(f"report: {index}")

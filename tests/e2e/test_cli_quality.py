@@ -103,3 +103,16 @@ def test_quality_bad_input_is_one_line_and_exit_status_2(store: str, tmp_path: P
     one_line_error(run_cli("quality", store, "--by", "channel"), "--by 'channel' is not one of")
     one_line_error(run_cli("quality", f"sqlite:///{tmp_path / 'none.db'}"), "no store")
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_replayed_stores_report_ends_with_its_quality_reviews(
+    store: str, config: Path, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "compare", store, "--policy", "fifo", "--config", str(config), "--report", str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert page.index("<h2>Fidelity</h2>") < page.index("<h2>Quality reviews</h2>")
+    assert "<td>4.17</td>" in page  # Ann's QA score
+    assert (tmp_path / "quality.png").is_file()
