@@ -16,7 +16,7 @@ from ticketlog.domain.errors import InvalidValue
 from ticketlog.domain.quality import review_id
 from ticketlog.domain.values import Channel, Priority, TicketStatus
 from ticketlog.projections.facts import TicketFacts
-from ticketlog.projections.kpis import Dimension
+from ticketlog.projections.kpis import Dimension, kpis_by
 from ticketlog.projections.quality import (
     QaDimension,
     QaSummary,
@@ -285,3 +285,33 @@ def test_a_desk_view_scores_its_reviews_with_the_agents_teams(desk: HelpDesk) ->
     assert review.team == "billing"
     assert review.score == 4.5
     assert review.record.reviewer_id == reviewer
+
+
+def test_the_quality_dataframes(scored: list[ScoredReview]) -> None:
+    pytest.importorskip("pandas")
+    from ticketlog.io.frames import (  # noqa: PLC0415 - pandas is an extra
+        calibration_frame,
+        kpi_frame,
+        quality_frame,
+        reviews_frame,
+    )
+
+    reviews = reviews_frame(scored)
+    assert len(reviews) == 4
+    assert list(reviews["score"]) == [4.0, 3.5, 3.0, 4.5]
+    assert list(reviews["week"]) == ["2026-W48", "2026-W48", "2026-W49", "2026-W48"]
+    assert reviews["score_clarity"].isna().tolist() == [False, False, False, True]
+    by_agent = quality_frame(quality_by(scored, "agent"), index="agent")
+    assert by_agent.loc[ANN, "score_pct"] == 68.75
+    assert by_agent.loc[BO, "empathy_mean"] == 3.5
+    assert by_agent.loc[BO, "unknown_version"] == 1
+    agreement = calibration_frame(calibration(RECORDS))
+    assert list(agreement.index) == ["(all)", "accuracy", "clarity", "empathy"]
+    assert agreement.loc["(all)", "alpha_interval"] == pytest.approx(1 / 6)
+    assert agreement["alpha_interval"].isna().tolist() == [False, False, True, False]
+    # QA beside the KPIs of the same tickets: one join on the group.
+    tickets = [facts(T1, BO), facts(T2, ANN), facts(T3, BO)]
+    kpis = kpi_frame(kpis_by(tickets, "agent", now=START))
+    joined = kpis.join(quality_frame(quality_by_tickets(scored, tickets, "agent")))
+    assert joined.loc[BO, "reviews"] == 3
+    assert joined.loc[BO, "tickets"] == 2
