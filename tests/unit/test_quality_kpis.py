@@ -302,9 +302,9 @@ def test_the_quality_dataframes(scored: list[ScoredReview]) -> None:
     assert list(reviews["week"]) == ["2026-W48", "2026-W48", "2026-W49", "2026-W48"]
     assert reviews["score_clarity"].isna().tolist() == [False, False, False, True]
     by_agent = quality_frame(quality_by(scored, "agent"), index="agent")
-    assert by_agent.loc[ANN, "score_pct"] == 68.75
-    assert by_agent.loc[BO, "empathy_mean"] == 3.5
-    assert by_agent.loc[BO, "unknown_version"] == 1
+    assert by_agent["score_pct"].to_dict()[ANN] == 68.75
+    assert by_agent["empathy_mean"].to_dict()[BO] == 3.5
+    assert by_agent["unknown_version"].to_dict()[BO] == 1
     agreement = calibration_frame(calibration(RECORDS))
     assert list(agreement.index) == ["(all)", "accuracy", "clarity", "empathy"]
     assert agreement.loc["(all)", "alpha_interval"] == pytest.approx(1 / 6)
@@ -313,5 +313,5 @@ def test_the_quality_dataframes(scored: list[ScoredReview]) -> None:
     tickets = [facts(T1, BO), facts(T2, ANN), facts(T3, BO)]
     kpis = kpi_frame(kpis_by(tickets, "agent", now=START))
     joined = kpis.join(quality_frame(quality_by_tickets(scored, tickets, "agent")))
-    assert joined.loc[BO, "reviews"] == 3
-    assert joined.loc[BO, "tickets"] == 2
+    assert joined["reviews"].to_dict()[BO] == 3
+    assert joined["tickets"].to_dict()[BO] == 2
