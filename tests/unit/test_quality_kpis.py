@@ -95,6 +95,12 @@ def test_each_review_is_judged_by_its_scorecard_version(scored: list[ScoredRevie
     assert [r.team for r in scored] == ["billing", "billing", None, None]
 
 
+def test_a_scorecard_changed_without_a_version_bump_judges_like_an_unknown_version() -> None:
+    # Version 1 as given has three criteria; a review on "version 1" with two of them.
+    (review,) = score_reviews([record(T1, R1, ANN, {"accuracy": 2, "empathy": 5})], [SUPPORT])
+    assert (review.known_version, review.score, review.passed) == (False, 3.5, True)
+
+
 def test_qa_by_agent(scored: list[ScoredReview]) -> None:
     by_agent = quality_by(scored, QaDimension.AGENT)
     assert list(by_agent) == [ANN, BO]
@@ -236,6 +242,18 @@ def test_calibration_compares_the_reviews_of_a_ticket_reviewed_twice() -> None:
     assert pair.kappa == pytest.approx(1 / 7)
 
 
+@given(st.permutations(RECORDS))
+def test_calibration_does_not_depend_on_the_order_of_the_reviews(
+    records: list[ReviewRecord],
+) -> None:
+    found, expected = calibration(records), calibration(RECORDS)
+    assert found.overall.units == expected.overall.units
+    assert found.overall.identical == pytest.approx(expected.overall.identical)
+    assert found.overall.alpha_ordinal == pytest.approx(expected.overall.alpha_ordinal)
+    assert found.overall.alpha_interval == pytest.approx(expected.overall.alpha_interval)
+    assert found.pairs == expected.pairs
+
+
 def test_calibration_without_second_opinions_measures_nothing() -> None:
     found = calibration(RECORDS[2:])
     assert found.overall.units == 0
@@ -315,3 +333,12 @@ def test_the_quality_dataframes(scored: list[ScoredReview]) -> None:
     joined = kpis.join(quality_frame(quality_by_tickets(scored, tickets, "agent")))
     assert joined["reviews"].to_dict()[BO] == 3
     assert joined["tickets"].to_dict()[BO] == 2
+    # Without reviews, the frames still have their columns.
+    assert list(reviews_frame([]).columns)[:3] == ["review_id", "ticket_id", "reviewer_id"]
+    assert list(quality_frame({}).columns) == [
+        "reviews",
+        "score",
+        "score_pct",
+        "pass_rate",
+        "unknown_version",
+    ]

@@ -20,6 +20,7 @@ from ticketlog.domain.errors import ConfigurationError
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Durations, Kpis, ValueClass, iso_week
 from ticketlog.projections.quality import Calibration, QaSummary, ScoredReview
+from ticketlog.projections.reviews import ReviewRecord
 from ticketlog.simulation.compare import Comparison
 from ticketlog.simulation.fidelity import Fidelity
 
@@ -98,6 +99,13 @@ _SHARE_COLUMNS = [field.name for field in attrs.fields(Kpis) if str(field.type) 
 """Shares and means, ``None`` where not measured: ``NaN`` in a frame, as pandas has it."""
 
 
+_REVIEW_COLUMNS = [
+    *(a.name for a in attrs.fields(ReviewRecord) if a.name != "scores"),
+    *("team", "week", "score", "passed", "known_version"),
+]
+"""The columns of :func:`reviews_frame` before the criteria's scores."""
+
+
 def reviews_frame(scored: Iterable[ScoredReview]) -> pd.DataFrame:
     """One row per review: who reviewed whose work on which ticket and when (``week`` its
     ISO week), the scorecard and version, ``score`` (1-5), ``passed``, ``known_version``,
@@ -114,7 +122,8 @@ def reviews_frame(scored: Iterable[ScoredReview]) -> pd.DataFrame:
             known_version=review.known_version,
         )
         rows.append({**row, **{f"score_{name}": value for name, value in scores.items()}})
-    frame: pd.DataFrame = _pandas().DataFrame(rows)
+    criteria = dict.fromkeys(key for row in rows for key in row if key.startswith("score_"))
+    frame: pd.DataFrame = _pandas().DataFrame(rows, columns=[*_REVIEW_COLUMNS, *criteria])
     return frame
 
 
@@ -126,12 +135,15 @@ def quality_frame(groups: Mapping[Hashable, QaSummary], *, index: str = "group")
     rows = []
     for summary in groups.values():
         row = attrs.asdict(summary, recurse=False)
-        means = row.pop("criteria")
-        rows.append({**row, **{f"{name}_mean": value for name, value in means.items()}})
-    frame: pd.DataFrame = pandas.DataFrame(rows, index=pandas.Index(list(groups), name=index))
-    for column in frame.columns:
-        if column not in ("reviews", "unknown_version"):
-            frame[column] = frame[column].astype(float)
+        criteria = row.pop("criteria")
+        rows.append({**row, **{f"{name}_mean": value for name, value in criteria.items()}})
+    means = dict.fromkeys(key for row in rows for key in row if key.endswith("_mean"))
+    columns = ["reviews", "score", "score_pct", "pass_rate", "unknown_version", *means]
+    frame: pd.DataFrame = pandas.DataFrame(
+        rows, index=pandas.Index(list(groups), name=index), columns=columns
+    )
+    for column in ("score", "score_pct", "pass_rate", *means):
+        frame[column] = frame[column].astype(float)
     return frame
 
 

@@ -15,8 +15,10 @@ Definitions:
 - A review is judged by the scorecard of its own name *and version*. One scored on a
   version that was not given (an older version no longer configured, or a scorecard since
   removed) still counts with its own scores: its criteria weigh equally, it has no critical
-  criterion, and it passes at the default pass mark (3.0). Each summary counts such reviews
-  (``unknown_version``); give the old versions too to judge them by their own rules.
+  criterion, and it passes at the default pass mark (3.0). So does a review whose criteria
+  are not those of the version given (a scorecard changed without a version bump). Each
+  summary counts such reviews (``unknown_version``); give the old versions too to judge
+  them by their own rules.
 - Per group (:class:`QaDimension`): ``reviews``, the mean QA ``score`` (and ``score_pct``),
   ``pass_rate`` (% of reviews passing) and the mean score of each ``criteria``. By
   **criterion**, a group is one criterion's scores (merged across scorecards naming it
@@ -84,7 +86,8 @@ class ScoredReview:
     pass_mark: float
     """The pass mark the review and its criteria were judged by."""
     known_version: bool
-    """Whether the review's scorecard version was given (else: equal weights)."""
+    """Whether the review's scorecard version was given, with the criteria it scored (else:
+    equal weights)."""
 
 
 def _fallback(record: ReviewRecord) -> Scorecard:
@@ -109,6 +112,8 @@ def score_reviews(
     scored = []
     for record in records:
         card = cards.get((record.scorecard, record.scorecard_version))
+        if card is not None and set(card.criterion_names) != set(record.scores):
+            card = None
         judge = _fallback(record) if card is None else card
         scored.append(
             ScoredReview(
