@@ -1,8 +1,9 @@
 """The ``ticketlog`` command: read a desk's store, simulate a scenario, compare policies.
 
-The read commands (``kpis``, ``timeline``, ``queue``, ``agents``) open an existing store
-and never create one. They judge open tickets as of the latest event in the store (the
-end of the history), not the wall clock, so a recorded history reads the same tomorrow.
+The read commands (``kpis``, ``quality``, ``timeline``, ``queue``, ``agents``) open an
+existing store and never create one. They judge open tickets as of the latest event in
+the store (the end of the history), not the wall clock, so a recorded history reads the
+same tomorrow.
 With ``--json`` they print one JSON object: durations in minutes (floats), times in ISO
 8601, ``null`` for what was not measured.
 
@@ -68,7 +69,7 @@ from ticketlog.io.records import (
     agent_names,
     agent_records,
     kpi_groups,
-    named,
+    labelled,
     qa_groups,
     quality_record,
     timeline_records,
@@ -611,12 +612,8 @@ def kpis_command(
         )
         return
     default = "all" if dimension is None else "(none)"
-
-    def label(name: str | None) -> str:
-        return default if name is None else name
-
-    labels = {label(name): kpis for name, kpis in groups.items()}
-    reviewed = {label(name): q for name, q in quality.items()} if scored else None
+    labels = labelled(groups, names, none=default)
+    reviewed = labelled(quality, names, none=default) if scored else None
     title = f"KPIs{' by ' + by if by else ''}, {_as_of(view)}"
     _out.print(kpis_table(labels, title=title, quality=reviewed))
 
@@ -656,8 +653,7 @@ def quality_command(
             {"store": parse_store_url(store).url, "now": view.end, **quality_record(found, names)}
         )
         return
-    rows = {"(none)" if g is None else g: q for g, q in named(found.groups, names).items()}
-    rows["(all)"] = found.overall
+    rows = {**labelled(found.groups, names), "(all)": found.overall}
     _out.print(quality_table(rows, title=f"QA by {dimension}, {_as_of(view)}", by=str(dimension)))
     if found.overall.unknown_version:
         _out.print(

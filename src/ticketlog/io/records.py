@@ -28,6 +28,7 @@ from ticketlog.projections.timeline import TimelineEntry
 from ticketlog.projections.workloads import Workload
 
 Record = dict[str, object]
+K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
 QUEUE_ORDERS: dict[str, Ordering] = {**ORDERINGS, "sla": sla_driven().key}
@@ -128,9 +129,16 @@ def qa_groups(
     return named(quality_by_tickets(scored, facts, dimension), names)
 
 
-def named(groups: Mapping[Hashable, T], names: Mapping[UUID, str]) -> dict[str | None, T]:
+def named(groups: Mapping[K, T], names: Mapping[UUID, str]) -> dict[str | None, T]:
     """``groups`` keyed as people read them: agents (and reviewers) by name."""
     return {_group_name(group, names): value for group, value in groups.items()}
+
+
+def labelled(
+    groups: Mapping[K, T], names: Mapping[UUID, str], *, none: str = "(none)"
+) -> dict[str, T]:
+    """``groups`` keyed as a table heads them: :func:`named`, the ``None`` group ``none``."""
+    return {none if name is None else name: value for name, value in named(groups, names).items()}
 
 
 def quality_record(quality: QualityOverview, names: Mapping[UUID, str]) -> Record:

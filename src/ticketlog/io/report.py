@@ -29,7 +29,7 @@ from uuid import UUID
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.domain.values import Priority
 from ticketlog.io.console import fidelity_warnings
-from ticketlog.io.records import named
+from ticketlog.io.records import labelled
 from ticketlog.projections.kpis import Dimension
 from ticketlog.projections.quality import QaSummary, QualityOverview
 from ticketlog.simulation.compare import BACKLOG_POINTS, METRICS, Comparison, RunSummary
@@ -375,13 +375,9 @@ def _share(value: float | None) -> str:
     return _MISSING if value is None else f"{value:.1f} %"
 
 
-def _quality_groups(quality: QualityOverview, names: Mapping[UUID, str]) -> dict[str, QaSummary]:
-    return {"(none)" if g is None else g: q for g, q in named(quality.groups, names).items()}
-
-
 def _quality_block(quality: QualityOverview, names: Mapping[UUID, str]) -> str:
     """The quality section: QA per group and overall, calibration, correlations."""
-    groups = {**_quality_groups(quality, names), "(all)": quality.overall}
+    groups = {**labelled(quality.groups, names), "(all)": quality.overall}
     qa = _rows(
         (str(quality.by), "reviews", "QA score (1-5)", "QA %", "pass"),
         (
@@ -534,7 +530,7 @@ def write_report(
         plots.append(("fidelity.png", _fidelity_figure(fidelity)))
     names = {} if names is None else names
     if quality is not None:
-        plots.append(("quality.png", _quality_figure(_quality_groups(quality, names))))
+        plots.append(("quality.png", _quality_figure(labelled(quality.groups, names))))
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     for name, figure in plots:
