@@ -16,7 +16,7 @@ from ticketlog.domain.errors import InvalidValue
 from ticketlog.domain.quality import review_id
 from ticketlog.domain.values import Channel, Priority, TicketStatus
 from ticketlog.projections.facts import TicketFacts
-from ticketlog.projections.kpis import Dimension, kpis_by
+from ticketlog.projections.kpis import Dimension, compute_kpis, kpis_by
 from ticketlog.projections.quality import (
     QaDimension,
     QaSummary,
@@ -342,3 +342,23 @@ def test_the_quality_dataframes(scored: list[ScoredReview]) -> None:
         "pass_rate",
         "unknown_version",
     ]
+
+
+def test_the_kpi_table_shows_qa_after_csat_and_nps_and_dashes_without_reviews(
+    scored: list[ScoredReview],
+) -> None:
+    from rich.console import Console  # noqa: PLC0415 - only this test prints
+
+    from ticketlog.io.console import kpis_table  # noqa: PLC0415
+
+    tickets = [facts(T1, BO), facts(T2, ANN)]
+    kpis = {"Bo": compute_kpis(tickets[:1], now=START), "Ann": compute_kpis(tickets[1:], now=START)}
+    quality = {"Bo": summarise(scored[:2])}
+    console = Console(width=120, record=True)
+    console.print(kpis_table(kpis, title="KPIs", quality=quality))
+    lines = console.export_text().splitlines()
+    labels = [line.split("│")[1].strip() for line in lines if line.startswith("│")]
+    nps = labels.index("NPS (-100 to 100)")
+    assert labels[nps + 1 : nps + 4] == ["reviews", "QA score", "QA pass"]
+    qa = next(line for line in lines if line.startswith("│ QA score"))
+    assert [cell.strip() for cell in qa.split("│")[2:4]] == ["3.75 / 5", "—"]

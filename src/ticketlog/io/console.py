@@ -19,7 +19,7 @@ import attrs
 from rich.table import Table
 
 from ticketlog.projections.kpis import Kpis
-from ticketlog.projections.quality import Calibration, Correlation, QaSummary
+from ticketlog.projections.quality import Calibration, Correlation, QaSummary, summarise
 from ticketlog.simulation.compare import METRICS, Comparison
 from ticketlog.simulation.fidelity import Fidelity, KpiFidelity, minutes
 
@@ -165,7 +165,7 @@ QA_ROWS: tuple[tuple[str, Callable[[QaSummary], str]], ...] = (
 )
 """The QA rows :func:`kpis_table` adds after CSAT and NPS."""
 
-_EMPTY_QA = QaSummary(reviews=0, score=None, score_pct=None, pass_rate=None, criteria={})
+_EMPTY_QA = summarise(())
 
 
 def kpis_table(
