@@ -47,3 +47,10 @@ def test_quality_by_an_unknown_dimension_is_refused(served: Server) -> None:
     answer = httpx.get(f"{served.url}/quality", params={"by": "channel"})
     assert answer.status_code == 422
     assert answer.json()["error"]
+
+
+def test_kpis_by_agent_carry_each_groups_quality(served: Server) -> None:
+    groups = httpx.get(f"{served.url}/kpis", params={"by": "agent"}).json()["groups"]
+    quality = {g["group"]: g["quality"] for g in groups}
+    assert quality["Ann"]["reviews"] == 3
+    assert quality["Bo"]["score"] == 3.0

@@ -57,6 +57,7 @@ from ticketlog.io.records import (
     agent_names,
     agent_records,
     kpi_groups,
+    qa_groups,
     quality_record,
     timeline_records,
     utc,
@@ -360,7 +361,8 @@ def _reads(app: FastAPI, service: Service) -> None:
         until: datetime | None = None,
     ) -> models.Record:
         """The service KPIs (docs/kpis.md), overall or per group, of the tickets received in
-        [since, until) (a time without an offset is UTC)."""
+        [since, until) (a time without an offset is UTC), with each group's QA (``null``:
+        no review of its tickets)."""
 
         start, end = (None if t is None else utc(t) for t in (since, until))
 
@@ -374,11 +376,16 @@ def _reads(app: FastAPI, service: Service) -> None:
             ]
             names = agent_names(view.workloads.workloads(now=now))
             groups = kpi_groups(facts, by, now=now, sla=view.sla, names=names)
+            scored = view.scored_reviews(desk.scorecards.values())
+            quality = qa_groups(facts, by, scored, names=names)
             return {
                 "now": now,
                 "by": by,
-                "units": {"durations": "minutes", "shares": "percent"},
-                "groups": [{"group": name, "kpis": k} for name, k in groups.items()],
+                "units": {"durations": "minutes", "shares": "percent", "qa_score": "1-5"},
+                "groups": [
+                    {"group": name, "kpis": k, "quality": quality.get(name)}
+                    for name, k in groups.items()
+                ],
             }
 
         return _json(service.call(read))
