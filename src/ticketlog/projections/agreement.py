@@ -1,5 +1,10 @@
 """Agreement and correlation coefficients: Cohen's kappa, Krippendorff's alpha, Pearson's r
-and Spearman's rho, as documented formulas over numpy (no statistics package needed).
+and Spearman's rho, as documented formulas over numpy.
+
+Why not a statistics package: ``krippendorff`` computes alpha only, scikit-learn
+(``cohen_kappa_score``) kappa only, statsmodels' alpha is not in a release yet; each would
+be a new dependency for a core KPI, while the formulas are short. They are tested against
+the published worked examples (Krippendorff 2011; Cohen's kappa examples).
 
 Every coefficient is ``None`` where it is undefined (0/0), never ``NaN``:
 
