@@ -2,7 +2,7 @@
 and Spearman's rho, as documented formulas over numpy.
 
 Why not a statistics package: ``krippendorff`` computes alpha only, scikit-learn
-(``cohen_kappa_score``) kappa only, statsmodels' alpha is not in a release yet; each would
+(``cohen_kappa_score``) kappa only, statsmodels has alpha only after 0.15.0; each would
 be a new dependency for a core KPI, while the formulas are short. They are tested against
 the published worked examples (Krippendorff 2011; Cohen's kappa examples).
 
