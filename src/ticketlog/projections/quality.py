@@ -69,9 +69,6 @@ from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import GROUP_KEYS, Dimension, group_order, iso_week, share
 from ticketlog.projections.reviews import ReviewRecord
 
-DEFAULT_PASS_MARK: float = Scorecard.model_fields["pass_mark"].default
-"""The pass mark of a review scored on a scorecard version that was not given."""
-
 
 @attrs.frozen
 class ScoredReview:
@@ -91,7 +88,8 @@ class ScoredReview:
 
 
 def _fallback(record: ReviewRecord) -> Scorecard:
-    """A stand-in for a scorecard version not given: the review's criteria, equal weights."""
+    """A stand-in for a scorecard version not given: the review's criteria, equal weights,
+    none critical, the default pass mark (3.0)."""
     return Scorecard(
         name=record.scorecard,
         version=record.scorecard_version,
