@@ -6,9 +6,10 @@ traced (:func:`~ticketlog.simulation.trace_from_store`). The figures: the mean w
 content a replay gives a ticket (its active work) against the mean time people held it
 (the work content replays used before); the steps of the journeys by kind; for the
 tickets never reopened, the transfers and escalations and the SLA pauses per ticket, and
-the resolution SLA attainment, recorded and replayed under fifo; and the fidelity block
-of the as-recorded baseline (:mod:`ticketlog.simulation.fidelity`): each KPI's relative
-error in %.
+the resolution SLA attainment, recorded and replayed under fifo; the fidelity block of the
+as-recorded baseline (:mod:`ticketlog.simulation.fidelity`): each KPI recorded, as the
+baseline gives it back and the relative error in %, and the earth mover's distances of
+the waits and cycle times; and the mean wait of what-if policies on the same staffing.
 
     python benchmarks/journeys.py [--cases 2000] [--seed 1] [--json]
 """
@@ -28,10 +29,11 @@ from typing import Any
 from ticketlog import HelpDesk
 from ticketlog.imports import import_file, preset
 from ticketlog.imports.synthetic import write_status_log
-from ticketlog.policies import fifo
+from ticketlog.policies import easiest_first, fifo, priority
 from ticketlog.projections import TicketFacts, compute_kpis
 from ticketlog.simulation import Trace, simulate, trace_from_store
 from ticketlog.simulation.fidelity import Fidelity, as_recorded
+from ticketlog.simulation.replay import team_queues_for
 
 
 def minutes(durations: Iterable[timedelta | None]) -> float:
@@ -66,7 +68,27 @@ def figures(trace: Trace) -> dict[str, Any]:
         "never_reopened": len(once),
         "recorded": per_ticket([recorded[t] for t in once]),
         "replayed_fifo": per_ticket([replayed[t] for t in once]),
-        "fidelity_error_pct": {k.kpi: k.relative_error_pct for k in fidelity.kpis},
+        "fidelity": {
+            k.kpi: {
+                "recorded": k.recorded,
+                "baseline": k.baseline,
+                "error_pct": k.relative_error_pct,
+            }
+            for k in fidelity.kpis
+        },
+        "fidelity_emd_min": {
+            "wait": fidelity.wait_emd_min,
+            "cycle_time": fidelity.cycle_time_emd_min,
+        },
+        "what_if_wait_mean_min": {
+            name: minutes([simulate(trace, trace.arrivals, policy, fast=True).kpis().wait.mean])
+            for name, policy in (
+                ("fifo", fifo()),
+                ("priority", priority()),
+                ("easiest-first", easiest_first()),
+                ("team-queues", team_queues_for(trace)),
+            )
+        },
     }
 
 

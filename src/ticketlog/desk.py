@@ -26,6 +26,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    EventStore,
     IntegrityError,
     Mapper,
     PersistenceError,
@@ -81,10 +82,12 @@ from ticketlog.domain.values import (
     as_time,
 )
 from ticketlog.persistence.checkpoints import checkpoints_for
+from ticketlog.persistence.claims import claims_for
 from ticketlog.persistence.encryption import WrongCipherKey, check_cipher_key
 from ticketlog.persistence.mapper import CorruptEvent, EventMapper
 from ticketlog.persistence.reader import LogHealth, LogReader
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
+from ticketlog.persistence.snapshots import INTERVAL, AgentSnapshots
 from ticketlog.persistence.sqlite import create_owner_only
 from ticketlog.policies.protocol import PullPolicy, Router
 from ticketlog.policies.registry import pull_policy
@@ -123,6 +126,9 @@ class HelpDesk(Application[UUID]):
     ``cipher_key`` encrypts the store's events and checkpoints at rest (see
     :mod:`ticketlog.persistence.settings`); a key that does not open an existing store
     raises :class:`~ticketlog.persistence.encryption.WrongCipherKey`.
+    ``snapshot_interval``: a snapshot of an agent every this many of their events, so
+    loading one folds at most that many (see :mod:`ticketlog.persistence.snapshots`;
+    ``None``: no snapshots, every load folds the whole stream).
 
     ``skew_tolerance``: a command dated before the latest event of a stream it writes by at
     most this much (another machine's clock wrote that event) is recorded at that event's
@@ -152,9 +158,10 @@ class HelpDesk(Application[UUID]):
         skew_tolerance: timedelta = SKEW_TOLERANCE,
         future_horizon: timedelta | None = FUTURE_HORIZON,
         cipher_key: str | SecretStr | None = None,
+        snapshot_interval: int | None = INTERVAL,
         scorecards: Iterable[Scorecard] | Mapping[str, Scorecard] = (),
     ) -> None:
-        _check_settings(store, clock, sla)
+        _check_settings(store, clock, sla, snapshot_interval)
         self.scorecards = scorecards_by_name(scorecards)
         """The desk's scorecards by name."""
         self.skew_tolerance = _duration(skew_tolerance, "skew_tolerance")
@@ -170,8 +177,12 @@ class HelpDesk(Application[UUID]):
         self._agents: dict[UUID, tuple[int, AgentState]] = {}
         """Each agent's latest version and state read: loads fold only newer events."""
         self._checkpoints: Checkpoints | None = None
+        self._claims = claims_for(self.store)
+        env = self.store.eventsourcing_env()
+        if snapshot_interval is not None:
+            env["IS_SNAPSHOTTING_ENABLED"] = "y"
         try:
-            super().__init__(env=self.store.eventsourcing_env())
+            super().__init__(env=env)
         except ModuleNotFoundError as error:
             extra = "pip install 'ticketlog-es[postgres]'"
             msg = f"{self.store.kind} store needs {error.name!r}: {extra}"
@@ -186,6 +197,16 @@ class HelpDesk(Application[UUID]):
             self._close_opened()
             raise
         self._reader = LogReader(self.recorder, mapper)
+        self._snapshots = (
+            None
+            if self.snapshots is None or snapshot_interval is None
+            else AgentSnapshots(self.snapshots.recorder, mapper, snapshot_interval)
+        )
+
+    def close(self) -> None:
+        """Close the store's connections (the ticket command is :meth:`close_ticket`)."""
+        self._claims.close()
+        super().close()
 
     def _close_opened(self) -> None:
         """Close what a failed ``__init__`` opened already (e.g. a connection pool), so that
@@ -214,6 +235,17 @@ class HelpDesk(Application[UUID]):
         create_tables(recorder)
         return recorder
 
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """eventsourcing's snapshot store, with its table created (safely, when shared)."""
+        snapshots = super().construct_snapshot_store()
+        if isinstance(self.store, PostgresStore):
+            from ticketlog.persistence.postgres import (  # noqa: PLC0415 - the postgres extra
+                create_tables,
+            )
+
+            create_tables(snapshots.recorder)
+        return snapshots
+
     def construct_mapper(self) -> Mapper[UUID]:
         """ticketlog's own event mapper (pydantic JSON under stable topics)."""
         return EventMapper(compressor=self.factory.compressor(), cipher=self.factory.cipher())
@@ -239,13 +271,32 @@ class HelpDesk(Application[UUID]):
         )
         events = [obj for obj in objs if isinstance(obj, DomainEvent)]
         if not events:
-            return super().save(*objs, **kwargs)
+            recordings = super().save(*objs, **kwargs)
+            self._take_snapshots_of(objs, recordings)
+            return recordings
         check_history(events, stored_head=self._stored_head, is_stored_agent=self._is_stored_agent)
         try:
             return super().save(*objs, **kwargs)
         except IntegrityError:
             msg = "nothing was stored: some of the events' versions are stored already"
             raise InvalidHistory(msg) from None
+
+    def _take_snapshots_of(
+        self, saved: Iterable[object], recordings: Sequence[Recording[UUID]]
+    ) -> None:
+        """Snapshot each saved agent one of whose new events is at a multiple of the interval."""
+        if self._snapshots is None:
+            return
+        interval = self._snapshots.interval
+        due = {
+            r.domain_event.originator_id
+            for r in recordings
+            if isinstance(r.domain_event, AgentEvent)
+            and r.domain_event.originator_version % interval == 0
+        }
+        for agent in saved:
+            if isinstance(agent, Agent) and agent.id in due:
+                self._snapshots.take(agent.version, agent.state)
 
     def _check_open(self) -> None:
         if self.closing.is_set():
@@ -514,7 +565,9 @@ class HelpDesk(Application[UUID]):
         Returns ``None`` when no waiting ticket fits. When another desk takes a candidate
         first (or moves it out of reach), the next candidate is tried, so under
         contention no ticket goes to two agents and none is skipped; the next is tried too
-        when a candidate's latest event is later than ``at`` beyond the skew tolerance. Raises
+        when a candidate's latest event is later than ``at`` beyond the skew tolerance. A
+        candidate another desk is assigning at that moment is tried after the others
+        (:mod:`ticketlog.persistence.claims`). Raises
         :class:`~ticketlog.domain.errors.AgentOffline` or
         :class:`~ticketlog.domain.errors.AgentAtCapacity` when the agent can take nothing
         (also when another desk filled them meanwhile).
@@ -527,21 +580,39 @@ class HelpDesk(Application[UUID]):
             unavailable = availability_error(agent, agent.holding)
             if unavailable is not None:
                 raise unavailable
-            batch = list(islice(pull.tickets_for(agent, view.queues, now=when), _CANDIDATES))
+            batch = [
+                t.ticket_id
+                for t in islice(pull.tickets_for(agent, view.queues, now=when), _CANDIDATES)
+            ]
             if not batch:
                 return None
-            for ticket in batch:
-                try:
-                    self.assign(ticket.ticket_id, agent_id, policy=pull.name, at=when)
-                except (InvalidTransition, TierTooLow, AgentLacksSkill, OutOfOrder):
-                    continue  # taken, moved, or changed later than ``when`` meanwhile
-                except CorruptEvent as error:
-                    if error.originator_id != ticket.ticket_id:
-                        raise
-                    continue  # a quarantined ticket (see health())
-                return ticket.ticket_id
+            claimed_elsewhere = []
+            for ticket_id in batch:
+                with self._claims.claim(ticket_id, wait=False) as free:
+                    if not free:
+                        claimed_elsewhere.append(ticket_id)
+                    elif self._assign_candidate(ticket_id, agent_id, pull.name, when):
+                        return ticket_id
+            for ticket_id in claimed_elsewhere:  # after the desk assigning it is done
+                with self._claims.claim(ticket_id, wait=True):
+                    if self._assign_candidate(ticket_id, agent_id, pull.name, when):
+                        return ticket_id
         msg = f"gave up finding a ticket for {agent_id} after {self.max_attempts} rounds"
         raise ConcurrencyConflict(msg)
+
+    def _assign_candidate(
+        self, ticket_id: UUID, agent_id: UUID, policy: str, when: datetime
+    ) -> bool:
+        """Assign one of ``assign_next``'s candidates; ``False`` if it is out of reach now."""
+        try:
+            self.assign(ticket_id, agent_id, policy=policy, at=when)
+        except (InvalidTransition, TierTooLow, AgentLacksSkill, OutOfOrder):
+            return False  # taken, moved, or changed later than ``when`` meanwhile
+        except CorruptEvent as error:
+            if error.originator_id != ticket_id:
+                raise
+            return False  # a quarantined ticket (see health())
+        return True
 
     def route(
         self, ticket_id: UUID, router: Router | str = "least-loaded", *, at: datetime | None = None
@@ -628,9 +699,12 @@ class HelpDesk(Application[UUID]):
             assert review_id is not None  # noqa: S101 - no slot limit
             return review_id
         subject = ReviewSubject.of(self.ticket_events(ticket_id))
+        profile = self.agent(reviewer_id).profile
 
         def score(review: Review) -> None:
             card = self._scorecard(scorecard or review.state.scorecard, subject.category)
+            card.check(scores)
+            subject.check(reviewer_id, profile, card)  # the ticket may have moved on since
             review.score(
                 reviewer_id=reviewer_id,
                 scorecard=card,
@@ -679,10 +753,7 @@ class HelpDesk(Application[UUID]):
             return claims[0]
         cards = [self._scorecard(scorecard, "")] if scorecard else list(self.scorecards.values())
         tickets = (
-            f
-            for f in view.facts.tickets.values()
-            if reviewer_id not in (f.first_agent_id, f.resolver_id, f.holder_id)
-            and any(c.applies_to(f.category) for c in cards)
+            f for f in view.facts.tickets.values() if any(c.applies_to(f.category) for c in cards)
         )
         for facts, wanted in pick.candidates(tickets, view.reviews, now=when):
             ledger = view.reviews
@@ -1033,8 +1104,12 @@ class HelpDesk(Application[UUID]):
 
     def _load_agent(self, agent_id: UUID) -> Agent:
         """An agent, reading only the events stored since this desk last read them: an
-        agent's stream grows with every ticket they take and give up."""
+        agent's stream grows with every ticket they take and give up. An agent this desk has
+        not read yet starts from their latest snapshot, if any."""
+        self._check_open()
         known = self._agents.get(agent_id)
+        if known is None and self._snapshots is not None:
+            known = self._snapshots.latest(agent_id)
         if known is None:
             events, version = self._history(Agent, agent_id)
             agent = Agent.from_events(cast(list[AgentEvent], events), tolerance=self.skew_tolerance)
@@ -1042,7 +1117,6 @@ class HelpDesk(Application[UUID]):
         else:
             known_version, state = known
             agent = Agent.resume(agent_id, known_version, state, tolerance=self.skew_tolerance)
-            self._check_open()
             events, version = self._reader.stream(agent_id, after=known_version)
             agent.extend(cast(Iterator[AgentEvent], iter(events)))
         agent.version = max(agent.version, version)  # unknown (newer) events count
@@ -1147,8 +1221,9 @@ def _check_kinds(objs: Iterable[object], kinds: tuple[type, ...], what: str) -> 
             raise InvalidValue(msg)
 
 
-def _check_settings(store: object, clock: object, sla: object) -> None:
-    """Raise :class:`ConfigurationError` for a store, clock or SLA targets of the wrong kind."""
+def _check_settings(store: object, clock: object, sla: object, snapshot_interval: object) -> None:
+    """Raise :class:`ConfigurationError` for a store, clock, SLA targets or snapshot interval
+    of the wrong kind."""
     if not isinstance(store, MemoryStore | SQLiteStore | PostgresStore | str | None):
         msg = f"a store is store settings, a URL or None, not {store!r}"
         raise ConfigurationError(msg)
@@ -1157,6 +1232,11 @@ def _check_settings(store: object, clock: object, sla: object) -> None:
         raise ConfigurationError(msg)
     if not isinstance(sla, SlaTargets | None):
         msg = f"sla is SlaTargets or None, not {sla!r}"
+        raise ConfigurationError(msg)
+    if snapshot_interval is not None and (
+        type(snapshot_interval) is not int or snapshot_interval < 1
+    ):
+        msg = f"snapshot_interval is a positive integer or None, not {snapshot_interval!r}"
         raise ConfigurationError(msg)
 
 

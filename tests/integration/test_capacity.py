@@ -37,6 +37,7 @@ from ticketlog import (
     TicketResolved,
     TicketStatus,
 )
+from ticketlog.persistence.snapshots import INTERVAL
 
 Store = SQLiteStore | PostgresStore
 
@@ -64,14 +65,23 @@ class InterleavingDesk(HelpDesk):
 # --- the deterministic interleaving -------------------------------------------------
 
 
+SNAPSHOTS = pytest.mark.parametrize(
+    "snapshots", [INTERVAL, 1], ids=["snapshots-by-default", "a-snapshot-every-event"]
+)
+
+
+@SNAPSHOTS
 def test_two_desks_interleaving_assign_cannot_fill_an_agent_past_capacity(
-    store: Store, clock: ManualClock
+    store: Store, clock: ManualClock, snapshots: int
 ) -> None:
-    with HelpDesk(store, clock=clock) as setup:
+    with HelpDesk(store, clock=clock, snapshot_interval=snapshots) as setup:
         ann = setup.join_agent("Ann", capacity=1)
         first = setup.receive(channel="chat", customer_id="c-1")
         second = setup.receive(channel="chat", customer_id="c-2")
-    with InterleavingDesk(store, clock=clock) as one, HelpDesk(store, clock=clock) as other:
+    with (
+        InterleavingDesk(store, clock=clock, snapshot_interval=snapshots) as one,
+        HelpDesk(store, clock=clock, snapshot_interval=snapshots) as other,
+    ):
         # ``one`` reads Ann holding nothing; before it saves, ``other`` gives her ``second``.
         one.before_save = lambda: other.assign(second, ann)
         with pytest.raises(AgentAtCapacity):
@@ -82,15 +92,19 @@ def test_two_desks_interleaving_assign_cannot_fill_an_agent_past_capacity(
         assert [type(e) for e in one.ticket_events(first)] == [TicketReceived]
 
 
+@SNAPSHOTS
 def test_an_assignment_that_loses_to_a_release_on_the_agent_retries_and_succeeds(
-    store: Store, clock: ManualClock
+    store: Store, clock: ManualClock, snapshots: int
 ) -> None:
-    with HelpDesk(store, clock=clock) as setup:
+    with HelpDesk(store, clock=clock, snapshot_interval=snapshots) as setup:
         ann = setup.join_agent("Ann", capacity=2)
         held = setup.receive(channel="chat", customer_id="c-1")
         waiting = setup.receive(channel="chat", customer_id="c-2")
         setup.assign(held, ann)
-    with InterleavingDesk(store, clock=clock) as one, HelpDesk(store, clock=clock) as other:
+    with (
+        InterleavingDesk(store, clock=clock, snapshot_interval=snapshots) as one,
+        HelpDesk(store, clock=clock, snapshot_interval=snapshots) as other,
+    ):
         # The resolve changes Ann's version too: ``one``'s save conflicts, and its retry
         # reads her holding nothing.
         one.before_save = lambda: other.resolve(held, ann)

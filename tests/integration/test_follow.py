@@ -187,6 +187,7 @@ def test_postgres_checkpoints_live_in_the_configured_schema(
         assert postgres_server.row_counts(postgres_store.dbname) == {
             "desk.ticketlog_events": sum(1 for _ in desk.read_log()),
             "desk.ticketlog_checkpoints": 1,
+            "desk.ticketlog_snapshots": 0,  # agents this young have none yet
         }
         assert desk.follow(DeskView, name="desk-view").position == follower.position
 

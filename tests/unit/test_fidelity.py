@@ -13,8 +13,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.unit.test_replay_journeys import START, Journeys, _moved, minute
 from tests.unit.test_statistics import busy
-from ticketlog import InvalidValue
+from ticketlog import (
+    HelpDesk,
+    InvalidValue,
+    ManualClock,
+    TicketAssigned,
+    TicketEscalated,
+    TicketResolved,
+    TicketTransferred,
+)
+from ticketlog.domain.values import EscalationKind
 from ticketlog.policies import fifo, priority
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.simulation import (
@@ -29,6 +39,7 @@ from ticketlog.simulation import (
     draw_arrivals,
     simulate,
     trace_from_events,
+    trace_from_store,
 )
 from ticketlog.simulation.compare import Comparison, compare
 from ticketlog.simulation.fidelity import (
@@ -188,6 +199,40 @@ def test_tickets_nobody_took_in_the_history_are_taken_by_nobody_in_the_baseline(
     assert abandoned  # the test has something to check
     again = {f.ticket_id: f for f in baseline(trace).facts}
     assert {t for t, f in again.items() if f.abandoned_at is not None} == abandoned
+
+
+def test_a_ticket_passed_on_twice_goes_to_whoever_followed_its_holder_in_the_history() -> None:
+    """Ann passes the ticket to billing, where Bob took it only an hour later though he
+    was free; he escalates it to the specialists, where Cy takes it. The replay runs ahead
+    of the record (Bob takes it at once), so when it reaches the specialists Bob's
+    recorded assignment still lies ahead: the ticket is Cy's, who followed Bob, not Bob's
+    again (a tier-1 agent, who could never take it)."""
+    escalated = {
+        "kind": EscalationKind.HIERARCHICAL,
+        "from_tier": 1,
+        "to_tier": 2,
+        "from_queue": "billing",
+        "to_queue": "specialists",
+    }
+    with HelpDesk("memory://", clock=ManualClock(START)) as desk:
+        journeys = Journeys(desk)
+        ann, bob, cy = journeys.ann, journeys.bob, journeys.cy
+        journeys.ticket(
+            0,
+            (0, TicketAssigned, {"agent_id": ann, "actor_id": ann}),
+            (10, TicketTransferred, _moved(ann, "general", "billing")),
+            (60, TicketAssigned, {"agent_id": bob, "actor_id": bob}),
+            (70, TicketEscalated, {**escalated, "from_agent_id": bob, "actor_id": bob}),
+            (120, TicketAssigned, {"agent_id": cy, "actor_id": cy}),
+            (130, TicketResolved, {"actor_id": cy}),
+        )
+        trace = trace_from_store(desk)
+    assert trace.recorded is not None
+    again = simulate(trace, trace.arrivals, as_recorded(trace.recorded), fast=False)
+    takers = [e.agent_id for e in again.events if isinstance(e, TicketAssigned)]
+    assert takers == [ann, bob, cy]
+    (facts,) = again.facts
+    assert (facts.resolver_id, facts.resolved_at) == (cy, minute(30))  # nobody waits
 
 
 # --- in a comparison ---------------------------------------------------------------------

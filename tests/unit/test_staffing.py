@@ -19,7 +19,7 @@ import csv
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,6 +35,7 @@ from ticketlog.domain.events import (
     TicketReceived,
     TicketResolved,
 )
+from ticketlog.domain.ticket import Ticket
 from ticketlog.imports import import_file, preset
 from ticketlog.imports.synthetic import COLUMNS, write_status_log
 from ticketlog.policies import fifo
@@ -53,6 +54,7 @@ from ticketlog.simulation import (
     trace_from_events,
     trace_from_store,
 )
+from ticketlog.simulation.fidelity import DEFAULT_THRESHOLD_PCT, Fidelity, as_recorded
 
 GROUPS = (
     AgentGroup(count=3, name="early", capacity=1, shift=Shift(start_hour=7, hours=8)),
@@ -163,6 +165,30 @@ def test_finishing_work_after_hours_is_no_evidence_by_default(
     assert false_hours(StaffingRules()) < false_hours(StaffingRules(finishing_counts=True))
 
 
+def test_a_shift_starts_when_its_person_is_first_seen_in_its_first_hour(
+    desk: HelpDesk, clock: ManualClock
+) -> None:
+    """Ann shows up once, at 10:45, and takes a ticket waiting since 10:15: she was on from
+    10:45 for an hour, not from 10:00, and the as-recorded baseline gives her wait back
+    (from 10:00 she would have taken it on arrival)."""
+    ann = desk.join_agent("ann", online=False)
+    ten = clock.now().replace(hour=10, minute=0)
+    ticket = Ticket.receive(
+        ticket_id=uuid4(), at=ten + timedelta(minutes=15), channel="email", customer_id="c"
+    )
+    ticket.record(TicketAssigned, at=ten + timedelta(minutes=45), agent_id=ann, actor_id=ann)
+    ticket.record(TicketResolved, at=ten + timedelta(minutes=55), actor_id=ann)
+    desk.save(ticket)
+    events = [event for _, event in desk.read_log()]
+    calendar = infer_staffing(events).people[ann].calendar
+    assert isinstance(calendar, Calendar)
+    assert calendar.next_shift(ten) == (ten + timedelta(minutes=45), ten + timedelta(minutes=105))
+    trace = trace_from_events(events)
+    assert trace.recorded is not None
+    (again,) = simulate(trace, trace.arrivals, as_recorded(trace.recorded)).facts
+    assert again.wait == timedelta(minutes=30)
+
+
 def test_pools_are_the_queues_and_tiers_people_took_tickets_of(
     history: list[DomainEvent],
 ) -> None:
@@ -198,6 +224,21 @@ def test_a_replay_of_the_stripped_history_follows_the_inferred_staffing(
         shift = on_duty[holder].next_shift(fact.first_assigned_at)  # type: ignore[union-attr]
         assert shift is not None
         assert shift[0] == fact.first_assigned_at
+
+
+def test_the_as_recorded_baseline_of_the_stripped_history_gives_its_kpis_back(
+    history: list[DomainEvent],
+) -> None:
+    """Replayed on the inferred staffing by who took what, the month's mean wait, mean
+    resolution time and mean backlog come back within 10 % (issue 11's target)."""
+    trace = trace_from_events(history)
+    assert trace.recorded is not None
+    baseline = simulate(trace, trace.arrivals, as_recorded(trace.recorded))
+    errors = {k.kpi: k.relative_error_pct for k in Fidelity.of(trace.recorded, baseline).kpis}
+    for kpi in ("wait_mean_min", "resolution_mean_min", "backlog_mean"):
+        error = errors[kpi]
+        assert error is not None
+        assert abs(error) <= DEFAULT_THRESHOLD_PCT, (kpi, error)
 
 
 def test_recorded_presence_wins(recorded: list[DomainEvent]) -> None:

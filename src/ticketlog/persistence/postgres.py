@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import cast
 
 import psycopg
-from eventsourcing.persistence import ApplicationRecorder, OperationalError
+from eventsourcing.persistence import AggregateRecorder, OperationalError
 from eventsourcing.postgres import PostgresRecorder
 from psycopg import sql
 
@@ -50,7 +50,7 @@ def check_connection(store: PostgresStore) -> None:
         raise OperationalError(" ".join(str(error).split())) from None
 
 
-def create_tables(recorder: ApplicationRecorder) -> None:
+def create_tables(recorder: AggregateRecorder) -> None:
     """Create the recorder's tables, indexes and functions, one process at a time."""
     postgres = cast(PostgresRecorder, recorder)
     with postgres.datastore.get_connection() as conn:

@@ -6,11 +6,12 @@ facts, the open tickets at every hour of the period, and who took each ticket wh
 staffing (recorded shifts, or the calendars, capacities and pools inferred from the
 history) with a pull policy that reproduces who took what in which order:
 
-- a ticket never taken yet goes only to the agent who first took it in the history; a
-  ticket taken before (passed on midway, or reopened) to the agent of its first recorded
-  assignment at or after it joined the queue again — or, when the replay runs later than
-  the record and there is none, to any agent who took it after its first assignment (the
-  first agent again, when nobody else did);
+- a ticket goes only to the agent of the recorded assignment that followed its previous
+  holder (none: its first assignment): when that holder passed it on or resolved it
+  several times, to the first of those assignments at or after it joined the queue again,
+  or to any of them when the replay runs later than the record; when none followed that
+  holder in the history (the replay moved it elsewhere), to the agent of its first
+  recorded assignment since it joined the queue again, or any after its first;
 - each agent takes their tickets in the order the history assigned them (by the recorded
   instant of that assignment), whenever they are online with room and the desk's rules
   let them, so a replay that keeps the record's times gives every assignment back;
@@ -47,6 +48,7 @@ from ticketlog.projections.base import fold
 from ticketlog.projections.facts import TicketFacts, TicketFactsProjection
 from ticketlog.projections.kpis import Kpis, compute_kpis
 from ticketlog.projections.queues import NEVER, QueuedTicket
+from ticketlog.projections.spells import MOVES, holder_after
 from ticketlog.projections.workloads import Workload
 from ticketlog.simulation.engine import SimulationResult
 
@@ -54,6 +56,7 @@ __all__ = [
     "AS_RECORDED",
     "DEFAULT_THRESHOLD_PCT",
     "KPIS",
+    "Assignment",
     "Fidelity",
     "KpiFidelity",
     "Record",
@@ -70,8 +73,19 @@ DEFAULT_THRESHOLD_PCT = 10.0
 
 _HOUR = timedelta(hours=1)
 
-Taken = tuple[tuple[UUID, datetime], ...]
-"""A ticket's recorded assignments, in order: the agent and when."""
+
+@attrs.frozen
+class Assignment:
+    """One recorded assignment of a ticket."""
+
+    agent_id: UUID
+    at: datetime
+    previous: UUID | None
+    """Who held the ticket most recently before (``None``: nobody had)."""
+
+
+Taken = tuple[Assignment, ...]
+"""A ticket's recorded assignments, in order."""
 
 
 def minutes(duration: timedelta | None) -> float | None:
@@ -129,9 +143,13 @@ class Record:
         mine = [e for e in history if isinstance(e, TicketEvent) and e.originator_id in tickets]
         facts = fold(TicketFactsProjection(), mine)
         taken: dict[UUID, Taken] = dict.fromkeys(tickets, ())
+        last: dict[UUID, UUID | None] = {}
         for event in mine:
+            ticket = event.originator_id
             if isinstance(event, TicketAssigned):
-                taken[event.originator_id] += ((event.agent_id, event.at),)
+                taken[ticket] += (Assignment(event.agent_id, event.at, last.get(ticket)),)
+            if isinstance(event, MOVES):
+                last[ticket] = holder_after(event) or last.get(ticket)
         start = min((e.at for e in history), default=None)
         end = max((e.at for e in mine), default=start)
         instants = [] if start is None or end is None else _hours(start, end)
@@ -149,14 +167,12 @@ def _hours(start: datetime, end: datetime) -> list[datetime]:
 
 
 def _stage(taken: Taken, ticket: QueuedTicket) -> Taken:
-    """The recorded assignments the waiting ``ticket`` may be given by: its first while
-    nobody has held it; once somebody has, the first later one at or after the ticket
-    joined the queue again, or else every later one (the first again, if none)."""
-    if ticket.last_agent_id is None:
-        return taken[:1]
-    later = taken[1:] or taken[:1]
-    since = [assignment for assignment in later if assignment[1] >= ticket.queued_at]
-    return tuple(since[:1]) or later
+    """The recorded assignments the waiting ``ticket`` may be given by (module docstring)."""
+    following = tuple(a for a in taken if a.previous == ticket.last_agent_id)
+    if not following and ticket.last_agent_id is not None:
+        following = taken[1:] or taken[:1]
+    since = [assignment for assignment in following if assignment.at >= ticket.queued_at]
+    return tuple(since[:1]) or following
 
 
 @attrs.frozen(eq=False)
@@ -173,7 +189,7 @@ class _RecordedTakers:
         return agent.agent_id
 
     def ticket_class(self, ticket: QueuedTicket) -> frozenset[UUID]:
-        return frozenset(agent for agent, _ in _stage(self.taken.get(ticket.ticket_id, ()), ticket))
+        return frozenset(a.agent_id for a in _stage(self.taken.get(ticket.ticket_id, ()), ticket))
 
 
 @attrs.frozen(eq=False)
@@ -186,7 +202,7 @@ class _RecordedOrder:
 
     def __call__(self, ticket: QueuedTicket) -> tuple[datetime, datetime, UUID]:
         stage = _stage(self.taken.get(ticket.ticket_id, ()), ticket)
-        return (stage[0][1] if stage else NEVER), ticket.received_at, ticket.ticket_id
+        return (stage[0].at if stage else NEVER), ticket.received_at, ticket.ticket_id
 
 
 def as_recorded(record: Record) -> Ordered:

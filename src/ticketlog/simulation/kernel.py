@@ -25,7 +25,7 @@ import math
 from array import array
 from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import numpy as np
@@ -52,6 +52,8 @@ _READY = -1
 _US = timedelta(microseconds=1)
 _STALLED = timedelta(days=8) // _US
 """As in the engine: with only shifts to come, a run ends after this long without progress."""
+_NEVER = 2**63 - 1
+"""The instant of no further arrival (later than any)."""
 _FIELDS = frozenset(
     {
         "queue",
@@ -148,7 +150,7 @@ class Kernel:
         self.reopen_after = _view(drawn.reopen_after)
         self.reopen_work = _view(drawn.reopen_work)
         self.patience = _view(drawn.patience)
-        self.noise = _view(drawn.rating_noise)
+        self.noise = _floats(drawn.rating_noise)
         path = () if escalation is None else escalation.path
         queues = {*drawn.handoff_queues[1:], *(queue for _, queue in path)} - {"general"}
         self.queue_names = ["general", *sorted(queues)]
@@ -197,20 +199,20 @@ class Kernel:
         self.partition = partition
         fields = ticket_fields(self.policy) or frozenset()
         static = sorted(fields - {"queue", "tier", "required_skills"})
-        columns = {
-            "category": drawn.category,
-            "channel": drawn.channel,
-            "language": drawn.language,
-            "priority": drawn.priority,
-            "plan": drawn.plan,
-            "first_time": drawn.first_time.astype(np.int64),
+        columns = {  # each field's codes, and how many codes it has
+            "category": (drawn.category, len(drawn.categories)),
+            "channel": (drawn.channel, len(drawn.channels)),
+            "language": (drawn.language, len(drawn.languages)),
+            "priority": (drawn.priority, len(drawn.priorities)),
+            "plan": (drawn.plan, len(drawn.plans)),
+            "first_time": (drawn.first_time.astype(np.int64), 2),
         }
-        if static:
-            stacked = np.stack([columns[name] for name in static], axis=1)
-            _, codes = np.unique(stacked, axis=0, return_inverse=True)
-            self.static: list[int] = codes.reshape(-1).tolist()
-        else:
-            self.static = [0] * len(drawn)
+        code = np.zeros(len(drawn), dtype=np.int64)
+        for name in static:  # the fields' codes as the digits of one number
+            digits, base = columns[name]
+            code = code * base + digits
+        self.static: list[int] = code.tolist()
+        """Each ticket's static code: the same code, the same values of the fields read."""
         self.class_of: dict[tuple[int, int, int], int] = {}
         """(static code, queue, tier) -> ticket class."""
         self.ticket_classes: dict[Hashable, int] = {}
@@ -406,20 +408,32 @@ class Kernel:
             nonlocal waiting, last_progress
             waiting += 1
             last_progress = now
-            wake(i)
+            if idle:
+                wake(i)
 
         def wake(i: int) -> None:
             """Idle agents of the classes that may take the waiting ticket look again."""
-            if idle:
-                kind = kinds[i]
-                for agent in [c for c in idle if accepts(c, kind)]:
-                    woken.setdefault(agent, set()).update(idle.pop(agent))
+            kind = kinds[i]
+            for agent in [c for c in idle if accepts(c, kind)]:
+                group = idle.pop(agent)
+                if agent in woken:
+                    woken[agent].update(group)
+                else:  # the set itself moves
+                    woken[agent] = group
 
         def rest(a: int) -> None:
             ready.discard(a)
             kind = class_of(a)
             idle.setdefault(kind, set()).add(a)
             idle_class[a] = kind
+
+        def idle_again(kind: int, group: set[int]) -> None:
+            """Woken agents of class ``kind`` who found nothing are idle again (the set moves)."""
+            known = idle.get(kind)
+            if known is None:
+                idle[kind] = group
+            else:
+                known.update(group)
 
         def unrest(a: int) -> None:
             kind = idle_class.pop(a, None)
@@ -479,7 +493,8 @@ class Kernel:
             free[a] += 1
             if online[a]:
                 ready.add(a)
-                unrest(a)
+                if a in idle_class:  # idle with a ticket or more
+                    unrest(a)
 
         def finish(i: int, spell: int) -> None:
             nonlocal last
@@ -499,13 +514,14 @@ class Kernel:
                 log((HAND_OFF, i, a, now, tier[i]))
                 add(i)
                 enqueued(i)
-                watch(i)
+                if escalator is not None:
+                    watch(i)
                 return
-            log((RESOLVE, i, a, now))
             check[i] = -1
             resolved[i], resolver[i], is_open[i] = now, a, False
             resolutions[i] += 1
             if reopen_after[i] != NONE and not reopened[i]:
+                log((RESOLVE, i, a, now))
                 schedule(now + reopen_after[i], _REOPEN, i)
                 return
             mood = noise[i]
@@ -513,14 +529,14 @@ class Kernel:
                 waited, took = (first_assigned[i] - at[i]) * _US, (now - at[i]) * _US
                 score = csat.score(waited, took, mood)
                 rating[i] = float(score)
-                log((RATE, i, score, now))
-            log((FORGET, i))
+                log((RESOLVE, i, a, now, RATE, i, score, now, FORGET, i))
+            else:
+                log((RESOLVE, i, a, now, FORGET, i))
             alive[i] = False
 
         def watch(i: int) -> None:
-            """The escalator looks at the ticket at the first tick after its next deadline."""
-            if escalator is None:
-                return
+            """The escalator looks at the ticket at the first tick after its next deadline
+            (called only when there is an escalator)."""
             if steps(tier[i], queue[i]) is None:  # nowhere to go from here
                 check[i] = -1
                 return
@@ -566,7 +582,7 @@ class Kernel:
             add(i)
             if a >= 0:
                 enqueued(i)
-            else:
+            elif idle:
                 wake(i)
             watch(i)
 
@@ -589,7 +605,8 @@ class Kernel:
                 log((REOPEN, i, when))
                 add(i)
                 enqueued(i)
-                watch(i)
+                if escalator is not None:
+                    watch(i)
             elif kind == _PATIENCE and first_assigned[i] == MISSING and alive[i]:
                 last = when
                 remove(i)
@@ -609,7 +626,8 @@ class Kernel:
             if patience[i] != NONE:
                 schedule(now + patience[i], _PATIENCE, i)
             enqueued(i)
-            watch(i)
+            if escalator is not None:
+                watch(i)
 
         def pull_round() -> None:  # noqa: PLR0912 - the engine's round, as it is
             """One round of the engine's pull (``engine._Run.pull_round``)."""
@@ -634,7 +652,7 @@ class Kernel:
                     ready.add(a)
                     start_work(i, a)
                 if group:
-                    idle.setdefault(kind, set()).update(group)
+                    idle_again(kind, group)
                 return
             groups, woken = woken, {}
             members = {kind: iter(sorted(group)) for kind, group in groups.items()}
@@ -667,24 +685,24 @@ class Kernel:
                     rest(a)
             for kind, group in groups.items():
                 if group:
-                    idle.setdefault(kind, set()).update(group)
+                    idle_again(kind, group)
 
         for a in range(len(self.specs)):
             shift = self.shift(a, 0)
             if shift is not None:
                 schedule(shift[0], _ON, a, shift[1])
         following, total = 0, self.n
-        while following < total or pending or (waiting and agenda):
-            if not pending and following == total and agenda[0][0] - last_progress > _STALLED:
+        arrival = at[0] if total else _NEVER  # the next arrival's instant
+        while arrival != _NEVER or pending or (waiting and agenda):
+            if not pending and arrival == _NEVER and agenda[0][0] - last_progress > _STALLED:
                 break
-            now = agenda[0][0] if agenda else at[following]
-            if following < total and at[following] < now:
-                now = at[following]
+            now = agenda[0][0] if agenda and agenda[0][0] < arrival else arrival
             while agenda and agenda[0][0] == now and agenda[0][1] < _ARRIVAL:
                 handle(pop(agenda))
-            while following < total and at[following] == now:
+            while arrival == now:
                 receive(following)
                 following += 1
+                arrival = at[following] if following < total else _NEVER
             while agenda and agenda[0][0] == now:
                 handle(pop(agenda))
             while ready or woken:
@@ -779,6 +797,12 @@ class Kernel:
 def _view(column: npt.NDArray[Any]) -> memoryview:
     """``column`` read item by item as Python numbers, without a copy."""
     return np.ascontiguousarray(column).data
+
+
+def _floats(column: npt.NDArray[np.float64]) -> memoryview[float]:
+    """:func:`_view` of a float column, typed as what its items are (a plain memoryview's
+    items are typed as integers)."""
+    return cast("memoryview[float]", _view(column))
 
 
 def _workload(spec: AgentSpec, joined: int, *, online: bool, holding: int) -> Workload:

@@ -15,13 +15,17 @@ never when people were on duty. :func:`infer_staffing` reads that from the ticke
   ``timezone``); a slot is *on* when the person shows presence in it in at least a
   ``share`` of the weeks in which they were present at all and the slot lay within the
   period they appear in (a week off is no evidence against a slot). Consecutive on-slots
-  make one shift; the calendar holds only from the start of the slot of their first
-  action to the end of the slot of their last. Each team's calendar is learned the same
-  way from the pooled evidence of its members; with ``team_calendar_below`` set, a person
-  with fewer moments of presence than that gets their home team's calendar instead, over
-  their own period. By default nobody does: a team's calendar is the union of its
-  members' hours, and giving it to everyone who rarely took its work would put them all
-  on duty whenever anyone of the team was — the overstaffing that leaves nobody waiting.
+  make one shift, which starts when the person was first seen in its first slot (the
+  median over the weeks of that first sighting's minute into the slot, not the slot's
+  start: someone seen once, at 10:45, was not there to take a ticket at 10:15) and lasts
+  as many slots; the calendar holds only from the start of the slot of their first
+  action to the end of the slot of their last, or of the shift it falls in. Each team's
+  calendar is learned the same way from the pooled evidence of its members; with
+  ``team_calendar_below`` set, a person with fewer moments of presence than that gets
+  their home team's calendar instead, over their own period. By default nobody does: a
+  team's calendar is the union of its members' hours, and giving it to everyone who
+  rarely took its work would put them all on duty whenever anyone of the team was — the
+  overstaffing that leaves nobody waiting.
 - **Capacity**: how many tickets the person really works on at once. A ticket is
   *actively worked* from the moment the person takes it until it leaves them, except
   while it awaits the customer or a third party (until the customer replies). The
@@ -41,6 +45,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -134,6 +139,9 @@ class Calendar:
     timezone: ZoneInfo
     since: datetime
     until: datetime
+    arrivals: Mapping[int, float] = attrs.field(factory=dict, hash=False)
+    """By the first slot of a shift: how many minutes into it the shift starts (and past
+    its last slot it ends); absent: on the slots' boundaries."""
     _runs: tuple[tuple[int, int], ...] = attrs.field(init=False, eq=False, repr=False)
     """Consecutive on-slots as (first, past the last) slot numbers; one may wrap past
     Sunday's last slot."""
@@ -173,7 +181,8 @@ class Calendar:
         while True:
             origin = monday + timedelta(weeks=week - 1)
             for first, past in self._runs:
-                begin, end = origin + first * slot, origin + past * slot
+                late = timedelta(minutes=self.arrivals.get(first, 0))
+                begin, end = origin + first * slot + late, origin + past * slot + late
                 if end > moment:
                     begin = max(begin, moment)
                     return None if begin >= self.until else (begin, min(end, self.until))
@@ -388,8 +397,13 @@ def _slot_of(at: datetime, rules: StaffingRules) -> tuple[int, int]:
     """The week (a running number) and the slot within it of ``at``, on the wall clock."""
     local = at.astimezone(rules.timezone)
     week = (local.toordinal() - local.weekday()) // 7
-    minute = local.weekday() * 24 * 60 + local.hour * 60 + local.minute
-    return week, minute // rules.slot_minutes
+    return week, int(_minute_of(at, rules)) // rules.slot_minutes
+
+
+def _minute_of(at: datetime, rules: StaffingRules) -> float:
+    """The minute of the week of ``at`` on the wall clock (from Monday 00:00)."""
+    local = at.astimezone(rules.timezone)
+    return local.weekday() * 24 * 60 + local.hour * 60 + local.minute + local.second / 60
 
 
 def _calendar(
@@ -397,9 +411,13 @@ def _calendar(
 ) -> Calendar:
     """The calendar of presence ``evidence`` within ``first`` .. ``last`` (module docstring)."""
     weeks_in: dict[int, set[int]] = {}
+    earliest: dict[tuple[int, int], float] = {}
+    """The minute into the slot of the first presence, per week and slot."""
     for at in evidence:
         week, slot = _slot_of(at, rules)
         weeks_in.setdefault(slot, set()).add(week)
+        minute = _minute_of(at, rules) - slot * rules.slot_minutes
+        earliest[week, slot] = min(earliest.get((week, slot), minute), minute)
     weeks = set().union(*weeks_in.values()) if weeks_in else set()
     (first_week, first_slot), (last_week, last_slot) = _slot_of(first, rules), _slot_of(last, rules)
     on = set()
@@ -411,14 +429,25 @@ def _calendar(
         )
         if len(present) >= math.ceil(rules.share * observed - 1e-9):
             on.add(slot)
+    slots = _WEEK_MINUTES // rules.slot_minutes
+    arrivals = {
+        slot: statistics.median_low(earliest[week, slot] for week in weeks_in[slot])
+        for slot in on
+        if (slot - 1) % slots not in on
+    }
     since, until = _period(first, last, rules)
-    return Calendar(
+    calendar = Calendar(
         slot_minutes=rules.slot_minutes,
         on=frozenset(on),
         timezone=rules.timezone,
         since=since,
-        until=until,
+        until=until + timedelta(minutes=rules.slot_minutes),
+        arrivals={slot: minute for slot, minute in arrivals.items() if minute},
     )
+    last_shift = calendar.next_shift(last)
+    if last_shift is not None and last_shift[0] <= last and last_shift[1] is not None:
+        until = max(until, last_shift[1])
+    return attrs.evolve(calendar, until=until)
 
 
 def _period(first: datetime, last: datetime, rules: StaffingRules) -> tuple[datetime, datetime]:
