@@ -2,9 +2,10 @@
 
 Agents join, tickets arrive on several channels and get assigned; one is transferred,
 one escalated from tier 1 to tier 2; they are resolved and rated; a few are still open
-at the end of the day. The script reopens the store (everything is read back from the
-file) and prints the escalated ticket's timeline, the queues, the agents' workloads and
-the day's KPIs.
+at the end of the day, when two quality reviewers score the resolved tickets on the
+desk's scorecard (two of them both). The script reopens the store (everything is read
+back from the file) and prints the escalated ticket's timeline, the queues, the agents'
+workloads, the day's KPIs and the QA table with the reviewers' agreement.
 
     python examples/day_at_the_desk.py [--db PATH]
 """
@@ -13,12 +14,26 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from ticketlog import EscalationKind, HelpDesk, ManualClock, SQLiteStore
+from ticketlog import Criterion, EscalationKind, HelpDesk, ManualClock, Scorecard, SQLiteStore
+from ticketlog.io.records import named
 from ticketlog.projections import DeskView, Dimension
+from ticketlog.projections.quality import calibration, correlations, quality_by
+
+SUPPORT = Scorecard(
+    name="support",
+    criteria=(
+        Criterion(name="accuracy", weight=2, critical=True),
+        Criterion(name="empathy"),
+        Criterion(name="clarity"),
+    ),
+    pass_mark=3.5,
+)
+"""The desk's scorecard: accuracy counts double and, below 3, fails a review on its own."""
 
 
 def staff(desk: HelpDesk) -> tuple[UUID, UUID, UUID]:
@@ -32,6 +47,26 @@ def staff(desk: HelpDesk) -> tuple[UUID, UUID, UUID]:
     )
 
     return ana, ben, chloe
+
+
+def review_day(desk: HelpDesk, clock: ManualClock, tickets: dict[str, UUID]) -> None:
+    """Two QA reviewers score the day's resolved tickets; both score the refund and the
+    parcel, so their agreement can be measured."""
+    dana = desk.join_agent("Dana", team="qa", reviewer=True)
+    eli = desk.join_agent("Eli", team="qa", reviewer=True)
+    clock.advance(minutes=10)
+    reviews = [
+        (dana, "refund", (5, 5, 4), "clear and warm"),
+        (eli, "refund", (5, 4, 4), ""),
+        (dana, "parcel", (3, 2, 3), "the customer had to repeat the address"),
+        (eli, "parcel", (3, 3, 2), ""),
+        (dana, "api", (4, 4, 5), ""),
+        (eli, "call", (2, 4, 4), "wrong tariff quoted"),
+    ]
+    for reviewer, ticket, (accuracy, empathy, clarity), comment in reviews:
+        scores = {"accuracy": accuracy, "empathy": empathy, "clarity": clarity}
+        desk.review(tickets[ticket], reviewer, scores, comment=comment)
+        clock.advance(minutes=4)
 
 
 def run_day(desk: HelpDesk, clock: ManualClock) -> UUID:
@@ -104,6 +139,7 @@ def run_day(desk: HelpDesk, clock: ManualClock) -> UUID:
     desk.assign(late, ana)
     desk.respond(late, ana)
     clock.advance(minutes=40)
+    review_day(desk, clock, {"refund": refund, "parcel": parcel, "api": api, "call": call})
     return api
 
 
@@ -118,15 +154,16 @@ def main() -> None:
             parser.error(f"{path} exists; the demo writes a fresh store")
         store = SQLiteStore(path=path)
         clock = ManualClock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC))
-        with HelpDesk(store, clock=clock) as desk:
+        with HelpDesk(store, clock=clock, scorecards=[SUPPORT]) as desk:
             escalated = run_day(desk, clock)
 
-        with HelpDesk(store) as desk:  # read everything back from the file
+        with HelpDesk(store, scorecards=[SUPPORT]) as desk:  # read everything back
             print(f"Store: {store.url}\n")
             print(f"Timeline of the escalated ticket {escalated}:")
             for entry in desk.timeline(escalated):
                 print(f"  {entry}")
             show_views(desk.view(), now=clock.now())
+            show_quality(desk.view(), desk.scorecards.values(), now=clock.now())
 
 
 def show_views(view: DeskView, *, now: datetime) -> None:
@@ -157,6 +194,32 @@ def show_views(view: DeskView, *, now: datetime) -> None:
         waits = f"{_minutes(k.wait.p50):>8} {_minutes(k.first_reply.p90):>8} {_minutes(k.aht):>6}"
         shares = f"{_percent(k.fcr):>5} {_percent(k.csat):>5} {_percent(k.sla_first_reply):>7}"
         print(f"  {group!s:<8} {k.tickets:>7} {waits} {shares}")
+
+
+def show_quality(view: DeskView, scorecards: Iterable[Scorecard], *, now: datetime) -> None:
+    """Print the QA table per reviewed agent, the reviewers' agreement and QA against CSAT."""
+    scored = view.scored_reviews(scorecards)
+    names = {w.agent_id: w.name for w in view.workloads.workloads(now=now)}
+    print("\nQuality reviews (scorecard support: accuracy x2, critical; empathy; clarity):")
+    print("  agent  reviews   QA  pass accuracy empathy clarity")
+    for agent, q in named(quality_by(scored, "agent"), names).items():
+        means = " ".join(f"{q.criteria[c]:>{len(c)}.2f}" for c in SUPPORT.criterion_names)
+        score = "-" if q.score is None else f"{q.score:.2f}"
+        print(f"  {agent or '-':<6} {q.reviews:>7} {score:>4} {_percent(q.pass_rate):>5} {means}")
+    agreement = calibration(r.record for r in scored)
+    alpha = agreement.overall.alpha_ordinal
+    print(
+        f"  reviewers agree on {_percent(agreement.overall.identical)} of "
+        f"{agreement.overall.pairs} paired scores; Krippendorff's alpha (ordinal) "
+        f"{'-' if alpha is None else f'{alpha:.2f}'}"
+    )
+    for pair in agreement.pairs:
+        kappa = "-" if pair.kappa is None else f"{pair.kappa:.2f}"
+        who = " and ".join(names[r] for r in pair.reviewers)
+        print(f"  {who}: Cohen's kappa {kappa} over {pair.scores} scores")
+    csat = correlations(scored, view.facts)["csat"]
+    rho = "-" if csat.spearman is None else f"{csat.spearman:.2f}"
+    print(f"  QA against CSAT over {csat.n} rated tickets: Spearman {rho}")
 
 
 def _minutes(duration: timedelta | None) -> str:

@@ -1,8 +1,9 @@
 """The ``ticketlog`` command: read a desk's store, simulate a scenario, compare policies.
 
-The read commands (``kpis``, ``timeline``, ``queue``, ``agents``) open an existing store
-and never create one. They judge open tickets as of the latest event in the store (the
-end of the history), not the wall clock, so a recorded history reads the same tomorrow.
+The read commands (``kpis``, ``quality``, ``timeline``, ``queue``, ``agents``) open an
+existing store and never create one. They judge open tickets as of the latest event in
+the store (the end of the history), not the wall clock, so a recorded history reads the
+same tomorrow.
 With ``--json`` they print one JSON object: durations in minutes (floats), times in ISO
 8601, ``null`` for what was not measured.
 
@@ -50,13 +51,16 @@ from ticketlog.imports import UnreadableFile, import_file, preset_names, resolve
 from ticketlog.imports.importer import Progress as ImportProgress
 from ticketlog.io.console import (
     Column,
+    calibration_tables,
     comparison_table,
+    correlations_table,
     duration_text,
     fidelity_table,
     fidelity_warnings,
     figures_table,
     jsonable,
     kpis_table,
+    quality_table,
     records_table,
     share_text,
 )
@@ -65,6 +69,9 @@ from ticketlog.io.records import (
     agent_names,
     agent_records,
     kpi_groups,
+    labelled,
+    qa_groups,
+    quality_record,
     timeline_records,
     utc,
     waiting_record,
@@ -75,6 +82,7 @@ from ticketlog.policies.builtin import check_policy_fits
 from ticketlog.policies.protocol import PullPolicy
 from ticketlog.processes import SlaEscalator, keep_escalating
 from ticketlog.projections.kpis import Dimension
+from ticketlog.projections.quality import QaDimension, overview
 from ticketlog.projections.runner import Follower
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.view import DeskView
@@ -201,7 +209,7 @@ def simulate_command(
             with HelpDesk(store) as desk:
                 desk.save(*result.events)
     summary = RunSummary.of(result, pull.name, seed)
-    _write_report(Comparison.of([summary], seed=seed), report)
+    _write_report(Comparison.of([summary], seed=seed), report, config=desk_config)
     if as_json:
         _out.print_json(json.dumps({"policy": pull.name, "seed": seed, "kpis": summary.metrics}))
         return
@@ -286,7 +294,9 @@ def compare_command(
                 fidelity_threshold_pct=fidelity_threshold,
                 progress=progress,
             )
-    _write_report(comparison, report)
+    store = source if "://" in source else None
+    with _errors_as_one_line():
+        _write_report(comparison, report, store=store, config=desk_config)
     fidelity = comparison.fidelity
     for line in [] if fidelity is None else fidelity_warnings(fidelity):
         _err.print(f"warning: {line}", soft_wrap=True, highlight=False, markup=False)
@@ -322,13 +332,23 @@ def _runs_progress() -> Iterator[Callable[[int, int], None] | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _write_report(comparison: Comparison, directory: Path | None) -> None:
+def _write_report(
+    comparison: Comparison, directory: Path | None, *, store: str | None = None, config: DeskConfig
+) -> None:
+    """Write the report into ``directory`` (none: nothing); a replayed ``store``'s ends
+    with the quality reviews of its history, judged by ``config``'s scorecards."""
     if directory is None:
         return
     from ticketlog.io.report import write_report  # noqa: PLC0415 - matplotlib is optional
 
+    quality, names = None, {}
+    if store is not None:
+        with _reading(store, config.sla) as desk:
+            view = _history(desk)
+        names = agent_names(view.workloads.workloads(now=view.now))
+        quality = overview(view.scored_reviews(config.scorecards.values()), view.facts)
     try:
-        index = write_report(comparison, directory)
+        index = write_report(comparison, directory, quality=quality, names=names)
     except (TicketlogError, OSError) as error:
         raise _fail(error) from None
     _err.print(f"report: {index}")
@@ -555,12 +575,15 @@ def kpis_command(
     the targets of --config.
 
     Open tickets are judged as of the latest event in the store. Agents and teams are
-    those of each ticket's latest resolution.
+    those of each ticket's latest resolution. When the store holds quality reviews, each
+    group's QA follows its CSAT and NPS: the reviews of its tickets, their mean QA score
+    (1-5) and pass rate by the scorecards of --config.
     """
     with _errors_as_one_line():
         dimension = None if by is None else Dimension(_choice(by, _DIMENSIONS, "--by"))
         start, end = _instant(since, "--since"), _instant(until, "--until")
-        with _reading(store, _desk_config(config).sla) as desk:
+        desk_config = _desk_config(config)
+        with _reading(store, desk_config.sla) as desk:
             view = _history(desk)
         facts = [
             f
@@ -568,9 +591,10 @@ def kpis_command(
             if (start is None or f.received_at >= start) and (end is None or f.received_at < end)
         ]
         workloads = view.workloads.workloads(now=view.now)
-        groups = kpi_groups(
-            facts, dimension, now=view.now, sla=view.sla, names=agent_names(workloads)
-        )
+        names = agent_names(workloads)
+        groups = kpi_groups(facts, dimension, now=view.now, sla=view.sla, names=names)
+        scored = view.scored_reviews(desk_config.scorecards.values())
+        quality = qa_groups(facts, dimension, scored, names=names)
     if as_json:
         _print_json(
             {
@@ -579,14 +603,66 @@ def kpis_command(
                 "by": by,
                 "since": start,
                 "until": end,
-                "units": {"durations": "minutes", "shares": "percent"},
-                "groups": [{"group": name, "kpis": kpis} for name, kpis in groups.items()],
+                "units": {"durations": "minutes", "shares": "percent", "qa_score": "1-5"},
+                "groups": [
+                    {"group": name, "kpis": kpis, "quality": quality.get(name)}
+                    for name, kpis in groups.items()
+                ],
             }
         )
         return
     default = "all" if dimension is None else "(none)"
-    labels = {default if name is None else name: kpis for name, kpis in groups.items()}
-    _out.print(kpis_table(labels, title=f"KPIs{' by ' + by if by else ''}, {_as_of(view)}"))
+    labels = labelled(groups, names, none=default)
+    reviewed = labelled(quality, names, none=default) if scored else None
+    title = f"KPIs{' by ' + by if by else ''}, {_as_of(view)}"
+    _out.print(kpis_table(labels, title=title, quality=reviewed))
+
+
+# --- quality -----------------------------------------------------------------------
+
+_QA_DIMENSIONS = [d.value for d in QaDimension]
+
+
+@app.command("quality")
+def quality_command(
+    store: Store,
+    *,
+    by: Annotated[
+        str, typer.Option(help=f"Group the reviews by one of: {', '.join(_QA_DIMENSIONS)}.")
+    ] = QaDimension.AGENT.value,
+    config: DeskFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Quality reviews of STORE's tickets: QA score and pass rate per group, reviewer
+    calibration, and QA against CSAT, first reply time and handle time.
+
+    Reviews are judged by the scorecards of --config; one scored on a scorecard version the
+    file does not have counts with its criteria weighted equally and a pass mark of 3.
+    Agents are the reviewed agents, weeks the ISO weeks of the reviews.
+    """
+    with _errors_as_one_line():
+        dimension = QaDimension(_choice(by, _QA_DIMENSIONS, "--by"))
+        desk_config = _desk_config(config)
+        with _reading(store, desk_config.sla) as desk:
+            view = _history(desk)
+        names = agent_names(view.workloads.workloads(now=view.now))
+        scored = view.scored_reviews(desk_config.scorecards.values())
+        found = overview(scored, view.facts, by=dimension)
+    if as_json:
+        _print_json(
+            {"store": parse_store_url(store).url, "now": view.end, **quality_record(found, names)}
+        )
+        return
+    rows = {**labelled(found.groups, names), "(all)": found.overall}
+    _out.print(quality_table(rows, title=f"QA by {dimension}, {_as_of(view)}", by=str(dimension)))
+    if found.overall.unknown_version:
+        _out.print(
+            f"{found.overall.unknown_version} reviews were scored on scorecard versions the "
+            "configuration does not have: their criteria count equally, their pass mark is 3."
+        )
+    for table in calibration_tables(found.calibration, names):
+        _out.print(table)
+    _out.print(correlations_table(found.correlations))
 
 
 # --- timeline ----------------------------------------------------------------------

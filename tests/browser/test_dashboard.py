@@ -1,6 +1,7 @@
 """The dashboard in a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``):
-it loads, shows a ticket received through the API without a reload, and forecasts. A
-screenshot is saved to ``test-artifacts/`` (or ``$TICKETLOG_ARTIFACTS``)."""
+it loads, shows a ticket received through the API without a reload, a review written by
+another process in its QA panel, and forecasts. A screenshot is saved to
+``test-artifacts/`` (or ``$TICKETLOG_ARTIFACTS``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.integration.test_service import Server, post
+from tests.quality_support import SUPPORT
+from ticketlog import HelpDesk
 
 ARTIFACTS = Path(
     os.environ.get("TICKETLOG_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
@@ -48,8 +51,13 @@ def browser() -> Iterator[WebDriver]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(f"sqlite:///{tmp_path}/desk.db")
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/desk.db"
+
+
+@pytest.fixture
+def server(store_url: str) -> Iterator[Server]:
+    running = Server(store_url)
     try:
         yield running
     finally:
@@ -57,7 +65,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 
 def test_the_dashboard_shows_a_new_ticket_without_a_reload_and_forecasts(
-    server: Server, browser: WebDriver
+    server: Server, store_url: str, browser: WebDriver
 ) -> None:
     ann = post(server, "/agents", {"name": "Ann", "capacity": 2}).json()["id"]
     done = post(server, "/tickets", {"channel": "email", "customer_id": "a"}).json()["id"]
@@ -73,6 +81,12 @@ def test_the_dashboard_shows_a_new_ticket_without_a_reload_and_forecasts(
     ticket = post(server, "/tickets", {"channel": "chat", "customer_id": "b", "priority": "urgent"})
     short = ticket.json()["id"][:8]
     WebDriverWait(browser, 2).until(lambda b: short in b.find_element(By.ID, "queue").text)
+    with HelpDesk(store_url, scorecards=[SUPPORT]) as desk:
+        rita = desk.join_agent("Rita", reviewer=True)
+        desk.review(done, rita, {"accuracy": 5, "empathy": 4, "clarity": 3})
+    WebDriverWait(browser, 5).until(lambda b: "Ann" in b.find_element(By.ID, "quality").text)
+    assert "1 review, 100.0 % passing" in browser.find_element(By.ID, "calibration").text
+    assert "4.00" in browser.find_element(By.ID, "quality").text  # equal weights: no desk file
     assert browser.execute_script("return performance.getEntriesByType('navigation').length") == 1
     browser.find_element(By.CSS_SELECTOR, "#whatif button").click()
     WebDriverWait(browser, 20).until(lambda b: "fifo" in b.find_element(By.ID, "forecast").text)

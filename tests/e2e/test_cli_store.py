@@ -72,7 +72,7 @@ def json_of(result: subprocess.CompletedProcess[str]) -> Any:
 def test_kpis_of_the_whole_store_are_judged_at_its_latest_event(desk: Desk) -> None:
     figures = json_of(run_cli("kpis", desk.url, "--json"))
     assert figures["now"] == at(64).isoformat()
-    assert figures["units"] == {"durations": "minutes", "shares": "percent"}
+    assert figures["units"] == {"durations": "minutes", "shares": "percent", "qa_score": "1-5"}
     [overall] = figures["groups"]
     assert overall["group"] is None
     kpis = overall["kpis"]

@@ -34,6 +34,10 @@ def test_the_demo_prints_the_escalated_timeline_and_leaves_a_readable_store(tmp_
     assert any(ln.startswith("  general      2 waiting: normal email shipping") for ln in lines)
     assert any(ln.split()[:5] == ["Ana", "front", "1", "2", "3"] for ln in lines)
     assert any(ln.split()[:2] == ["all", "7"] for ln in lines)
+    # Ana: (4.75 + 4.5 + 2.75 + 2.75 + 3.0) / 5 = 3.55, the refund's two reviews pass.
+    assert any(ln.split()[:4] == ["Ana", "5", "3.55", "40%"] for ln in lines)
+    assert any(ln.split()[:4] == ["Chloe", "1", "4.25", "100%"] for ln in lines)
+    assert any("Cohen's kappa 0.33 over 6 scores" in ln for ln in lines)
     with HelpDesk(SQLiteStore(path=db)) as desk:
         events = [event for _, event in desk.read_log()]
         tickets = {e.originator_id for e in events if e.event_type == "TicketReceived"}

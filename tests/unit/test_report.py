@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING, cast
 import attrs
 import pytest
 
+from tests.quality_support import SUPPORT
+from tests.unit.test_quality_kpis import ANN, R1, R2, RECORDS
 from ticketlog import ConfigurationError
 from ticketlog.io.frames import comparison_frame
 from ticketlog.io.report import _backlog_figure, _by_policy, _waits_figure, write_report
 from ticketlog.policies import fifo
+from ticketlog.projections.quality import overview, score_reviews
 from ticketlog.simulation import (
     AgentGroup,
     Exponential,
@@ -335,3 +338,30 @@ def test_a_scenarios_page_has_no_fidelity_block(report: Path) -> None:
     page = report.read_text(encoding="utf-8")
     assert "Fidelity" not in page
     assert not (report.parent / "fidelity.png").exists()
+
+
+def test_the_quality_section_shows_qa_calibration_and_correlations(
+    comparison: Comparison, tmp_path: Path
+) -> None:
+    scored = score_reviews(RECORDS, [SUPPORT])
+    names = {ANN: "Ann <b>", R1: "Rita", R2: "Sam"}
+    index = write_report(comparison, tmp_path, quality=overview(scored, []), names=names)
+    page = index.read_text(encoding="utf-8")
+    rows = table(page)
+    assert "<h2>Quality reviews</h2>" in page
+    assert "Ann &lt;b&gt;" in page  # names are escaped
+    assert rows["Ann <b>"] == ["2", "3.75", "68.8 %", "50.0 %"]
+    parser = _Table()
+    parser.feed(page)
+    qa_all, calibration_all = (row[1:] for row in parser.rows if row[0] == "(all)")
+    assert qa_all == ["4", "3.75", "68.8 %", "50.0 %"]
+    assert calibration_all[:3] == ["3", "3", "33.3 %"]
+    assert rows["Rita / Sam"][0] == "1"
+    assert rows["csat"] == ["0", DASH, DASH]  # no ticket facts given
+    assert "1 reviews were scored on scorecard versions not given" in page
+    assert png_size(tmp_path / "quality.png") == (700, 450)
+
+
+def test_a_page_without_reviews_has_no_quality_section(report: Path) -> None:
+    assert "Quality reviews" not in report.read_text(encoding="utf-8")
+    assert not (report.parent / "quality.png").exists()

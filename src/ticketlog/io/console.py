@@ -19,6 +19,7 @@ import attrs
 from rich.table import Table
 
 from ticketlog.projections.kpis import Kpis
+from ticketlog.projections.quality import Calibration, Correlation, QaSummary, summarise
 from ticketlog.simulation.compare import METRICS, Comparison
 from ticketlog.simulation.fidelity import Fidelity, KpiFidelity, minutes
 
@@ -152,14 +153,99 @@ KPI_ROWS: tuple[tuple[str, Callable[[Kpis], str]], ...] = (
 """The rows of :func:`kpis_table`: a label and how the figure reads (see docs/kpis.md)."""
 
 
-def kpis_table(groups: Mapping[str, Kpis], *, title: str) -> Table:
-    """KPIs as rows, groups as columns."""
+def qa_score_text(score: float | None) -> str:
+    """A QA score on its scale, ``3.75 / 5``."""
+    return NOT_MEASURED if score is None else f"{score:.2f} / 5"
+
+
+QA_ROWS: tuple[tuple[str, Callable[[QaSummary], str]], ...] = (
+    ("reviews", lambda q: _count(q.reviews)),
+    ("QA score", lambda q: qa_score_text(q.score)),
+    ("QA pass", lambda q: share_text(q.pass_rate)),
+)
+"""The QA rows :func:`kpis_table` adds after CSAT and NPS."""
+
+_EMPTY_QA = summarise(())
+
+
+def kpis_table(
+    groups: Mapping[str, Kpis],
+    *,
+    title: str,
+    quality: Mapping[str, QaSummary] | None = None,
+) -> Table:
+    """KPIs as rows, groups as columns; with ``quality``, each group's QA after its CSAT and
+    NPS (a group without reviews shows 0 and ``—``)."""
     table = Table(title=title)
     table.add_column("KPI")
     for group in groups:
         table.add_column(group, justify="right")
     for label, text in KPI_ROWS:
         table.add_row(label, *(text(kpis) for kpis in groups.values()))
+        if quality is not None and label.startswith("NPS"):
+            for qa_label, qa_text in QA_ROWS:
+                table.add_row(qa_label, *(qa_text(quality.get(g, _EMPTY_QA)) for g in groups))
+    return table
+
+
+def quality_table(groups: Mapping[str, QaSummary], *, title: str, by: str) -> Table:
+    """One row per group: reviews, QA score and percentage, pass rate, and (unless the
+    groups are criteria) the mean score of each criterion."""
+    criteria = (
+        []
+        if by == "criterion"
+        else list(dict.fromkeys(name for q in groups.values() for name in q.criteria))
+    )
+    table = Table(title=title)
+    table.add_column(by)
+    for header in ("reviews", "QA score", "QA %", "pass", *criteria):
+        table.add_column(header, justify="right")
+    for group, q in groups.items():
+        means = (_number(q.criteria.get(name)) for name in criteria)
+        pct = NOT_MEASURED if q.score_pct is None else f"{q.score_pct:.1f} %"
+        table.add_row(
+            group, _count(q.reviews), qa_score_text(q.score), pct, share_text(q.pass_rate), *means
+        )
+    return table
+
+
+def calibration_tables(calibration: Calibration, names: Mapping[UUID, str]) -> list[Table]:
+    """Reviewer agreement: overall and per criterion, then per pair of reviewers."""
+    agreement = Table(title="Reviewer calibration (tickets reviewed more than once)")
+    for header in ("criterion", "units", "pairs", "identical", "alpha ordinal", "alpha interval"):
+        agreement.add_column(header, justify="left" if header == "criterion" else "right")
+    rows = {"(all)": calibration.overall, **calibration.criteria}
+    for name, a in rows.items():
+        agreement.add_row(
+            name,
+            _count(a.units),
+            _count(a.pairs),
+            share_text(a.identical),
+            _number(a.alpha_ordinal),
+            _number(a.alpha_interval),
+        )
+    pairs = Table(title="Reviewer pairs")
+    for header in ("reviewers", "tickets", "scores", "identical", "kappa", "kappa quadratic"):
+        pairs.add_column(header, justify="left" if header == "reviewers" else "right")
+    for p in calibration.pairs:
+        pairs.add_row(
+            " / ".join(names.get(r, str(r)) for r in p.reviewers),
+            _count(p.tickets),
+            _count(p.scores),
+            share_text(p.identical),
+            _number(p.kappa),
+            _number(p.kappa_quadratic),
+        )
+    return [agreement, pairs]
+
+
+def correlations_table(correlations: Mapping[str, Correlation]) -> Table:
+    """A ticket's QA against each measure: pairs, Pearson's r and Spearman's rho."""
+    table = Table(title="QA against ticket measures (per reviewed ticket)")
+    for header in ("measure", "tickets", "Pearson r", "Spearman rho"):
+        table.add_column(header, justify="left" if header == "measure" else "right")
+    for measure, c in correlations.items():
+        table.add_row(measure, _count(c.n), _number(c.pearson), _number(c.spearman))
     return table
 
 

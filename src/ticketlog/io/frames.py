@@ -1,4 +1,5 @@
-"""KPI tables, per-ticket facts, policy comparisons and fidelity blocks as pandas DataFrames.
+"""KPI tables, per-ticket facts, reviews and their QA, policy comparisons and fidelity
+blocks as pandas DataFrames.
 
 Needs the ``analysis`` extra (``pip install 'ticketlog-es[analysis]'``).
 
@@ -17,7 +18,9 @@ import attrs
 
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.projections.facts import TicketFacts
-from ticketlog.projections.kpis import Durations, Kpis, ValueClass
+from ticketlog.projections.kpis import Durations, Kpis, ValueClass, iso_week
+from ticketlog.projections.quality import Calibration, QaSummary, ScoredReview
+from ticketlog.projections.reviews import ReviewRecord
 from ticketlog.simulation.compare import Comparison
 from ticketlog.simulation.fidelity import Fidelity
 
@@ -94,6 +97,67 @@ _DURATION_COLUMNS = [
 
 _SHARE_COLUMNS = [field.name for field in attrs.fields(Kpis) if str(field.type) == "float | None"]
 """Shares and means, ``None`` where not measured: ``NaN`` in a frame, as pandas has it."""
+
+
+_REVIEW_COLUMNS = [
+    *(a.name for a in attrs.fields(ReviewRecord) if a.name != "scores"),
+    *("team", "week", "score", "passed", "known_version"),
+]
+"""The columns of :func:`reviews_frame` before the criteria's scores."""
+
+
+def reviews_frame(scored: Iterable[ScoredReview]) -> pd.DataFrame:
+    """One row per review: who reviewed whose work on which ticket and when (``week`` its
+    ISO week), the scorecard and version, ``score`` (1-5), ``passed``, ``known_version``,
+    and one column per criterion with its score (``NaN`` where a review has none)."""
+    rows = []
+    for review in scored:
+        row = attrs.asdict(review.record, recurse=False)
+        scores = row.pop("scores")
+        row.update(
+            team=review.team,
+            week=iso_week(review.record.at),
+            score=review.score,
+            passed=review.passed,
+            known_version=review.known_version,
+        )
+        rows.append({**row, **{f"score_{name}": value for name, value in scores.items()}})
+    criteria = dict.fromkeys(key for row in rows for key in row if key.startswith("score_"))
+    frame: pd.DataFrame = _pandas().DataFrame(rows, columns=[*_REVIEW_COLUMNS, *criteria])
+    return frame
+
+
+def quality_frame(groups: Mapping[Hashable, QaSummary], *, index: str = "group") -> pd.DataFrame:
+    """A QA table: one row per group with ``reviews``, ``score`` (1-5), ``score_pct``,
+    ``pass_rate``, ``unknown_version`` and ``<criterion>_mean`` per criterion (``NaN``:
+    not measured)."""
+    pandas = _pandas()
+    rows = []
+    for summary in groups.values():
+        row = attrs.asdict(summary, recurse=False)
+        criteria = row.pop("criteria")
+        rows.append({**row, **{f"{name}_mean": value for name, value in criteria.items()}})
+    means = dict.fromkeys(key for row in rows for key in row if key.endswith("_mean"))
+    columns = ["reviews", "score", "score_pct", "pass_rate", "unknown_version", *means]
+    frame: pd.DataFrame = pandas.DataFrame(
+        rows, index=pandas.Index(list(groups), name=index), columns=columns
+    )
+    for column in ("score", "score_pct", "pass_rate", *means):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def calibration_frame(calibration: Calibration) -> pd.DataFrame:
+    """Reviewer agreement: one row overall (``(all)``) and one per criterion, with
+    ``units``, ``pairs``, ``identical`` (%), ``alpha_ordinal`` and ``alpha_interval``."""
+    rows = {"(all)": calibration.overall, **calibration.criteria}
+    frame: pd.DataFrame = _pandas().DataFrame.from_dict(
+        {name: attrs.asdict(agreement) for name, agreement in rows.items()}, orient="index"
+    )
+    frame.index.name = "criterion"
+    for column in ("identical", "alpha_ordinal", "alpha_interval"):
+        frame[column] = frame[column].astype(float)
+    return frame
 
 
 def comparison_frame(comparison: Comparison) -> pd.DataFrame:

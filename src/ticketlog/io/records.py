@@ -6,11 +6,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 from uuid import UUID
+
+import attrs
 
 from ticketlog.policies.builtin import sla_driven
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
+from ticketlog.projections.quality import (
+    Calibration,
+    QaSummary,
+    QualityOverview,
+    ScoredReview,
+    quality_by_tickets,
+)
 from ticketlog.projections.queues import ORDERINGS, Ordering, QueuedTicket
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.sla_clock import NEVER
@@ -18,6 +28,8 @@ from ticketlog.projections.timeline import TimelineEntry
 from ticketlog.projections.workloads import Workload
 
 Record = dict[str, object]
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
 
 QUEUE_ORDERS: dict[str, Ordering] = {**ORDERINGS, "sla": sla_driven().key}
 """How waiting tickets can be listed: the queues' own orderings, and the ``sla`` policy's."""
@@ -102,8 +114,60 @@ def kpi_groups(
     """KPIs overall (one group, ``None``) or per group of ``dimension``, agents by name."""
     if dimension is None:
         return {None: compute_kpis(facts, now=now, sla=sla)}
-    grouped = kpis_by(facts, dimension, now=now, sla=sla)
-    return {_group_name(group, names): kpis for group, kpis in grouped.items()}
+    return named(kpis_by(facts, dimension, now=now, sla=sla), names)
+
+
+def qa_groups(
+    facts: Sequence[TicketFacts],
+    dimension: Dimension | None,
+    scored: Sequence[ScoredReview],
+    *,
+    names: Mapping[UUID, str],
+) -> dict[str | None, QaSummary]:
+    """The QA of the reviews of each :func:`kpi_groups` group's tickets, keyed alike (a
+    group without reviews is absent)."""
+    return named(quality_by_tickets(scored, facts, dimension), names)
+
+
+def named(groups: Mapping[K, T], names: Mapping[UUID, str]) -> dict[str | None, T]:
+    """``groups`` keyed as people read them: agents (and reviewers) by name."""
+    return {_group_name(group, names): value for group, value in groups.items()}
+
+
+def labelled(
+    groups: Mapping[K, T], names: Mapping[UUID, str], *, none: str = "(none)"
+) -> dict[str, T]:
+    """``groups`` keyed as a table heads them: :func:`named`, the ``None`` group ``none``."""
+    return {none if name is None else name: value for name, value in named(groups, names).items()}
+
+
+def quality_record(quality: QualityOverview, names: Mapping[UUID, str]) -> Record:
+    """A :class:`QualityOverview` as the command line's ``--json`` and the service give it:
+    groups, agents and reviewers by name."""
+    named_groups = named(quality.groups, names)
+    return {
+        "by": quality.by,
+        "units": {"qa_score": "1-5", "score_pct": "percent of the scale", "shares": "percent"},
+        "overall": quality.overall,
+        "groups": [{"group": group, "quality": q} for group, q in named_groups.items()],
+        "calibration": calibration_record(quality.calibration, names),
+        "correlations": quality.correlations,
+    }
+
+
+def calibration_record(calibration: Calibration, names: Mapping[UUID, str]) -> Record:
+    """Reviewer calibration as a record, each pair of reviewers by name."""
+    return {
+        "overall": calibration.overall,
+        "criteria": calibration.criteria,
+        "pairs": [
+            {
+                **attrs.asdict(pair, recurse=False),
+                "reviewers": [names.get(r, str(r)) for r in pair.reviewers],
+            }
+            for pair in calibration.pairs
+        ],
+    }
 
 
 def _group_name(group: Hashable, names: Mapping[UUID, str]) -> str | None:

@@ -6,7 +6,10 @@ SLA attainment, the backlog over time and the mean wait per customer segment. A 
 history's page starts with its fidelity block (:mod:`ticketlog.simulation.fidelity`): a
 warning first when the as-recorded baseline is off, the recorded and baseline KPIs with
 their relative errors, the earth mover's distances, and a fifth plot, the recorded and
-baseline backlog hour by hour. Plots are
+baseline backlog hour by hour. Given the quality reviews of the period
+(:class:`~ticketlog.projections.quality.QualityOverview`), the page ends with their section:
+QA per group with a plot (``quality.png``), reviewer calibration and QA against CSAT,
+first reply and handle time. Plots are
 drawn with matplotlib's object API on the Agg canvas (no pyplot state), at a fixed DPI and
 without metadata, so the same comparison gives the same files byte for byte.
 """
@@ -16,16 +19,19 @@ from __future__ import annotations
 import bisect
 import math
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.domain.values import Priority
 from ticketlog.io.console import fidelity_warnings
+from ticketlog.io.records import labelled
 from ticketlog.projections.kpis import Dimension
+from ticketlog.projections.quality import QaSummary, QualityOverview
 from ticketlog.simulation.compare import BACKLOG_POINTS, METRICS, Comparison, RunSummary
 from ticketlog.simulation.fidelity import Fidelity
 from ticketlog.simulation.statistics import Estimate
@@ -328,6 +334,115 @@ def _fidelity_block(fidelity: Fidelity) -> str:
     )
 
 
+def _quality_figure(groups: Mapping[str, QaSummary]) -> Figure:
+    figure = _figure(7, 4.5)
+    axes = figure.add_subplot()
+    labels = list(groups)
+    scores = [math.nan if q.score is None else q.score for q in groups.values()]
+    bars = axes.bar(range(len(labels)), scores, color="C0")
+    for bar, q in zip(bars, groups.values(), strict=True):
+        if q.pass_rate is not None:
+            axes.annotate(
+                f"{q.pass_rate:.0f} % pass",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
+    if not labels:
+        _no_data(axes, "no ticket was reviewed")
+    axes.set_xticks(range(len(labels)), [_label(g) for g in labels])
+    axes.set_ylim(1, 5.4)
+    axes.set_ylabel("mean QA score (1-5)")
+    axes.set_title("QA score and pass rate")
+    axes.grid(visible=True, axis="y", alpha=0.3)
+    return figure
+
+
+def _rows(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """An HTML table: the first cell of each row is its header."""
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in header)
+    body = "\n".join(
+        f'<tr><th scope="row">{escape(first)}</th>'
+        + "".join(f"<td>{escape(cell)}</td>" for cell in rest)
+        + "</tr>"
+        for first, *rest in rows
+    )
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+
+
+def _share(value: float | None) -> str:
+    return _MISSING if value is None else f"{value:.1f} %"
+
+
+def _quality_block(quality: QualityOverview, names: Mapping[UUID, str]) -> str:
+    """The quality section: QA per group and overall, calibration, correlations."""
+    groups = {**labelled(quality.groups, names), "(all)": quality.overall}
+    qa = _rows(
+        (str(quality.by), "reviews", "QA score (1-5)", "QA %", "pass"),
+        (
+            (g, f"{q.reviews:,}", _number(q.score), _share(q.score_pct), _share(q.pass_rate))
+            for g, q in groups.items()
+        ),
+    )
+    calibration = quality.calibration
+    agreement = _rows(
+        ("criterion", "units", "pairs", "identical", "alpha ordinal", "alpha interval"),
+        (
+            (
+                name,
+                f"{a.units:,}",
+                f"{a.pairs:,}",
+                _share(a.identical),
+                _number(a.alpha_ordinal),
+                _number(a.alpha_interval),
+            )
+            for name, a in {"(all)": calibration.overall, **calibration.criteria}.items()
+        ),
+    )
+    pairs = _rows(
+        ("reviewers", "tickets", "identical", "kappa", "kappa quadratic"),
+        (
+            (
+                " / ".join(names.get(r, str(r)) for r in p.reviewers),
+                f"{p.tickets:,}",
+                _share(p.identical),
+                _number(p.kappa),
+                _number(p.kappa_quadratic),
+            )
+            for p in calibration.pairs
+        ),
+    )
+    correlations = _rows(
+        ("measure", "tickets", "Pearson r", "Spearman rho"),
+        (
+            (m, f"{c.n:,}", _number(c.pearson), _number(c.spearman))
+            for m, c in quality.correlations.items()
+        ),
+    )
+    unknown = quality.overall.unknown_version
+    note = (
+        f"<p>{unknown:,} reviews were scored on scorecard versions not given: their criteria "
+        "count equally and their pass mark is 3.</p>\n"
+        if unknown
+        else ""
+    )
+    return (
+        "<h2>Quality reviews</h2>\n<p>The period's reviews as recorded (a replay does not "
+        f"re-review): QA score per {escape(str(quality.by))}, the weighted mean of the "
+        "criteria on the 1-5 scale, and the share of reviews passing.</p>\n"
+        f"{note}{qa}\n"
+        '<figure>\n<img src="quality.png" alt="Mean QA score and pass rate per group">\n'
+        "<figcaption>Mean QA score per group, its pass rate above each bar.</figcaption>\n"
+        "</figure>\n<h3>Reviewer calibration</h3>\n<p>Tickets reviewed more than once: "
+        "share of identical scores and Krippendorff's alpha, per criterion; Cohen's kappa "
+        f"per pair of reviewers.</p>\n{agreement}\n{pairs}\n"
+        "<h3>QA against the tickets' measures</h3>\n<p>Each reviewed ticket's mean QA "
+        "score against its CSAT, first reply time and handle time.</p>\n"
+        f"{correlations}"
+    )
+
+
 def _error(error: float | None) -> str:
     return _MISSING if error is None else f"{error:+.1f} %"
 
@@ -382,16 +497,23 @@ $fidelity
 <p>$summary</p>
 $table
 $figures
+$quality
 </body>
 </html>
 """)
 
 
 def write_report(
-    comparison: Comparison, directory: Path | str, *, title: str = "Policy comparison"
+    comparison: Comparison,
+    directory: Path | str,
+    *,
+    title: str = "Policy comparison",
+    quality: QualityOverview | None = None,
+    names: Mapping[UUID, str] | None = None,
 ) -> Path:
     """Write ``comparison`` as ``index.html`` and four PNG plots into ``directory`` (five,
-    with a fidelity block: ``fidelity.png``).
+    with a fidelity block: ``fidelity.png``; one more with ``quality``: ``quality.png``,
+    agents and reviewers by ``names``).
 
     The directory is created if needed and existing files of the same names are
     replaced. Returns the path of ``index.html``. Needs matplotlib (the ``analysis``
@@ -406,6 +528,9 @@ def write_report(
     plots = [(name, figure) for name, _, figure in figures]
     if fidelity is not None:
         plots.append(("fidelity.png", _fidelity_figure(fidelity)))
+    names = {} if names is None else names
+    if quality is not None:
+        plots.append(("quality.png", _quality_figure(labelled(quality.groups, names))))
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     for name, figure in plots:
@@ -432,6 +557,7 @@ def write_report(
             summary=escape(summary),
             table=_table(comparison),
             figures="\n".join(blocks),
+            quality="" if quality is None else _quality_block(quality, names),
         ),
         encoding="utf-8",
     )

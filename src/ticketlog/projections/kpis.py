@@ -294,7 +294,8 @@ _VALUE_BOUNDS = (
 """Upper bounds (excluded) of the value classes below ``10k+``."""
 
 
-def _week(at: datetime) -> str:
+def iso_week(at: datetime) -> str:
+    """The ISO week of ``at`` (``YYYY-Www``)."""
     year, week, _ = at.isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -309,16 +310,16 @@ GROUP_KEYS: Mapping[Dimension, Callable[[TicketFacts], Hashable]] = {
     Dimension.TEAM: lambda f: f.resolver_team,
     Dimension.PLAN: lambda f: f.plan,
     Dimension.DAY: lambda f: f.received_at.date().isoformat(),
-    Dimension.WEEK: lambda f: _week(f.received_at),
+    Dimension.WEEK: lambda f: iso_week(f.received_at),
     Dimension.SOURCE: lambda f: f.source,
     Dimension.CUSTOMER_VALUE: lambda f: ValueClass.of(f.customer_value),
 }
 """How each dimension reads its group from a ticket's facts."""
 
 
-def _group_order(group: Hashable) -> tuple[bool, int, str]:
-    """Groups ascending: priorities by severity, value classes and tiers by number, others by
-    name; None last."""
+def group_order(group: Hashable) -> tuple[bool, int, str]:
+    """The sort key of a group: priorities by severity, value classes and tiers by number,
+    others by name; None last."""
     if isinstance(group, Priority | ValueClass):
         return False, group.rank, ""
     if isinstance(group, int):
@@ -345,5 +346,5 @@ def kpis_by(
     groups: defaultdict[Hashable, list[TicketFacts]] = defaultdict(list)
     for f in facts:
         groups[key(f)].append(f)
-    ordered = sorted(groups, key=_group_order)
+    ordered = sorted(groups, key=group_order)
     return {group: compute_kpis(groups[group], now=now, sla=sla) for group in ordered}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from datetime import datetime
 
 from ticketlog.domain.events import DomainEvent
+from ticketlog.domain.quality import Scorecard
 from ticketlog.domain.values import as_time
 from ticketlog.projections.backlog import Backlog
 from ticketlog.projections.facts import TicketFactsProjection
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by
+from ticketlog.projections.quality import ScoredReview, score_reviews
 from ticketlog.projections.queues import Queues
 from ticketlog.projections.reviews import ReviewLedger
 from ticketlog.projections.sla import SlaTargets
@@ -54,3 +56,8 @@ class DeskView:
     def kpis_by(self, by: Dimension | str, *, now: datetime) -> dict[Hashable, Kpis]:
         """The KPIs per group of ``by`` (channel, category, priority, tier, ...), as of ``now``."""
         return kpis_by(self.facts, by, now=as_time(now), sla=self.sla)
+
+    def scored_reviews(self, scorecards: Iterable[Scorecard]) -> list[ScoredReview]:
+        """Every scored review judged by ``scorecards`` (see :mod:`ticketlog.projections.quality`),
+        with the reviewed agents' current teams."""
+        return score_reviews(self.reviews.records, scorecards, teams=self.facts.teams)

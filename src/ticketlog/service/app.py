@@ -14,8 +14,9 @@ stream is Starlette's streaming response, no further dependency.
   by the server process, the latest :data:`KEPT_KEYS` of them.
 - **Reads** (``GET``): ``/tickets/{id}``, ``/tickets/{id}/timeline``, ``/queues``
   (``order``, ``breaching``, ``queue``), ``/agents``, ``/kpis`` (``by``, ``since``,
-  ``until``), ``/events`` (``after``, ``limit``) and ``/health``. Durations are in minutes,
-  times ISO 8601, as in the command line's ``--json``.
+  ``until``), ``/quality`` (``by``: QA per group, reviewer calibration, QA against CSAT,
+  first reply and handle time), ``/events`` (``after``, ``limit``) and ``/health``.
+  Durations are in minutes, times ISO 8601, as in the command line's ``--json``.
 - **The log as server-sent events**: ``/events/stream`` sends every event after ``after``
   (or after the ``Last-Event-ID`` a reconnecting client sends), then each new one as it is
   stored, by any process; each message's ``id`` is the event's position in the log.
@@ -56,11 +57,14 @@ from ticketlog.io.records import (
     agent_names,
     agent_records,
     kpi_groups,
+    qa_groups,
+    quality_record,
     timeline_records,
     utc,
     waiting_record,
 )
 from ticketlog.projections.kpis import Dimension
+from ticketlog.projections.quality import QaDimension, overview
 from ticketlog.projections.queues import ALL_QUEUES
 from ticketlog.service import dashboard, models
 from ticketlog.service.errors import KeyReused, Unauthorized, malformed, refused
@@ -357,7 +361,8 @@ def _reads(app: FastAPI, service: Service) -> None:
         until: datetime | None = None,
     ) -> models.Record:
         """The service KPIs (docs/kpis.md), overall or per group, of the tickets received in
-        [since, until) (a time without an offset is UTC)."""
+        [since, until) (a time without an offset is UTC), with each group's QA (``null``:
+        no review of its tickets)."""
 
         start, end = (None if t is None else utc(t) for t in (since, until))
 
@@ -371,12 +376,31 @@ def _reads(app: FastAPI, service: Service) -> None:
             ]
             names = agent_names(view.workloads.workloads(now=now))
             groups = kpi_groups(facts, by, now=now, sla=view.sla, names=names)
+            scored = view.scored_reviews(desk.scorecards.values())
+            quality = qa_groups(facts, by, scored, names=names)
             return {
                 "now": now,
                 "by": by,
-                "units": {"durations": "minutes", "shares": "percent"},
-                "groups": [{"group": name, "kpis": k} for name, k in groups.items()],
+                "units": {"durations": "minutes", "shares": "percent", "qa_score": "1-5"},
+                "groups": [
+                    {"group": name, "kpis": k, "quality": quality.get(name)}
+                    for name, k in groups.items()
+                ],
             }
+
+        return _json(service.call(read))
+
+    @app.get("/quality", tags=["reads"])
+    def quality(by: QaDimension = QaDimension.AGENT) -> models.Record:
+        """Quality reviews: QA score and pass rate per group of ``by``, reviewer calibration,
+        and QA against CSAT, first reply time and handle time (judged by the desk's
+        scorecards)."""
+
+        def read(desk: HelpDesk) -> models.Record:
+            view, now = desk.view(), desk.clock.now()
+            names = agent_names(view.workloads.workloads(now=now))
+            scored = view.scored_reviews(desk.scorecards.values())
+            return {"now": now, **quality_record(overview(scored, view.facts, by=by), names)}
 
         return _json(service.call(read))
 

@@ -1,6 +1,7 @@
 """The live dashboard at ``/``: queues by SLA deadline (near-breach highlighted), agents,
-today's KPIs, the backlog over the last day, recent escalations, and a "what if" panel
-that forecasts the next hours from now under chosen policies.
+today's KPIs, QA per agent with reviewer agreement (``/quality``), the backlog over the last
+day, recent escalations, and a "what if" panel that forecasts the next hours from now
+under chosen policies.
 
 One server-rendered page (``dashboard.html``) with a little JavaScript and no build step:
 it reads the service's JSON routes, and refreshes them whenever the event stream says the
