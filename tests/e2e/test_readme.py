@@ -40,6 +40,7 @@ def test_the_readme_code_runs_and_prints_what_it_promises(
     assert "Kpis(tickets=2" in out
     assert "QaSummary(reviews=4, score=3.9375, score_pct=73.4375, pass_rate=75.0" in out
     assert "66.66666666666667 0.5\nCorrelation(n=3, pearson=0.838" in out
+    assert "6 reviews, {2}" in out
     assert "8 cases; 2 accepted twice" in out
     assert "wait_mean_min: 12.88 recorded, 12.88 as recorded\noff: []" in out
     frame = namespace["by_channel"]
