@@ -23,6 +23,14 @@ the command line::
     [staffing]                         # StaffingRules, for replays of a history
     share = 0.5
 
+    [scorecards.support]               # Scorecard: criteria on the 1-5 scale
+    pass_mark = 3.5
+    categories = ["billing", "general"]
+    criteria = [{ name = "accuracy", weight = 2, critical = true }, { name = "empathy" }]
+
+    [samplers.per-agent]               # options of a review sampler, by its name
+    n = 5
+
 Durations are ``"90s"``, ``"30m"``, ``"2h"``, ``"1d"`` or a number of minutes. Targets
 left out keep their defaults; a category's targets start from ``sla.default``. Policy
 options are checked against the policy factory's parameters. Where each part goes:
@@ -35,7 +43,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -46,8 +54,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ticketlog._toml import KeyProblem, parse, read_text, validated
 from ticketlog.domain.errors import ConfigurationError, InvalidValue
+from ticketlog.domain.quality import Scorecard
 from ticketlog.policies import registry
 from ticketlog.policies.protocol import PullPolicy, Router
+from ticketlog.policies.review import SAMPLERS, ReviewSampler
+from ticketlog.policies.review import sampler as review_sampler
 from ticketlog.projections.runner import EventSource
 from ticketlog.projections.sla import DEFAULT_FIRST_REPLY, DEFAULT_RESOLUTION, SlaTargets
 from ticketlog.simulation.replay import Trace, trace_from_store
@@ -155,31 +166,54 @@ def _option(value: Any, default: Any, loc: tuple[str, ...]) -> Any:
     return value
 
 
-def _options(name: str, options: Any) -> dict[str, Any]:
-    """A policy's options, checked against its factory's parameters (durations read)."""
+def _options(
+    name: str, options: Any, factory: Callable[[str], Callable[..., Any]], what: str
+) -> dict[str, Any]:
+    """The options of the policy or sampler ``factory(name)`` makes, checked against its
+    parameters (durations read) and by making it once."""
     try:
-        parameters = inspect.signature(registry.factory(name)).parameters
+        make = factory(name)
     except ConfigurationError as error:
         raise KeyProblem((name,), str(error)) from None
     if not isinstance(options, Mapping):
-        raise KeyProblem((name,), "a policy's options are a table")
+        raise KeyProblem((name,), f"the options of {name!r} are a table")
     known = {
         p.name: p
-        for p in parameters.values()
+        for p in inspect.signature(make).parameters.values()
         if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
     }
     read: dict[str, Any] = {}
     for option, value in options.items():
         parameter = known.get(option)
         if parameter is None:
-            msg = f"policy {name!r} has no option {option!r}; its options: {', '.join(known)}"
+            msg = f"{what} {name!r} has no option {option!r}; its options: {', '.join(known)}"
             raise KeyProblem((name, option), msg)
         read[option] = _option(value, parameter.default, (name, option))
     try:
-        registry.create(name, **read)
-    except ConfigurationError as error:
+        make(**read)
+    except (ConfigurationError, InvalidValue) as error:
         raise KeyProblem((name,), str(error)) from None
     return read
+
+
+def _sampler_factory(name: str) -> Callable[..., ReviewSampler]:
+    factory = SAMPLERS.get(name)
+    if factory is None:
+        msg = f"unknown review sampler {name!r}; known: {', '.join(sorted(SAMPLERS))}"
+        raise ConfigurationError(msg)
+    return factory
+
+
+def _scorecards(data: Any) -> Any:
+    """``[scorecards.NAME]`` tables, each named by its key."""
+    if not isinstance(data, Mapping):
+        return data
+    named: dict[str, Any] = {}
+    for name, card in data.items():
+        if isinstance(card, Mapping) and card.get("name", name) != name:
+            raise KeyProblem((name, "name"), f"scorecard {name!r} is named by its table")
+        named[name] = {**card, "name": name} if isinstance(card, Mapping) else card
+    return named
 
 
 class DeskConfig(BaseModel):
@@ -195,6 +229,10 @@ class DeskConfig(BaseModel):
     """Options per policy name, passed to its factory (:func:`registry.create`)."""
     staffing: StaffingRules | None = None
     """How a replay infers staffing from a history (``None``: the default rules)."""
+    scorecards: Mapping[str, Scorecard] = Field(default_factory=dict)
+    """The scorecards reviewers score tickets with, by name (``HelpDesk(scorecards=…)``)."""
+    samplers: Mapping[str, Mapping[str, Any]] = Field(default_factory=dict)
+    """Options per review sampler name (:mod:`ticketlog.policies.review`)."""
 
     @pydantic.field_validator("sla", mode="before")
     @classmethod
@@ -211,7 +249,29 @@ class DeskConfig(BaseModel):
     def _read_policies(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             return data
-        return {name: _options(name, options) for name, options in data.items()}
+        return {
+            name: _options(name, options, registry.factory, "policy")
+            for name, options in data.items()
+        }
+
+    @pydantic.field_validator("scorecards", mode="before")
+    @classmethod
+    def _read_scorecards(cls, data: Any) -> Any:
+        return _scorecards(data)
+
+    @pydantic.field_validator("samplers", mode="before")
+    @classmethod
+    def _read_samplers(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        return {
+            name: _options(name, options, _sampler_factory, "review sampler")
+            for name, options in data.items()
+        }
+
+    def sampler(self, name: str) -> ReviewSampler:
+        """The review sampler ``name``, built with this file's options for it."""
+        return review_sampler(name, **self.samplers.get(name, {}))
 
     def policy(self, name: str) -> PullPolicy | Router:
         """The policy registered as ``name``, built with this file's options for it."""

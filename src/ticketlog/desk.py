@@ -41,6 +41,7 @@ from ticketlog.domain.errors import (
     AgentLacksSkill,
     AgentNotEligible,
     AgentNotFound,
+    AlreadyReviewed,
     ConcurrencyConflict,
     ConfigurationError,
     DuplicateId,
@@ -48,8 +49,12 @@ from ticketlog.domain.errors import (
     InvalidTime,
     InvalidTransition,
     InvalidValue,
+    NotAReviewer,
     NotFound,
     OutOfOrder,
+    ReviewNotAllowed,
+    ReviewNotFound,
+    ScorecardNotFound,
     StoreClosed,
     StoreUnavailable,
     TicketNotFound,
@@ -64,6 +69,7 @@ from ticketlog.domain.events import (
 )
 from ticketlog.domain.history import Head, check_history
 from ticketlog.domain.lifecycle import Command, check_allowed
+from ticketlog.domain.quality import Review, ReviewSubject, Scorecard, scorecards_by_name
 from ticketlog.domain.ticket import Ticket, TicketState, availability_error
 from ticketlog.domain.values import (
     AssignedBy,
@@ -83,6 +89,8 @@ from ticketlog.persistence.sqlite import create_owner_only
 from ticketlog.policies.protocol import PullPolicy, Router
 from ticketlog.policies.registry import pull_policy
 from ticketlog.policies.registry import router as as_router
+from ticketlog.policies.review import ReviewSampler
+from ticketlog.policies.review import sampler as review_sampler
 from ticketlog.projections.base import P, fold
 from ticketlog.projections.runner import Checkpoints, Follower
 from ticketlog.projections.sla import SlaTargets
@@ -121,6 +129,8 @@ class HelpDesk(Application[UUID]):
     time; further back it raises :class:`~ticketlog.domain.errors.OutOfOrder`.
     ``future_horizon``: a command dated more than this after ``clock`` raises
     :class:`~ticketlog.domain.errors.InvalidTime` (``None``: no limit).
+    ``scorecards``: the :class:`~ticketlog.domain.quality.Scorecard` s reviewers score
+    tickets with (see :meth:`review`).
 
     Ids are UUIDs, or strings that spell one, on every store (anything else raises
     :class:`~ticketlog.domain.errors.InvalidId`); times are timezone-aware datetimes.
@@ -142,8 +152,11 @@ class HelpDesk(Application[UUID]):
         skew_tolerance: timedelta = SKEW_TOLERANCE,
         future_horizon: timedelta | None = FUTURE_HORIZON,
         cipher_key: str | SecretStr | None = None,
+        scorecards: Iterable[Scorecard] | Mapping[str, Scorecard] = (),
     ) -> None:
         _check_settings(store, clock, sla)
+        self.scorecards = scorecards_by_name(scorecards)
+        """The desk's scorecards by name."""
         self.skew_tolerance = _duration(skew_tolerance, "skew_tolerance")
         self.future_horizon = (
             None if future_horizon is None else _duration(future_horizon, "future_horizon")
@@ -567,6 +580,201 @@ class HelpDesk(Application[UUID]):
         except KeyError:
             raise AgentNotFound(agent_id) from None
 
+    # --- quality reviews ---------------------------------------------------------
+
+    def claim_review(
+        self,
+        ticket_id: UUID,
+        reviewer_id: UUID,
+        *,
+        scorecard: str | None = None,
+        at: datetime | None = None,
+    ) -> UUID:
+        """Claim a review of a ticket for ``reviewer_id``; return the review's id.
+
+        ``scorecard`` names one of the desk's scorecards (default: the one that covers the
+        ticket's category). Raises :class:`~ticketlog.domain.errors.NotAReviewer`,
+        :class:`~ticketlog.domain.errors.ReviewNotAllowed` (see
+        :class:`~ticketlog.domain.quality.Scorecard`) or
+        :class:`~ticketlog.domain.errors.AlreadyReviewed`.
+        """
+        when = self._now(at)
+        review_id = self._claim(as_id(ticket_id), as_id(reviewer_id), when, scorecard=scorecard)
+        assert review_id is not None  # noqa: S101 - no slot limit
+        return review_id
+
+    def review(
+        self,
+        ticket_id: UUID,
+        reviewer_id: UUID,
+        scores: Mapping[str, int],
+        *,
+        scorecard: str | None = None,
+        comment: str = "",
+        at: datetime | None = None,
+    ) -> UUID:
+        """Score a ticket: one 1-5 score per criterion of the scorecard; return the review's id.
+
+        Completes the reviewer's open claim on the ticket, or claims and scores in one step
+        (then as :meth:`claim_review`). Scores that miss a criterion, name an unknown one or
+        lie outside the scale raise :class:`~ticketlog.domain.errors.InvalidValue`.
+        """
+        when, ticket_id, reviewer_id = self._now(at), as_id(ticket_id), as_id(reviewer_id)
+        claimed = self.view().reviews.claim_of(ticket_id, reviewer_id)
+        if claimed is None:
+            review_id = self._claim(
+                ticket_id, reviewer_id, when, scorecard=scorecard, scores=(scores, comment)
+            )
+            assert review_id is not None  # noqa: S101 - no slot limit
+            return review_id
+        subject = ReviewSubject.of(self.ticket_events(ticket_id))
+
+        def score(review: Review) -> None:
+            card = self._scorecard(scorecard or review.state.scorecard, subject.category)
+            review.score(
+                reviewer_id=reviewer_id,
+                scorecard=card,
+                scores=scores,
+                agent_id=subject.agent_id,
+                category=subject.category,
+                comment=comment,
+                at=when,
+            )
+
+        return self._change(Review, claimed, score)
+
+    def release_review(
+        self, review_id: UUID, reviewer_id: UUID, *, reason: str = "", at: datetime | None = None
+    ) -> UUID:
+        """Give a claimed review back unscored; its slot is free for another reviewer."""
+        when, reviewer_id = self._now(at), as_id(reviewer_id)
+        return self._change(
+            Review, review_id, lambda r: r.release(reviewer_id=reviewer_id, reason=reason, at=when)
+        )
+
+    def review_next(
+        self,
+        reviewer_id: UUID,
+        sampler: ReviewSampler | str = "random-share",
+        *,
+        scorecard: str | None = None,
+        at: datetime | None = None,
+    ) -> UUID | None:
+        """Claim the review of the next ticket ``sampler`` picks; return the ticket's id.
+
+        A reviewer with an open claim gets that ticket (their oldest) instead of a new one.
+        Tickets the reviewer may not review, or with as many reviews as the sampler wants,
+        are skipped; when another reviewer claims a candidate's last wanted slot first, the
+        next candidate is tried, so no ticket gets more reviews than wanted. Returns
+        ``None`` when nothing is left to review.
+        """
+        pick = review_sampler(sampler)
+        when, reviewer_id = self._now(at), as_id(reviewer_id)
+        if not self.agent(reviewer_id).profile.reviewer:
+            msg = f"agent {reviewer_id} has no reviewer role"
+            raise NotAReviewer(msg)
+        view = self.view()
+        claims = view.reviews.open_claims(reviewer_id)
+        if claims:
+            return claims[0]
+        cards = [self._scorecard(scorecard, "")] if scorecard else list(self.scorecards.values())
+        tickets = (
+            f
+            for f in view.facts.tickets.values()
+            if reviewer_id not in (f.first_agent_id, f.resolver_id, f.holder_id)
+            and any(c.applies_to(f.category) for c in cards)
+        )
+        for facts, wanted in pick.candidates(tickets, view.reviews, now=when):
+            ledger = view.reviews
+            if ledger.taken(facts.ticket_id) >= wanted or reviewer_id in ledger.reviewers(
+                facts.ticket_id
+            ):
+                continue
+            try:
+                claimed = self._claim(
+                    facts.ticket_id,
+                    reviewer_id,
+                    when,
+                    scorecard=scorecard,
+                    sampler=pick.name,
+                    slots=wanted,
+                )
+            except (ReviewNotAllowed, AlreadyReviewed, ScorecardNotFound):
+                continue
+            if claimed is not None:
+                return facts.ticket_id
+        return None
+
+    def _scorecard(self, name: str | None, category: str) -> Scorecard:
+        """The scorecard ``name``, or the one scorecard that covers ``category``."""
+        if name is not None:
+            card = self.scorecards.get(name)
+            if card is None:
+                msg = f"no scorecard named {name!r}; the desk has: {', '.join(self.scorecards)}"
+                raise ScorecardNotFound(msg)
+            return card
+        cards = [c for c in self.scorecards.values() if c.applies_to(category)]
+        if len(cards) != 1:
+            which = "no scorecard covers" if not cards else "several scorecards cover"
+            msg = f"{which} category {category!r}: name one"
+            raise ScorecardNotFound(msg)
+        return cards[0]
+
+    def _claim(
+        self,
+        ticket_id: UUID,
+        reviewer_id: UUID,
+        when: datetime,
+        *,
+        scorecard: str | None,
+        sampler: str | None = None,
+        scores: tuple[Mapping[str, int], str] | None = None,
+        slots: int | None = None,
+    ) -> UUID | None:
+        """Claim (and with ``scores``, score) the ticket's first free review slot; ``None``
+        when its first ``slots`` slots are taken. A slot another reviewer claims first
+        makes the next one the candidate."""
+        subject = ReviewSubject.of(self.ticket_events(ticket_id))
+        card = self._scorecard(scorecard, subject.category)
+        subject.check(reviewer_id, self.agent(reviewer_id).profile, card)
+        for _ in range(self.max_attempts):
+            ledger = self.view().reviews
+            if reviewer_id in ledger.reviewers(ticket_id):
+                msg = f"agent {reviewer_id} has a review of ticket {ticket_id} already"
+                raise AlreadyReviewed(msg)
+            slot, released = ledger.free_slot(ticket_id)
+            if slots is not None and slot > slots:
+                return None
+            if released is None:
+                review = Review.claim(
+                    ticket_id=ticket_id,
+                    slot=slot,
+                    reviewer_id=reviewer_id,
+                    scorecard=card,
+                    at=when,
+                    sampler=sampler,
+                )
+            else:
+                review = self._load(Review, released)
+                review.reclaim(reviewer_id=reviewer_id, scorecard=card, at=when, sampler=sampler)
+            if scores is not None:
+                review.score(
+                    reviewer_id=reviewer_id,
+                    scorecard=card,
+                    scores=scores[0],
+                    agent_id=subject.agent_id,
+                    category=subject.category,
+                    comment=scores[1],
+                    at=when,
+                )
+            try:
+                self.save(review)
+            except IntegrityError:
+                continue
+            return review.id
+        msg = f"gave up claiming a review of {ticket_id} after {self.max_attempts} conflicts"
+        raise ConcurrencyConflict(msg)
+
     # --- agents ------------------------------------------------------------------
 
     def join_agent(
@@ -579,13 +787,15 @@ class HelpDesk(Application[UUID]):
         capacity: int = 1,
         skills: Collection[str] = (),
         languages: Collection[str] = ("en",),
+        reviewer: bool = False,
         online: bool = True,
         agent_id: UUID | None = None,
         at: datetime | None = None,
     ) -> UUID:
         """Add an agent to the desk (online at once unless ``online=False``); return their id.
 
-        ``team`` is the agent's home team, ``teams`` the others they belong to.
+        ``team`` is the agent's home team, ``teams`` the others they belong to; ``reviewer``
+        gives them the reviewer role (a dedicated reviewer joins with ``online=False``).
         """
         when = self._now(at)
         profile = validated(
@@ -596,6 +806,7 @@ class HelpDesk(Application[UUID]):
             capacity=capacity,
             skills=skills,
             languages=languages,
+            reviewer=reviewer,
         )
         agent = Agent.join(
             agent_id=uuid4() if agent_id is None else agent_id, at=when, name=name, profile=profile
@@ -803,7 +1014,7 @@ class HelpDesk(Application[UUID]):
         self._check_open()
         events, version = self._reader.stream(aggregate_id)
         if not events or not isinstance(events[0], kind.event_base):
-            raise (TicketNotFound if kind is Ticket else AgentNotFound)(aggregate_id)
+            raise _NOT_FOUND[kind](aggregate_id)
         return events, version
 
     def _load(self, kind: type[A], aggregate_id: UUID) -> A:
@@ -873,6 +1084,13 @@ class HelpDesk(Application[UUID]):
             return aggregates[0].id
         msg = f"gave up on {kind.__name__} {aggregate_id} after {self.max_attempts} conflicts"
         raise ConcurrencyConflict(msg)
+
+
+_NOT_FOUND: dict[type[Aggregate[Any, Any]], Callable[[UUID], NotFound]] = {
+    Ticket: TicketNotFound,
+    Agent: AgentNotFound,
+    Review: ReviewNotFound,
+}
 
 
 class _Holders:

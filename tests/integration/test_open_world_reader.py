@@ -119,6 +119,7 @@ def test_a_store_written_with_the_predecessor_event_shapes_reads_and_works(
         assert getattr(events[1], "breach", "unset") is None
         agent = desk.agent(ANN)
         assert (agent.profile.teams, agent.profile.tier, agent.online) == (frozenset(), 2, True)
+        assert agent.profile.reviewer is False  # upcast: a version 2 profile had no role
         assert desk.held_by(ANN) == {OLD}
         assert desk.health().ok
 

@@ -55,6 +55,19 @@ class TicketNotFound(NotFound):
         self.ticket_id = ticket_id
 
 
+class ReviewNotFound(NotFound):
+    """No review has this id."""
+
+    def __init__(self, review_id: UUID) -> None:
+        super().__init__(f"no review with id {review_id}")
+        self.review_id = review_id
+
+
+class ScorecardNotFound(NotFound):
+    """The desk has no scorecard of this name (or none, or several, for the ticket's
+    category when no name is given)."""
+
+
 class AgentNotFound(NotFound):
     """No agent has this id."""
 
@@ -98,6 +111,19 @@ class AlreadyRated(CommandRejected):
 
 class AlreadyEscalated(CommandRejected):
     """This SLA breach was escalated already (automatic escalation happens once per breach)."""
+
+
+class NotAReviewer(CommandRejected):
+    """The agent has no reviewer role (``join_agent(..., reviewer=True)``)."""
+
+
+class ReviewNotAllowed(CommandRejected):
+    """The scorecard does not allow this review: the ticket was never resolved, the
+    reviewer handled it, or the scorecard does not cover its category."""
+
+
+class AlreadyReviewed(CommandRejected):
+    """The reviewer has claimed or scored a review of this ticket already."""
 
 
 class OutOfOrder(CommandRejected):

@@ -16,7 +16,7 @@ the same ticket.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid5
@@ -25,12 +25,26 @@ import attrs
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ticketlog.domain.aggregate import Aggregate, replacer, validated
-from ticketlog.domain.errors import InvalidTransition, InvalidValue, NotTheHolder
+from ticketlog.domain.errors import (
+    InvalidTransition,
+    InvalidValue,
+    NotAReviewer,
+    NotTheHolder,
+    ReviewNotAllowed,
+)
 from ticketlog.domain.events import (
+    AgentProfile,
     ReviewClaimed,
     ReviewEvent,
     ReviewReleased,
+    TicketAssigned,
+    TicketEvent,
+    TicketReassigned,
+    TicketReceived,
+    TicketResolved,
+    TicketResponded,
     TicketReviewed,
+    TicketTransferred,
 )
 from ticketlog.domain.values import Name, QaScore
 
@@ -285,6 +299,61 @@ class Review(Aggregate[ReviewState, ReviewEvent]):
         if self.state.reviewer_id != reviewer_id:
             msg = f"review {self.id} is not claimed by {reviewer_id}"
             raise NotTheHolder(msg)
+
+
+@attrs.frozen
+class ReviewSubject:
+    """What the review rules read of a ticket: its category, whether it was ever resolved,
+    who handled it, and whose work a review of it scores."""
+
+    ticket_id: UUID
+    category: str
+    resolved: bool
+    handlers: frozenset[UUID]
+    """Everyone who held, answered or resolved the ticket."""
+    agent_id: UUID | None
+    """The agent of the latest resolution, else the latest holder (``None``: nobody)."""
+
+    @classmethod
+    def of(cls, events: Iterable[TicketEvent]) -> ReviewSubject:
+        """The subject of a ticket's events (its first event is :class:`TicketReceived`)."""
+        category, resolved, ticket_id = "", False, None
+        handlers: set[UUID] = set()
+        holder: UUID | None = None
+        resolver: UUID | None = None
+        for event in events:
+            match event:
+                case TicketReceived():
+                    category, ticket_id = event.category, event.originator_id
+                case TicketAssigned():
+                    holder = event.agent_id
+                case TicketReassigned() | TicketTransferred() if event.to_agent_id is not None:
+                    holder = event.to_agent_id
+                case TicketResolved():
+                    resolved, resolver = True, event.actor_id
+                case TicketResponded():
+                    handlers.add(event.actor_id)
+            if holder is not None:
+                handlers.add(holder)
+            if resolver is not None:
+                handlers.add(resolver)
+        assert ticket_id is not None  # noqa: S101 - a ticket's history starts with receipt
+        return cls(ticket_id, category, resolved, frozenset(handlers), resolver or holder)
+
+    def check(self, reviewer_id: UUID, profile: AgentProfile, scorecard: Scorecard) -> None:
+        """Raise if ``scorecard`` does not let this reviewer review the ticket."""
+        if not profile.reviewer:
+            msg = f"agent {reviewer_id} has no reviewer role"
+            raise NotAReviewer(msg)
+        if not scorecard.applies_to(self.category):
+            msg = f"scorecard {scorecard.name!r} does not cover category {self.category!r}"
+            raise ReviewNotAllowed(msg)
+        if not self.resolved and not scorecard.allow_unresolved:
+            msg = f"ticket {self.ticket_id} was never resolved"
+            raise ReviewNotAllowed(msg)
+        if reviewer_id in self.handlers and not scorecard.allow_self_review:
+            msg = f"agent {reviewer_id} handled ticket {self.ticket_id}: not their own review"
+            raise ReviewNotAllowed(msg)
 
 
 def scorecards_by_name(scorecards: Any) -> dict[str, Scorecard]:

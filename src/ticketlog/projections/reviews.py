@@ -109,6 +109,13 @@ class ReviewLedger(Reducer):
         slots = self.slots.get(ticket_id, {})
         return {s.reviewer_id for s in slots.values() if s.reviewer_id is not None}
 
+    def claim_of(self, ticket_id: UUID, reviewer_id: UUID) -> UUID | None:
+        """The review of ``ticket_id`` that ``reviewer_id`` claimed and has not scored."""
+        for slot in self.slots.get(ticket_id, {}).values():
+            if slot.reviewer_id == reviewer_id and not slot.done:
+                return slot.review_id
+        return None
+
     def open_claims(self, reviewer_id: UUID) -> list[UUID]:
         """The tickets whose review ``reviewer_id`` claimed and has not scored, oldest first."""
         claims = [
