@@ -814,7 +814,8 @@ def serve_command(
             msg = "--escalate needs --config with an [escalation] table"
             raise ConfigurationError(msg)
         escalating = _escalating(store, desk_config if escalate else None)
-        with HelpDesk(store, sla=desk_config.sla) as desk, escalating:
+        desk = HelpDesk(store, sla=desk_config.sla, scorecards=desk_config.scorecards)
+        with desk, escalating:
             serve(desk, host=host, port=port, tokens=tokens)
 
 

@@ -707,6 +707,9 @@ class HelpDesk(Application[UUID]):
 
     def _scorecard(self, name: str | None, category: str) -> Scorecard:
         """The scorecard ``name``, or the one scorecard that covers ``category``."""
+        if name is not None and not isinstance(name, str):
+            msg = f"a scorecard is named by a string, not {name!r}"
+            raise InvalidValue(msg)
         if name is not None:
             card = self.scorecards.get(name)
             if card is None:
@@ -736,6 +739,8 @@ class HelpDesk(Application[UUID]):
         makes the next one the candidate."""
         subject = ReviewSubject.of(self.ticket_events(ticket_id))
         card = self._scorecard(scorecard, subject.category)
+        if scores is not None:
+            card.check(scores[0])  # bad input first, before the state's refusals
         subject.check(reviewer_id, self.agent(reviewer_id).profile, card)
         for _ in range(self.max_attempts):
             ledger = self.view().reviews

@@ -32,9 +32,11 @@ from hypothesis.stateful import (
 
 from tests.conftest import START
 from ticketlog import (
+    Criterion,
     HelpDesk,
     ManualClock,
     PostgresStore,
+    Scorecard,
     SQLiteStore,
     TicketlogError,
 )
@@ -75,6 +77,15 @@ TIMES = st.one_of(
 
 NAMES = st.one_of(st.sampled_from(["general", "billing", "en", "chat"]), JUNK)
 
+CARD = Scorecard(name="qa", criteria=(Criterion(name="accuracy"), Criterion(name="tone")))
+SCORES = st.one_of(
+    st.fixed_dictionaries({"accuracy": INTS, "tone": INTS}),
+    st.dictionaries(st.sampled_from(["accuracy", "tone", "speed"]), INTS, max_size=3),
+    st.lists(st.sampled_from(["accuracy", "tone"]), max_size=2),
+    JUNK,
+)
+"""Review scores: the scorecard's criteria with good and bad scores, wrong criteria, junk."""
+
 
 class DeskFuzz(RuleBasedStateMachine):
     """Random, often invalid calls on a desk of a real store (set :attr:`store`)."""
@@ -84,11 +95,12 @@ class DeskFuzz(RuleBasedStateMachine):
     """How often calls were accepted, and refused by each error class (over all runs)."""
     tickets = Bundle("tickets")
     agents = Bundle("agents")
+    reviews = Bundle("reviews")
 
     def __init__(self) -> None:
         super().__init__()
         self.clock = ManualClock(START)
-        self.desk = HelpDesk(self.store, clock=self.clock)
+        self.desk = HelpDesk(self.store, clock=self.clock, scorecards=[CARD])
         self.position = max((p for p, _ in self.desk.read_log()), default=0)
         self.agent_ids: set[UUID] = set()
 
@@ -129,10 +141,17 @@ class DeskFuzz(RuleBasedStateMachine):
             )
         )
 
-    def new_agent(self, tier: Any, capacity: Any, online: bool, at: Any) -> object | None:
+    def new_agent(
+        self, tier: Any, capacity: Any, online: bool, at: Any, *, reviewer: Any = False
+    ) -> object | None:
         result = self.attempt(
             lambda: self.desk.join_agent(
-                "Agent", tier=tier, capacity=capacity, online=online, at=self.when(at)
+                "Agent",
+                tier=tier,
+                capacity=capacity,
+                online=online,
+                reviewer=reviewer,
+                at=self.when(at),
             )
         )
         if isinstance(result, UUID):
@@ -169,6 +188,61 @@ class DeskFuzz(RuleBasedStateMachine):
     @rule(target=agents, tier=INTS, capacity=INTS, online=st.booleans(), at=TIMES)
     def join_any(self, tier: Any, capacity: Any, online: bool, at: Any) -> MultipleResults[Any]:
         return self.created(self.new_agent(tier, capacity, online, at))
+
+    @rule(target=agents, reviewer=st.booleans() | JUNK, at=TIMES)
+    def join_reviewer(self, reviewer: Any, at: Any) -> MultipleResults[Any]:
+        return self.created(self.new_agent(1, 1, online=False, at=at, reviewer=reviewer))
+
+    # --- quality reviews -----------------------------------------------------------
+
+    @rule(
+        target=reviews,
+        ticket=tickets | JUNK,
+        reviewer=agents | JUNK,
+        scorecard=st.none() | st.just("qa") | NAMES | st.lists(NAMES, max_size=1),
+        at=TIMES,
+    )
+    def claim_review(
+        self, ticket: Any, reviewer: Any, scorecard: Any, at: Any
+    ) -> MultipleResults[Any]:
+        return self.created(
+            self.attempt(
+                lambda: self.desk.claim_review(
+                    ticket, reviewer, scorecard=scorecard, at=self.when(at)
+                )
+            )
+        )
+
+    @rule(
+        target=reviews,
+        ticket=tickets | JUNK,
+        reviewer=agents | JUNK,
+        scores=SCORES,
+        comment=st.just("") | JUNK,
+        at=TIMES,
+    )
+    def review(
+        self, ticket: Any, reviewer: Any, scores: Any, comment: Any, at: Any
+    ) -> MultipleResults[Any]:
+        return self.created(
+            self.attempt(
+                lambda: self.desk.review(
+                    ticket, reviewer, scores, comment=comment, at=self.when(at)
+                )
+            )
+        )
+
+    @rule(
+        reviewer=agents | JUNK,
+        sampler=st.sampled_from(["random-share", "per-agent", "low-csat-first", "nope"]) | JUNK,
+        at=TIMES,
+    )
+    def review_next(self, reviewer: Any, sampler: Any, at: Any) -> None:
+        self.attempt(lambda: self.desk.review_next(reviewer, sampler, at=self.when(at)))
+
+    @rule(review=reviews | JUNK, reviewer=agents | JUNK, at=TIMES)
+    def release_review(self, review: Any, reviewer: Any, at: Any) -> None:
+        self.attempt(lambda: self.desk.release_review(review, reviewer, at=self.when(at)))
 
     # --- ticket commands -----------------------------------------------------------
 

@@ -294,3 +294,40 @@ def test_the_server_runs_the_escalator_of_its_desk_file(store_url: str, tmp_path
         assert [(e["originator_id"], e["to_queue"]) for e in escalated] == [(ticket, "engineering")]
     finally:
         assert server.stop() == 0
+
+
+REVIEW_CONFIG = """
+[scorecards.support]
+criteria = [{ name = "accuracy", weight = 2, critical = true }, { name = "tone" }]
+"""
+
+
+def test_reviewers_review_over_http_with_the_config_files_scorecard(
+    store_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "desk.toml"
+    config.write_text(REVIEW_CONFIG)
+    server = Server(store_url, "--config", str(config))
+    try:
+        ann = post(server, "/agents", {"name": "Ann"}).json()["id"]
+        quinn = post(server, "/agents", {"name": "Quinn", "reviewer": True, "online": False})
+        reviewer = quinn.json()["id"]
+        ticket = post(server, "/tickets", {"channel": "email", "customer_id": "acme"}).json()["id"]
+        post(server, f"/tickets/{ticket}/assign", {"agent_id": ann})
+        post(server, f"/tickets/{ticket}/resolve", {"agent_id": ann})
+        own = post(server, f"/tickets/{ticket}/review", {"reviewer_id": ann, "scores": {}})
+        assert (own.status_code, own.json()["error"]) == (409, "NotAReviewer")
+        bad = {"reviewer_id": reviewer, "scores": {"accuracy": 6, "tone": 4}}
+        answer = post(server, f"/tickets/{ticket}/review", bad)
+        assert (answer.status_code, answer.json()["error"]) == (422, "InvalidValue")
+        share = {"sampler": "random-share"}
+        assert post(server, f"/agents/{reviewer}/review-next", share).json()["id"] is None
+        every = post(server, f"/tickets/{ticket}/claim-review", {"reviewer_id": reviewer})
+        assert every.status_code == 200
+        good = {"reviewer_id": reviewer, "scores": {"accuracy": 5, "tone": 4}, "comment": "ok"}
+        assert post(server, f"/tickets/{ticket}/review", good).json()["id"] == every.json()["id"]
+        with HelpDesk(store_url) as desk:
+            (record,) = desk.view().reviews.records
+        assert (record.scores, record.comment) == ({"accuracy": 5, "tone": 4}, "ok")
+    finally:
+        assert server.stop() == 0

@@ -73,7 +73,8 @@ def test_a_review_below_the_pass_mark_fails() -> None:
     ("scores", "message"),
     [
         ({"accuracy": 4, "empathy": 5}, "missing clarity"),
-        ({**GOOD, "speed": 3}, "unknown speed"),
+        ({**GOOD, "speed": 3}, "unknown 'speed'"),
+        (["accuracy", "empathy", "clarity"], "a mapping"),
         ({**GOOD, "clarity": 0}, "from 1 to 5"),
         ({**GOOD, "clarity": 6}, "from 1 to 5"),
         ({**GOOD, "clarity": True}, "from 1 to 5"),

@@ -113,7 +113,10 @@ class Scorecard(BaseModel):
     def check(self, scores: Mapping[str, object]) -> dict[str, int]:
         """``scores`` if they score every criterion exactly once on the scale; else
         :class:`~ticketlog.domain.errors.InvalidValue` naming what is wrong."""
-        unknown = sorted(set(scores) - set(self.criterion_names))
+        if not isinstance(scores, Mapping):
+            msg = f"scores are a mapping of criterion to score, not {scores!r}"
+            raise InvalidValue(msg)
+        unknown = sorted(map(repr, set(scores) - set(self.criterion_names)))
         missing = [n for n in self.criterion_names if n not in scores]
         if unknown or missing:
             problems = [f"unknown {', '.join(unknown)}"] if unknown else []

@@ -85,6 +85,8 @@ TICKET_COMMANDS: Mapping[str, tuple[str, type[models.Command]]] = {
     "abandon": ("abandon", models.Command),
     "reprioritise": ("reprioritise", models.Reprioritise),
     "route": ("route", models.Route),
+    "claim-review": ("claim_review", models.ClaimReview),
+    "review": ("review", models.Review),
 }
 """``POST /tickets/{ticket_id}/<command>``: the desk's method and the body it takes."""
 
@@ -92,6 +94,7 @@ AGENT_COMMANDS: Mapping[str, tuple[str, type[models.Command]]] = {
     "online": ("go_online", models.Command),
     "offline": ("go_offline", models.Command),
     "assign-next": ("assign_next", models.AssignNext),
+    "review-next": ("review_next", models.ReviewNext),
 }
 """``POST /agents/{agent_id}/<command>``: the desk's method and the body it takes."""
 

@@ -123,6 +123,7 @@ class Join(Command):
     capacity: StrictInt = 1
     skills: list[str] = []
     languages: list[str] = ["en"]
+    reviewer: StrictBool = False
     online: StrictBool = True
     agent_id: UUID | None = None
 
@@ -135,6 +136,23 @@ class ChangeAgent(Command):
 
 class AssignNext(Command):
     policy: str = "fifo"
+
+
+class ClaimReview(Command):
+    reviewer_id: UUID
+    scorecard: str | None = None
+
+
+class Review(ClaimReview):
+    """One 1-5 score per criterion of the scorecard."""
+
+    scores: dict[str, StrictInt]
+    comment: str = ""
+
+
+class ReviewNext(Command):
+    sampler: str = "random-share"
+    scorecard: str | None = None
 
 
 class Done(BaseModel):
