@@ -20,6 +20,12 @@ from ticketlog.simulation.forecast import (
     desk_staffing,
     forecast,
 )
+from ticketlog.simulation.quality import (
+    SamplingPoint,
+    SamplingSweep,
+    draw_reviews,
+    review_sampling_sweep,
+)
 from ticketlog.simulation.replay import (
     EffortRules,
     RecordedShifts,
@@ -30,6 +36,7 @@ from ticketlog.simulation.replay import (
 )
 from ticketlog.simulation.scenario import (
     AgentGroup,
+    AgentQuality,
     AgentSpec,
     Arrival,
     CsatModel,
@@ -39,6 +46,7 @@ from ticketlog.simulation.scenario import (
     JourneyStep,
     LogNormal,
     Reopens,
+    ReviewerGroup,
     Rota,
     Scenario,
     Shift,
@@ -62,6 +70,7 @@ from ticketlog.simulation.theory import (
 __all__ = [
     "METRICS",
     "AgentGroup",
+    "AgentQuality",
     "AgentSpec",
     "Arrival",
     "Calendar",
@@ -84,8 +93,11 @@ __all__ = [
     "Record",
     "RecordedShifts",
     "Reopens",
+    "ReviewerGroup",
     "Rota",
     "RunSummary",
+    "SamplingPoint",
+    "SamplingSweep",
     "Scenario",
     "Shift",
     "SimulationResult",
@@ -99,6 +111,7 @@ __all__ = [
     "compare",
     "desk_staffing",
     "draw_arrivals",
+    "draw_reviews",
     "earth_movers_distance",
     "erlang_a_abandonment",
     "erlang_c",
@@ -106,6 +119,7 @@ __all__ = [
     "forecast",
     "infer_staffing",
     "load_scenario",
+    "review_sampling_sweep",
     "simulate",
     "team_queues_for",
     "trace_from_events",

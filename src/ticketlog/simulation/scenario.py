@@ -224,6 +224,34 @@ def _solve(matrix: list[list[float]], rhs: list[float]) -> list[float] | None:
     return [rows[i][n] / rows[i][i] for i in range(n)]
 
 
+_TrueScore = Annotated[float, Field(ge=1.0, le=5.0, allow_inf_nan=False)]
+"""A true score on the review scale (1 poor … 5 excellent)."""
+
+
+class AgentQuality(_Model):
+    """How well an agent works, as an error-free reviewer would score it: a mean true score
+    per criterion (``by_criterion``, else ``mean``) and the spread of a ticket's true score
+    around it (one normal draw per ticket, shared by its criteria).
+    :mod:`ticketlog.simulation.quality` draws reviews from it."""
+
+    mean: _TrueScore
+    by_criterion: Mapping[str, _TrueScore] = Field(default_factory=dict)
+    """Mean true scores of named criteria (the others have ``mean``)."""
+    sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    """Standard deviation of a ticket's true score around the agent's mean."""
+
+
+class ReviewerGroup(_Model):
+    """``count`` reviewers who score alike: the true score plus ``bias`` plus a normal error
+    of standard deviation ``noise`` (one per criterion and review), rounded and clamped to
+    1-5."""
+
+    count: int = Field(default=1, ge=1, le=10_000)
+    name: str = "reviewer"
+    noise: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    bias: float = Field(default=0.0, ge=-4.0, le=4.0)
+
+
 class AutoEscalation(_Model):
     """What the desk's :class:`~ticketlog.processes.SlaEscalator` does, in a simulation: every
     ``every_minutes`` (from the start) it escalates each open ticket whose first-reply or
@@ -295,6 +323,8 @@ class AgentGroup(_Model):
     languages: frozenset[str] = frozenset({"en"})
     shift: Shift | None = None
     """When the agents work (``None``: always, from the start)."""
+    quality: AgentQuality | None = None
+    """How well the agents work (``None``: not modelled, their tickets are not reviewed)."""
 
 
 class Scenario(_Model):
@@ -342,6 +372,8 @@ class Scenario(_Model):
     escalation: AutoEscalation | None = None
     """Automatic escalation of missed SLA targets (``None``: none)."""
     agents: tuple[AgentGroup, ...] = Field(min_length=1)
+    reviewers: tuple[ReviewerGroup, ...] = ()
+    """Who reviews resolved tickets in :mod:`ticketlog.simulation.quality` (none: nobody)."""
 
     @pydantic.model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -385,7 +417,8 @@ class Scenario(_Model):
             )
             for n in range(group.count):
                 agent_id = UUID(int=AGENT_IDS + len(specs))
-                specs.append(AgentSpec(agent_id, f"{group.name}-{n + 1}", profile, group.shift))
+                name = f"{group.name}-{n + 1}"
+                specs.append(AgentSpec(agent_id, name, profile, group.shift, group.quality))
         return specs
 
 
@@ -558,6 +591,8 @@ class AgentSpec:
     profile: AgentProfile
     rota: Rota | None = None
     """When the agent works (``None``: always, from the start)."""
+    quality: AgentQuality | None = None
+    """How well the agent works (``None``: not modelled)."""
 
 
 AGENT_IDS = 1 << 64

@@ -7,7 +7,9 @@
   predicts which commands the desk accepts and which error it raises otherwise;
 * :mod:`ticketlog.testing.stateful` — :class:`DeskMachine`, a hypothesis state machine
   that drives a real :class:`~ticketlog.desk.HelpDesk` next to the model and checks the
-  desk's invariants after every step.
+  desk's invariants after every step;
+* :mod:`ticketlog.testing.reviews` — :class:`ReviewMachine`, the same with reviewers,
+  scorecards and review samplers (put your own samplers under test by subclassing it).
 
 This package needs hypothesis (``pip install 'ticketlog-es[testing]'``); the rest of
 ticketlog does not.
@@ -22,7 +24,17 @@ except ModuleNotFoundError as error:  # pragma: no cover - depends on the enviro
     raise ImportError(msg) from error
 
 from ticketlog.testing import histories, strategies
-from ticketlog.testing.model import DeskModel, ModelAgent, ModelTicket
+from ticketlog.testing.model import DeskModel, ModelAgent, ModelReview, ModelTicket
+from ticketlog.testing.reviews import ReviewMachine
 from ticketlog.testing.stateful import DeskMachine
 
-__all__ = ["DeskMachine", "DeskModel", "ModelAgent", "ModelTicket", "histories", "strategies"]
+__all__ = [
+    "DeskMachine",
+    "DeskModel",
+    "ModelAgent",
+    "ModelReview",
+    "ModelTicket",
+    "ReviewMachine",
+    "histories",
+    "strategies",
+]

@@ -15,11 +15,22 @@ the agent's eligibility (online, capacity, tier, skills, language).
 Each command returns the number of events the desk stores when it accepts (a ticket's
 change of holder stores one more for each agent it leaves or reaches); a rejected command
 raises and changes nothing.
+
+Quality reviews (:meth:`DeskModel.claim_review`, :meth:`~DeskModel.review`,
+:meth:`~DeskModel.release_review`, :meth:`~DeskModel.review_next`) follow the scorecards
+the model is given. A review's rules are checked in this order: an unknown ticket, the
+scorecard (named and unknown, or not exactly one covering the ticket's category), bad
+scores (not every criterion once, an integer from 1 to 5), an unknown reviewer, the
+reviewer role, the category, a ticket never resolved, the reviewer's own ticket (anyone who
+ever held it), and a review of the ticket the reviewer holds or scored already. Scoring a
+claim checks the scorecard (the claim's), the scores and, once more, that the ticket is
+not the reviewer's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -32,19 +43,25 @@ from ticketlog.domain.errors import (
     AgentNotFound,
     AgentOffline,
     AlreadyRated,
+    AlreadyReviewed,
     DuplicateId,
     InvalidTransition,
     InvalidValue,
+    NotAReviewer,
     NotTheHolder,
+    ReviewNotAllowed,
+    ReviewNotFound,
     SameTarget,
+    ScorecardNotFound,
     TicketAlreadyAssigned,
     TicketIsClosed,
     TicketNotFound,
     TierTooLow,
 )
+from ticketlog.domain.quality import Scorecard, review_id
 from ticketlog.domain.values import MAX_TIER, EscalationKind, Priority, TicketStatus
 
-__all__ = ["DeskModel", "ModelAgent", "ModelTicket"]
+__all__ = ["DeskModel", "ModelAgent", "ModelReview", "ModelTicket"]
 
 _WAITING = TicketStatus.WAITING
 _ASSIGNED = TicketStatus.ASSIGNED
@@ -110,6 +127,39 @@ class ModelTicket:
     """Whether the current resolution was rated."""
     awaiting: bool = False
     """Whether the holder waits on the customer (from await until the customer writes)."""
+    category: str = "general"
+    handlers: set[UUID] = attrs.Factory(set)
+    """Everyone who ever held the ticket."""
+    last_holder: UUID | None = None
+    resolver: UUID | None = None
+    """Who resolved it last (``None``: never resolved)."""
+    reviews: list[ModelReview] = attrs.Factory(list)
+    """Its review slots, slot 1 first."""
+
+    @property
+    def worker(self) -> UUID | None:
+        """Whose work a review of the ticket scores: its last resolver, else last holder."""
+        return self.resolver or self.last_holder
+
+    def hold(self, agent_id: UUID | None) -> None:
+        """``agent_id`` holds the ticket now (``None``: nobody)."""
+        self.holder = agent_id
+        if agent_id is not None:
+            self.handlers.add(agent_id)
+            self.last_holder = agent_id
+
+
+@attrs.define
+class ModelReview:
+    """What the model remembers about one review slot of a ticket."""
+
+    reviewer: UUID | None
+    """Who holds or scored it (``None``: released)."""
+    scorecard: str
+    claimed_at: datetime
+    scores: dict[str, int] | None = None
+    agent_id: UUID | None = None
+    """Whose work it scored."""
 
 
 @attrs.define
@@ -122,6 +172,7 @@ class ModelAgent:
     capacity: int
     skills: frozenset[str]
     languages: frozenset[str]
+    reviewer: bool = False
 
     def profile(self) -> tuple[str, int, int, frozenset[str], frozenset[str]]:
         """Team, tier, capacity, skills and languages, for comparing profiles."""
@@ -131,9 +182,10 @@ class ModelAgent:
 class DeskModel:
     """A trivially correct desk: dicts of tickets and agents and the rules, nothing else."""
 
-    def __init__(self) -> None:
+    def __init__(self, scorecards: Iterable[Scorecard] = ()) -> None:
         self.tickets: dict[UUID, ModelTicket] = {}
         self.agents: dict[UUID, ModelAgent] = {}
+        self.scorecards = {card.name: card for card in scorecards}
 
     # --- queries -----------------------------------------------------------------
 
@@ -175,6 +227,7 @@ class DeskModel:
         priority: Priority | str = Priority.NORMAL,
         language: str = "en",
         required_skills: Iterable[str] = (),
+        category: str = "general",
         **other: Any,
     ) -> int:
         """A new ticket waits in ``queue``; the other attributes do not affect the rules."""
@@ -186,6 +239,7 @@ class DeskModel:
             priority=Priority(priority),
             language=language,
             required_skills=frozenset(required_skills),
+            category=category,
         )
         return 1
 
@@ -197,7 +251,7 @@ class DeskModel:
         self._check_accepts(ticket, "assign")
         self._check_can_take(agent_id, agent, ticket_id, ticket)
         ticket.status = _ASSIGNED
-        ticket.holder = agent_id
+        ticket.hold(agent_id)
         return self._events(ticket, holder)
 
     def respond(self, ticket_id: UUID, agent_id: UUID) -> int:
@@ -226,7 +280,7 @@ class DeskModel:
         if to_agent_id is not None and agent is not None and to_agent_id != ticket.holder:
             # The holder keeps a ticket they move to another queue, whatever their state.
             self._check_can_take(to_agent_id, agent, ticket_id, ticket)
-        ticket.holder = to_agent_id
+        ticket.hold(to_agent_id)
         ticket.status = _WAITING if to_agent_id is None else _ASSIGNED
         ticket.queue = queue
         return self._events(ticket, holder)
@@ -241,7 +295,7 @@ class DeskModel:
             msg = "a reassignment must go to someone else"
             raise SameTarget(msg)
         self._check_can_take(to_agent_id, agent, ticket_id, ticket)
-        ticket.holder = to_agent_id
+        ticket.hold(to_agent_id)
         return self._events(ticket, holder)
 
     def release(self, ticket_id: UUID, agent_id: UUID) -> int:
@@ -312,6 +366,7 @@ class DeskModel:
         self._check_holder(ticket, agent_id)
         ticket.status = _RESOLVED
         ticket.holder = None
+        ticket.resolver = agent_id
         ticket.rated = False
         return self._events(ticket, holder)
 
@@ -399,6 +454,7 @@ class DeskModel:
         skills: Iterable[str] = (),
         languages: Iterable[str] = ("en",),
         online: bool = True,
+        reviewer: bool = False,
         **other: Any,
     ) -> int:
         """A new agent joins (one event) and, unless ``online=False``, goes online (two)."""
@@ -410,6 +466,7 @@ class DeskModel:
             capacity=capacity,
             skills=frozenset(skills),
             languages=frozenset(languages),
+            reviewer=reviewer,
         )
         return 2 if online else 1
 
@@ -444,6 +501,186 @@ class DeskModel:
             raise InvalidTransition(msg)
         agent.online = False
         return 1
+
+    # --- quality reviews ----------------------------------------------------------
+
+    def open_claims(self, reviewer_id: UUID) -> list[UUID]:
+        """The tickets whose review the reviewer holds unscored, oldest claim first (ties
+        by ticket id)."""
+        claims = [
+            (slot.claimed_at, ticket_id)
+            for ticket_id, ticket in self.tickets.items()
+            for slot in ticket.reviews
+            if slot.reviewer == reviewer_id and slot.scores is None
+        ]
+        return [ticket_id for _, ticket_id in sorted(claims)]
+
+    def claim_review(
+        self, ticket_id: UUID, reviewer_id: UUID, *, at: datetime, scorecard: str | None = None
+    ) -> int:
+        """The reviewer claims the ticket's first free review slot."""
+        ticket = self._ticket(ticket_id)
+        card = self._scorecard(scorecard, ticket.category)
+        self._check_may_review(reviewer_id, ticket, card)
+        self._claim_slot(ticket, reviewer_id, card, at)
+        return 1
+
+    def review(
+        self,
+        ticket_id: UUID,
+        reviewer_id: UUID,
+        scores: Mapping[str, object],
+        *,
+        at: datetime,
+        scorecard: str | None = None,
+    ) -> int:
+        """The reviewer scores their claim on the ticket, or claims and scores at once."""
+        ticket = self._ticket(ticket_id)
+        claimed = self._slot_held(ticket, reviewer_id)
+        if claimed is None:
+            card = self._scorecard(scorecard, ticket.category)
+            checked = self._check_scores(card, scores)
+            self._check_may_review(reviewer_id, ticket, card)
+            slot = self._claim_slot(ticket, reviewer_id, card, at)
+            slot.scores, slot.agent_id = checked, ticket.worker
+            return 2
+        card = self._scorecard(scorecard or claimed.scorecard, ticket.category)
+        if card.name != claimed.scorecard:
+            msg = f"claimed for scorecard {claimed.scorecard!r}, not {card.name!r}"
+            raise InvalidValue(msg)
+        checked = self._check_scores(card, scores)
+        self._check_own_work(reviewer_id, ticket, card)
+        claimed.scores, claimed.agent_id = checked, ticket.worker
+        return 1
+
+    def release_review(self, review: UUID, reviewer_id: UUID) -> int:
+        """The reviewer gives their unscored claim back; the slot is free again."""
+        slot = self._review(review)
+        if slot.scores is not None:
+            msg = "scored already"
+            raise InvalidTransition(msg)
+        if slot.reviewer != reviewer_id:
+            msg = "not the claimant"
+            raise NotTheHolder(msg)
+        slot.reviewer = None
+        return 1
+
+    def review_next(
+        self,
+        reviewer_id: UUID,
+        candidates: Iterable[tuple[UUID, int]],
+        *,
+        at: datetime,
+        scorecard: str | None = None,
+    ) -> tuple[UUID | None, int]:
+        """The ticket a reviewer gets from a sampler's ``candidates`` (ticket, reviews wanted;
+        best first), and the events stored: their oldest open claim; else the first candidate
+        they may review with fewer reviews than wanted and a free slot within them, claimed;
+        else none."""
+        if not self._agent(reviewer_id).reviewer:
+            msg = "not a reviewer"
+            raise NotAReviewer(msg)
+        claims = self.open_claims(reviewer_id)
+        if claims:
+            return claims[0], 0
+        if scorecard is not None:
+            self._scorecard(scorecard, "")
+        for ticket_id, wanted in candidates:
+            ticket = self._ticket(ticket_id)
+            taken = [s for s in ticket.reviews if s.reviewer is not None or s.scores is not None]
+            if len(taken) >= wanted or self._free_slot(ticket) > wanted:
+                continue
+            try:
+                card = self._scorecard(scorecard, ticket.category)
+                self._check_may_review(reviewer_id, ticket, card)
+            except (ScorecardNotFound, ReviewNotAllowed, AlreadyReviewed):
+                continue
+            self._claim_slot(ticket, reviewer_id, card, at)
+            return ticket_id, 1
+        return None, 0
+
+    def _scorecard(self, name: str | None, category: str) -> Scorecard:
+        """The scorecard named, or the only one covering ``category``."""
+        if name is not None:
+            if name not in self.scorecards:
+                raise ScorecardNotFound(name)
+            return self.scorecards[name]
+        covering = [c for c in self.scorecards.values() if c.applies_to(category)]
+        if len(covering) != 1:
+            msg = f"{len(covering)} scorecards cover {category!r}"
+            raise ScorecardNotFound(msg)
+        return covering[0]
+
+    def _check_may_review(self, reviewer_id: UUID, ticket: ModelTicket, card: Scorecard) -> None:
+        if not self._agent(reviewer_id).reviewer:
+            msg = "not a reviewer"
+            raise NotAReviewer(msg)
+        if card.categories is not None and ticket.category not in card.categories:
+            msg = "category not covered"
+            raise ReviewNotAllowed(msg)
+        if ticket.resolver is None and not card.allow_unresolved:
+            msg = "never resolved"
+            raise ReviewNotAllowed(msg)
+        self._check_own_work(reviewer_id, ticket, card)
+        if self._slot_of(ticket, reviewer_id) is not None:
+            msg = "holds or scored a review of it"
+            raise AlreadyReviewed(msg)
+
+    @staticmethod
+    def _check_own_work(reviewer_id: UUID, ticket: ModelTicket, card: Scorecard) -> None:
+        if reviewer_id in ticket.handlers and not card.allow_self_review:
+            msg = "their own ticket"
+            raise ReviewNotAllowed(msg)
+
+    @staticmethod
+    def _check_scores(card: Scorecard, scores: Mapping[str, object]) -> dict[str, int]:
+        names = [c.name for c in card.criteria]
+        if set(scores) != set(names):
+            msg = "not one score per criterion"
+            raise InvalidValue(msg)
+        checked: dict[str, int] = {}
+        for name in names:
+            score = scores[name]
+            if type(score) is not int or not 1 <= score <= 5:
+                msg = f"{score!r} is not a score from 1 to 5"
+                raise InvalidValue(msg)
+            checked[name] = score
+        return checked
+
+    @staticmethod
+    def _free_slot(ticket: ModelTicket) -> int:
+        """The number of the first slot nobody holds or scored (1-based)."""
+        for number, slot in enumerate(ticket.reviews, start=1):
+            if slot.reviewer is None and slot.scores is None:
+                return number
+        return len(ticket.reviews) + 1
+
+    def _claim_slot(
+        self, ticket: ModelTicket, reviewer_id: UUID, card: Scorecard, at: datetime
+    ) -> ModelReview:
+        number = self._free_slot(ticket)
+        slot = ModelReview(reviewer=reviewer_id, scorecard=card.name, claimed_at=at)
+        if number > len(ticket.reviews):
+            ticket.reviews.append(slot)
+        else:
+            ticket.reviews[number - 1] = slot
+        return slot
+
+    @staticmethod
+    def _slot_of(ticket: ModelTicket, reviewer_id: UUID) -> ModelReview | None:
+        """The slot the reviewer holds or scored."""
+        return next((s for s in ticket.reviews if s.reviewer == reviewer_id), None)
+
+    def _slot_held(self, ticket: ModelTicket, reviewer_id: UUID) -> ModelReview | None:
+        slot = self._slot_of(ticket, reviewer_id)
+        return slot if slot is not None and slot.scores is None else None
+
+    def _review(self, review: UUID) -> ModelReview:
+        for ticket_id, ticket in self.tickets.items():
+            for number, slot in enumerate(ticket.reviews, start=1):
+                if review_id(ticket_id, number) == review:
+                    return slot
+        raise ReviewNotFound(review)
 
     # --- rules -------------------------------------------------------------------
 

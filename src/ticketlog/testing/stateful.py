@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from itertools import count
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -151,6 +152,7 @@ class DeskMachine(RuleBasedStateMachine):
         every accepted command."""
         self._logged = self.expected_events
         self._log_position = max((position for position, _ in self.desk.read_log()), default=0)
+        self._ids = count(1)
 
     # --- extension points ----------------------------------------------------------
 
@@ -175,6 +177,12 @@ class DeskMachine(RuleBasedStateMachine):
     def stored_events(self) -> int:
         """How many events the desk's log holds."""
         return sum(1 for _ in self.desk.read_log())
+
+    def new_id(self) -> UUID:
+        """An id for a new ticket or agent: counted, so that a rerun (hypothesis replaying
+        or shrinking a failure) gives everything the same ids, which id-hashing samplers
+        and policies read."""
+        return UUID(int=next(self._ids))
 
     def wait(self, seconds: int) -> None:
         """Let ``seconds`` of business time pass."""
@@ -264,12 +272,12 @@ class DeskMachine(RuleBasedStateMachine):
         return self._join_agent(profile)
 
     def _receive(self, attributes: TicketAttributes) -> UUID:
-        ticket_id = self.desk.receive(**attributes)
+        ticket_id = self.desk.receive(ticket_id=self.new_id(), **attributes)
         self.expected_events += self.model.receive(ticket_id, **attributes)
         return ticket_id
 
     def _join_agent(self, profile: AgentProfileArguments) -> UUID:
-        agent_id = self.desk.join_agent(**profile)
+        agent_id = self.desk.join_agent(agent_id=self.new_id(), **profile)
         self.expected_events += self.model.join_agent(agent_id, **profile)
         return agent_id
 

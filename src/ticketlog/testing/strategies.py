@@ -34,6 +34,7 @@ from typing import TypedDict, cast
 
 from hypothesis import strategies as st
 
+from ticketlog.domain.quality import SCALE, Scorecard
 from ticketlog.domain.values import MAX_TIER, Channel, EscalationKind, Priority
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "escalation_kinds",
     "nps_scores",
     "priorities",
+    "review_scores",
     "ticket_attributes",
 ]
 
@@ -219,3 +221,10 @@ def agent_profiles(
         }
     )
     return cast(st.SearchStrategy[AgentProfileArguments], strategy)
+
+
+def review_scores(scorecard: Scorecard) -> st.SearchStrategy[dict[str, int]]:
+    """Scores for :meth:`~ticketlog.desk.HelpDesk.review` with ``scorecard``: one score
+    from 1 to 5 per criterion."""
+    score = st.integers(min_value=SCALE.start, max_value=SCALE.stop - 1)
+    return st.fixed_dictionaries(dict.fromkeys(scorecard.criterion_names, score))
