@@ -196,6 +196,13 @@ def _options(
     return read
 
 
+def _option_tables(data: Any, factory: Callable[[str], Callable[..., Any]], what: str) -> Any:
+    """A table of options per policy or sampler name, each checked (see :func:`_options`)."""
+    if not isinstance(data, Mapping):
+        return data
+    return {name: _options(name, options, factory, what) for name, options in data.items()}
+
+
 def _sampler_factory(name: str) -> Callable[..., ReviewSampler]:
     factory = SAMPLERS.get(name)
     if factory is None:
@@ -247,12 +254,7 @@ class DeskConfig(BaseModel):
     @pydantic.field_validator("policies", mode="before")
     @classmethod
     def _read_policies(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return data
-        return {
-            name: _options(name, options, registry.factory, "policy")
-            for name, options in data.items()
-        }
+        return _option_tables(data, registry.factory, "policy")
 
     @pydantic.field_validator("scorecards", mode="before")
     @classmethod
@@ -262,12 +264,7 @@ class DeskConfig(BaseModel):
     @pydantic.field_validator("samplers", mode="before")
     @classmethod
     def _read_samplers(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return data
-        return {
-            name: _options(name, options, _sampler_factory, "review sampler")
-            for name, options in data.items()
-        }
+        return _option_tables(data, _sampler_factory, "review sampler")
 
     def sampler(self, name: str) -> ReviewSampler:
         """The review sampler ``name``, built with this file's options for it."""

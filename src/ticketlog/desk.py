@@ -50,7 +50,6 @@ from ticketlog.domain.errors import (
     InvalidTime,
     InvalidTransition,
     InvalidValue,
-    NotAReviewer,
     NotFound,
     OutOfOrder,
     ReviewNotAllowed,
@@ -70,7 +69,13 @@ from ticketlog.domain.events import (
 )
 from ticketlog.domain.history import Head, check_history
 from ticketlog.domain.lifecycle import Command, check_allowed
-from ticketlog.domain.quality import Review, ReviewSubject, Scorecard, scorecards_by_name
+from ticketlog.domain.quality import (
+    Review,
+    ReviewSubject,
+    Scorecard,
+    check_reviewer,
+    scorecards_by_name,
+)
 from ticketlog.domain.ticket import Ticket, TicketState, availability_error
 from ticketlog.domain.values import (
     AssignedBy,
@@ -744,9 +749,7 @@ class HelpDesk(Application[UUID]):
         """
         pick = review_sampler(sampler)
         when, reviewer_id = self._now(at), as_id(reviewer_id)
-        if not self.agent(reviewer_id).profile.reviewer:
-            msg = f"agent {reviewer_id} has no reviewer role"
-            raise NotAReviewer(msg)
+        check_reviewer(reviewer_id, self.agent(reviewer_id).profile)
         view = self.view()
         claims = view.reviews.open_claims(reviewer_id)
         if claims:

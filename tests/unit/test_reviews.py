@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.quality_support import SUPPORT
 from ticketlog import (
     AlreadyReviewed,
     ConfigurationError,
@@ -39,15 +40,6 @@ from ticketlog.policies.review import (
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
-SUPPORT = Scorecard(
-    name="support",
-    criteria=(
-        Criterion(name="accuracy", weight=2, critical=True),
-        Criterion(name="empathy"),
-        Criterion(name="clarity"),
-    ),
-    pass_mark=3.5,
-)
 GOOD = {"accuracy": 4, "empathy": 5, "clarity": 3}
 
 

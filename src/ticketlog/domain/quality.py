@@ -224,12 +224,7 @@ class Review(Aggregate[ReviewState, ReviewEvent]):
         return cls._create(
             ReviewClaimed,
             originator_id=review_id(ticket_id, slot),
-            at=at,
-            ticket_id=ticket_id,
-            reviewer_id=reviewer_id,
-            scorecard=scorecard.name,
-            scorecard_version=scorecard.version,
-            sampler=sampler,
+            **_claim(ticket_id, reviewer_id, scorecard, at, sampler),
         )
 
     def reclaim(
@@ -240,13 +235,7 @@ class Review(Aggregate[ReviewState, ReviewEvent]):
             msg = f"review {self.id} is taken"
             raise InvalidTransition(msg)
         self._trigger(
-            ReviewClaimed,
-            at=at,
-            ticket_id=self.state.ticket_id,
-            reviewer_id=reviewer_id,
-            scorecard=scorecard.name,
-            scorecard_version=scorecard.version,
-            sampler=sampler,
+            ReviewClaimed, **_claim(self.state.ticket_id, reviewer_id, scorecard, at, sampler)
         )
 
     def score(
@@ -304,6 +293,27 @@ class Review(Aggregate[ReviewState, ReviewEvent]):
             raise NotTheHolder(msg)
 
 
+def _claim(
+    ticket_id: UUID, reviewer_id: UUID, scorecard: Scorecard, at: datetime, sampler: str | None
+) -> dict[str, Any]:
+    """The fields of a :class:`ReviewClaimed`."""
+    return {
+        "at": at,
+        "ticket_id": ticket_id,
+        "reviewer_id": reviewer_id,
+        "scorecard": scorecard.name,
+        "scorecard_version": scorecard.version,
+        "sampler": sampler,
+    }
+
+
+def check_reviewer(reviewer_id: UUID, profile: AgentProfile) -> None:
+    """Raise :class:`~ticketlog.domain.errors.NotAReviewer` unless the agent has the role."""
+    if not profile.reviewer:
+        msg = f"agent {reviewer_id} has no reviewer role"
+        raise NotAReviewer(msg)
+
+
 @attrs.frozen
 class ReviewSubject:
     """What the review rules read of a ticket: its category, whether it was ever resolved,
@@ -345,9 +355,7 @@ class ReviewSubject:
 
     def check(self, reviewer_id: UUID, profile: AgentProfile, scorecard: Scorecard) -> None:
         """Raise if ``scorecard`` does not let this reviewer review the ticket."""
-        if not profile.reviewer:
-            msg = f"agent {reviewer_id} has no reviewer role"
-            raise NotAReviewer(msg)
+        check_reviewer(reviewer_id, profile)
         if not scorecard.applies_to(self.category):
             msg = f"scorecard {scorecard.name!r} does not cover category {self.category!r}"
             raise ReviewNotAllowed(msg)
