@@ -24,8 +24,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests examples benchmarks
 	$(BIN)/mypy
 
+# Two layers at once (the machine has two cores): unit and validation tests in the
+# background, their report printed after the integration, end-to-end and browser tests'.
 test: lint
-	$(BIN)/pytest
+	@$(BIN)/pytest tests/unit tests/validation > .pytest-unit.log 2>&1 & unit=$$!; \
+	$(BIN)/pytest tests/integration tests/e2e tests/browser; rest=$$?; \
+	wait $$unit; units=$$?; cat .pytest-unit.log; rm -f .pytest-unit.log; \
+	exit $$(( rest || units ))
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
