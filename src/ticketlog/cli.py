@@ -890,7 +890,12 @@ def serve_command(
             msg = "--escalate needs --config with an [escalation] table"
             raise ConfigurationError(msg)
         escalating = _escalating(store, desk_config if escalate else None)
-        desk = HelpDesk(store, sla=desk_config.sla, scorecards=desk_config.scorecards)
+        desk = HelpDesk(
+            store,
+            sla=desk_config.sla,
+            scorecards=desk_config.scorecards,
+            sampler_options=desk_config.samplers,
+        )
         with desk, escalating:
             serve(desk, host=host, port=port, tokens=tokens)
 

@@ -141,7 +141,8 @@ class HelpDesk(Application[UUID]):
     ``future_horizon``: a command dated more than this after ``clock`` raises
     :class:`~ticketlog.domain.errors.InvalidTime` (``None``: no limit).
     ``scorecards``: the :class:`~ticketlog.domain.quality.Scorecard` s reviewers score
-    tickets with (see :meth:`review`).
+    tickets with (see :meth:`review`); ``sampler_options``: the options of review samplers
+    by name (a configuration file's ``samplers``), for :meth:`review_next`.
 
     Ids are UUIDs, or strings that spell one, on every store (anything else raises
     :class:`~ticketlog.domain.errors.InvalidId`); times are timezone-aware datetimes.
@@ -165,10 +166,13 @@ class HelpDesk(Application[UUID]):
         cipher_key: str | SecretStr | None = None,
         snapshot_interval: int | None = INTERVAL,
         scorecards: Iterable[Scorecard] | Mapping[str, Scorecard] = (),
+        sampler_options: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         _check_settings(store, clock, sla, snapshot_interval)
         self.scorecards = scorecards_by_name(scorecards)
         """The desk's scorecards by name."""
+        self.sampler_options = dict(sampler_options or {})
+        """Options of review samplers by name, used when ``review_next`` is given a name."""
         self.skew_tolerance = _duration(skew_tolerance, "skew_tolerance")
         self.future_horizon = (
             None if future_horizon is None else _duration(future_horizon, "future_horizon")
@@ -747,7 +751,8 @@ class HelpDesk(Application[UUID]):
         next candidate is tried, so no ticket gets more reviews than wanted. Returns
         ``None`` when nothing is left to review.
         """
-        pick = review_sampler(sampler)
+        options = self.sampler_options.get(sampler, {}) if isinstance(sampler, str) else {}
+        pick = review_sampler(sampler, **options)
         when, reviewer_id = self._now(at), as_id(reviewer_id)
         check_reviewer(reviewer_id, self.agent(reviewer_id).profile)
         view = self.view()

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from ticketlog import HelpDesk, PostgresStore, SQLiteStore
+from ticketlog.domain.quality import review_id
 
 TOKEN = "s3cret-token"  # noqa: S105 - a test token
 
@@ -299,6 +300,8 @@ def test_the_server_runs_the_escalator_of_its_desk_file(store_url: str, tmp_path
 REVIEW_CONFIG = """
 [scorecards.support]
 criteria = [{ name = "accuracy", weight = 2, critical = true }, { name = "tone" }]
+[samplers.random-share]
+share = 1.0
 """
 
 
@@ -321,14 +324,17 @@ def test_reviewers_review_over_http_with_the_config_files_scorecard(
         bad = {"reviewer_id": reviewer, "scores": {"accuracy": 6, "tone": 4}}
         answer = post(server, f"/tickets/{ticket}/review", bad)
         assert (answer.status_code, answer.json()["error"]) == (422, "InvalidValue")
-        share = {"sampler": "random-share"}
-        assert post(server, f"/agents/{reviewer}/review-next", share).json()["id"] is None
-        every = post(server, f"/tickets/{ticket}/claim-review", {"reviewer_id": reviewer})
-        assert every.status_code == 200
+        share = {"sampler": "random-share"}  # the file's options: every resolved ticket
+        assert post(server, f"/agents/{reviewer}/review-next", share).json()["id"] == ticket
         good = {"reviewer_id": reviewer, "scores": {"accuracy": 5, "tone": 4}, "comment": "ok"}
-        assert post(server, f"/tickets/{ticket}/review", good).json()["id"] == every.json()["id"]
+        done = post(server, f"/tickets/{ticket}/review", good)  # completes the claim
+        assert post(server, f"/agents/{reviewer}/review-next", share).json()["id"] is None
+        rae = post(server, "/agents", {"name": "Rae", "reviewer": True, "online": False})
+        second = post(server, f"/tickets/{ticket}/claim-review", {"reviewer_id": rae.json()["id"]})
+        assert UUID(second.json()["id"]) == review_id(UUID(ticket), 2)  # a second opinion
         with HelpDesk(store_url) as desk:
             (record,) = desk.view().reviews.records
         assert (record.scores, record.comment) == ({"accuracy": 5, "tone": 4}, "ok")
+        assert record.review_id == UUID(done.json()["id"])
     finally:
         assert server.stop() == 0

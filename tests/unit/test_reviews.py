@@ -410,3 +410,15 @@ def test_the_desk_configuration_file_holds_scorecards_and_sampler_options() -> N
 def test_a_bad_scorecard_or_sampler_names_its_key(text: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         parse_desk_config(text)
+
+
+def test_a_sampler_named_to_review_next_takes_the_desks_options_for_it(clock: ManualClock) -> None:
+    options = {"random-share": {"share": 1.0}}
+    with HelpDesk("memory://", clock=clock, scorecards=[SUPPORT], sampler_options=options) as desk:
+        ana = desk.join_agent("Ana")
+        quinn = desk.join_agent("Quinn", reviewer=True, online=False)
+        ticket = resolved_ticket(desk, ana)
+        assert desk.review_next(quinn, "random-share") == ticket
+        desk.sampler_options["random-share"] = {"share": 2.0}
+        with pytest.raises(InvalidValue, match="share"):
+            desk.review_next(desk.join_agent("Rae", reviewer=True), "random-share")
