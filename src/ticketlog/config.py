@@ -57,7 +57,8 @@ from ticketlog.domain.errors import ConfigurationError, InvalidValue
 from ticketlog.domain.quality import Scorecard
 from ticketlog.policies import registry
 from ticketlog.policies.protocol import PullPolicy, Router
-from ticketlog.policies.review import SAMPLERS, ReviewSampler
+from ticketlog.policies.review import ReviewSampler
+from ticketlog.policies.review import factory as review_sampler_factory
 from ticketlog.policies.review import sampler as review_sampler
 from ticketlog.projections.runner import EventSource
 from ticketlog.projections.sla import DEFAULT_FIRST_REPLY, DEFAULT_RESOLUTION, SlaTargets
@@ -203,14 +204,6 @@ def _option_tables(data: Any, factory: Callable[[str], Callable[..., Any]], what
     return {name: _options(name, options, factory, what) for name, options in data.items()}
 
 
-def _sampler_factory(name: str) -> Callable[..., ReviewSampler]:
-    factory = SAMPLERS.get(name)
-    if factory is None:
-        msg = f"unknown review sampler {name!r}; known: {', '.join(sorted(SAMPLERS))}"
-        raise ConfigurationError(msg)
-    return factory
-
-
 def _scorecards(data: Any) -> Any:
     """``[scorecards.NAME]`` tables, each named by its key."""
     if not isinstance(data, Mapping):
@@ -264,7 +257,7 @@ class DeskConfig(BaseModel):
     @pydantic.field_validator("samplers", mode="before")
     @classmethod
     def _read_samplers(cls, data: Any) -> Any:
-        return _option_tables(data, _sampler_factory, "review sampler")
+        return _option_tables(data, review_sampler_factory, "review sampler")
 
     def sampler(self, name: str) -> ReviewSampler:
         """The review sampler ``name``, built with this file's options for it."""

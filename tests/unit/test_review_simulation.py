@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from ticketlog import ConfigurationError, InvalidValue
 from ticketlog.domain.quality import Criterion, Scorecard, review_id
+from ticketlog.io.frames import sampling_frame
 from ticketlog.policies import fifo
 from ticketlog.projections.reviews import ReviewRecord
 from ticketlog.simulation import (
@@ -175,7 +176,7 @@ def test_the_sweep_names_the_worst_agent_and_gives_a_frame() -> None:
     sweep = review_sampling_sweep(RESULT, SCENARIO, CARD, shares=(0.05, 0.5), replications=20)
     assert sweep.worst == SCENARIO.agent_specs()[0].agent_id
     assert (sweep.agents, sweep.tickets, sweep.replications) == (5, 600, 20)
-    frame = sweep.to_frame()
+    frame = sampling_frame(sweep)
     assert list(frame.index) == [0.05, 0.5]
     assert frame["worst_ranked_lowest"].iloc[1] == sweep.points[1].worst_ranked_lowest.mean
     assert frame["rank_correlation_half_width"].iloc[0] > 0

@@ -23,6 +23,7 @@ from ticketlog.projections.quality import Calibration, QaSummary, ScoredReview
 from ticketlog.projections.reviews import ReviewRecord
 from ticketlog.simulation.compare import Comparison
 from ticketlog.simulation.fidelity import Fidelity
+from ticketlog.simulation.quality import SamplingSweep
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -157,6 +158,24 @@ def calibration_frame(calibration: Calibration) -> pd.DataFrame:
     frame.index.name = "criterion"
     for column in ("identical", "alpha_ordinal", "alpha_interval"):
         frame[column] = frame[column].astype(float)
+    return frame
+
+
+def sampling_frame(sweep: SamplingSweep) -> pd.DataFrame:
+    """A review-sampling sweep, one row per share reviewed."""
+    rows = [
+        {
+            "share": p.share,
+            "reviews": p.reviews,
+            "agents_reviewed": p.agents_reviewed,
+            "worst_ranked_lowest": p.worst_ranked_lowest.mean,
+            "worst_ranked_lowest_half_width": p.worst_ranked_lowest.half_width,
+            "rank_correlation": p.rank_correlation.mean,
+            "rank_correlation_half_width": p.rank_correlation.half_width,
+        }
+        for p in sweep.points
+    ]
+    frame: pd.DataFrame = _pandas().DataFrame(rows).set_index("share")
     return frame
 
 

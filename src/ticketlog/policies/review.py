@@ -206,6 +206,15 @@ SAMPLERS: dict[str, Callable[..., ReviewSampler]] = {
 """The built-in samplers by name."""
 
 
+def factory(name: str) -> Callable[..., ReviewSampler]:
+    """The built-in sampler factory ``name`` (a :class:`ConfigurationError` if none)."""
+    found = SAMPLERS.get(name)
+    if found is None:
+        msg = f"unknown review sampler {name!r}; known: {', '.join(sorted(SAMPLERS))}"
+        raise ConfigurationError(msg)
+    return found
+
+
 def sampler(spec: ReviewSampler | str, **options: Any) -> ReviewSampler:
     """A sampler: ``spec`` itself, or the built-in of that name made with ``options``."""
     if not isinstance(spec, str):
@@ -213,11 +222,8 @@ def sampler(spec: ReviewSampler | str, **options: Any) -> ReviewSampler:
             msg = f"{spec!r} is not a review sampler (or a sampler's name without options)"
             raise ConfigurationError(msg)
         return spec
-    factory = SAMPLERS.get(spec)
-    if factory is None:
-        msg = f"unknown review sampler {spec!r}; known: {', '.join(sorted(SAMPLERS))}"
-        raise ConfigurationError(msg)
+    make = factory(spec)
     try:
-        return factory(**options)
+        return make(**options)
     except TypeError as error:
         raise ConfigurationError(f"review sampler {spec!r}: {error}") from None

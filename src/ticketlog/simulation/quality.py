@@ -26,7 +26,6 @@ average). Only numpy runs here: no desk, no events.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
@@ -40,9 +39,6 @@ from ticketlog.projections.reviews import ReviewRecord
 from ticketlog.simulation.engine import SimulationResult
 from ticketlog.simulation.scenario import Scenario
 from ticketlog.simulation.statistics import Estimate
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -209,28 +205,6 @@ class SamplingSweep:
     replications: int
     seed: int
     points: tuple[SamplingPoint, ...]
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per share (needs pandas, the ``analysis`` extra)."""
-        try:
-            import pandas  # noqa: PLC0415 - optional dependency
-        except ModuleNotFoundError:
-            msg = "DataFrames need pandas: pip install 'ticketlog-es[analysis]'"
-            raise ConfigurationError(msg) from None
-        rows: list[dict[str, Any]] = [
-            {
-                "share": p.share,
-                "reviews": p.reviews,
-                "agents_reviewed": p.agents_reviewed,
-                "worst_ranked_lowest": p.worst_ranked_lowest.mean,
-                "worst_ranked_lowest_half_width": p.worst_ranked_lowest.half_width,
-                "rank_correlation": p.rank_correlation.mean,
-                "rank_correlation_half_width": p.rank_correlation.half_width,
-            }
-            for p in self.points
-        ]
-        frame: pd.DataFrame = pandas.DataFrame(rows).set_index("share")
-        return frame
 
 
 def review_sampling_sweep(
