@@ -16,8 +16,18 @@ across processes: two desks filling the same agent conflict on the agent's versi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from contextlib import closing
 from datetime import datetime, timedelta
+from enum import Enum
 from itertools import islice
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
@@ -363,13 +373,30 @@ class HelpDesk(Application[UUID]):
         at: datetime | None = None,
     ) -> UUID:
         """Give a waiting ticket to an eligible agent (online, under capacity, skilled)."""
-        when = self._now(at)
+        return self._assign(
+            ticket_id, agent_id, by=by, actor_id=actor_id, policy=policy, when=self._now(at)
+        )
+
+    def _assign(
+        self,
+        ticket_id: UUID,
+        agent_id: UUID,
+        *,
+        by: AssignedBy | str = AssignedBy.SELF,
+        actor_id: UUID | None = None,
+        policy: str | None = None,
+        when: datetime,
+        view: DeskView | None = None,
+    ) -> UUID:
+        """:meth:`assign`; ``view`` is one the caller has just caught up (see :class:`_Holders`)."""
 
         def command(ticket: Ticket, holders: _Holders) -> None:
+            if view is not None:  # assign_next found the agent: a taken ticket needs no read
+                check_allowed(ticket.state.status, Command.ASSIGN)
             agent, holding = holders.candidate(agent_id)
             ticket.assign(agent, holding=holding, at=when, by=by, actor_id=actor_id, policy=policy)
 
-        return self._change_ticket(ticket_id, command)
+        return self._change_ticket(ticket_id, command, view)
 
     def respond(
         self, ticket_id: UUID, agent_id: UUID, *, public: bool = True, at: datetime | None = None
@@ -572,56 +599,77 @@ class HelpDesk(Application[UUID]):
         """Give an agent the best waiting ticket ``policy`` offers; return its id.
 
         Returns ``None`` when no waiting ticket fits. When another desk takes a candidate
-        first (or moves it out of reach), the next candidate is tried, so under
-        contention no ticket goes to two agents and none is skipped; the next is tried too
-        when a candidate's latest event is later than ``at`` beyond the skew tolerance. A
-        candidate another desk is assigning at that moment is tried after the others
-        (:mod:`ticketlog.persistence.claims`). Raises
-        :class:`~ticketlog.domain.errors.AgentOffline` or
+        first (or moves it out of reach), the log is read again and the next candidate
+        still waiting is tried, so under contention no ticket goes to two agents and none
+        is skipped; so is the next when a candidate's latest event is later than ``at``
+        beyond the skew tolerance. A candidate another desk is assigning at
+        that moment is tried after the others (:mod:`ticketlog.persistence.claims`).
+        Raises :class:`~ticketlog.domain.errors.AgentOffline` or
         :class:`~ticketlog.domain.errors.AgentAtCapacity` when the agent can take nothing
         (also when another desk filled them meanwhile).
         """
         pull = pull_policy(policy)
         when, agent_id = self._now(at), as_id(agent_id)
+        passed: set[UUID] = set()
         for _ in range(self.max_attempts):
             view = self.view()
             agent = self._workload(view, agent_id, when)
             unavailable = availability_error(agent, agent.holding)
             if unavailable is not None:
                 raise unavailable
-            batch = [
-                t.ticket_id
-                for t in islice(pull.tickets_for(agent, view.queues, now=when), _CANDIDATES)
-            ]
+            offered = (t.ticket_id for t in pull.tickets_for(agent, view.queues, now=when))
+            batch = list(islice((t for t in offered if t not in passed), _CANDIDATES))
             if not batch:
                 return None
-            claimed_elsewhere = []
-            for ticket_id in batch:
-                with self._claims.claim(ticket_id, wait=False) as free:
-                    if not free:
-                        claimed_elsewhere.append(ticket_id)
-                    elif self._assign_candidate(ticket_id, agent_id, pull.name, when):
+            with closing(self._claimed(batch)) as claimed:
+                for ticket_id in claimed:
+                    outcome = self._assign_candidate(ticket_id, agent_id, pull.name, when, view)
+                    if outcome is _Candidate.ASSIGNED:
                         return ticket_id
-            for ticket_id in claimed_elsewhere:  # after the desk assigning it is done
-                with self._claims.claim(ticket_id, wait=True):
-                    if self._assign_candidate(ticket_id, agent_id, pull.name, when):
-                        return ticket_id
+                    passed.add(ticket_id)
+                    if outcome is _Candidate.GONE:
+                        self.view()  # catch up with the desk that took it, skip what else it took
         msg = f"gave up finding a ticket for {agent_id} after {self.max_attempts} rounds"
         raise ConcurrencyConflict(msg)
 
+    def _claimed(self, batch: list[UUID]) -> Generator[UUID]:
+        """The candidates of ``batch`` the view (as last caught up) still has waiting, each
+        while this desk holds its claim: those no other desk is assigning first, then the
+        others, each once that desk is done with it."""
+        elsewhere = []
+        for ticket_id in batch:
+            if not self._still_waiting(ticket_id):
+                continue
+            with self._claims.claim(ticket_id, wait=False) as free:
+                if free:
+                    yield ticket_id
+                else:
+                    elsewhere.append(ticket_id)
+        for ticket_id in elsewhere:
+            if not self._still_waiting(ticket_id):
+                continue
+            with self._claims.claim(ticket_id, wait=True):
+                yield ticket_id
+
+    def _still_waiting(self, ticket_id: UUID) -> bool:
+        ticket = self._view.projection.queues.get(ticket_id)
+        return ticket is not None and ticket.agent_id is None
+
     def _assign_candidate(
-        self, ticket_id: UUID, agent_id: UUID, policy: str, when: datetime
-    ) -> bool:
-        """Assign one of ``assign_next``'s candidates; ``False`` if it is out of reach now."""
+        self, ticket_id: UUID, agent_id: UUID, policy: str, when: datetime, view: DeskView
+    ) -> _Candidate:
+        """Assign one of ``assign_next``'s candidates, deciding on the ``view`` it chose by."""
         try:
-            self.assign(ticket_id, agent_id, policy=policy, at=when)
-        except (InvalidTransition, TierTooLow, AgentLacksSkill, OutOfOrder):
-            return False  # taken, moved, or changed later than ``when`` meanwhile
+            self._assign(ticket_id, agent_id, policy=policy, when=when, view=view)
+        except (InvalidTransition, TierTooLow, AgentLacksSkill):
+            return _Candidate.GONE  # taken or moved by another desk
+        except OutOfOrder:
+            return _Candidate.PASSED  # changed later than ``when``
         except CorruptEvent as error:
             if error.originator_id != ticket_id:
                 raise
-            return False  # a quarantined ticket (see health())
-        return True
+            return _Candidate.PASSED  # a quarantined ticket (see health())
+        return _Candidate.ASSIGNED
 
     def route(
         self, ticket_id: UUID, router: Router | str = "least-loaded", *, at: datetime | None = None
@@ -1148,12 +1196,19 @@ class HelpDesk(Application[UUID]):
 
         return self._retry(kind, aggregate_id, decide)
 
-    def _change_ticket(self, ticket_id: UUID, command: Callable[[Ticket, _Holders], None]) -> UUID:
-        """:meth:`_change` for tickets, saving the agents the ticket leaves and reaches with it."""
+    def _change_ticket(
+        self,
+        ticket_id: UUID,
+        command: Callable[[Ticket, _Holders], None],
+        view: DeskView | None = None,
+    ) -> UUID:
+        """:meth:`_change` for tickets, saving the agents the ticket leaves and reaches with it
+        (``view``: one the caller has just caught up, for the first attempt)."""
+        views = [view]
 
         def decide() -> list[Aggregate[Any, Any]]:
             ticket = self._load(Ticket, ticket_id)
-            holders = _Holders(self, ticket)
+            holders = _Holders(self, ticket, views.pop() if views else None)
             command(ticket, holders)
             return [ticket, *holders.handed_over(ticket)]
 
@@ -1180,27 +1235,46 @@ _NOT_FOUND: dict[type[Aggregate[Any, Any]], Callable[[UUID], NotFound]] = {
 }
 
 
+class _Candidate(Enum):
+    """What became of one of ``assign_next``'s candidates."""
+
+    ASSIGNED = "assigned"
+    GONE = "gone"
+    """Taken or moved out of reach by another desk since the view was read."""
+    PASSED = "passed"
+    """Out of reach of this call: changed later than its time, or quarantined."""
+
+
 class _Holders:
     """The agents one attempt of a ticket command reads and changes, each read once.
 
     What an agent holds is what their own history says (``AgentState.holdings``), which is
-    versioned with every change of holder, plus what the tickets' events say (the view,
-    caught up after the agent was read): holdings the agent's history cannot know, of
-    stores older than :class:`~ticketlog.domain.events.AgentStartedHolding` or of recorded
-    (imported) histories.
+    versioned with every change of holder, plus what the tickets' events say (the view):
+    holdings the agent's history cannot know, of stores older than
+    :class:`~ticketlog.domain.events.AgentStartedHolding` or of recorded (imported)
+    histories. Those only end, never start, with a command, so a view caught up a moment
+    before (``view``, e.g. the one ``assign_next`` chose by) can only count too many: the
+    log is read again only when it says the agent is full.
     """
 
-    def __init__(self, desk: HelpDesk, ticket: Ticket) -> None:
+    def __init__(self, desk: HelpDesk, ticket: Ticket, view: DeskView | None = None) -> None:
         self._desk = desk
         self._ticket_id = ticket.id
         self._before = ticket.state.agent_id
         self._agents: dict[UUID, Agent] = {}
+        self._view = view
 
     def candidate(self, agent_id: UUID) -> tuple[AgentState, int]:
         """An agent who may take the ticket, and how many other tickets they hold."""
         agent = self._agent(as_id(agent_id))
-        held = agent.state.holdings | self._desk.view().workloads.held_by(agent.id)
-        return agent.state, len(held - {self._ticket_id})
+        holding = self._holding(agent, self._view or self._desk.view())
+        if self._view is not None and holding >= agent.state.capacity:
+            holding = self._holding(agent, self._desk.view())
+        return agent.state, holding
+
+    def _holding(self, agent: Agent, view: DeskView) -> int:
+        held = agent.state.holdings | view.workloads.held_by(agent.id)
+        return len(held - {self._ticket_id})
 
     def handed_over(self, ticket: Ticket) -> list[Agent]:
         """Record the change of holder the command made on the agents' side; return them."""
