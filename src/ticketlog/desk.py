@@ -634,22 +634,20 @@ class HelpDesk(Application[UUID]):
 
     def _claimed(self, batch: list[UUID]) -> Generator[UUID]:
         """The candidates of ``batch`` the view (as last caught up) still has waiting, each
-        while this desk holds its claim: those no other desk is assigning first, then the
-        others, each once that desk is done with it."""
-        elsewhere = []
-        for ticket_id in batch:
-            if not self._still_waiting(ticket_id):
-                continue
-            with self._claims.claim(ticket_id, wait=False) as free:
-                if free:
-                    yield ticket_id
-                else:
-                    elsewhere.append(ticket_id)
-        for ticket_id in elsewhere:
-            if not self._still_waiting(ticket_id):
-                continue
-            with self._claims.claim(ticket_id, wait=True):
+        while this desk holds its claim: the first one no other desk is assigning (one
+        round trip for them all) and so on; when other desks hold all that are left, each
+        once its desk is done with it."""
+        left = list(batch)
+        while left := [t for t in left if self._still_waiting(t)]:
+            with self._claims.first_free(left) as ticket_id:
+                if ticket_id is None:
+                    break
+                left.remove(ticket_id)
                 yield ticket_id
+        for ticket_id in left:
+            if self._still_waiting(ticket_id):
+                with self._claims.claim(ticket_id):
+                    yield ticket_id
 
     def _still_waiting(self, ticket_id: UUID) -> bool:
         ticket = self._view.projection.queues.get(ticket_id)

@@ -7,7 +7,7 @@ version, read again, and move on — wasted round trips that grow with the numbe
 desk has claimed is tried last, after the others (as ``SELECT ... FOR UPDATE SKIP
 LOCKED`` queues do), and then only after that desk is done with it. Without contention
 the first candidate is always free, so a policy's choice is unchanged (FIFO gives the
-oldest ticket).
+oldest ticket). Finding the first free candidate of a list is one round trip.
 
 Claims only save work; the store's version checks keep assignments correct without them.
 On PostgreSQL a claim is a session advisory lock on one connection per desk (released
@@ -18,10 +18,11 @@ and an in-memory store has one writer: there, every ticket is free.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore
@@ -42,18 +43,29 @@ WAIT = "5s"
 class Claims:
     """No claims (SQLite, memory): every ticket is free at once."""
 
-    def claim(self, ticket_id: UUID, *, wait: bool) -> AbstractContextManager[bool]:
-        """Hold a claim on ``ticket_id`` for the ``with`` block; yields whether to try the
-        ticket now (``False``: another desk holds it and ``wait`` is false)."""
-        return _free()
+    def first_free(self, ticket_ids: Sequence[UUID]) -> AbstractContextManager[UUID | None]:
+        """Hold a claim on the first of ``ticket_ids`` no other desk holds, for the ``with``
+        block; yields it (``None``: other desks hold every one)."""
+        return nullcontext(ticket_ids[0] if ticket_ids else None)
+
+    def claim(self, ticket_id: UUID) -> AbstractContextManager[None]:
+        """Hold a claim on ``ticket_id`` for the ``with`` block, once the desk holding it
+        (if any) is done with it, or after :data:`WAIT`."""
+        return nullcontext()
 
     def close(self) -> None:
         """Release every claim and connection."""
 
 
-@contextmanager
-def _free() -> Iterator[bool]:
-    yield True
+class _Unclaimed(Exception):
+    """The claims connection could not answer (lost, or waiting timed out)."""
+
+
+_FIRST_FREE = (
+    "SELECT key FROM unnest(%s::int4[]) AS key WHERE pg_try_advisory_lock(%s, key) LIMIT 1"
+)
+"""One round trip for a candidate list: the executor tries the keys in array order and
+stops at the first it locks (a function scan under a limit)."""
 
 
 class PostgresClaims(Claims):
@@ -65,15 +77,38 @@ class PostgresClaims(Claims):
         self._connection: psycopg.Connection[tuple[object, ...]] | None = None
 
     @contextmanager
-    def claim(self, ticket_id: UUID, *, wait: bool) -> Iterator[bool]:
-        """See :meth:`Claims.claim`."""
-        key = int.from_bytes(ticket_id.bytes[:4], "big", signed=True)
-        held = self._acquire(key, wait=wait)
+    def first_free(self, ticket_ids: Sequence[UUID]) -> Iterator[UUID | None]:
+        """See :meth:`Claims.first_free`."""
+        keyed: dict[int, UUID] = {}
+        for ticket_id in ticket_ids:
+            keyed.setdefault(_key(ticket_id), ticket_id)
         try:
-            yield held is not False
+            rows = self._query(_FIRST_FREE, ([*keyed], NAMESPACE))
+        except _Unclaimed:
+            yield ticket_ids[0] if ticket_ids else None
+            return
+        if not rows:
+            yield None
+            return
+        key = int(cast(int, rows[0][0]))
+        try:
+            yield keyed[key]
         finally:
-            if held:
-                self._run("SELECT pg_advisory_unlock(%s, %s)", key)
+            self._release(key)
+
+    @contextmanager
+    def claim(self, ticket_id: UUID) -> Iterator[None]:
+        """See :meth:`Claims.claim`."""
+        key = _key(ticket_id)
+        try:
+            self._query("SELECT true FROM pg_advisory_lock(%s, %s)", (NAMESPACE, key))
+        except _Unclaimed:
+            yield
+            return
+        try:
+            yield
+        finally:
+            self._release(key)
 
     def close(self) -> None:
         """Close the claims connection (the server releases its claims)."""
@@ -82,28 +117,25 @@ class PostgresClaims(Claims):
                 self._connection.close()
                 self._connection = None
 
-    def _acquire(self, key: int, *, wait: bool) -> bool | None:
-        """Whether the claim was taken; ``None`` if it could not be asked for (no
-        connection, or waiting timed out): the caller goes ahead unclaimed."""
-        if wait:
-            return self._run("SELECT true FROM pg_advisory_lock(%s, %s)", key)
-        return self._run("SELECT pg_try_advisory_lock(%s, %s)", key)
+    def _release(self, key: int) -> None:
+        with contextlib.suppress(_Unclaimed):  # a lost connection released it
+            self._query("SELECT pg_advisory_unlock(%s, %s)", (NAMESPACE, key))
 
-    def _run(self, statement: str, key: int) -> bool | None:
+    def _query(self, statement: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+        """The statement's rows; :class:`_Unclaimed` if the claims connection cannot answer
+        (a failed connection is dropped: the next claim opens another)."""
         import psycopg  # noqa: PLC0415 - the postgres extra
 
         with self._lock:
             try:
-                connection = self._connect()
-                row = connection.execute(statement, (NAMESPACE, key)).fetchone()
+                return self._connect().execute(statement, params).fetchall()
             except psycopg.errors.LockNotAvailable:
-                return None
+                raise _Unclaimed from None
             except psycopg.Error:
                 if self._connection is not None:
                     self._connection.close()
                 self._connection = None
-                return None
-        return None if row is None else bool(row[0])
+                raise _Unclaimed from None
 
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
         if self._connection is None:
@@ -115,6 +147,12 @@ class PostgresClaims(Claims):
             connection.execute(f"SET application_name = '{APPLICATION_NAME}'")
             self._connection = connection
         return self._connection
+
+
+def _key(ticket_id: UUID) -> int:
+    """The second key of a ticket's advisory lock (two tickets may share one: a claim only
+    saves work)."""
+    return int.from_bytes(ticket_id.bytes[:4], "big", signed=True)
 
 
 def claims_for(store: MemoryStore | SQLiteStore | PostgresStore) -> Claims:
