@@ -12,13 +12,19 @@ way each ticket goes to one agent and none is skipped.
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.persistence import Recording
 
 from tests.integration.support import CountingDesk
 from ticketlog import HelpDesk, ManualClock, PostgresStore, SQLiteStore
-from ticketlog.persistence.claims import APPLICATION_NAME
+from ticketlog.persistence.claims import (
+    APPLICATION_NAME,
+    NAMESPACE,
+    PostgresClaims,
+    claim_key,
+    claims_for,
+)
 
 Store = SQLiteStore | PostgresStore
 
@@ -88,3 +94,37 @@ def test_a_lost_claims_connection_only_means_no_claims(
             ).fetchone() or (0,)
         assert killed == 1
         assert desk.assign_next(ann) == second  # unclaimed, as without claims
+
+
+def _claimed_keys(admin: Any) -> set[int]:
+    """The second keys of the claims the desks' claims connections hold."""
+    rows = admin.execute(
+        "SELECT l.objid::int8 FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+        "WHERE l.locktype = 'advisory' AND l.classid::int8 = %s AND a.application_name = %s",
+        (NAMESPACE, APPLICATION_NAME),
+    ).fetchall()
+    return {int(row[0]) for row in rows}
+
+
+def test_the_first_free_candidate_is_claimed_and_no_other(postgres_store: PostgresStore) -> None:
+    from ticketlog.persistence.postgres import connect  # noqa: PLC0415 - the postgres extra
+
+    held, first_free, also_free = (uuid4() for _ in range(3))
+    claims = PostgresClaims(postgres_store)
+    with connect(postgres_store) as other:
+        other.autocommit = True
+        other.execute("SELECT pg_advisory_lock(%s, %s)", (NAMESPACE, claim_key(held)))
+        with claims.first_free([held, first_free, also_free]) as claimed:
+            assert claimed == first_free
+            assert _claimed_keys(other) == {claim_key(first_free) & 0xFFFFFFFF}
+        assert _claimed_keys(other) == set()
+        with claims.first_free([held]) as claimed:
+            assert claimed is None
+            assert _claimed_keys(other) == set()
+    claims.close()
+
+
+def test_no_claims_means_the_first_candidate(sqlite_store: SQLiteStore) -> None:
+    first, second = uuid4(), uuid4()
+    with claims_for(sqlite_store).first_free([first, second]) as claimed:
+        assert claimed == first

@@ -81,7 +81,7 @@ class PostgresClaims(Claims):
         """See :meth:`Claims.first_free`."""
         keyed: dict[int, UUID] = {}
         for ticket_id in ticket_ids:
-            keyed.setdefault(_key(ticket_id), ticket_id)
+            keyed.setdefault(claim_key(ticket_id), ticket_id)
         try:
             rows = self._query(_FIRST_FREE, ([*keyed], NAMESPACE))
         except _Unclaimed:
@@ -99,7 +99,7 @@ class PostgresClaims(Claims):
     @contextmanager
     def claim(self, ticket_id: UUID) -> Iterator[None]:
         """See :meth:`Claims.claim`."""
-        key = _key(ticket_id)
+        key = claim_key(ticket_id)
         try:
             self._query("SELECT true FROM pg_advisory_lock(%s, %s)", (NAMESPACE, key))
         except _Unclaimed:
@@ -149,7 +149,7 @@ class PostgresClaims(Claims):
         return self._connection
 
 
-def _key(ticket_id: UUID) -> int:
+def claim_key(ticket_id: UUID) -> int:
     """The second key of a ticket's advisory lock (two tickets may share one: a claim only
     saves work)."""
     return int.from_bytes(ticket_id.bytes[:4], "big", signed=True)
