@@ -373,28 +373,20 @@ class HelpDesk(Application[UUID]):
         at: datetime | None = None,
     ) -> UUID:
         """Give a waiting ticket to an eligible agent (online, under capacity, skilled)."""
-        return self._assign(
-            ticket_id, agent_id, by=by, actor_id=actor_id, policy=policy, when=self._now(at)
-        )
+        options = {"by": by, "actor_id": actor_id, "policy": policy}
+        return self._assign(ticket_id, agent_id, self._now(at), None, **options)
 
     def _assign(
-        self,
-        ticket_id: UUID,
-        agent_id: UUID,
-        *,
-        by: AssignedBy | str = AssignedBy.SELF,
-        actor_id: UUID | None = None,
-        policy: str | None = None,
-        when: datetime,
-        view: DeskView | None = None,
+        self, ticket_id: UUID, agent_id: UUID, when: datetime, view: DeskView | None, **options: Any
     ) -> UUID:
-        """:meth:`assign`; ``view`` is one the caller has just caught up (see :class:`_Holders`)."""
+        """:meth:`assign` at ``when`` with ``options`` (``by``, ``actor_id``, ``policy``);
+        ``view``: one the caller has just caught up (see :class:`_Holders`)."""
 
         def command(ticket: Ticket, holders: _Holders) -> None:
             if view is not None:  # assign_next found the agent: a taken ticket needs no read
                 check_allowed(ticket.state.status, Command.ASSIGN)
             agent, holding = holders.candidate(agent_id)
-            ticket.assign(agent, holding=holding, at=when, by=by, actor_id=actor_id, policy=policy)
+            ticket.assign(agent, holding=holding, at=when, **options)
 
         return self._change_ticket(ticket_id, command, view)
 
@@ -658,7 +650,7 @@ class HelpDesk(Application[UUID]):
     ) -> _Candidate:
         """Assign one of ``assign_next``'s candidates, deciding on the ``view`` it chose by."""
         try:
-            self._assign(ticket_id, agent_id, policy=policy, when=when, view=view)
+            self._assign(ticket_id, agent_id, when, view, policy=policy)
         except (InvalidTransition, TierTooLow, AgentLacksSkill):
             return _Candidate.GONE  # taken or moved by another desk
         except OutOfOrder:
