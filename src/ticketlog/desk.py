@@ -67,6 +67,7 @@ from ticketlog.domain.errors import (
     ScorecardNotFound,
     StoreClosed,
     StoreUnavailable,
+    TicketlogError,
     TicketNotFound,
     TierTooLow,
 )
@@ -291,6 +292,9 @@ class HelpDesk(Application[UUID]):
         events = [obj for obj in objs if isinstance(obj, DomainEvent)]
         if not events:
             recordings = super().save(*objs, **kwargs)
+            for agent in objs:
+                if isinstance(agent, Agent):
+                    self._agents[agent.id] = (agent.version, agent.state)
             self._take_snapshots_of(objs, recordings)
             return recordings
         check_history(events, stored_head=self._stored_head, is_stored_agent=self._is_stored_agent)
@@ -1169,6 +1173,15 @@ class HelpDesk(Application[UUID]):
         self._agents[agent_id] = (agent.version, agent.state)
         return agent
 
+    def _remembered_agent(self, agent_id: UUID) -> Agent | None:
+        """The agent as this desk last read or saved them, not read again (``None``: the
+        desk has not)."""
+        known = self._agents.get(agent_id)
+        if known is None:
+            return None
+        version, state = known
+        return Agent.resume(agent_id, version, state, tolerance=self.skew_tolerance)
+
     def _save_new(self, aggregate: Aggregate[Any, Any]) -> None:
         try:
             self.save(aggregate)
@@ -1192,14 +1205,35 @@ class HelpDesk(Application[UUID]):
         command: Callable[[Ticket, _Holders], None],
         view: DeskView | None = None,
     ) -> UUID:
-        """:meth:`_change` for tickets, saving the agents the ticket leaves and reaches with it
-        (``view``: one the caller has just caught up, for the first attempt)."""
-        views = [view]
+        """:meth:`_change` for tickets, saving the agents the ticket leaves and reaches with it.
+
+        The first attempt decides on the agents as this desk last read or saved them (and
+        on ``view``, one the caller has just caught up), without reading them again: saved
+        with the ticket, a stale agent fails its version check and the command is retried
+        on fresh reads, and a refusal that read a remembered agent is decided again on
+        fresh reads before it is raised.
+        """
+        attempts = 0
+
+        def attempt(*, fresh: bool) -> tuple[Ticket, _Holders] | None:
+            """The ticket and agents after the command (``None``: refused on a remembered
+            agent, to be decided again on fresh reads)."""
+            ticket = self._load(Ticket, ticket_id)
+            holders = _Holders(self, ticket, None if fresh else view, remembered=not fresh)
+            try:
+                command(ticket, holders)
+            except TicketlogError:
+                if holders.remembered_any:
+                    return None
+                raise
+            return ticket, holders
 
         def decide() -> list[Aggregate[Any, Any]]:
-            ticket = self._load(Ticket, ticket_id)
-            holders = _Holders(self, ticket, views.pop() if views else None)
-            command(ticket, holders)
+            nonlocal attempts
+            attempts += 1
+            decided = attempt(fresh=attempts > 1) or attempt(fresh=True)
+            assert decided is not None  # noqa: S101 - a fresh attempt returns or raises
+            ticket, holders = decided
             return [ticket, *holders.handed_over(ticket)]
 
         return self._retry(Ticket, ticket_id, decide)
@@ -1247,12 +1281,22 @@ class _Holders:
     log is read again only when it says the agent is full.
     """
 
-    def __init__(self, desk: HelpDesk, ticket: Ticket, view: DeskView | None = None) -> None:
+    def __init__(
+        self,
+        desk: HelpDesk,
+        ticket: Ticket,
+        view: DeskView | None = None,
+        *,
+        remembered: bool = False,
+    ) -> None:
         self._desk = desk
         self._ticket_id = ticket.id
         self._before = ticket.state.agent_id
         self._agents: dict[UUID, Agent] = {}
         self._view = view
+        self._remembered = remembered
+        self.remembered_any = False
+        """Whether an agent was taken as the desk last read or saved them, unread."""
 
     def candidate(self, agent_id: UUID) -> tuple[AgentState, int]:
         """An agent who may take the ticket, and how many other tickets they hold."""
@@ -1281,7 +1325,9 @@ class _Holders:
 
     def _agent(self, agent_id: UUID) -> Agent:
         if agent_id not in self._agents:
-            self._agents[agent_id] = self._desk._load(Agent, agent_id)
+            agent = self._desk._remembered_agent(agent_id) if self._remembered else None
+            self.remembered_any |= agent is not None
+            self._agents[agent_id] = agent or self._desk._load(Agent, agent_id)
         return self._agents[agent_id]
 
 
