@@ -19,6 +19,7 @@ import csv
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from ticketlog.domain.events import (
     AgentWentOffline,
     AgentWentOnline,
     TicketAssigned,
+    TicketEvent,
     TicketReceived,
     TicketResolved,
 )
@@ -84,6 +86,10 @@ def recorded() -> list[DomainEvent]:
 def history(recorded: list[DomainEvent]) -> list[DomainEvent]:
     """The month as an external log presents it: no presence."""
     return [e for e in recorded if not isinstance(e, AgentWentOnline | AgentWentOffline)]
+
+
+def minutes(n: float) -> timedelta:
+    return timedelta(minutes=n)
 
 
 def hours_of(shift: Shift) -> set[int]:
@@ -187,6 +193,50 @@ def test_a_shift_starts_when_its_person_is_first_seen_in_its_first_hour(
     assert trace.recorded is not None
     (again,) = simulate(trace, trace.arrivals, as_recorded(trace.recorded)).facts
     assert again.wait == timedelta(minutes=30)
+
+
+def recorded_ticket(
+    desk: HelpDesk, at: datetime, *facts: tuple[datetime, type[TicketEvent], dict[str, Any]]
+) -> UUID:
+    """A ticket received at ``at`` with the recorded ``facts`` (instant, event, fields)."""
+    ticket = Ticket.receive(ticket_id=uuid4(), at=at, channel="email", customer_id=f"c-{at}")
+    for when, event_class, fields in facts:
+        ticket.record(event_class, at=when, **fields)
+    desk.save(ticket)
+    return ticket.id
+
+
+def test_a_shift_starts_at_the_very_instant_its_person_is_first_seen(
+    desk: HelpDesk, clock: ManualClock
+) -> None:
+    """Ann is first seen at 10:45:30.25, taking a ticket that arrived then; one waiting
+    since 10:15 she takes at 11:00, after resolving the first. Her shift starts at that
+    instant, not a fraction of a second before, when only the older ticket waited and
+    would have kept her (capacity one) from the new one for 20 minutes."""
+    ann = desk.join_agent("ann", online=False)
+    seen = clock.now().replace(hour=10, minute=45, second=30, microsecond=250_000)
+    took, done = {"agent_id": ann, "actor_id": ann}, {"actor_id": ann}
+    new = recorded_ticket(
+        desk, seen, (seen, TicketAssigned, took), (seen + minutes(10), TicketResolved, done)
+    )
+    old = recorded_ticket(
+        desk,
+        seen - minutes(30),
+        (seen + minutes(15), TicketAssigned, took),
+        (seen + minutes(35), TicketResolved, done),
+    )
+    events = [event for _, event in desk.read_log()]
+    person = infer_staffing(events).people[ann]
+    assert person.capacity == 1
+    assert isinstance(person.calendar, Calendar)
+    assert person.calendar.next_shift(seen - minutes(1)) == (seen, seen + minutes(120))
+    trace = trace_from_events(events)
+    assert trace.recorded is not None
+    again = {
+        f.ticket_id: f for f in simulate(trace, trace.arrivals, as_recorded(trace.recorded)).facts
+    }
+    assert (again[new].first_agent_id, again[new].wait) == (ann, timedelta(0))
+    assert again[old].wait == minutes(40)  # from the end of the first: 5 minutes early
 
 
 def test_pools_are_the_queues_and_tiers_people_took_tickets_of(

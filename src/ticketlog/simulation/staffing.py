@@ -403,7 +403,8 @@ def _slot_of(at: datetime, rules: StaffingRules) -> tuple[int, int]:
 def _minute_of(at: datetime, rules: StaffingRules) -> float:
     """The minute of the week of ``at`` on the wall clock (from Monday 00:00)."""
     local = at.astimezone(rules.timezone)
-    return local.weekday() * 24 * 60 + local.hour * 60 + local.minute + local.second / 60
+    seconds = local.second + local.microsecond / 1e6
+    return local.weekday() * 24 * 60 + local.hour * 60 + local.minute + seconds / 60
 
 
 def _calendar(
