@@ -33,6 +33,8 @@ from ticketlog.domain.events import (
     AgentWentOffline,
     AgentWentOnline,
     TicketAssigned,
+    TicketAwaitingCustomer,
+    TicketCustomerReplied,
     TicketEvent,
     TicketReceived,
     TicketResolved,
@@ -57,6 +59,7 @@ from ticketlog.simulation import (
     trace_from_store,
 )
 from ticketlog.simulation.fidelity import DEFAULT_THRESHOLD_PCT, Fidelity, as_recorded
+from ticketlog.simulation.staffing import working_at_takings
 
 GROUPS = (
     AgentGroup(count=3, name="early", capacity=1, shift=Shift(start_hour=7, hours=8)),
@@ -152,6 +155,38 @@ def test_capacity_counts_active_work_at_a_high_quantile_not_peak_holdings(
     assert infer_staffing(events).people[ann].capacity == 1
     busiest = infer_staffing(events, StaffingRules(capacity_quantile=1.0))
     assert busiest.people[ann].capacity == 4
+
+
+def test_the_tickets_worked_at_each_taking_count_active_work_only(
+    desk: HelpDesk, clock: ManualClock
+) -> None:
+    """Ann works one ticket for two hours; she takes a second ten minutes in, which awaits
+    the customer from minute 20 to 40, and a third at minute 30; a fourth at the instant the
+    first is resolved. The log keeps each ticket's events together, not in time order."""
+    ann = desk.join_agent("ann", online=False)
+    now = clock.now()
+    took, done = {"agent_id": ann, "actor_id": ann}, {"actor_id": ann}
+
+    def ticket(*facts: tuple[float, type[TicketEvent], dict[str, Any]]) -> UUID:
+        timed = [(now + minutes(m), event, fields) for m, event, fields in facts]
+        return recorded_ticket(desk, now, *timed)
+
+    first = ticket((0, TicketAssigned, took), (120, TicketResolved, done))
+    second = ticket(
+        (10, TicketAssigned, took),
+        (20, TicketAwaitingCustomer, done),
+        (40, TicketCustomerReplied, {}),
+        (50, TicketResolved, done),
+    )
+    third = ticket((30, TicketAssigned, took), (60, TicketResolved, done))
+    fourth = ticket((120, TicketAssigned, took), (130, TicketResolved, done))
+    working = working_at_takings(event for _, event in desk.read_log())
+    assert working == {
+        (first, ann, now): 1,
+        (second, ann, now + minutes(10)): 2,
+        (third, ann, now + minutes(30)): 2,  # the second awaits the customer
+        (fourth, ann, now + minutes(120)): 1,  # the first ends then
+    }
 
 
 def test_finishing_work_after_hours_is_no_evidence_by_default(
