@@ -8,8 +8,10 @@ content a replay gives a ticket (its active work) against the mean time people h
 tickets never reopened, the transfers and escalations and the SLA pauses per ticket, and
 the resolution SLA attainment, recorded and replayed under fifo; the fidelity block of the
 as-recorded baseline (:mod:`ticketlog.simulation.fidelity`): each KPI recorded, as the
-baseline gives it back and the relative error in %, and the earth mover's distances of
-the waits and cycle times; and the mean wait of what-if policies on the same staffing.
+baseline gives it back and the relative error in %, the earth mover's distances of the
+waits and cycle times, and how many of its takings went past the taker's capacity (at
+recorded takings of that many tickets at once); and the mean wait of what-if policies on
+the same staffing.
 
     python benchmarks/journeys.py [--cases 2000] [--seed 1] [--json]
 """
@@ -80,6 +82,7 @@ def figures(trace: Trace) -> dict[str, Any]:
             "wait": fidelity.wait_emd_min,
             "cycle_time": fidelity.cycle_time_emd_min,
         },
+        "fidelity_past_capacity_takings": fidelity.past_capacity,
         "what_if_wait_mean_min": {
             name: minutes([simulate(trace, trace.arrivals, policy, fast=True).kpis().wait.mean])
             for name, policy in (
