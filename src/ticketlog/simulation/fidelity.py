@@ -231,7 +231,7 @@ class AsRecorded(Ordered):
     :class:`~ticketlog.simulation.engine.Appointment` for each recorded taking at which
     its agent worked more than one ticket."""
 
-    taken: Mapping[UUID, Taken] = attrs.field(factory=dict, kw_only=True)
+    taken: Mapping[UUID, Taken] = attrs.field(factory=dict, kw_only=True, eq=False)
 
     def appointments(self) -> Iterator[Appointment]:
         """At each recorded taking of more than one ticket at once: the agent may take
