@@ -529,7 +529,7 @@ def _capacity(active: list[_Spell], calendar: Rota, rules: StaffingRules) -> int
         working += step
         if working > 0 and following > at:
             anytime[working] += int((following - at).total_seconds())
-            in_shift[working] += int(on_time(calendar, at, following).total_seconds())
+            in_shift[working] += int(_on_time(calendar, at, following).total_seconds())
     weights = in_shift if sum(in_shift.values()) else anytime
     total = sum(weights.values())
     if not total:
@@ -544,7 +544,7 @@ def _capacity(active: list[_Spell], calendar: Rota, rules: StaffingRules) -> int
     return min(reached, 100)
 
 
-def on_time(rota: Rota, start: datetime, end: datetime) -> timedelta:
+def _on_time(rota: Rota, start: datetime, end: datetime) -> timedelta:
     """How much of ``start`` .. ``end`` falls within ``rota``'s shifts."""
     total, moment = timedelta(0), start
     while moment < end:
