@@ -8,8 +8,12 @@ content a replay gives a ticket (its active work) against the mean time people h
 tickets never reopened, the transfers and escalations and the SLA pauses per ticket, and
 the resolution SLA attainment, recorded and replayed under fifo; the fidelity block of the
 as-recorded baseline (:mod:`ticketlog.simulation.fidelity`): each KPI recorded, as the
-baseline gives it back and the relative error in %, and the earth mover's distances of
-the waits and cycle times; and the mean wait of what-if policies on the same staffing.
+baseline gives it back and the relative error in %, the earth mover's distances of the
+waits and cycle times, and how many of its takings went past the taker's capacity (at
+recorded takings of that many tickets at once); the share of the recorded waiting time
+(until the first taking) that came after the taker's first moment on their inferred
+shift, which those calendars explain only by the taker being busy; and the mean wait of
+what-if policies on the same staffing.
 
     python benchmarks/journeys.py [--cases 2000] [--seed 1] [--json]
 """
@@ -51,6 +55,25 @@ def per_ticket(facts: list[TicketFacts]) -> dict[str, float]:
     }
 
 
+def waiting_after_on_shift_pct(trace: Trace) -> float:
+    """The share (%) of the recorded waiting time, from arrival to the first taking, that
+    came after the taker's first moment on shift since the arrival, in the replay's
+    staffing: what a replay binding each ticket to its taker cuts if they have room."""
+    assert trace.recorded is not None  # noqa: S101 - a trace of a history has its record
+    rotas = {spec.agent_id: spec.rota for spec in trace.agents}
+    waited = after = timedelta(0)
+    for f in trace.recorded.facts:
+        taken = trace.recorded.taken[f.ticket_id]
+        rota = rotas[taken[0].agent_id] if taken else None
+        if f.wait is None or rota is None:
+            continue
+        waited += f.wait
+        shift = rota.next_shift(f.received_at)
+        if shift is not None and shift[0] < taken[0].at:
+            after += taken[0].at - shift[0]
+    return 100 * after / waited
+
+
 def figures(trace: Trace) -> dict[str, Any]:
     """The benchmark's figures for ``trace`` (see the module docstring)."""
     assert trace.recorded is not None  # noqa: S101 - a trace of a history has its record
@@ -80,6 +103,8 @@ def figures(trace: Trace) -> dict[str, Any]:
             "wait": fidelity.wait_emd_min,
             "cycle_time": fidelity.cycle_time_emd_min,
         },
+        "fidelity_past_capacity_takings": fidelity.past_capacity,
+        "recorded_wait_after_taker_on_shift_pct": round(waiting_after_on_shift_pct(trace), 1),
         "what_if_wait_mean_min": {
             name: minutes([simulate(trace, trace.arrivals, policy, fast=True).kpis().wait.mean])
             for name, policy in (

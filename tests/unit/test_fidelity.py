@@ -7,6 +7,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 import attrs
 import pytest
@@ -24,6 +25,7 @@ from ticketlog import (
     TicketResolved,
     TicketTransferred,
 )
+from ticketlog.domain.ticket import Ticket
 from ticketlog.domain.values import EscalationKind
 from ticketlog.policies import fifo, priority
 from ticketlog.policies.protocol import PullPolicy
@@ -233,6 +235,42 @@ def test_a_ticket_passed_on_twice_goes_to_whoever_followed_its_holder_in_the_his
     assert takers == [ann, bob, cy]
     (facts,) = again.facts
     assert (facts.resolver_id, facts.resolved_at) == (cy, minute(30))  # nobody waits
+
+
+def test_a_recorded_taking_past_the_inferred_capacity_is_the_baselines_not_a_what_ifs(
+    desk: HelpDesk, clock: ManualClock
+) -> None:
+    """Ann (no recorded presence) works one ticket from 10:00 to 13:00 and, ten minutes
+    in, takes a second that arrived at 10:05 and is done by 10:15: her capacity is one
+    (two at once for five minutes of her hour on shift), her shift ends at 11:00. The
+    baseline gives her the second at 10:10, past her capacity, as the record shows; fifo
+    on the same staffing keeps the capacity, and the second waits past her shift."""
+    ann = desk.join_agent("ann", online=False)
+    ten = clock.now().replace(hour=10, minute=0)
+    took, done = {"agent_id": ann, "actor_id": ann}, {"actor_id": ann}
+    first = Ticket.receive(ticket_id=uuid4(), at=ten, channel="email", customer_id="a")
+    first.record(TicketAssigned, at=ten, **took)
+    first.record(TicketResolved, at=ten + timedelta(hours=3), **done)
+    second = Ticket.receive(
+        ticket_id=uuid4(), at=ten + timedelta(minutes=5), channel="email", customer_id="b"
+    )
+    second.record(TicketAssigned, at=ten + timedelta(minutes=10), **took)
+    second.record(TicketResolved, at=ten + timedelta(minutes=15), **done)
+    desk.save(first, second)
+    trace = trace_from_store(desk)
+    assert trace.recorded is not None
+    assert [spec.profile.capacity for spec in trace.agents] == [1]
+    assert trace.recorded.taken[second.id][0].working == 2
+    again = baseline(trace)
+    facts = {f.ticket_id: f for f in again.facts}
+    assert (facts[second.id].first_agent_id, facts[second.id].wait) == (ann, timedelta(minutes=5))
+    assert again.past_capacity == 1
+    fidelity = Fidelity.of(trace.recorded, again)
+    assert fidelity.past_capacity == 1
+    assert fidelity.to_json()["past_capacity_takings"] == 1
+    assert fidelity.off == ()
+    what_if = {f.ticket_id: f for f in baseline(trace, fifo()).facts}
+    assert what_if[second.id].first_assigned_at is None
 
 
 # --- in a comparison ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ import csv
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,9 @@ from ticketlog.domain.events import (
     AgentWentOffline,
     AgentWentOnline,
     TicketAssigned,
+    TicketAwaitingCustomer,
+    TicketCustomerReplied,
+    TicketEvent,
     TicketReceived,
     TicketResolved,
 )
@@ -55,6 +59,7 @@ from ticketlog.simulation import (
     trace_from_store,
 )
 from ticketlog.simulation.fidelity import DEFAULT_THRESHOLD_PCT, Fidelity, as_recorded
+from ticketlog.simulation.staffing import working_at_takings
 
 GROUPS = (
     AgentGroup(count=3, name="early", capacity=1, shift=Shift(start_hour=7, hours=8)),
@@ -84,6 +89,10 @@ def recorded() -> list[DomainEvent]:
 def history(recorded: list[DomainEvent]) -> list[DomainEvent]:
     """The month as an external log presents it: no presence."""
     return [e for e in recorded if not isinstance(e, AgentWentOnline | AgentWentOffline)]
+
+
+def minutes(n: float) -> timedelta:
+    return timedelta(minutes=n)
 
 
 def hours_of(shift: Shift) -> set[int]:
@@ -148,6 +157,38 @@ def test_capacity_counts_active_work_at_a_high_quantile_not_peak_holdings(
     assert busiest.people[ann].capacity == 4
 
 
+def test_the_tickets_worked_at_each_taking_count_active_work_only(
+    desk: HelpDesk, clock: ManualClock
+) -> None:
+    """Ann works one ticket for two hours; she takes a second ten minutes in, which awaits
+    the customer from minute 20 to 40, and a third at minute 30; a fourth at the instant the
+    first is resolved. The log keeps each ticket's events together, not in time order."""
+    ann = desk.join_agent("ann", online=False)
+    now = clock.now()
+    took, done = {"agent_id": ann, "actor_id": ann}, {"actor_id": ann}
+
+    def ticket(*facts: tuple[float, type[TicketEvent], dict[str, Any]]) -> UUID:
+        timed = [(now + minutes(m), event, fields) for m, event, fields in facts]
+        return recorded_ticket(desk, now, *timed)
+
+    first = ticket((0, TicketAssigned, took), (120, TicketResolved, done))
+    second = ticket(
+        (10, TicketAssigned, took),
+        (20, TicketAwaitingCustomer, done),
+        (40, TicketCustomerReplied, {}),
+        (50, TicketResolved, done),
+    )
+    third = ticket((30, TicketAssigned, took), (60, TicketResolved, done))
+    fourth = ticket((120, TicketAssigned, took), (130, TicketResolved, done))
+    working = working_at_takings(event for _, event in desk.read_log())
+    assert working == {
+        (first, ann, now): 1,
+        (second, ann, now + minutes(10)): 2,
+        (third, ann, now + minutes(30)): 2,  # the second awaits the customer
+        (fourth, ann, now + minutes(120)): 1,  # the first ends then
+    }
+
+
 def test_finishing_work_after_hours_is_no_evidence_by_default(
     history: list[DomainEvent],
 ) -> None:
@@ -187,6 +228,50 @@ def test_a_shift_starts_when_its_person_is_first_seen_in_its_first_hour(
     assert trace.recorded is not None
     (again,) = simulate(trace, trace.arrivals, as_recorded(trace.recorded)).facts
     assert again.wait == timedelta(minutes=30)
+
+
+def recorded_ticket(
+    desk: HelpDesk, at: datetime, *facts: tuple[datetime, type[TicketEvent], dict[str, Any]]
+) -> UUID:
+    """A ticket received at ``at`` with the recorded ``facts`` (instant, event, fields)."""
+    ticket = Ticket.receive(ticket_id=uuid4(), at=at, channel="email", customer_id=f"c-{at}")
+    for when, event_class, fields in facts:
+        ticket.record(event_class, at=when, **fields)
+    desk.save(ticket)
+    return ticket.id
+
+
+def test_a_shift_starts_at_the_very_instant_its_person_is_first_seen(
+    desk: HelpDesk, clock: ManualClock
+) -> None:
+    """Ann is first seen at 10:45:30.25, taking a ticket that arrived then; one waiting
+    since 10:15 she takes at 11:00, after resolving the first. Her shift starts at that
+    instant, not a fraction of a second before, when only the older ticket waited and
+    would have kept her (capacity one) from the new one for 20 minutes."""
+    ann = desk.join_agent("ann", online=False)
+    seen = clock.now().replace(hour=10, minute=45, second=30, microsecond=250_000)
+    took, done = {"agent_id": ann, "actor_id": ann}, {"actor_id": ann}
+    new = recorded_ticket(
+        desk, seen, (seen, TicketAssigned, took), (seen + minutes(10), TicketResolved, done)
+    )
+    old = recorded_ticket(
+        desk,
+        seen - minutes(30),
+        (seen + minutes(15), TicketAssigned, took),
+        (seen + minutes(35), TicketResolved, done),
+    )
+    events = [event for _, event in desk.read_log()]
+    person = infer_staffing(events).people[ann]
+    assert person.capacity == 1
+    assert isinstance(person.calendar, Calendar)
+    assert person.calendar.next_shift(seen - minutes(1)) == (seen, seen + minutes(120))
+    trace = trace_from_events(events)
+    assert trace.recorded is not None
+    again = {
+        f.ticket_id: f for f in simulate(trace, trace.arrivals, as_recorded(trace.recorded)).facts
+    }
+    assert (again[new].first_agent_id, again[new].wait) == (ann, timedelta(0))
+    assert again[old].wait == minutes(40)  # from the end of the first: 5 minutes early
 
 
 def test_pools_are_the_queues_and_tiers_people_took_tickets_of(

@@ -6,10 +6,18 @@ customers reopening, customers (or third parties) replying to a ticket awaiting 
 arrivals (in arrival order), customers whose patience ends (a
 ticket nobody has taken yet is abandoned), the SLA escalator's tick (with an
 :class:`~ticketlog.simulation.scenario.AutoEscalation`: tickets past a target move up
-the path, held ones leave their agent with their work done so far); and only then do
-the free agents pull, in rounds: each free agent in joining order takes one ticket per
-round, until nobody can take more. Nothing is ever decided at random: the same
-scenario, seed and policy give the same events.
+the path, held ones leave their agent with their work done so far), the policy's
+appointments (below); and only then do the free agents pull, in rounds: each free agent
+in joining order takes one ticket per round, until nobody can take more. Nothing is ever
+decided at random: the same scenario, seed and policy give the same events.
+
+Agents take tickets up to their capacity, except at a policy's **appointments**: a policy
+that keeps them (:class:`KeepsAppointments`) names instants at which an agent with no
+room takes a given ticket if it waits and the policy would give it to them with a room
+of the appointment's size (:class:`Appointment`) — the as-recorded baseline's recorded
+takings of several tickets at once (:mod:`ticketlog.simulation.fidelity`). The run
+counts those takings past capacity (:attr:`SimulationResult.past_capacity`); such a
+policy runs in either mode, never in the columnar kernel.
 
 What happens to a ticket is drawn up front (:class:`~ticketlog.simulation.scenario.Arrival`):
 its work content, whether the first agent passes it on midway (transfer or escalation,
@@ -47,7 +55,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 import attrs
@@ -62,10 +70,11 @@ from ticketlog.projections.base import collector_paused
 from ticketlog.projections.columns import TicketColumns
 from ticketlog.projections.facts import TicketFacts
 from ticketlog.projections.kpis import Dimension, Kpis, compute_kpis, kpis_by, kpis_of
+from ticketlog.projections.queues import QueuedTicket
 from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.sla_clock import NEVER, deadline
 from ticketlog.projections.view import DeskView
-from ticketlog.projections.workloads import Workloads
+from ticketlog.projections.workloads import Workload, Workloads
 from ticketlog.simulation.desks import Desk, EventDesk, FastDesk
 from ticketlog.simulation.draws import Drawn
 from ticketlog.simulation.kernel import Kernel, replay_books, runs_columnar
@@ -79,7 +88,7 @@ from ticketlog.simulation.scenario import (
 from ticketlog.simulation.start import Backlogged, Returning, StartState, start_state
 from ticketlog.simulation.warmup import Warmup, after_warmup
 
-_DONE, _OFF, _ON, _REOPEN, _REPLY, _ARRIVAL, _PATIENCE, _BREACH = range(8)
+_DONE, _OFF, _ON, _REOPEN, _REPLY, _ARRIVAL, _PATIENCE, _BREACH, _APPOINTMENT = range(9)
 """What can happen at an instant, in the order it is handled."""
 _IN_PROGRESS = (_DONE, _REOPEN, _REPLY)
 """What keeps a run going: work under way, reopens and replies to come."""
@@ -117,6 +126,32 @@ class Staffing(Protocol):
 
 
 @attrs.frozen
+class Appointment:
+    """A taking a pull policy may make past the agent's capacity: at ``at``, if ``ticket_id``
+    waits, ``agent_id`` is online, has no room and works fewer than ``room`` tickets, and
+    the policy would give them the ticket were ``room`` their capacity, they take it."""
+
+    at: datetime
+    agent_id: UUID
+    ticket_id: UUID
+    room: int
+
+
+@runtime_checkable
+class KeepsAppointments(Protocol):
+    """A pull policy that makes some takings past the agent's capacity, at set instants
+    (the as-recorded baseline's, :func:`~ticketlog.simulation.fidelity.as_recorded`)."""
+
+    def appointments(self) -> Iterable[Appointment]:
+        """The appointments of a run, in any order."""
+        ...
+
+    def accepts(self, agent: Workload, ticket: QueuedTicket) -> bool:
+        """Whether the policy would give ``ticket`` to ``agent``."""
+        ...
+
+
+@attrs.frozen
 class Books:
     """What a run's books hold: every ticket's facts, the agents' workloads, the backlog."""
 
@@ -148,6 +183,9 @@ class SimulationResult:
     """Makes the books (called once)."""
     columns: TicketColumns | None = attrs.field(default=None, repr=False)
     """Every ticket's outcomes as columns, when the columnar kernel ran (else ``None``)."""
+    past_capacity: int = 0
+    """Takings past the agent's capacity the policy's appointments made
+    (:class:`KeepsAppointments`)."""
     _kept: list[Books] = attrs.field(factory=list, init=False, repr=False, eq=False)
 
     @property
@@ -211,6 +249,8 @@ class _Ticket:
     """When the escalator next looks at this ticket (``None``: never)."""
     paused: bool = False
     """Whether it awaits the customer."""
+    resolved: bool = False
+    """Whether it is resolved and its customer's reopen is still to come."""
     journey: tuple[JourneyStep, ...] = attrs.field(init=False)
 
     @journey.default
@@ -273,14 +313,17 @@ def simulate(
     sla = SlaTargets() if sla is None else sla
     if fast is None:
         fast = runs_fast(policy)
-    if fast and start_from is None and runs_columnar(policy, arrivals, sla=sla):
+    keeper = policy if isinstance(policy, KeepsAppointments) else None
+    if fast and start_from is None and keeper is None and runs_columnar(policy, arrivals, sla=sla):
         return _columnar(staffing, arrivals, policy, sla)
     desk: Desk = FastDesk(policy, sla) if fast else EventDesk(policy, sla)
     state = None
     if start_from is not None:
         state = start_state(start_from, arrivals, at=staffing.start)
         desk.resume(state)
-    run = _Run(desk, staffing, state.arrivals if state else sorted(arrivals, key=lambda a: a.at))
+    run = _Run(
+        desk, staffing, state.arrivals if state else sorted(arrivals, key=lambda a: a.at), keeper
+    )
     with collector_paused():
         end = run.run(state)
     facts = list(desk.facts)
@@ -295,6 +338,7 @@ def simulate(
         events=desk.events if isinstance(desk, EventDesk) else [],
         view=desk.view if isinstance(desk, EventDesk) else None,
         keep_books=lambda: books,
+        past_capacity=run.past_capacity,
     )
 
 
@@ -339,8 +383,13 @@ class _Run:
         desk: Desk,
         staffing: Staffing,
         arrivals: list[Arrival],
+        keeper: KeepsAppointments | None = None,
     ) -> None:
         self.desk = desk
+        self.keeper = keeper
+        """The policy, if it keeps appointments."""
+        self.past_capacity = 0
+        """Takings past the agent's capacity its appointments made."""
         self.csat = staffing.csat
         self.escalation = staffing.escalation
         self.path = None if self.escalation is None else self.escalation.steps()
@@ -383,6 +432,10 @@ class _Run:
             self.staff()
         else:
             self.take_over(state)
+        if self.keeper is not None:
+            for appointment in self.keeper.appointments():
+                if appointment.at >= self.start:
+                    self.schedule(appointment.at, _APPOINTMENT, appointment)
         arrivals, agenda = self.arrivals, self.agenda
         next_arrival, total = 0, len(arrivals)
         while next_arrival < total or self.pending or (self.waiting and agenda):
@@ -484,7 +537,9 @@ class _Run:
 
     def expect(self, returning: Returning) -> None:
         """A resolved ticket of the desk that its customer reopens after the start."""
-        ticket = _Ticket(returning.arrival, first_assigned_at=returning.first_assigned_at)
+        ticket = _Ticket(
+            returning.arrival, first_assigned_at=returning.first_assigned_at, resolved=True
+        )
         ticket.step = _steps_done(ticket, handed_off=returning.handed_off)
         self.tickets[returning.arrival.ticket_id] = ticket
         self.schedule(returning.reopens_at, _REOPEN, ticket)
@@ -505,7 +560,7 @@ class _Run:
             self.shift_starts(agent, end, now)
         elif kind == _REOPEN:
             ticket = payload
-            ticket.reopened, ticket.done = True, timedelta(0)
+            ticket.reopened, ticket.resolved, ticket.done = True, False, timedelta(0)
             self.desk.reopen(ticket.arrival.ticket_id, now)
             self.enqueued(ticket)
             self.watch(ticket)
@@ -527,6 +582,8 @@ class _Run:
             if ticket.check == at:
                 ticket.check = None
                 self.escalate(ticket, now)
+        elif kind == _APPOINTMENT:
+            self.keep(payload, now)
 
     def receive(self, arrival: Arrival) -> None:
         self.last = arrival.at
@@ -767,6 +824,26 @@ class _Run:
             if group:
                 self.idle.setdefault(kind, set()).update(group)
 
+    def keep(self, appointment: Appointment, now: datetime) -> None:
+        """The appointment's agent takes its ticket past their capacity, if it waits and the
+        policy would give it to them with the appointment's room (see :class:`Appointment`)."""
+        assert self.keeper is not None  # noqa: S101 - only scheduled with a keeper
+        agent = self.by_id.get(appointment.agent_id)
+        ticket = self.tickets.get(appointment.ticket_id)
+        if agent is None or not agent.online or agent.free > 0:
+            return  # away, or the pull decides
+        if ticket is None or ticket.agent is not None or ticket.paused or ticket.resolved:
+            return  # it does not wait
+        workload = self.desk.workloads.workload(agent.spec.agent_id, now=now)
+        working = frozenset(t for t in workload.held if not self.tickets[t].paused)
+        if len(working) >= appointment.room:
+            return
+        roomy = workload.profile.model_copy(update={"capacity": appointment.room})
+        workload = attrs.evolve(workload, held=working, profile=roomy)
+        if self.keeper.accepts(workload, self.desk.record(appointment.ticket_id)):
+            self.past_capacity += 1
+            self.start_work(ticket, agent, now)
+
     def start_work(self, ticket: _Ticket, agent: _Agent, now: datetime) -> None:
         self.desk.assign(ticket.arrival.ticket_id, agent.spec.agent_id, now)
         self.waiting -= 1
@@ -827,6 +904,7 @@ class _Run:
             desk.resolve(ticket_id, agent_id, now)
         ticket.check = None
         if arrival.reopen_after is not None and not ticket.reopened:
+            ticket.resolved = True
             self.schedule(now + arrival.reopen_after, _REOPEN, ticket)
             return
         if self.csat is not None and arrival.rating_noise is not None:

@@ -15,6 +15,16 @@ history) with a pull policy that reproduces who took what in which order:
 - each agent takes their tickets in the order the history assigned them (by the recorded
   instant of that assignment), whenever they are online with room and the desk's rules
   let them, so a replay that keeps the record's times gives every assignment back;
+- a recorded taking at which the agent worked several tickets at once (this one and
+  others they were actively working:
+  :func:`~ticketlog.simulation.staffing.working_at_takings`) is an appointment
+  (:class:`~ticketlog.simulation.engine.Appointment`): at its recorded
+  instant the agent takes the ticket if it waits for them, even with no room left, up to
+  that many tickets at once. An inferred capacity is a high quantile of how many tickets
+  the person worked at once, so the record holds moments past it, and the taking proves
+  they worked that many then. The exceptions are the history's decisions, as who took
+  what is: the what-if policies run on the same staffing, without them;
+  :attr:`Fidelity.past_capacity` counts the baseline's takings past capacity;
 - a ticket nobody took in the history (its customer gave up first) is taken by nobody,
   and is abandoned again after the same patience.
 
@@ -33,7 +43,7 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -50,12 +60,14 @@ from ticketlog.projections.kpis import Kpis, compute_kpis
 from ticketlog.projections.queues import NEVER, QueuedTicket
 from ticketlog.projections.spells import MOVES, holder_after
 from ticketlog.projections.workloads import Workload
-from ticketlog.simulation.engine import SimulationResult
+from ticketlog.simulation.engine import Appointment, SimulationResult
+from ticketlog.simulation.staffing import working_at_takings
 
 __all__ = [
     "AS_RECORDED",
     "DEFAULT_THRESHOLD_PCT",
     "KPIS",
+    "AsRecorded",
     "Assignment",
     "Fidelity",
     "KpiFidelity",
@@ -82,6 +94,9 @@ class Assignment:
     at: datetime
     previous: UUID | None
     """Who held the ticket most recently before (``None``: nobody had)."""
+    working: int = 1
+    """How many tickets the agent actively worked once they took this one, this one
+    included (:func:`~ticketlog.simulation.staffing.working_at_takings`)."""
 
 
 Taken = tuple[Assignment, ...]
@@ -142,12 +157,17 @@ class Record:
         first event to the last event of those tickets."""
         mine = [e for e in history if isinstance(e, TicketEvent) and e.originator_id in tickets]
         facts = fold(TicketFactsProjection(), mine)
+        working = working_at_takings(history)
         taken: dict[UUID, Taken] = dict.fromkeys(tickets, ())
         last: dict[UUID, UUID | None] = {}
         for event in mine:
             ticket = event.originator_id
             if isinstance(event, TicketAssigned):
-                taken[ticket] += (Assignment(event.agent_id, event.at, last.get(ticket)),)
+                at, agent_id = event.at, event.agent_id
+                assignment = Assignment(
+                    agent_id, at, last.get(ticket), working.get((ticket, agent_id, at), 1)
+                )
+                taken[ticket] += (assignment,)
             if isinstance(event, MOVES):
                 last[ticket] = holder_after(event) or last.get(ticket)
         start = min((e.at for e in history), default=None)
@@ -205,9 +225,27 @@ class _RecordedOrder:
         return (stage[0].at if stage else NEVER), ticket.received_at, ticket.ticket_id
 
 
-def as_recorded(record: Record) -> Ordered:
+@attrs.frozen
+class AsRecorded(Ordered):
+    """The as-recorded baseline's pull policy (see the module docstring), with an
+    :class:`~ticketlog.simulation.engine.Appointment` for each recorded taking at which
+    its agent worked more than one ticket."""
+
+    taken: Mapping[UUID, Taken] = attrs.field(factory=dict, kw_only=True, eq=False)
+
+    def appointments(self) -> Iterator[Appointment]:
+        """At each recorded taking of more than one ticket at once: the agent may take
+        the ticket then, past their capacity, up to as many tickets as they worked."""
+        for ticket_id, taken in self.taken.items():
+            for a in taken:
+                if a.working > 1:
+                    yield Appointment(a.at, a.agent_id, ticket_id, a.working)
+
+
+def as_recorded(record: Record) -> AsRecorded:
     """The as-recorded baseline's pull policy for ``record`` (see the module docstring)."""
-    return Ordered(AS_RECORDED, _RecordedOrder(record.taken), _RecordedTakers(record.taken))
+    taken = record.taken
+    return AsRecorded(AS_RECORDED, _RecordedOrder(taken), _RecordedTakers(taken), taken=taken)
 
 
 @attrs.frozen
@@ -250,6 +288,9 @@ class Fidelity:
     """Hours since the start, open tickets recorded, open tickets in the baseline."""
     threshold_pct: float = DEFAULT_THRESHOLD_PCT
     policy: str = AS_RECORDED
+    past_capacity: int = 0
+    """Takings the baseline made past the agent's capacity: recorded takings at which they
+    worked more tickets at once (the appointments of :class:`AsRecorded`)."""
 
     @property
     def backlog_mae(self) -> float | None:
@@ -289,12 +330,13 @@ class Fidelity:
                 for at, n, m in zip(instants, recorded_counts, counts, strict=True)
             ),
             threshold_pct=threshold_pct,
+            past_capacity=baseline.past_capacity,
         )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (``None``, never ``NaN``): policy, threshold, KPIs with recorded,
-        baseline, relative error and whether off, the distances, the hourly backlog and
-        the mean absolute difference of its counts."""
+        baseline, relative error and whether off, the distances, the takings past capacity,
+        the hourly backlog and the mean absolute difference of its counts."""
         return {
             "policy": self.policy,
             "threshold_pct": self.threshold_pct,
@@ -310,6 +352,7 @@ class Fidelity:
             },
             "wait_emd_min": self.wait_emd_min,
             "cycle_time_emd_min": self.cycle_time_emd_min,
+            "past_capacity_takings": self.past_capacity,
             "backlog_mae": self.backlog_mae,
             "backlog": [
                 {"hours": hours, "recorded": n, "baseline": m} for hours, n, m in self.backlog

@@ -34,6 +34,8 @@ never when people were on duty. :func:`infer_staffing` reads that from the ticke
   they actively worked at least one ticket (all of that time when none fell in a shift);
   at least 1. A high quantile rather than the maximum: a few tickets parked or
   forgotten in someone's holdings do not make them able to work that many at once.
+  :func:`working_at_takings` says how many they worked at each taking (the as-recorded
+  baseline lets them go past their capacity where the record shows they did).
 - **Pools**: the queues (teams) and the highest tier of the tickets each person took;
   a person's home team is the queue they took most tickets from.
 
@@ -43,13 +45,14 @@ a weekly :class:`~ticketlog.simulation.scenario.Shift` for the calendar, a capac
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -75,6 +78,9 @@ from ticketlog.projections.spells import MOVES, holder_after
 from ticketlog.simulation.scenario import Rota, Shift
 
 _WEEK_MINUTES = 7 * 24 * 60
+
+Taking = tuple[UUID, UUID, datetime]
+"""A ticket taken on by a person at an instant: (ticket, person, instant)."""
 
 
 class PersonOverride(BaseModel):
@@ -256,6 +262,22 @@ def infer_staffing(
     )
 
 
+def working_at_takings(events: Iterable[DomainEvent]) -> dict[Taking, int]:
+    """How many tickets the person actively worked (module docstring, capacity) once they
+    took on the ticket, this one included, at each taking of the ticket events of a history
+    (in log order)."""
+    activity = _Activity(finishing_counts=False)
+    for event in events:
+        if isinstance(event, TicketEvent):
+            activity.apply(event)
+    activity.finish()
+    return {
+        (ticket_id, agent_id, at): working
+        for agent_id, person in activity.people.items()
+        for ticket_id, at, working in person.working_at_takings()
+    }
+
+
 def _staffed(
     agent_id: UUID,
     person: _Person,
@@ -297,19 +319,40 @@ def _overrides(
     return {by_key[key]: override for key, override in rules.people.items()}
 
 
+class _Spell(NamedTuple):
+    """A spell of active work on one ticket."""
+
+    ticket_id: UUID
+    start: datetime
+    end: datetime
+
+
 @attrs.define
 class _Person:
-    """What one person did: presence, active spells, where they worked."""
+    """What one person did: presence, takings, active spells, where they worked."""
 
     first: datetime
     last: datetime
     evidence: list[datetime] = attrs.Factory(list)
-    active: list[tuple[datetime, datetime]] = attrs.Factory(list)
+    takings: list[tuple[UUID, datetime]] = attrs.Factory(list)
+    """The tickets they took on, and when."""
+    active: list[_Spell] = attrs.Factory(list)
     queues: Counter[str] = attrs.Factory(Counter)
     tier: int | None = None
 
     def seen(self, at: datetime) -> None:
         self.first, self.last = min(self.first, at), max(self.last, at)
+
+    def working_at_takings(self) -> Iterator[tuple[UUID, datetime, int]]:
+        """Each taking (ticket, instant) with how many tickets they then worked: this one,
+        and those whose spells ran then (started by then, not ended; its own spell from
+        then on is this one)."""
+        starts = sorted(spell.start for spell in self.active)
+        ends = sorted(spell.end for spell in self.active)
+        own = {(spell.ticket_id, spell.start) for spell in self.active}
+        for ticket_id, at in self.takings:
+            running = bisect.bisect_right(starts, at) - bisect.bisect_right(ends, at)
+            yield ticket_id, at, 1 + running - int((ticket_id, at) in own)
 
     @property
     def home(self) -> str | None:
@@ -323,6 +366,7 @@ class _Person:
 class _Case:
     """One ticket as the fold needs it: where it is, who works it since when."""
 
+    ticket_id: UUID
     queue: str
     tier: int
     holder: UUID | None = None
@@ -349,7 +393,7 @@ class _Activity:
         at = event.at
         self.end = at if self.end is None else max(self.end, at)
         if isinstance(event, TicketReceived):
-            self.cases[event.originator_id] = _Case(event.queue, event.tier)
+            self.cases[event.originator_id] = _Case(event.originator_id, event.queue, event.tier)
             return
         case = self.cases.get(event.originator_id)
         if case is None:
@@ -375,6 +419,7 @@ class _Activity:
     def take(self, case: _Case, agent_id: UUID, at: datetime) -> None:
         person = self.person(agent_id, at)
         person.evidence.append(at)
+        person.takings.append((case.ticket_id, at))
         person.queues[case.queue] += 1
         person.tier = case.tier if person.tier is None else max(person.tier, case.tier)
         case.active_since = at
@@ -382,7 +427,7 @@ class _Activity:
     def stop(self, case: _Case, at: datetime) -> None:
         """The holder stops working the ticket (it leaves them, or awaits someone)."""
         if case.holder is not None and case.active_since is not None and at > case.active_since:
-            self.people[case.holder].active.append((case.active_since, at))
+            self.people[case.holder].active.append(_Spell(case.ticket_id, case.active_since, at))
         case.active_since = None
 
     def finish(self) -> None:
@@ -403,7 +448,8 @@ def _slot_of(at: datetime, rules: StaffingRules) -> tuple[int, int]:
 def _minute_of(at: datetime, rules: StaffingRules) -> float:
     """The minute of the week of ``at`` on the wall clock (from Monday 00:00)."""
     local = at.astimezone(rules.timezone)
-    return local.weekday() * 24 * 60 + local.hour * 60 + local.minute + local.second / 60
+    seconds = local.second + local.microsecond / 1e6
+    return local.weekday() * 24 * 60 + local.hour * 60 + local.minute + seconds / 60
 
 
 def _calendar(
@@ -473,9 +519,9 @@ def _team_calendar(members: list[_Person], rules: StaffingRules) -> Calendar:
     return _calendar(evidence, first, last, rules)
 
 
-def _capacity(active: list[tuple[datetime, datetime]], calendar: Rota, rules: StaffingRules) -> int:
+def _capacity(active: list[_Spell], calendar: Rota, rules: StaffingRules) -> int:
     """The quantile of active concurrency over active time in shifts (module docstring)."""
-    changes = sorted([(start, 1) for start, _ in active] + [(end, -1) for _, end in active])
+    changes = sorted([(s.start, 1) for s in active] + [(s.end, -1) for s in active])
     in_shift: Counter[int] = Counter()
     anytime: Counter[int] = Counter()
     working = 0
