@@ -90,6 +90,7 @@ def test_the_fidelity_block_prints_as_a_table_a_frame_and_one_warning_per_kpi_of
         wait_emd_min=5.0,
         cycle_time_emd_min=None,
         backlog=((0.0, 1, 2), (1.0, 4, 1)),
+        past_capacity=3,
     )
     assert fidelity_warnings(fidelity) == [
         "the as-recorded baseline is off on wait_mean_min: 15.00 against 10.00 recorded "
@@ -102,7 +103,8 @@ def test_the_fidelity_block_prints_as_a_table_a_frame_and_one_warning_per_kpi_of
     assert list(table.columns[3].cells) == ["+50.0 % (off)", "+5.0 %", "recorded 0 (off)"]
     assert table.caption == (
         "Earth mover's distance, recorded to baseline: wait 5.00 min, cycle time — min. "
-        "Hourly backlog: 2.00 tickets apart on average."
+        "Hourly backlog: 2.00 tickets apart on average. 3 takings went past their taker's "
+        "inferred capacity, where the record shows them working that many tickets at once."
     )
     frame = fidelity_frame(fidelity)
     assert list(frame.index) == ["wait_mean_min", "resolution_mean_min", "transfer_rate"]
@@ -110,3 +112,4 @@ def test_the_fidelity_block_prints_as_a_table_a_frame_and_one_warning_per_kpi_of
     assert math.isnan(frame["relative_error_pct"]["transfer_rate"])
     assert frame.attrs["wait_emd_min"] == 5.0
     assert frame.attrs["backlog_mae"] == 2.0  # (|1 - 2| + |4 - 1|) / 2
+    assert frame.attrs["past_capacity"] == 3

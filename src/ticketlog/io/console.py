@@ -298,14 +298,25 @@ def fidelity_warnings(fidelity: Fidelity) -> list[str]:
     ]
 
 
+def past_capacity_text(fidelity: Fidelity) -> str:
+    """How often the baseline went past an inferred capacity (at recorded takings)."""
+    if not fidelity.past_capacity:
+        return "No taking went past its taker's inferred capacity."
+    return (
+        f"{fidelity.past_capacity} takings went past their taker's inferred capacity, where "
+        "the record shows them working that many tickets at once."
+    )
+
+
 def fidelity_table(fidelity: Fidelity) -> Table:
     """The fidelity block: per KPI the recorded value, the baseline's and the relative error;
-    the earth mover's distances and the hourly backlog's mean gap in the caption."""
+    the earth mover's distances, the hourly backlog's mean gap and the takings past
+    capacity in the caption."""
     caption = (
         f"Earth mover's distance, recorded to baseline: wait "
         f"{_number(fidelity.wait_emd_min)} min, cycle time "
         f"{_number(fidelity.cycle_time_emd_min)} min. Hourly backlog: "
-        f"{_number(fidelity.backlog_mae)} tickets apart on average."
+        f"{_number(fidelity.backlog_mae)} tickets apart on average. " + past_capacity_text(fidelity)
     )
     table = Table(
         title=f"Fidelity: the history replayed under its {fidelity.policy} baseline",

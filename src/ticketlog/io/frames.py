@@ -199,8 +199,8 @@ def comparison_frame(comparison: Comparison) -> pd.DataFrame:
 def fidelity_frame(fidelity: Fidelity) -> pd.DataFrame:
     """A fidelity block: one row per KPI with ``recorded``, ``baseline``,
     ``relative_error_pct`` (``NaN`` where undefined) and ``off``; the earth mover's
-    distances, the hourly backlog's mean gap, the threshold and the baseline's policy in
-    ``frame.attrs``."""
+    distances, the hourly backlog's mean gap, the takings past capacity, the threshold and
+    the baseline's policy in ``frame.attrs``."""
     rows = {
         k.kpi: {
             "recorded": k.recorded,
@@ -220,5 +220,6 @@ def fidelity_frame(fidelity: Fidelity) -> pd.DataFrame:
         wait_emd_min=fidelity.wait_emd_min,
         cycle_time_emd_min=fidelity.cycle_time_emd_min,
         backlog_mae=fidelity.backlog_mae,
+        past_capacity=fidelity.past_capacity,
     )
     return frame

@@ -28,7 +28,7 @@ from uuid import UUID
 
 from ticketlog.domain.errors import ConfigurationError
 from ticketlog.domain.values import Priority
-from ticketlog.io.console import fidelity_warnings
+from ticketlog.io.console import fidelity_warnings, past_capacity_text
 from ticketlog.io.records import labelled
 from ticketlog.projections.kpis import Dimension
 from ticketlog.projections.quality import QaSummary, QualityOverview
@@ -318,7 +318,7 @@ def _fidelity_block(fidelity: Fidelity) -> str:
         f"Earth mover's distance between the recorded and the baseline distributions: wait "
         f"{_number(fidelity.wait_emd_min)} min, cycle time "
         f"{_number(fidelity.cycle_time_emd_min)} min. The hourly backlogs are "
-        f"{_number(fidelity.backlog_mae)} tickets apart on average."
+        f"{_number(fidelity.backlog_mae)} tickets apart on average. " + past_capacity_text(fidelity)
     )
     return (
         f"<h2>Fidelity</h2>\n<p>The recorded history replayed under its {fidelity.policy} "

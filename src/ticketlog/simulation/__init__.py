@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from ticketlog.simulation.compare import METRICS, Comparison, Estimate, RunSummary, compare
 from ticketlog.simulation.draws import Drawn, draw_arrivals
-from ticketlog.simulation.engine import SimulationResult, Staffing, simulate
+from ticketlog.simulation.engine import (
+    Appointment,
+    KeepsAppointments,
+    SimulationResult,
+    Staffing,
+    simulate,
+)
 from ticketlog.simulation.fidelity import (
+    AsRecorded,
     Fidelity,
     KpiFidelity,
     Record,
@@ -72,7 +79,9 @@ __all__ = [
     "AgentGroup",
     "AgentQuality",
     "AgentSpec",
+    "Appointment",
     "Arrival",
+    "AsRecorded",
     "Calendar",
     "Comparison",
     "CsatModel",
@@ -86,6 +95,7 @@ __all__ = [
     "Handoff",
     "InferredStaffing",
     "JourneyStep",
+    "KeepsAppointments",
     "KpiFidelity",
     "LogNormal",
     "PersonOverride",
