@@ -274,6 +274,50 @@ def test_a_shift_starts_at_the_very_instant_its_person_is_first_seen(
     assert again[old].wait == minutes(40)  # from the end of the first: 5 minutes early
 
 
+def test_presence_off_the_weekly_pattern_counts_where_it_was_seen(
+    desk: HelpDesk, clock: ManualClock
+) -> None:
+    """Ann works Tuesdays at 14:00 for four weeks, and once, on the second Monday, takes
+    at 10:45 a ticket waiting since 10:15. Monday 10:00 is not a slot of hers (one Monday
+    of the three in her period), but that Monday she was there from 10:45 to the end of
+    the hour: the as-recorded baseline gives the ticket its 30 minutes back (without that
+    hour she would first be on the next day, at 14:00)."""
+    ann = desk.join_agent("ann", online=False)
+    now = clock.now()
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0) + timedelta(weeks=1)
+    took, done = {"agent_id": ann, "actor_id": ann}, {"actor_id": ann}
+    for week in range(4):
+        tuesday = monday + timedelta(weeks=week, days=1, hours=14)
+        recorded_ticket(
+            desk,
+            tuesday,
+            (tuesday, TicketAssigned, took),
+            (tuesday + minutes(20), TicketResolved, done),
+        )
+    ten = monday + timedelta(weeks=1, hours=10)
+    odd = recorded_ticket(
+        desk,
+        ten + minutes(15),
+        (ten + minutes(45), TicketAssigned, took),
+        (ten + minutes(55), TicketResolved, done),
+    )
+    events = [event for _, event in desk.read_log()]
+    calendar = infer_staffing(events).people[ann].calendar
+    assert isinstance(calendar, Calendar)
+    assert calendar.next_shift(ten) == (ten + minutes(45), ten + minutes(60))
+    next_tuesday = ten + timedelta(days=1, hours=4)
+    assert calendar.next_shift(ten + timedelta(weeks=1)) == (
+        next_tuesday + timedelta(weeks=1),
+        next_tuesday + timedelta(weeks=1, hours=1),
+    )
+    trace = trace_from_events(events)
+    assert trace.recorded is not None
+    again = {
+        f.ticket_id: f for f in simulate(trace, trace.arrivals, as_recorded(trace.recorded)).facts
+    }
+    assert (again[odd].first_agent_id, again[odd].wait) == (ann, minutes(30))
+
+
 def test_pools_are_the_queues_and_tiers_people_took_tickets_of(
     history: list[DomainEvent],
 ) -> None:
@@ -516,4 +560,57 @@ def test_a_calendar_gives_the_next_shift_of_its_on_hours(
     while inside < end:
         assert is_on(inside)
         inside = inside.replace(minute=0) + hour
+    assert not is_on(end)
+
+
+@given(
+    on=st.frozensets(st.integers(0, 7 * 24 - 1), max_size=40),
+    seen_at=st.lists(st.integers(0, 3 * 24 * 60 - 1), max_size=6),
+    after=st.integers(0, 3 * 24 * 60),
+)
+def test_a_calendar_joins_its_weekly_and_its_seen_shifts(
+    on: frozenset[int], seen_at: list[int], after: int
+) -> None:
+    """With dated shifts seen besides the weekly on-hours (from a moment to the end of its
+    hour), the shift returned starts at the first moment on from ``after`` and runs, minute
+    by minute, over what is on in either, until neither is."""
+    since, until = WEEK_START, WEEK_START + timedelta(days=3)
+    seen: list[tuple[datetime, datetime]] = []
+    for start in sorted({WEEK_START + minutes(m) for m in seen_at}):
+        stop = start.replace(minute=0) + timedelta(hours=1)
+        if seen and seen[-1][1] >= start:
+            seen[-1] = (seen[-1][0], max(seen[-1][1], stop))
+        else:
+            seen.append((start, stop))
+    calendar = Calendar(
+        slot_minutes=60,
+        on=on,
+        timezone=ZoneInfo("UTC"),
+        since=since,
+        until=until,
+        seen=tuple(seen),
+    )
+
+    def is_on(at: datetime) -> bool:
+        hour = int((at - WEEK_START).total_seconds() // 3600) % (7 * 24)
+        weekly = since <= at < until and hour in on
+        return weekly or any(start <= at < stop for start, stop in seen)
+
+    moment = WEEK_START + minutes(after)
+    shift = calendar.next_shift(moment)
+    probe = moment
+    if shift is None:
+        while probe < until + timedelta(hours=1):
+            assert not is_on(probe)
+            probe += minutes(1)
+        return
+    begin, end = shift
+    assert end is not None
+    assert moment <= begin < end
+    while probe < begin:
+        assert not is_on(probe)
+        probe += minutes(1)
+    while probe < end:
+        assert is_on(probe)
+        probe += minutes(1)
     assert not is_on(end)

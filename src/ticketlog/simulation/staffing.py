@@ -18,8 +18,12 @@ never when people were on duty. :func:`infer_staffing` reads that from the ticke
   make one shift, which starts when the person was first seen in its first slot (the
   median over the weeks of that first sighting's minute into the slot, not the slot's
   start: someone seen once, at 10:45, was not there to take a ticket at 10:15) and lasts
-  as many slots; the calendar holds only from the start of the slot of their first
-  action to the end of the slot of their last, or of the shift it falls in. Each team's
+  as many slots. Presence in a slot that is not on every week still counts where it
+  was seen: that week the person is on from that moment to the end of the slot (and of
+  the slots they were seen in right after it) — a person seen a few times in a month
+  has no weekly pattern, but was there when they took work. The calendar holds only
+  from the start of the slot of their first action to the end of the slot of their
+  last, or of the shift it falls in. Each team's
   calendar is learned the same way from the pooled evidence of its members; with
   ``team_calendar_below`` set, a person with fewer moments of presence than that gets
   their home team's calendar instead, over their own period. By default nobody does: a
@@ -148,6 +152,10 @@ class Calendar:
     arrivals: Mapping[int, float] = attrs.field(factory=dict, hash=False)
     """By the first slot of a shift: how many minutes into it the shift starts (and past
     its last slot it ends); absent: on the slots' boundaries."""
+    seen: tuple[tuple[datetime, datetime], ...] = ()
+    """Dated shifts besides the weekly ones, in time order and apart: from a moment of
+    presence in a slot that is not on every week to the end of that slot (and of the
+    slots the person was seen in right after it, that week)."""
     _runs: tuple[tuple[int, int], ...] = attrs.field(init=False, eq=False, repr=False)
     """Consecutive on-slots as (first, past the last) slot numbers; one may wrap past
     Sunday's last slot."""
@@ -174,7 +182,26 @@ class Calendar:
         return len(self.on) * self.slot_minutes / 60
 
     def next_shift(self, after: datetime) -> tuple[datetime, datetime | None] | None:
-        """The shift running at ``after`` (from then), or the next one; ``None`` after ``until``."""
+        """The shift running at ``after`` (from then), or the next one, weekly or
+        :attr:`seen` (one shift where they meet); ``None`` after ``until``."""
+        found = self._next(after)
+        if found is None:
+            return None
+        begin, end = found
+        while (more := self._next(end)) is not None and more[0] <= end:
+            end = more[1]
+        return begin, end
+
+    def _next(self, after: datetime) -> tuple[datetime, datetime] | None:
+        weekly = self._next_weekly(after)
+        index = bisect.bisect_right(self.seen, after, key=lambda shift: shift[1])
+        seen = None
+        if index < len(self.seen):
+            start, end = self.seen[index]
+            seen = (max(start, after), end)
+        return min(s for s in (weekly, seen) if s is not None) if weekly or seen else None
+
+    def _next_weekly(self, after: datetime) -> tuple[datetime, datetime] | None:
         moment = max(after, self.since)
         if moment >= self.until or not self._runs:
             return None
@@ -489,11 +516,30 @@ def _calendar(
         since=since,
         until=until + timedelta(minutes=rules.slot_minutes),
         arrivals={slot: minute for slot, minute in arrivals.items() if minute},
+        seen=_seen(evidence, on, rules),
     )
     last_shift = calendar.next_shift(last)
     if last_shift is not None and last_shift[0] <= last and last_shift[1] is not None:
         until = max(until, last_shift[1])
     return attrs.evolve(calendar, until=until)
+
+
+def _seen(
+    evidence: list[datetime], on: set[int], rules: StaffingRules
+) -> tuple[tuple[datetime, datetime], ...]:
+    """Dated shifts of the presence in slots that are not on: from the first moment in
+    such a slot to its end, joined with the slots the person was seen in right after."""
+    slot = timedelta(minutes=rules.slot_minutes)
+    shifts: list[tuple[datetime, datetime]] = []
+    for at in sorted(evidence):
+        if _slot_of(at, rules)[1] in on:
+            continue
+        end = _slot_start(at, rules) + slot
+        if shifts and shifts[-1][1] >= at:
+            shifts[-1] = (shifts[-1][0], max(shifts[-1][1], end))
+        else:
+            shifts.append((at, end))
+    return tuple(shifts)
 
 
 def _period(first: datetime, last: datetime, rules: StaffingRules) -> tuple[datetime, datetime]:
