@@ -92,7 +92,6 @@ def raw_writer(url: str, rows: int, start: Any, results: Any) -> None:
     """Single-row transactions: an insert and a commit each."""
     if url.startswith("sqlite"):
         connection: Any = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=60)
-        connection.execute("PRAGMA journal_mode=WAL")
         insert = "INSERT INTO rows (id, body) VALUES (?, ?)"
     else:
         import psycopg  # noqa: PLC0415 - the postgres extra is optional
@@ -131,6 +130,9 @@ def sqlite_setup(folder: Path, name: str) -> tuple[Store, str]:
     rows = folder / f"{name}-raw.db"
     with sqlite3.connect(rows) as connection:
         connection.execute("CREATE TABLE rows (id TEXT PRIMARY KEY, body TEXT)")
+        # WAL once, here: the mode stays with the file, and P writers switching it at once
+        # may find the database locked (the switch does not wait on the busy timeout).
+        connection.execute("PRAGMA journal_mode=WAL")
     return SQLiteStore(path=path), f"sqlite:///{rows}"
 
 
