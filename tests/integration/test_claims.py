@@ -97,10 +97,12 @@ def test_a_lost_claims_connection_only_means_no_claims(
 
 
 def _claimed_keys(admin: Any) -> set[int]:
-    """The second keys of the claims the desks' claims connections hold."""
+    """The second keys of the claims the desks' claims connections hold in this test's
+    database (other tests' desks may hold claims in theirs)."""
     rows = admin.execute(
         "SELECT l.objid::int8 FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-        "WHERE l.locktype = 'advisory' AND l.classid::int8 = %s AND a.application_name = %s",
+        "WHERE l.locktype = 'advisory' AND l.classid::int8 = %s AND a.application_name = %s "
+        "AND a.datname = current_database()",
         (NAMESPACE, APPLICATION_NAME),
     ).fetchall()
     return {int(row[0]) for row in rows}
