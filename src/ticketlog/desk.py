@@ -292,10 +292,7 @@ class HelpDesk(Application[UUID]):
         events = [obj for obj in objs if isinstance(obj, DomainEvent)]
         if not events:
             recordings = super().save(*objs, **kwargs)
-            for agent in objs:
-                if isinstance(agent, Agent):
-                    self._agents[agent.id] = (agent.version, agent.state)
-            self._take_snapshots_of(objs, recordings)
+            self._remember_saved(objs, recordings)
             return recordings
         check_history(events, stored_head=self._stored_head, is_stored_agent=self._is_stored_agent)
         try:
@@ -304,22 +301,27 @@ class HelpDesk(Application[UUID]):
             msg = "nothing was stored: some of the events' versions are stored already"
             raise InvalidHistory(msg) from None
 
-    def _take_snapshots_of(
+    def _remember_saved(
         self, saved: Iterable[object], recordings: Sequence[Recording[UUID]]
     ) -> None:
-        """Snapshot each saved agent one of whose new events is at a multiple of the interval."""
-        if self._snapshots is None:
-            return
-        interval = self._snapshots.interval
-        due = {
-            r.domain_event.originator_id
-            for r in recordings
-            if isinstance(r.domain_event, AgentEvent)
-            and r.domain_event.originator_version % interval == 0
-        }
+        """Remember each saved agent as saved; snapshot those one of whose new events is at
+        a multiple of the snapshot interval."""
+        snapshots = self._snapshots
+        due = (
+            set()
+            if snapshots is None
+            else {
+                r.domain_event.originator_id
+                for r in recordings
+                if isinstance(r.domain_event, AgentEvent)
+                and r.domain_event.originator_version % snapshots.interval == 0
+            }
+        )
         for agent in saved:
-            if isinstance(agent, Agent) and agent.id in due:
-                self._snapshots.take(agent.version, agent.state)
+            if isinstance(agent, Agent):
+                self._agents[agent.id] = (agent.version, agent.state)
+                if snapshots is not None and agent.id in due:
+                    snapshots.take(agent.version, agent.state)
 
     def _check_open(self) -> None:
         if self.closing.is_set():
@@ -1165,9 +1167,8 @@ class HelpDesk(Application[UUID]):
             agent = Agent.from_events(cast(list[AgentEvent], events), tolerance=self.skew_tolerance)
             assert agent is not None  # noqa: S101 - the history is not empty
         else:
-            known_version, state = known
-            agent = Agent.resume(agent_id, known_version, state, tolerance=self.skew_tolerance)
-            events, version = self._reader.stream(agent_id, after=known_version)
+            agent = self._resumed(agent_id, known)
+            events, version = self._reader.stream(agent_id, after=known[0])
             agent.extend(cast(Iterator[AgentEvent], iter(events)))
         agent.version = max(agent.version, version)  # unknown (newer) events count
         self._agents[agent_id] = (agent.version, agent.state)
@@ -1177,8 +1178,10 @@ class HelpDesk(Application[UUID]):
         """The agent as this desk last read or saved them, not read again (``None``: the
         desk has not)."""
         known = self._agents.get(agent_id)
-        if known is None:
-            return None
+        return None if known is None else self._resumed(agent_id, known)
+
+    def _resumed(self, agent_id: UUID, known: tuple[int, AgentState]) -> Agent:
+        """The agent at a version and state known from an earlier fold."""
         version, state = known
         return Agent.resume(agent_id, version, state, tolerance=self.skew_tolerance)
 

@@ -199,7 +199,8 @@ class Calendar:
         if index < len(self.seen):
             start, end = self.seen[index]
             seen = (max(start, after), end)
-        return min(s for s in (weekly, seen) if s is not None) if weekly or seen else None
+        found = [shift for shift in (weekly, seen) if shift is not None]
+        return min(found) if found else None
 
     def _next_weekly(self, after: datetime) -> tuple[datetime, datetime] | None:
         moment = max(after, self.since)
