@@ -7,10 +7,11 @@ content a replay gives a ticket (its active work) against the mean time people h
 (the work content replays used before); the steps of the journeys by kind; for the
 tickets never reopened, the transfers and escalations and the SLA pauses per ticket, and
 the resolution SLA attainment, recorded and replayed under fifo; the fidelity block of the
-as-recorded baseline (:mod:`ticketlog.simulation.fidelity`): each KPI recorded, as the
-baseline gives it back and the relative error in %, the earth mover's distances of the
-waits and cycle times, and how many of its takings went past the taker's capacity (at
-recorded takings of that many tickets at once); the share of the recorded waiting time
+as-recorded baseline (:mod:`ticketlog.simulation.fidelity`, as ``compare --json`` gives it
+but for its hour-by-hour backlog): each KPI recorded, as the baseline gives it back and
+the relative error in %, the earth mover's distances of the waits and cycle times, and
+how many of its takings went past the taker's capacity (at recorded takings of that many
+tickets at once); the share of the recorded waiting time
 (until the first taking) that came after the taker's first moment on their inferred
 shift, which those calendars explain only by the taker being busy; and the mean wait of
 what-if policies on the same staffing.
@@ -91,19 +92,7 @@ def figures(trace: Trace) -> dict[str, Any]:
         "never_reopened": len(once),
         "recorded": per_ticket([recorded[t] for t in once]),
         "replayed_fifo": per_ticket([replayed[t] for t in once]),
-        "fidelity": {
-            k.kpi: {
-                "recorded": k.recorded,
-                "baseline": k.baseline,
-                "error_pct": k.relative_error_pct,
-            }
-            for k in fidelity.kpis
-        },
-        "fidelity_emd_min": {
-            "wait": fidelity.wait_emd_min,
-            "cycle_time": fidelity.cycle_time_emd_min,
-        },
-        "fidelity_past_capacity_takings": fidelity.past_capacity,
+        "fidelity": {k: v for k, v in fidelity.to_json().items() if k != "backlog"},
         "recorded_wait_after_taker_on_shift_pct": round(waiting_after_on_shift_pct(trace), 1),
         "what_if_wait_mean_min": {
             name: minutes([simulate(trace, trace.arrivals, policy, fast=True).kpis().wait.mean])
