@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+# setup.py and the .pyx too: the editable install compiles the extension in place (optional:
+# without a C compiler it installs the pure package), so editing the .pyx rebuilds it.
+$(STAMP): $(BIN)/python pyproject.toml setup.py src/ticketlog/simulation/_compiled.pyx
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[postgres,analysis,parquet,testing,dask,service,dev]'
 	touch $(STAMP)

@@ -1,0 +1,35 @@
+"""The build's one compiled part: the optional extension ``ticketlog.simulation._compiled``.
+
+Everything else (metadata, dependencies, packages, package data) is in pyproject.toml.
+The extension is optional: when Cython cannot be imported (a build without isolation in
+an environment lacking it) or the C compiler fails or is missing, the pure-Python package
+still installs, and the simulation runs its interpreted loop.
+"""
+
+from __future__ import annotations
+
+from setuptools import Extension, setup
+
+try:
+    from Cython.Build import cythonize
+except ImportError:  # no Cython: no extension, the pure package all the same
+    extensions: list[Extension] = []
+else:
+    extensions = cythonize(
+        [
+            Extension(
+                "ticketlog.simulation._compiled",
+                ["src/ticketlog/simulation/_compiled.pyx"],
+                optional=True,  # a failed compilation is a warning, not a failed install
+            )
+        ],
+        compiler_directives={
+            "language_level": 3,
+            "boundscheck": False,
+            "wraparound": False,
+            "cdivision": True,
+            "initializedcheck": False,
+        },
+    )
+
+setup(ext_modules=extensions)

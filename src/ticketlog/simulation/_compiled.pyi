@@ -1,0 +1,3 @@
+from typing import Any
+
+def run(kernel: Any) -> int: ...
