@@ -16,13 +16,7 @@ except ImportError:  # no Cython: no extension, the pure package all the same
     extensions: list[Extension] = []
 else:
     extensions = cythonize(
-        [
-            Extension(
-                "ticketlog.simulation._compiled",
-                ["src/ticketlog/simulation/_compiled.pyx"],
-                optional=True,  # a failed compilation is a warning, not a failed install
-            )
-        ],
+        [Extension("ticketlog.simulation._compiled", ["src/ticketlog/simulation/_compiled.pyx"])],
         compiler_directives={
             "language_level": 3,
             "boundscheck": False,
@@ -31,5 +25,9 @@ else:
             "initializedcheck": False,
         },
     )
+    # A failed compilation is a warning, not a failed install. Set on cythonize's output:
+    # it makes new Extensions and drops `optional` from the ones it is given.
+    for extension in extensions:
+        extension.optional = True
 
 setup(ext_modules=extensions)
