@@ -39,3 +39,4 @@ unit: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf build src/ticketlog/simulation/_compiled.c src/ticketlog/simulation/_compiled.*.so
