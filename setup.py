@@ -15,15 +15,8 @@ try:
 except ImportError:  # no Cython: no extension, the pure package all the same
     extensions: list[Extension] = []
 else:
-    extensions = cythonize(
-        [Extension("ticketlog.simulation._compiled", ["src/ticketlog/simulation/_compiled.pyx"])],
-        compiler_directives={
-            "language_level": 3,
-            "boundscheck": False,
-            "wraparound": False,
-            "cdivision": True,
-            "initializedcheck": False,
-        },
+    extensions = cythonize(  # the compiler directives are in the .pyx's first line
+        [Extension("ticketlog.simulation._compiled", ["src/ticketlog/simulation/_compiled.pyx"])]
     )
     # A failed compilation is a warning, not a failed install. Set on cythonize's output:
     # it makes new Extensions and drops `optional` from the ones it is given.

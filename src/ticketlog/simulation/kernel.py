@@ -43,17 +43,39 @@ from ticketlog.projections.sla import SlaTargets
 from ticketlog.projections.workloads import Workload
 from ticketlog.simulation.desks import FastDesk, record_of
 from ticketlog.simulation.draws import HANDOFFS, NONE, Drawn
+from ticketlog.simulation.happenings import (
+    ABANDON,
+    ARRIVAL,
+    ASSIGN,
+    BREACH,
+    DONE,
+    ESCALATE,
+    FIELDS,
+    FORGET,
+    HAND_OFF,
+    NEVER,
+    OFF,
+    ON,
+    PATIENCE,
+    PRESENCE,
+    RATE,
+    READY,
+    RECEIVE,
+    REOPEN,
+    REOPENS,
+    RESOLVE,
+    STALLED,
+)
 from ticketlog.simulation.scenario import AgentSpec, Arrival, AutoEscalation, CsatModel
 
-_DONE, _OFF, _ON, _REOPEN, _ARRIVAL, _PATIENCE, _BREACH = range(7)
-"""What can happen at an instant, in the order it is handled (as in the engine)."""
-_READY = -1
-"""A pull turn of an agent who looks on their own (not with a woken class)."""
+compiled_run: Callable[[Kernel], int] | None
+"""The compiled loop (``None``: installed without a C compiler, the loop runs interpreted)."""
+try:
+    from ticketlog.simulation._compiled import run as compiled_run
+except ImportError:
+    compiled_run = None
+
 _US = timedelta(microseconds=1)
-_STALLED = timedelta(days=8) // _US
-"""As in the engine: with only shifts to come, a run ends after this long without progress."""
-_NEVER = 2**63 - 1
-"""The instant of no further arrival (later than any)."""
 _FIELDS = frozenset(
     {
         "queue",
@@ -69,11 +91,6 @@ _FIELDS = frozenset(
 )
 """The record fields a ticket class may be drawn from (drawn tickets require no skills)."""
 
-# The log of happenings, replayed into a FastDesk when the books are read.
-RECEIVE, ASSIGN, HAND_OFF, RESOLVE, REOPEN, RATE, FORGET, ABANDON, PRESENCE, ESCALATE = range(10)
-FIELDS = (1, 3, 4, 3, 2, 3, 1, 2, 3, 6)
-"""How many integers follow each kind of happening in the log: the ticket (the agent, for
-a presence), then what the happening needs (agents, instants, tiers, …)."""
 _TARGETS = tuple(SlaTarget)
 """The SLA targets in the order the escalator watches them (bit ``1 << n`` of a mark)."""
 _BOTH, _RESOLUTION_ONLY = (0, 1), (1,)
@@ -161,13 +178,6 @@ class Kernel:
         self.targets = self._targets(drawn)
         """Each ticket's first-reply and resolution targets (microseconds)."""
         self._tickets_state(n)
-        # Agents' state.
-        m = len(specs)
-        self.free = [spec.profile.capacity for spec in specs]
-        self.online = [False] * m
-        self.on_duty = [[-1] * (spec.profile.capacity + 1) for spec in specs]
-        """Each online agent's class by how many more tickets they can take (-1: to be
-        found); an agent's class depends on nothing else."""
         self.log = array("q")
         """What happened, in order, each happening its kind and then its :data:`FIELDS`
         (replayed into the books when they are read)."""
@@ -217,8 +227,8 @@ class Kernel:
         """(static code, queue, tier) -> ticket class."""
         self.ticket_classes: dict[Hashable, int] = {}
         self.ticket_members: list[QueuedTicket] = []
-        self.agent_class_of: dict[tuple[int, bool, int], int] = {}
-        """(agent, online, holding) -> agent class."""
+        self.agent_class_of: dict[tuple[int, int], int] = {}
+        """(agent, free slots) -> agent class, of online agents."""
         self.agent_classes: dict[Hashable, int] = {}
         self.agent_members: list[Workload] = []
         self.verdicts: list[dict[int, bool]] = []
@@ -251,24 +261,20 @@ class Kernel:
         record = record_of(self.drawn[i], self.sla)
         return record._replace(queue=self.queue_names[self.queue[i]], tier=self.tier[i])
 
-    def agent_class(self, a: int) -> int:
-        """Agent ``a``'s class as they are (online, with their holdings)."""
-        spec = self.specs[a]
-        holding = spec.profile.capacity - self.free[a]
-        key = (a, self.online[a], holding)
-        known = self.agent_class_of.get(key)
-        if known is not None:
-            kind = known
-        else:
-            workload = _workload(spec, a, online=self.online[a], holding=holding)
+    def agent_class(self, a: int, free: int) -> int:
+        """Agent ``a``'s class when online with ``free`` more tickets they can take (an
+        online agent's class depends on nothing else)."""
+        key = (a, free)
+        kind = self.agent_class_of.get(key)
+        if kind is None:
+            spec = self.specs[a]
+            workload = _workload(spec, a, online=True, holding=spec.profile.capacity - free)
             found = self.partition.agent_class(workload)
             kind = self.agent_classes.setdefault(found, len(self.agent_members))
             if kind == len(self.agent_members):
                 self.agent_members.append(workload)
                 self.verdicts.append({})
             self.agent_class_of[key] = kind
-        if self.online[a]:
-            self.on_duty[a][self.free[a]] = kind
         return kind
 
     def verdict(self, agent_class: int, ticket_class: int) -> bool:
@@ -306,11 +312,18 @@ class Kernel:
         begin, end = shift
         return (begin - self.start) // _US, -1 if end is None else (end - self.start) // _US
 
-    def run(self) -> int:  # noqa: PLR0915 - one loop, its steps as closures over locals
+    def run(self) -> int:
         """Serve every ticket; the instant (microseconds) of the last thing that happened.
 
-        The engine's steps (see :class:`ticketlog.simulation.engine._Run`) are closures over
-        local lists, for speed: each step reads as the engine's method of the same name."""
+        The loop runs compiled (:mod:`ticketlog.simulation._compiled`, built from Cython
+        when the package is installed with a C compiler) or, without it, interpreted
+        (:meth:`run_interpreted`): the same steps, the same log and columns."""
+        return self.run_interpreted() if compiled_run is None else compiled_run(self)
+
+    def run_interpreted(self) -> int:  # noqa: PLR0915 - one loop, its steps as closures
+        """:meth:`run` in Python. The engine's steps (see
+        :class:`ticketlog.simulation.engine._Run`) are closures over local lists, for speed:
+        each step reads as the engine's method of the same name."""
         at, work, rank, kinds = self.at, self.work, self.rank, self.kind
         handoff, handoff_after, handoff_queue = self.handoff, self.handoff_after, self.handoff_queue
         reopen_after, reopen_work, patience, noise = (
@@ -323,7 +336,11 @@ class Kernel:
         abandoned, handle_time, rating, is_open = (
             self.abandoned, self.handle_time, self.rating, self.is_open,
         )  # fmt: skip
-        free, online, on_duty, verdicts = self.free, self.online, self.on_duty, self.verdicts
+        verdicts = self.verdicts
+        free = [spec.profile.capacity for spec in self.specs]
+        online = [False] * len(self.specs)
+        on_duty = [[-1] * (spec.profile.capacity + 1) for spec in self.specs]
+        """Each online agent's class by how many more tickets they can take (-1: to be found)."""
         heaps: dict[int, list[tuple[int, int, int]]] = {}
         live: dict[int, tuple[int, int]] = {}
         agenda: list[tuple[int, int, int, int, int]] = []
@@ -351,7 +368,7 @@ class Kernel:
             nonlocal scheduled, pending
             scheduled += 1
             push(agenda, (when, kind, scheduled, a, b))
-            if kind in (_DONE, _REOPEN):
+            if kind in (DONE, REOPENS):
                 pending += 1
 
         def add(i: int) -> None:
@@ -378,7 +395,9 @@ class Kernel:
         def class_of(a: int) -> int:
             """The class of ``a``, who is online."""
             kind = on_duty[a][free[a]]
-            return kind if kind >= 0 else agent_class(a)
+            if kind < 0:
+                kind = on_duty[a][free[a]] = agent_class(a, free[a])
+            return kind
 
         def accepts(agent: int, kind: int) -> bool:
             found = verdicts[agent].get(kind)
@@ -388,9 +407,7 @@ class Kernel:
             """The first waiting ticket in the policy's order that ``a`` may take (-1: none)."""
             if not online[a] or free[a] <= 0:
                 return -1
-            agent = on_duty[a][free[a]]
-            if agent < 0:
-                agent = agent_class(a)
+            agent = class_of(a)
             if len(heaps) == 1:  # one class of tickets waits: its head, or nothing
                 for kind, heap in heaps.items():
                     taken = verdicts[agent].get(kind)
@@ -452,7 +469,7 @@ class Kernel:
             if free[a]:
                 ready.add(a)
             if end >= 0:
-                schedule(end, _OFF, a)
+                schedule(end, OFF, a)
 
         def shift_ends(a: int, when: int) -> None:
             online[a] = False
@@ -461,7 +478,7 @@ class Kernel:
             unrest(a)
             shift = self.shift(a, when)
             if shift is not None:
-                schedule(shift[0], _ON, a, shift[1])
+                schedule(shift[0], ON, a, shift[1])
 
         def stop(i: int) -> int:
             if reopened[i]:
@@ -485,7 +502,7 @@ class Kernel:
             spell = spells[i] = spells[i] + 1
             scheduled += 1
             pending += 1
-            push(agenda, (now + stop(i) - done[i], _DONE, scheduled, i, spell))
+            push(agenda, (now + stop(i) - done[i], DONE, scheduled, i, spell))
             if escalator is not None:
                 watch(i)
 
@@ -522,7 +539,7 @@ class Kernel:
             resolutions[i] += 1
             if reopen_after[i] != NONE and not reopened[i]:
                 log((RESOLVE, i, a, now))
-                schedule(now + reopen_after[i], _REOPEN, i)
+                schedule(now + reopen_after[i], REOPENS, i)
                 return
             mood = noise[i]
             if csat is not None and not math.isnan(mood):  # the customer rates
@@ -548,7 +565,7 @@ class Kernel:
                 check[i] = -1
                 return
             check[i] = max(nearest // every + 1, -(-now // every)) * every
-            schedule(check[i], _BREACH, i, check[i])
+            schedule(check[i], BREACH, i, check[i])
 
         def watched(i: int) -> tuple[int, ...]:
             """The targets the escalator still watches (:func:`open_targets`)."""
@@ -589,16 +606,16 @@ class Kernel:
         def handle(entry: tuple[int, int, int, int, int]) -> None:
             nonlocal pending, last, waiting
             when, kind, _, i, b = entry
-            if kind == _DONE:
+            if kind == DONE:
                 pending -= 1
                 finish(i, b)
-            elif kind == _OFF:
+            elif kind == OFF:
                 last = when
                 shift_ends(i, when)
-            elif kind == _ON:
+            elif kind == ON:
                 last = when
                 shift_starts(i, b, when)
-            elif kind == _REOPEN:
+            elif kind == REOPENS:
                 pending -= 1
                 last = when
                 reopened[i], done[i], is_open[i] = True, 0, True
@@ -607,13 +624,13 @@ class Kernel:
                 enqueued(i)
                 if escalator is not None:
                     watch(i)
-            elif kind == _PATIENCE and first_assigned[i] == MISSING and alive[i]:
+            elif kind == PATIENCE and first_assigned[i] == MISSING and alive[i]:
                 last = when
                 remove(i)
                 alive[i], is_open[i], abandoned[i], check[i] = False, False, when, -1
                 log((ABANDON, i, when))
                 waiting -= 1
-            elif kind == _BREACH and check[i] == b:
+            elif kind == BREACH and check[i] == b:
                 check[i] = -1
                 escalate_tick(i)
 
@@ -624,7 +641,7 @@ class Kernel:
             log((RECEIVE, i))
             add(i)
             if patience[i] != NONE:
-                schedule(now + patience[i], _PATIENCE, i)
+                schedule(now + patience[i], PATIENCE, i)
             enqueued(i)
             if escalator is not None:
                 watch(i)
@@ -656,13 +673,13 @@ class Kernel:
                 return
             groups, woken = woken, {}
             members = {kind: iter(sorted(group)) for kind, group in groups.items()}
-            turns = [(a, _READY) for a in ready]
+            turns = [(a, READY) for a in ready]
             turns += [(next(first), kind) for kind, first in members.items()]
             heapq.heapify(turns)
             while turns and waiting:
                 a, kind = pop(turns)
                 i = best_for(a)
-                if kind == _READY:
+                if kind == READY:
                     if i < 0:
                         rest(a)
                     else:
@@ -681,7 +698,7 @@ class Kernel:
                 if successor is not None:
                     push(turns, (successor, kind))
             for a, kind in turns:
-                if kind == _READY:
+                if kind == READY:
                     rest(a)
             for kind, group in groups.items():
                 if group:
@@ -690,19 +707,19 @@ class Kernel:
         for a in range(len(self.specs)):
             shift = self.shift(a, 0)
             if shift is not None:
-                schedule(shift[0], _ON, a, shift[1])
+                schedule(shift[0], ON, a, shift[1])
         following, total = 0, self.n
-        arrival = at[0] if total else _NEVER  # the next arrival's instant
-        while arrival != _NEVER or pending or (waiting and agenda):
-            if not pending and arrival == _NEVER and agenda[0][0] - last_progress > _STALLED:
+        arrival = at[0] if total else NEVER  # the next arrival's instant
+        while arrival != NEVER or pending or (waiting and agenda):
+            if not pending and arrival == NEVER and agenda[0][0] - last_progress > STALLED:
                 break
             now = agenda[0][0] if agenda and agenda[0][0] < arrival else arrival
-            while agenda and agenda[0][0] == now and agenda[0][1] < _ARRIVAL:
+            while agenda and agenda[0][0] == now and agenda[0][1] < ARRIVAL:
                 handle(pop(agenda))
             while arrival == now:
                 receive(following)
                 following += 1
-                arrival = at[following] if following < total else _NEVER
+                arrival = at[following] if following < total else NEVER
             while agenda and agenda[0][0] == now:
                 handle(pop(agenda))
             while ready or woken:

@@ -1,0 +1,114 @@
+"""The compiled run loop (``ticketlog.simulation._compiled``) is the interpreted one
+(``Kernel.run_interpreted``): the same instant of the last happening, the same log of
+happenings and the same outcome columns, on random scenarios with every feature on, under
+every built-in policy the kernel runs and a user's partitioned filter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.unit.test_fast_mode import EXAMPLES, IDS, POLICIES, scenarios
+from tests.unit.test_kernel import COLUMN_KEYS, UrgentByField
+from ticketlog.policies import Ordered, PullPolicy
+from ticketlog.policies.eligibility import all_of, skills_match
+from ticketlog.policies.reads import KeyedPolicy
+from ticketlog.projections import SlaTargets
+from ticketlog.simulation import Scenario, draw_arrivals
+from ticketlog.simulation import kernel as kernel_module
+from ticketlog.simulation.kernel import Kernel, runs_columnar
+
+pytestmark = pytest.mark.skipif(
+    kernel_module.compiled_run is None, reason="installed without a C compiler: no compiled loop"
+)
+SLA = SlaTargets()
+COLUMNAR = [
+    (policy, name)
+    for policy, name in zip(POLICIES, IDS, strict=True)
+    if name not in {"sla", "team-queues", "team-queues-overflow"}  # they run in the engine
+]
+
+
+def kernels(scenario: Scenario, seed: int, policy: PullPolicy) -> Iterator[Kernel]:
+    """Two kernels of the same run, not yet run."""
+    drawn = draw_arrivals(scenario, seed=seed)
+    assert runs_columnar(policy, drawn, sla=SLA)
+    assert isinstance(policy, KeyedPolicy)
+    for _ in range(2):
+        yield Kernel(
+            drawn,
+            scenario.agent_specs(),
+            policy,
+            start=scenario.start,
+            sla=SLA,
+            csat=scenario.csat,
+            escalation=scenario.escalation,
+        )
+
+
+def assert_same_run(scenario: Scenario, seed: int, policy: PullPolicy) -> None:
+    compiled, interpreted = kernels(scenario, seed, policy)
+    end = compiled.run()
+    assert end == interpreted.run_interpreted()
+    assert compiled.log == interpreted.log
+    ours, theirs = compiled.columns(end), interpreted.columns(end)
+    for field in attrs.fields(type(ours)):
+        assert np.array_equal(
+            getattr(ours, field.name), getattr(theirs, field.name), equal_nan=True
+        ), field.name
+
+
+@pytest.mark.parametrize(("policy", "name"), COLUMNAR, ids=[name for _, name in COLUMNAR])
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(
+    scenario=st.booleans().flatmap(lambda on: scenarios(every_feature=on)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_compiled_loop_runs_every_built_in_as_the_interpreted_one(
+    policy: PullPolicy, name: str, scenario: Scenario, seed: int
+) -> None:
+    assert_same_run(scenario, seed, policy)
+
+
+@settings(max_examples=2 * EXAMPLES, deadline=None)
+@given(
+    scenario=scenarios(every_feature=True),
+    seed=st.integers(0, 2**32 - 1),
+    key=st.sampled_from(sorted(COLUMN_KEYS)),
+    with_skills=st.booleans(),
+)
+def test_the_compiled_loop_runs_a_user_filter_as_the_interpreted_one(
+    scenario: Scenario, seed: int, key: str, with_skills: bool
+) -> None:
+    eligible = all_of(UrgentByField(), skills_match()) if with_skills else UrgentByField()
+    assert_same_run(scenario, seed, Ordered(f"{key}/urgent", COLUMN_KEYS[key], eligible))
+
+
+def test_the_kernel_runs_the_compiled_loop_when_it_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compiled, interpreted = kernels(
+        Scenario.model_validate(
+            {
+                "tickets": 50,
+                "arrivals_per_hour": 20,
+                "handle_time": {"kind": "exponential", "mean_minutes": 5},
+                "agents": [{"count": 2}],
+            }
+        ),
+        1,
+        POLICIES[0],
+    )
+    expected = interpreted.run_interpreted()
+
+    def interpreting(self: Kernel) -> int:
+        raise AssertionError("the interpreted loop ran")
+
+    monkeypatch.setattr(Kernel, "run_interpreted", interpreting)
+    assert compiled.run() == expected
+    assert compiled.log == interpreted.log
