@@ -15,6 +15,7 @@ from cpython cimport array
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from libc.math cimport isnan
 from libc.stdint cimport int64_t
+from libc.stdlib cimport qsort
 from libc.string cimport memcpy, memset
 
 from datetime import timedelta
@@ -145,6 +146,11 @@ cdef class Ints:
         return 0
 
 
+cdef int ascending(const void* x, const void* y) noexcept nogil:
+    cdef int64_t a = (<const int64_t*>x)[0], b = (<const int64_t*>y)[0]
+    return (a > b) - (a < b)
+
+
 cdef inline int64_t floordiv(int64_t a, int64_t b) noexcept nogil:
     """Python's ``a // b`` (C's division truncates towards zero)."""
     cdef int64_t q = a / b
@@ -269,15 +275,7 @@ cdef class _Run:
         cdef Ints turns = self.turns
         turns.size = self.ready.size
         memcpy(turns.values, self.ready.values, self.ready.size * sizeof(int64_t))
-        cdef Py_ssize_t j, k
-        cdef int64_t value
-        for j in range(1, turns.size):  # insertion sort: the ready agents are few
-            value = turns.values[j]
-            k = j - 1
-            while k >= 0 and turns.values[k] > value:
-                turns.values[k + 1] = turns.values[k]
-                k -= 1
-            turns.values[k + 1] = value
+        qsort(turns.values, turns.size, sizeof(int64_t), ascending)
         return turns
 
     cdef Heap heap_of(self, int64_t kind):
