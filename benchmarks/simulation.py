@@ -26,12 +26,17 @@ in ticketlog's fast mode, against a Ciw M/M/c model with the same number of arri
 through feedback routing, about the same total number of services (agent assignments):
 the ratio is services/s to services/s.
 
+``--interpreted`` runs ticketlog's kernel with its interpreted loop, as a package
+installed without a C compiler does (the compiled loop is the default when it is built);
+the figures say which loop ran (``"loop"``).
+
 ``--million`` runs 1,000,000 tickets of the M/M/10 model in ticketlog's fast mode in a
 subprocess and reports its run time and the child's peak resident memory
 (``ru_maxrss``). Every target of issue 10 is printed as met or missed.
 
     python benchmarks/simulation.py [--tickets 200000] [--full-tickets 20000] [--json]
     python benchmarks/simulation.py --million [--json]
+    (either with --interpreted)
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ from ticketlog.simulation import (
     draw_arrivals,
     erlang_c,
     erlang_c_mean_wait,
+    kernel,
     load_scenario,
     simulate,
 )
@@ -97,6 +103,16 @@ class Outcome(NamedTuple):
 
 Runner = Callable[[int, int], Outcome]
 """Serves (tickets, seed) and times it."""
+
+
+def interpret() -> None:
+    """Run the kernel's interpreted loop from now on (as installed without a C compiler)."""
+    kernel.compiled_run = None
+
+
+def loop() -> str:
+    """Which of the kernel's loops runs."""
+    return "interpreted" if kernel.compiled_run is None else "compiled"
 
 
 def mmc(tickets: int) -> Scenario:
@@ -365,6 +381,7 @@ def compare(args: argparse.Namespace) -> None:
         "benchmark": "simulation",
         **SCENARIO,
         "repeats": repeats,
+        "loop": loop(),
         "versions": {"ciw": version("ciw"), "simpy": version("simpy")},
         **rows,
         "erlang_c": erlang,
@@ -377,7 +394,7 @@ def compare(args: argparse.Namespace) -> None:
         return
     print(
         f"M/M/10 FIFO, {ARRIVALS_PER_HOUR:.0f}/h, mean handle {MEAN_HANDLE_MINUTES:.0f} min; "
-        f"median of {repeats} runs"
+        f"median of {repeats} runs; ticketlog's kernel loop {loop()}"
     )
     print("implementation            tickets   tickets/s  mean wait min  P(wait)")
     for name, row in rows.items():
@@ -400,7 +417,9 @@ def compare(args: argparse.Namespace) -> None:
 _CHILD = """
 import json, resource, sys
 sys.path.insert(0, sys.argv[1])
-from simulation import fast
+from simulation import fast, interpret
+if sys.argv[4] == "interpreted":
+    interpret()
 outcome = fast(int(sys.argv[2]), int(sys.argv[3]))
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({**outcome._asdict(), "peak_mb": peak_mb}))
@@ -412,7 +431,7 @@ def in_subprocess(tickets: int, seed: int) -> dict[str, Any]:
     """:func:`fast` on ``tickets`` tickets in a child process, with its peak memory (MB)."""
     folder = str(Path(__file__).parent)
     child = subprocess.run(  # noqa: S603 - this interpreter and fixed arguments
-        [sys.executable, "-c", _CHILD, folder, str(tickets), str(seed)],
+        [sys.executable, "-c", _CHILD, folder, str(tickets), str(seed), loop()],
         capture_output=True,
         text=True,
         check=True,
@@ -444,6 +463,7 @@ def million(args: argparse.Namespace) -> None:
                     "benchmark": "simulation-million",
                     **SCENARIO,
                     "repeats": len(runs),
+                    "loop": loop(),
                     "ticketlog_fast": row,
                     "erlang_c": erlang,
                     "targets": targets,
@@ -452,7 +472,7 @@ def million(args: argparse.Namespace) -> None:
         )
         return
     print(
-        f"ticketlog (fast), {row['tickets']:,} tickets: {row['seconds']:.1f} s "
+        f"ticketlog (fast, {loop()} loop), {row['tickets']:,} tickets: {row['seconds']:.1f} s "
         f"({row['tickets_per_s']:,} tickets/s), peak memory {row['peak_mb']:.0f} MB; "
         f"mean wait {row['mean_wait_min']:.4f} min, P(wait) {row['p_wait']:.4f} "
         f"(Erlang C {erlang['mean_wait_min']:.4f} min, {erlang['p_wait']:.4f})"
@@ -472,8 +492,13 @@ def main() -> None:
     parser.add_argument(
         "--million", action="store_true", help="only ticketlog's fast mode, on 1M tickets"
     )
+    parser.add_argument(
+        "--interpreted", action="store_true", help="run the kernel's interpreted loop"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    if args.interpreted:
+        interpret()
     if args.million:
         million(args)
     else:

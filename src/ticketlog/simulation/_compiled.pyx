@@ -174,6 +174,10 @@ cdef class _Run:
     cdef unsigned char[:] handed, reopened, alive, is_open
     cdef double[:] rating
     cdef Ints handoff_queue, check, marks, live_kind, live_entry
+    # Where the escalator moves a ticket, per (tier, queue): -2 not asked yet, -1 nowhere,
+    # else its tier and queue as tier * queues + queue.
+    cdef Ints step_to
+    cdef int64_t queues
     cdef array.array log
     # Agents.
     cdef Ints free, online, duty_at, duty, idle_class, ready, ready_at, turns
@@ -218,6 +222,7 @@ cdef class _Run:
         self.handoff_queue = Ints(size=len(kernel.handoff_queue))
         for a, code in enumerate(kernel.handoff_queue):
             self.handoff_queue.values[a] = code
+        self.step_to, self.queues = Ints(), len(kernel.queue_names)
         self.check = Ints(size=self.n, fill=-1)
         self.marks = Ints(size=self.n, fill=0)
         self.live_kind = Ints(size=self.n, fill=-1)
@@ -304,6 +309,18 @@ cdef class _Run:
         if verdict[0] < 0:
             verdict[0] = 1 if self.verdict(agent, kind) else 0
         return verdict[0]
+
+    cdef int64_t step(self, int64_t tier, int64_t queue) except -3:
+        """Where the escalator moves a ticket at ``tier`` in ``queue`` (:data:`step_to`)."""
+        cdef Py_ssize_t at = tier * self.queues + queue
+        while self.step_to.size <= at:
+            self.step_to.append(-2)
+        cdef int64_t found = self.step_to.values[at]
+        if found == -2:
+            step = self.steps(tier, queue)
+            found = -1 if step is None else step[0] * self.queues + step[1]
+            self.step_to.values[at] = found
+        return found
 
     # The steps.
 
@@ -535,7 +552,7 @@ cdef class _Run:
         """The escalator looks at the ticket at the first tick after its next deadline."""
         cdef int64_t nearest = -1, due, every = self.every
         cdef int targets, target
-        if self.steps(self.tier[i], self.queue[i]) is None:  # nowhere to go from here
+        if self.step(self.tier[i], self.queue[i]) < 0:  # nowhere to go from here
             self.check.values[i] = -1
             return 0
         targets = self.watched(i)
@@ -560,8 +577,8 @@ cdef class _Run:
             if targets & (1 << target) and now > self.deadline(target, i):
                 breach = target
                 break
-        step = self.steps(self.tier[i], self.queue[i])
-        if breach < 0 or step is None:
+        cdef int64_t step = self.step(self.tier[i], self.queue[i])
+        if breach < 0 or step < 0:
             self.watch(i)
             return 0
         self.last = now
@@ -576,7 +593,7 @@ cdef class _Run:
             self.remove(i)
         self.marks.values[i] |= 1 << breach
         self.escalations[i] += 1
-        to_tier, to_queue = step
+        to_tier, to_queue = step // self.queues, step % self.queues
         self.tier[i], self.queue[i], self.kinds[i] = to_tier, to_queue, -1
         self.emit(ESCALATE); self.emit(i); self.emit(to_tier); self.emit(to_queue)
         self.emit(breach); self.emit(self.deadline(breach, i)); self.emit(now)

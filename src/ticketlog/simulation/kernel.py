@@ -9,7 +9,10 @@ As it runs it writes per-ticket outcome columns, from which the KPIs are compute
 vectorised (:class:`~ticketlog.projections.columns.TicketColumns`); datetimes, UUIDs and
 records are made only when a result's facts, workloads or backlog are read, by replaying
 the run's log of happenings into a :class:`~ticketlog.simulation.desks.FastDesk` (the one
-place the fast books are kept).
+place the fast books are kept). The run loop itself is compiled from Cython
+(:mod:`ticketlog.simulation._compiled`) when the package was installed with a C compiler,
+and interpreted otherwise (:meth:`Kernel.run_interpreted`): the same steps, kept equal by
+a property test; the vocabulary both share is :mod:`ticketlog.simulation.happenings`.
 
 It runs a run when :func:`runs_columnar` says so: drawn arrivals, an empty desk,
 calendar-time SLA targets, and a keyed policy whose key has a column form
