@@ -18,6 +18,7 @@ from tests.unit.test_kernel import COLUMN_KEYS, UrgentByField
 from ticketlog.policies import Ordered, PullPolicy
 from ticketlog.policies.eligibility import all_of, skills_match
 from ticketlog.policies.reads import KeyedPolicy
+from ticketlog.policies.registry import pull_policy
 from ticketlog.projections import SlaTargets
 from ticketlog.simulation import Scenario, draw_arrivals
 from ticketlog.simulation import kernel as kernel_module
@@ -112,3 +113,28 @@ def test_the_kernel_runs_the_compiled_loop_when_it_is_built(
     monkeypatch.setattr(Kernel, "run_interpreted", interpreting)
     assert compiled.run() == expected
     assert compiled.log == interpreted.log
+
+
+@pytest.mark.parametrize("name", ["fifo", "tiered", "priority"])
+def test_the_compiled_loop_runs_a_large_staff_as_the_interpreted_one(name: str) -> None:
+    """Hundreds of agents in three tiers, on shifts: large groups of idle and woken agents
+    (kept sorted in the compiled loop, sorted when taken in the interpreted one)."""
+    scenario = Scenario.model_validate(
+        {
+            "tickets": 4000,
+            "arrivals_per_hour": 400,
+            "hourly_profile": [0.3] * 8 + [2.0] * 10 + [0.5] * 6,
+            "handle_time": {"kind": "lognormal", "mean_minutes": 40, "sd_minutes": 30},
+            "patience": {"kind": "exponential", "mean_minutes": 240},
+            "priorities": {"urgent": 1, "normal": 4, "low": 2},
+            "escalations": {"probability": 0.1, "queue": "technical"},
+            "transfers": {"probability": 0.1, "queue": "billing"},
+            "reopens": {"probability": 0.05},
+            "agents": [
+                {"count": 300, "capacity": 3, "shift": {"start_hour": 8, "hours": 9}},
+                {"count": 100, "tier": 2, "name": "senior", "capacity": 2},
+                {"count": 40, "tier": 3, "name": "expert"},
+            ],
+        }
+    )
+    assert_same_run(scenario, 5, pull_policy(name))

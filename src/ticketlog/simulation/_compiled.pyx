@@ -16,7 +16,7 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from libc.math cimport isnan
 from libc.stdint cimport int64_t
 from libc.stdlib cimport qsort
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove, memset
 
 from datetime import timedelta
 from heapq import heapify, heappop, heappush
@@ -143,6 +143,79 @@ cdef class Ints:
             self.values, self.capacity = grown, 2 * self.capacity
         self.values[self.size] = value
         self.size += 1
+        return 0
+
+
+cdef class Group:
+    """Agents of one class, idle or woken, in ascending order (a sorted C array): taken in
+    order without a sort, an agent found by bisection."""
+
+    cdef Ints members
+
+    def __cinit__(self):
+        self.members = Ints()
+
+    cdef Py_ssize_t at(self, int64_t a) noexcept:
+        """Where ``a`` is or would go (the first member not below it)."""
+        cdef Py_ssize_t low = 0, high = self.members.size, middle
+        while low < high:
+            middle = (low + high) >> 1
+            if self.members.values[middle] < a:
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+    cdef bint has(self, int64_t a) noexcept:
+        cdef Py_ssize_t j = self.at(a)
+        return j < self.members.size and self.members.values[j] == a
+
+    cdef int add(self, int64_t a) except -1:
+        cdef Py_ssize_t j = self.at(a)
+        cdef Ints members = self.members
+        if j < members.size and members.values[j] == a:
+            return 0
+        members.append(a)  # room for one more, then the tail moves up
+        memmove(members.values + j + 1, members.values + j, (members.size - 1 - j) * sizeof(int64_t))
+        members.values[j] = a
+        return 0
+
+    cdef void discard(self, int64_t a) noexcept:
+        cdef Py_ssize_t j = self.at(a)
+        cdef Ints members = self.members
+        if j < members.size and members.values[j] == a:
+            memmove(members.values + j, members.values + j + 1, (members.size - 1 - j) * sizeof(int64_t))
+            members.size -= 1
+
+    cdef void drop_first(self, Py_ssize_t count) noexcept:
+        cdef Ints members = self.members
+        memmove(members.values, members.values + count, (members.size - count) * sizeof(int64_t))
+        members.size -= count
+
+    cdef int64_t after(self, int64_t a) noexcept:
+        """The first member above ``a`` (-1: none)."""
+        cdef Py_ssize_t j = self.at(a + 1)
+        return self.members.values[j] if j < self.members.size else -1
+
+    cdef int update(self, Group other) except -1:
+        """Every member of ``other`` joins (the two sorted arrays merged)."""
+        cdef Ints merged = Ints(capacity=self.members.size + other.members.size)
+        cdef Py_ssize_t j = 0, k = 0
+        cdef int64_t* mine = self.members.values
+        cdef int64_t* theirs = other.members.values
+        cdef int64_t value
+        while j < self.members.size or k < other.members.size:
+            if k == other.members.size or (j < self.members.size and mine[j] <= theirs[k]):
+                value = mine[j]
+                j += 1
+                if k < other.members.size and theirs[k] == value:
+                    k += 1
+            else:
+                value = theirs[k]
+                k += 1
+            merged.values[merged.size] = value
+            merged.size += 1
+        self.members = merged
         return 0
 
 
@@ -402,8 +475,8 @@ cdef class _Run:
         for agent in [c for c in idle if self.accepts(c, kind)]:
             group = idle.pop(agent)
             if agent in woken:
-                woken[agent].update(group)
-            else:  # the set itself moves
+                (<Group>woken[agent]).update(group)
+            else:  # the group itself moves
                 woken[agent] = group
         return 0
 
@@ -412,18 +485,18 @@ cdef class _Run:
         cdef int64_t kind = self.class_of(a)
         group = self.idle.get(kind)
         if group is None:
-            group = self.idle[kind] = set()
-        group.add(a)
+            group = self.idle[kind] = Group()
+        (<Group>group).add(a)
         self.idle_class.values[a] = kind
         return 0
 
-    cdef int idle_again(self, object kind, set group) except -1:
-        """Woken agents of class ``kind`` who found nothing are idle again (the set moves)."""
+    cdef int idle_again(self, object kind, Group group) except -1:
+        """Woken agents of class ``kind`` who found nothing are idle again (the group moves)."""
         known = self.idle.get(kind)
         if known is None:
             self.idle[kind] = group
         else:
-            known.update(group)
+            (<Group>known).update(group)
         return 0
 
     cdef int unrest(self, int64_t a) except -1:
@@ -431,11 +504,15 @@ cdef class _Run:
         if kind < 0:
             return 0
         self.idle_class.values[a] = -1
+        cdef Group group
         for groups in (self.idle, self.woken):
-            group = groups.get(kind)
-            if group is not None and a in group:
+            found = groups.get(kind)
+            if found is None:
+                continue
+            group = <Group>found
+            if group.has(a):
                 group.discard(a)
-                if not group:
+                if not group.members.size:
                     del groups[kind]
         return 0
 
@@ -664,31 +741,35 @@ cdef class _Run:
                 else:
                     self.start_work(i, a)
             return 0
+        cdef Group group
         if not self.ready.size and len(self.woken) == 1:  # one woken class in turn
-            ((kind, group),) = self.woken.items()
+            ((kind, found),) = self.woken.items()
             self.woken = {}
-            for member in sorted(group):
-                a = member
+            group = <Group>found
+            j = 0
+            while j < group.members.size:
+                a = group.members.values[j]
                 i = self.best_for(a) if self.waiting else -1
                 if i < 0:  # so would the rest of the class
                     break
-                group.discard(member)
+                j += 1
                 self.idle_class.values[a] = -1
                 self.ready_add(a)
                 self.start_work(i, a)
-            if group:
+            group.drop_first(j)  # the members who took a ticket
+            if group.members.size:
                 self.idle_again(kind, group)
             return 0
         return self.mixed_round()
 
     cdef int mixed_round(self) except -1:
         """The round with ready agents and woken classes, or several woken classes."""
-        cdef int64_t a, i
+        cdef int64_t a, i, successor
         cdef Py_ssize_t j
+        cdef Group group
         groups, self.woken = self.woken, {}
-        members = {kind: iter(sorted(group)) for kind, group in groups.items()}
         turns = [(self.ready.values[j], _READY) for j in range(self.ready.size)]
-        turns += [(next(first), kind) for kind, first in members.items()]
+        turns += [((<Group>found).members.values[0], kind) for kind, found in groups.items()]
         heapify(turns)
         while turns and self.waiting:
             member, kind = heappop(turns)
@@ -700,27 +781,24 @@ cdef class _Run:
                 else:
                     self.start_work(i, a)
                 continue
-            group = groups[kind]
+            group = <Group>groups[kind]
             if i < 0:  # so would every other member of the class
-                known = self.idle.get(kind)
-                if known is None:
-                    known = self.idle[kind] = set()
-                known.update(group)
-                group.clear()
+                self.idle_again(kind, group)
+                del groups[kind]
                 continue
-            group.discard(member)
+            group.discard(a)
             self.idle_class.values[a] = -1
             self.ready_add(a)
             self.start_work(i, a)
-            successor = next(members[kind], None)
-            if successor is not None:
+            successor = group.after(a)
+            if successor >= 0:
                 heappush(turns, (successor, kind))
         for member, kind in turns:
             if kind == _READY:
                 self.rest(member)
-        for kind, group in groups.items():
-            if group:
-                self.idle_again(kind, group)
+        for kind, found in groups.items():
+            if (<Group>found).members.size:
+                self.idle_again(kind, <Group>found)
         return 0
 
     cdef int64_t loop(self) except? -1:
