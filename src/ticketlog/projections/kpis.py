@@ -101,9 +101,12 @@ class Durations:
         def td(s: float) -> timedelta:
             return timedelta(seconds=s)
 
+        # The exact total: in int64 when it cannot overflow (a sum of Python ints otherwise).
+        exact = len(values) * int(np.abs(values).max()) < 2**63
+        total = int(values.sum()) if exact else sum(values.tolist())
         return cls(
             count=len(seconds),
-            mean=td(math.fsum(seconds) / len(seconds)),
+            mean=timedelta(microseconds=total / len(values)),
             p50=td(percentile(seconds, 0.50)),
             p90=td(percentile(seconds, 0.90)),
             p95=td(percentile(seconds, 0.95)),

@@ -4,10 +4,13 @@
 
 The steps, their order at an instant and their names are those of the interpreted loop
 (each reads as the engine's method of the same name); what differs is only where the
-state lives: the agenda, the waiting tickets' heaps, the ready agents, the verdicts and
-the log are C arrays here, the per-ticket state and outcome columns the kernel's own
-typed arrays, written in place. The ticket and agent classes, the policy's verdicts,
-shifts, escalation steps and ratings are asked of the kernel, as in the interpreted loop.
+state lives: the agenda and the waiting tickets are binary heaps of C structs, the ready
+agents, the idle and woken agents of each class (sorted, so a class is taken in order
+without a sort), the agents' classes by free slots, the policy's verdicts and the
+escalator's steps are C arrays, and the per-ticket state, the outcome columns and the log
+are the kernel's own typed arrays, written in place. Ticket and agent classes, verdicts
+and escalation steps are asked of the kernel the first time they are needed, shifts and
+ratings every time, as in the interpreted loop.
 The two are kept equal, log and columns, by ``tests/unit/test_compiled_kernel.py``.
 """
 

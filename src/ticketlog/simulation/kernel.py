@@ -196,7 +196,7 @@ class Kernel:
         self.handed, self.reopened, self.alive = bytearray(n), bytearray(n), bytearray(n)
         self.holder, self.started, self.spell = ints(-1), ints(0), ints(0)
         self.queue, self.tier = ints(0), ints(1)
-        self.kind = array("q", self._first_classes())
+        self.kind = self._first_classes()
         """Each ticket's class, while its queue and tier stay (-1: to be found)."""
         # Outcome columns.
         self.resolved, self.resolver, self.resolutions = ints(MISSING), ints(-1), ints(0)
@@ -224,6 +224,7 @@ class Kernel:
         for name in static:  # the fields' codes as the digits of one number
             digits, base = columns[name]
             code = code * base + digits
+        self.static_codes = code
         self.static: list[int] = code.tolist()
         """Each ticket's static code: the same code, the same values of the fields read."""
         self.class_of: dict[tuple[int, int, int], int] = {}
@@ -237,13 +238,14 @@ class Kernel:
         self.verdicts: list[dict[int, bool]] = []
         """The policy's verdict per agent class, per ticket class."""
 
-    def _first_classes(self) -> list[int]:
-        """Each ticket's class as received (in the first queue, at tier 1)."""
-        first: dict[int, int] = {}
-        for i, code in enumerate(self.static):
-            if code not in first:
-                first[code] = self.ticket_class(i)
-        return [first[code] for code in self.static]
+    def _first_classes(self) -> array[int]:
+        """Each ticket's class as received (in the first queue, at tier 1): each class
+        found from its first ticket, in order of arrival."""
+        codes, first, inverse = np.unique(self.static_codes, return_index=True, return_inverse=True)
+        kinds = np.empty(len(codes), dtype=np.int64)
+        for code in np.argsort(first):
+            kinds[code] = self.ticket_class(int(first[code]))
+        return array("q", kinds[inverse].tobytes())
 
     def ticket_class(self, i: int) -> int:
         """Ticket ``i``'s class in its current queue and tier."""
