@@ -11,9 +11,11 @@ import math
 import statistics
 from collections.abc import Hashable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -871,3 +873,15 @@ def test_what_was_not_measured_stays_unmeasured_in_tables_frames_and_comparisons
     )
     estimate = Comparison.of([run], seed=0).results["fifo"]["sla_first_reply"]
     assert math.isnan(estimate.mean)
+
+
+@given(st.lists(st.integers(0, 10**12), min_size=1, max_size=50))
+def test_a_mean_duration_is_the_exact_total_over_the_count(micros: list[int]) -> None:
+    mean = Durations.of_microseconds(np.asarray(micros, dtype=np.int64)).mean
+    assert mean == timedelta(microseconds=round(Fraction(sum(micros), len(micros))))
+
+
+def test_a_mean_of_durations_whose_total_overflows_int64_is_still_exact() -> None:
+    huge = [2**62, 2**62 + 2, 2**62 + 4]  # their int64 sum would wrap around
+    mean = Durations.of_microseconds(np.asarray(huge, dtype=np.int64)).mean
+    assert mean == timedelta(microseconds=2**62 + 2)

@@ -50,6 +50,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from fractions import Fraction
 
 import attrs
 import numpy as np
@@ -101,12 +102,13 @@ class Durations:
         def td(s: float) -> timedelta:
             return timedelta(seconds=s)
 
-        # The exact total: in int64 when it cannot overflow (a sum of Python ints otherwise).
+        # The exact total: in int64 when it cannot overflow (a sum of Python ints otherwise),
+        # over the count rounded half to even, as timedelta rounds.
         exact = len(values) * int(np.abs(values).max()) < 2**63
         total = int(values.sum()) if exact else sum(values.tolist())
         return cls(
             count=len(seconds),
-            mean=timedelta(microseconds=total / len(values)),
+            mean=timedelta(microseconds=round(Fraction(total, len(values)))),
             p50=td(percentile(seconds, 0.50)),
             p90=td(percentile(seconds, 0.90)),
             p95=td(percentile(seconds, 0.95)),

@@ -225,8 +225,9 @@ class Kernel:
             digits, base = columns[name]
             code = code * base + digits
         self.static_codes = code
-        self.static: list[int] = code.tolist()
         """Each ticket's static code: the same code, the same values of the fields read."""
+        self.static: list[int] = code.tolist()
+        """:attr:`static_codes` as Python integers, read one by one."""
         self.class_of: dict[tuple[int, int, int], int] = {}
         """(static code, queue, tier) -> ticket class."""
         self.ticket_classes: dict[Hashable, int] = {}
@@ -243,8 +244,8 @@ class Kernel:
         found from its first ticket, in order of arrival."""
         codes, first, inverse = np.unique(self.static_codes, return_index=True, return_inverse=True)
         kinds = np.empty(len(codes), dtype=np.int64)
-        for code in np.argsort(first):
-            kinds[code] = self.ticket_class(int(first[code]))
+        for j in np.argsort(first):  # the codes in order of their first ticket
+            kinds[j] = self.ticket_class(int(first[j]))
         return array("q", kinds[inverse].tobytes())
 
     def ticket_class(self, i: int) -> int:
@@ -344,8 +345,8 @@ class Kernel:
         verdicts = self.verdicts
         free = [spec.profile.capacity for spec in self.specs]
         online = [False] * len(self.specs)
+        # Each online agent's class by how many more tickets they can take (-1: to be found).
         on_duty = [[-1] * (spec.profile.capacity + 1) for spec in self.specs]
-        """Each online agent's class by how many more tickets they can take (-1: to be found)."""
         heaps: dict[int, list[tuple[int, int, int]]] = {}
         live: dict[int, tuple[int, int]] = {}
         agenda: list[tuple[int, int, int, int, int]] = []
