@@ -27,6 +27,7 @@ from ticketlog.simulation import (
     draw_arrivals,
     simulate,
 )
+from ticketlog.simulation import kernel as kernel_module
 from ticketlog.simulation.kernel import runs_columnar
 from ticketlog.simulation.scenario import AutoEscalation
 
@@ -52,9 +53,15 @@ def test_the_kernel_keeps_the_books_of_the_fast_desk_and_of_the_event_mode(
     assert kernel.kpis() == compute_kpis(full.facts, now=full.end, sla=SLA)
 
 
-def test_every_feature_the_kernel_runs_is_on_in_one_run_and_it_agrees() -> None:
+@pytest.mark.parametrize("loop", ["as built", "interpreted"])
+def test_every_feature_the_kernel_runs_is_on_in_one_run_and_it_agrees(
+    loop: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Shifts, capacity, priorities, patience, transfers, escalations, reopens, ratings,
-    two tiers and the tiered policy with overflow, on one busy week."""
+    two tiers and the tiered policy with overflow, on one busy week; with the loop as
+    installed (compiled when built) and with the interpreted one, as without a compiler."""
+    if loop == "interpreted":
+        monkeypatch.setattr(kernel_module, "compiled_run", None)
     scenario = Scenario.model_validate(
         {
             "tickets": 1500,
