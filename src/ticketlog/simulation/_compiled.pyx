@@ -768,7 +768,6 @@ cdef class _Run:
     cdef int mixed_round(self) except -1:
         """The round with ready agents and woken classes, or several woken classes."""
         cdef int64_t a, i, successor
-        cdef Py_ssize_t j
         cdef Group group
         groups, self.woken = self.woken, {}
         turns = [(self.ready.values[j], _READY) for j in range(self.ready.size)]
