@@ -40,7 +40,7 @@ cdef int64_t _DONE = happenings.DONE, _OFF = happenings.OFF, _ON = happenings.ON
 cdef int64_t _REOPEN = happenings.REOPENS, _ARRIVAL = happenings.ARRIVAL
 cdef int64_t _PATIENCE = happenings.PATIENCE, _BREACH = happenings.BREACH
 cdef int64_t _READY = happenings.READY, NEVER = happenings.NEVER
-cdef int64_t STALLED = happenings.STALLED
+cdef int64_t STALLED = happenings.STALLED // timedelta(microseconds=1)
 _US = timedelta(microseconds=1)
 # The escalator's watched targets as bits: first reply 1, resolution 2.
 cdef int _BOTH = 3, _RESOLUTION_ONLY = 2

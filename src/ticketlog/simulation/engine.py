@@ -77,6 +77,18 @@ from ticketlog.projections.view import DeskView
 from ticketlog.projections.workloads import Workload, Workloads
 from ticketlog.simulation.desks import Desk, EventDesk, FastDesk
 from ticketlog.simulation.draws import Drawn
+from ticketlog.simulation.happenings import (
+    APPOINTMENT,
+    ARRIVAL,
+    BREACH,
+    DONE,
+    OFF,
+    ON,
+    PATIENCE,
+    REOPENS,
+    REPLY,
+    STALLED,
+)
 from ticketlog.simulation.kernel import Kernel, replay_books, runs_columnar
 from ticketlog.simulation.scenario import (
     AgentSpec,
@@ -88,17 +100,10 @@ from ticketlog.simulation.scenario import (
 from ticketlog.simulation.start import Backlogged, Returning, StartState, start_state
 from ticketlog.simulation.warmup import Warmup, after_warmup
 
-_DONE, _OFF, _ON, _REOPEN, _REPLY, _ARRIVAL, _PATIENCE, _BREACH, _APPOINTMENT = range(9)
-"""What can happen at an instant, in the order it is handled."""
-_IN_PROGRESS = (_DONE, _REOPEN, _REPLY)
+_IN_PROGRESS = (DONE, REOPENS, REPLY)
 """What keeps a run going: work under way, reopens and replies to come."""
 _READY: Hashable = object()
 """A pull turn of an agent who looks on their own (not with a woken class)."""
-
-_STALLED = timedelta(days=8)
-"""With only shifts left to come, the run ends after this long without a ticket joining
-the queues or being taken (tickets no agent can take would otherwise wait forever;
-weekly shifts come round within seven days)."""
 
 
 class Staffing(Protocol):
@@ -435,21 +440,21 @@ class _Run:
         if self.keeper is not None:
             for appointment in self.keeper.appointments():
                 if appointment.at >= self.start:
-                    self.schedule(appointment.at, _APPOINTMENT, appointment)
+                    self.schedule(appointment.at, APPOINTMENT, appointment)
         arrivals, agenda = self.arrivals, self.agenda
         next_arrival, total = 0, len(arrivals)
         while next_arrival < total or self.pending or (self.waiting and agenda):
             if (
                 not self.pending
                 and next_arrival == total
-                and (agenda[0][0] - self.last_progress > _STALLED)
+                and (agenda[0][0] - self.last_progress > STALLED)
             ):
                 break
             now = agenda[0][0] if agenda else arrivals[next_arrival].at
             if next_arrival < total and arrivals[next_arrival].at < now:
                 now = arrivals[next_arrival].at
             self.now = now
-            while agenda and agenda[0][0] == now and agenda[0][1] < _ARRIVAL:
+            while agenda and agenda[0][0] == now and agenda[0][1] < ARRIVAL:
                 self.handle(heapq.heappop(agenda))
             while next_arrival < total and arrivals[next_arrival].at == now:
                 self.receive(arrivals[next_arrival])
@@ -468,7 +473,7 @@ class _Run:
             rota = agent.spec.rota
             shift = (self.start, None) if rota is None else rota.next_shift(self.start)
             if shift is not None:
-                self.schedule(shift[0], _ON, (agent, shift[1]))
+                self.schedule(shift[0], ON, (agent, shift[1]))
 
     def take_over(self, state: StartState) -> None:
         """A desk's state at the start: its agents' presence and holdings, its open tickets;
@@ -503,10 +508,10 @@ class _Run:
             if agent.online:  # off shift: offline now, back at the next shift
                 self.shift_ends(agent, start)
             elif shift is not None:
-                self.schedule(shift[0], _ON, (agent, shift[1]))
+                self.schedule(shift[0], ON, (agent, shift[1]))
         elif agent.online:  # on shift already: it ends as planned
             if shift[1] is not None:
-                self.schedule(shift[1], _OFF, agent)
+                self.schedule(shift[1], OFF, agent)
         else:
             self.shift_starts(agent, shift[1], start)
 
@@ -526,13 +531,13 @@ class _Run:
             self.waiting += 1
             gives_up = None if arrival.patience is None else arrival.at + arrival.patience
             if ticket.first_assigned_at is None and gives_up is not None and gives_up > start:
-                self.schedule(gives_up, _PATIENCE, ticket)
+                self.schedule(gives_up, PATIENCE, ticket)
         elif holder not in agents:
             msg = f"ticket {arrival.ticket_id} is held by agent {holder}, who is not staffed"
             raise ConfigurationError(msg)
         else:
             ticket.agent, ticket.started, ticket.spell = agents[holder], start, 1
-            self.schedule(start + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
+            self.schedule(start + ticket.stop() - ticket.done, DONE, (ticket, ticket.spell))
         self.watch(ticket)
 
     def expect(self, returning: Returning) -> None:
@@ -542,31 +547,31 @@ class _Run:
         )
         ticket.step = _steps_done(ticket, handed_off=returning.handed_off)
         self.tickets[returning.arrival.ticket_id] = ticket
-        self.schedule(returning.reopens_at, _REOPEN, ticket)
+        self.schedule(returning.reopens_at, REOPENS, ticket)
 
     def handle(self, entry: tuple[datetime, int, int, Any]) -> None:
         now, kind, _, payload = entry
-        if kind in (_OFF, _ON, _REOPEN):
+        if kind in (OFF, ON, REOPENS):
             self.last = now
         if kind in _IN_PROGRESS:
             self.pending -= 1
-        if kind == _DONE:
+        if kind == DONE:
             ticket, spell = payload
             self.finish(ticket, spell, now)
-        elif kind == _OFF:
+        elif kind == OFF:
             self.shift_ends(payload, now)
-        elif kind == _ON:
+        elif kind == ON:
             agent, end = payload
             self.shift_starts(agent, end, now)
-        elif kind == _REOPEN:
+        elif kind == REOPENS:
             ticket = payload
             ticket.reopened, ticket.resolved, ticket.done = True, False, timedelta(0)
             self.desk.reopen(ticket.arrival.ticket_id, now)
             self.enqueued(ticket)
             self.watch(ticket)
-        elif kind == _REPLY:
+        elif kind == REPLY:
             self.replied(payload, now)
-        elif kind == _PATIENCE:
+        elif kind == PATIENCE:
             ticket = payload
             if (
                 ticket.first_assigned_at is None
@@ -577,12 +582,12 @@ class _Run:
                 self.desk.abandon(ticket.arrival.ticket_id, now)
                 del self.tickets[ticket.arrival.ticket_id]
                 self.waiting -= 1
-        elif kind == _BREACH:
+        elif kind == BREACH:
             ticket, at = payload
             if ticket.check == at:
                 ticket.check = None
                 self.escalate(ticket, now)
-        elif kind == _APPOINTMENT:
+        elif kind == APPOINTMENT:
             self.keep(payload, now)
 
     def receive(self, arrival: Arrival) -> None:
@@ -591,7 +596,7 @@ class _Run:
         self.tickets[arrival.ticket_id] = ticket
         self.desk.receive(arrival)
         if arrival.patience is not None:
-            self.schedule(arrival.at + arrival.patience, _PATIENCE, ticket)
+            self.schedule(arrival.at + arrival.patience, PATIENCE, ticket)
         self.enqueued(ticket)
         if self.escalation is not None:
             self.watch(ticket)
@@ -610,7 +615,7 @@ class _Run:
             None if nearest is None else self.escalation.first_tick(self.start, nearest, self.now)
         )
         if ticket.check is not None:
-            self.schedule(ticket.check, _BREACH, (ticket, ticket.check))
+            self.schedule(ticket.check, BREACH, (ticket, ticket.check))
 
     def escalate(self, ticket: _Ticket, now: datetime) -> None:
         """The escalator's tick: a missed target moves the ticket up the path."""
@@ -695,7 +700,7 @@ class _Run:
         queue = queue or current
         holder = ticket.agent
         if holder is target and queue == current:
-            self.schedule(now + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
+            self.schedule(now + ticket.stop() - ticket.done, DONE, (ticket, ticket.spell))
             return
         if holder is None:
             self.waiting -= 1
@@ -716,7 +721,7 @@ class _Run:
         else:
             ticket.started = None
             self.release(agent)
-        self.schedule(now + step.lasts, _REPLY, ticket)
+        self.schedule(now + step.lasts, REPLY, ticket)
 
     def replied(self, ticket: _Ticket, now: datetime) -> None:
         """The customer wrote back: the holder works on, or the ticket waits again."""
@@ -729,7 +734,7 @@ class _Run:
         else:
             self.occupy(agent)
             ticket.started = now
-            self.schedule(now + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
+            self.schedule(now + ticket.stop() - ticket.done, DONE, (ticket, ticket.spell))
         self.watch(ticket)
 
     def wake(self, ticket: _Ticket) -> None:
@@ -763,7 +768,7 @@ class _Run:
         if agent.free > 0:
             self.ready.add(agent.order)
         if end is not None:
-            self.schedule(end, _OFF, agent)
+            self.schedule(end, OFF, agent)
 
     def shift_ends(self, agent: _Agent, now: datetime) -> None:
         agent.online = False
@@ -772,7 +777,7 @@ class _Run:
         self.unrest(agent)
         shift = None if agent.spec.rota is None else agent.spec.rota.next_shift(now)
         if shift is not None:
-            self.schedule(shift[0], _ON, (agent, shift[1]))
+            self.schedule(shift[0], ON, (agent, shift[1]))
 
     def pull(self, now: datetime) -> None:
         """Free agents take tickets in rounds, one each per round, in joining order."""
@@ -857,7 +862,7 @@ class _Run:
         self.occupy(agent)
         ticket.agent, ticket.started = agent, now
         ticket.spell += 1
-        self.schedule(now + ticket.stop() - ticket.done, _DONE, (ticket, ticket.spell))
+        self.schedule(now + ticket.stop() - ticket.done, DONE, (ticket, ticket.spell))
         if self.escalation is not None:
             self.watch(ticket)
 
@@ -905,7 +910,7 @@ class _Run:
         ticket.check = None
         if arrival.reopen_after is not None and not ticket.reopened:
             ticket.resolved = True
-            self.schedule(now + arrival.reopen_after, _REOPEN, ticket)
+            self.schedule(now + arrival.reopen_after, REOPENS, ticket)
             return
         if self.csat is not None and arrival.rating_noise is not None:
             assert ticket.first_assigned_at is not None  # noqa: S101 - it was worked on

@@ -12,7 +12,8 @@ the run's log of happenings into a :class:`~ticketlog.simulation.desks.FastDesk`
 place the fast books are kept). The run loop itself is compiled from Cython
 (:mod:`ticketlog.simulation._compiled`) when the package was installed with a C compiler,
 and interpreted otherwise (:meth:`Kernel.run_interpreted`): the same steps, kept equal by
-a property test; the vocabulary both share is :mod:`ticketlog.simulation.happenings`.
+a property test; the vocabulary both share with the engine is
+:mod:`ticketlog.simulation.happenings`.
 
 It runs a run when :func:`runs_columnar` says so: drawn arrivals, an empty desk,
 calendar-time SLA targets, and a keyed policy whose key has a column form
@@ -79,6 +80,7 @@ except ImportError:
     compiled_run = None
 
 _US = timedelta(microseconds=1)
+_STALLED = STALLED // _US
 _FIELDS = frozenset(
     {
         "queue",
@@ -717,7 +719,7 @@ class Kernel:
         following, total = 0, self.n
         arrival = at[0] if total else NEVER  # the next arrival's instant
         while arrival != NEVER or pending or (waiting and agenda):
-            if not pending and arrival == NEVER and agenda[0][0] - last_progress > STALLED:
+            if not pending and arrival == NEVER and agenda[0][0] - last_progress > _STALLED:
                 break
             now = agenda[0][0] if agenda and agenda[0][0] < arrival else arrival
             while agenda and agenda[0][0] == now and agenda[0][1] < ARRIVAL:
