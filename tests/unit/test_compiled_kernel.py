@@ -14,9 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.test_fast_mode import EXAMPLES, IDS, POLICIES, scenarios
-from tests.unit.test_kernel import COLUMN_KEYS, UrgentByField
+from tests.unit.test_kernel import USER_FILTERS
 from ticketlog.policies import Ordered, PullPolicy
-from ticketlog.policies.eligibility import all_of, skills_match
 from ticketlog.policies.reads import KeyedPolicy
 from ticketlog.policies.registry import pull_policy
 from ticketlog.projections import SlaTargets
@@ -77,17 +76,11 @@ def test_the_compiled_loop_runs_every_built_in_as_the_interpreted_one(
 
 
 @settings(max_examples=2 * EXAMPLES, deadline=None)
-@given(
-    scenario=scenarios(every_feature=True),
-    seed=st.integers(0, 2**32 - 1),
-    key=st.sampled_from(sorted(COLUMN_KEYS)),
-    with_skills=st.booleans(),
-)
+@given(scenario=scenarios(every_feature=True), seed=st.integers(0, 2**32 - 1), policy=USER_FILTERS)
 def test_the_compiled_loop_runs_a_user_filter_as_the_interpreted_one(
-    scenario: Scenario, seed: int, key: str, with_skills: bool
+    scenario: Scenario, seed: int, policy: Ordered
 ) -> None:
-    eligible = all_of(UrgentByField(), skills_match()) if with_skills else UrgentByField()
-    assert_same_run(scenario, seed, Ordered(f"{key}/urgent", COLUMN_KEYS[key], eligible))
+    assert_same_run(scenario, seed, policy)
 
 
 def test_the_kernel_runs_the_compiled_loop_when_it_is_built(

@@ -120,18 +120,25 @@ COLUMN_KEYS: dict[str, Ordering] = {
 """Orderings with a column form."""
 
 
+def user_filter(key: str, with_skills: bool) -> Ordered:
+    """A user's partitioned filter under an ordering with a column form, with skills or not."""
+    eligible = all_of(UrgentByField(), skills_match()) if with_skills else UrgentByField()
+    return Ordered(f"{key}/urgent", COLUMN_KEYS[key], eligible)
+
+
+USER_FILTERS = st.builds(user_filter, st.sampled_from(sorted(COLUMN_KEYS)), st.booleans())
+"""The user's filters under every ordering with a column form."""
+
+
 @settings(max_examples=4 * EXAMPLES, deadline=None)
 @given(
     scenario=scenarios(every_feature=True),
     seed=st.integers(0, 2**32 - 1),
-    key=st.sampled_from(sorted(COLUMN_KEYS)),
-    with_skills=st.booleans(),
+    policy=USER_FILTERS,
 )
 def test_a_user_filter_naming_its_ticket_fields_runs_in_the_kernel_with_the_same_books(
-    scenario: Scenario, seed: int, key: str, with_skills: bool
+    scenario: Scenario, seed: int, policy: Ordered
 ) -> None:
-    eligible = all_of(UrgentByField(), skills_match()) if with_skills else UrgentByField()
-    policy = Ordered(f"{key}/urgent", COLUMN_KEYS[key], eligible)
     drawn = draw_arrivals(scenario, seed=seed)
     kernel = simulate(scenario, drawn, policy, sla=SLA, fast=True)
     assert kernel.columns is not None
