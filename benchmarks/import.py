@@ -10,16 +10,19 @@ exports usually are) of at least ``--rows`` rows, then times in the same run:
   (both passes, agents, tickets, capacities);
 * ``postgres`` (with ``--postgres URL``): the same import into a fresh schema.
 
-It prints the rates in rows/s, the ratio import/raw (of wall-clock times, and of CPU
-times: steadier when other work shares the machine; PostgreSQL's own CPU is not the
-importing process's, so its ratio is of wall-clock times only) and the peak resident
-memory of the import (measured in a subprocess per run, so runs do not share memory). With
+The import shares its cases among ``--workers`` processes (default: as
+:func:`~ticketlog.imports.import_file` chooses, one per core). It prints the rates in
+rows/s, the ratio import/raw (of wall-clock times, and of CPU times — the importing
+process's and its workers' together: steadier when other work shares the machine;
+PostgreSQL's own CPU is not the import's, so its ratio is of wall-clock times only), how
+many processes imported, and the peak resident memory of the importing process and of its
+largest worker (measured in a subprocess per run, so runs do not share memory). With
 ``--repeat N`` each timing is the best of N runs, each into a fresh file or schema (on a
 shared machine the best run is the one least disturbed by other work). ``--profile``
 adds one import under cProfile, its functions by cumulative time printed to stderr.
 
     python benchmarks/import.py [--rows 200000] [--repeat 3] [--postgres postgresql://HOST/DB]
-        [--json] [--profile]
+        [--workers auto|N] [--json] [--profile]
 """
 
 from __future__ import annotations
@@ -45,12 +48,16 @@ _IMPORT = """
 import json, resource, sys, time
 from ticketlog import HelpDesk
 from ticketlog.imports import import_file, preset
+workers = None if sys.argv[3] == "auto" else int(sys.argv[3])
 start, cpu = time.perf_counter(), time.process_time()
 with HelpDesk(sys.argv[2]) as desk:
-    report = import_file(desk, sys.argv[1], preset("status-log"))
+    report = import_file(desk, sys.argv[1], preset("status-log"), workers=workers)
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+workers_cpu = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak,
+worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu + workers_cpu, "peak_mb": peak,
+                  "worker_peak_mb": worker_peak, "workers": report.workers,
                   "events": report.events_written, "cases": report.cases,
                   "people": report.people}))
 """
@@ -99,10 +106,10 @@ def raw_floor(rows: int, directory: Path) -> tuple[float, float]:
     return seconds, cpu
 
 
-def timed_import(log: Path, store: str) -> dict[str, Any]:
+def timed_import(log: Path, store: str, workers: str) -> dict[str, Any]:
     """Run one import in a fresh process; its timing, peak memory and counts."""
     output = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
-        [sys.executable, "-c", _IMPORT, str(log), store],
+        [sys.executable, "-c", _IMPORT, str(log), store, workers],
         check=True,
         capture_output=True,
         text=True,
@@ -129,22 +136,23 @@ def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
         **fastest,
         "cpu_seconds": min(run["cpu_seconds"] for run in runs),
         "peak_mb": max(run["peak_mb"] for run in runs),
+        "worker_peak_mb": max(run["worker_peak_mb"] for run in runs),
     }
 
 
-def sqlite_import(log: Path, directory: Path, repeat: int) -> dict[str, Any]:
+def sqlite_import(log: Path, directory: Path, repeat: int, workers: str) -> dict[str, Any]:
     """The best of ``repeat`` imports, each into a fresh SQLite file."""
     stores = [f"sqlite:///{directory / f'desk-{run}.db'}" for run in range(repeat)]
-    return best([timed_import(log, store) for store in stores])
+    return best([timed_import(log, store, workers) for store in stores])
 
 
-def postgres_import(log: Path, url: str, repeat: int) -> dict[str, Any]:
+def postgres_import(log: Path, url: str, repeat: int, workers: str) -> dict[str, Any]:
     """The best of ``repeat`` imports, each into a fresh schema of the database at ``url``."""
     runs = []
     for _ in range(repeat):
         schema, store = fresh_schema(url)
         try:
-            runs.append(timed_import(log, store))
+            runs.append(timed_import(log, store, workers))
         finally:
             drop_schema(url, schema)
     return best(runs)
@@ -174,6 +182,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs each")
     parser.add_argument("--postgres", help="also import into a fresh schema of this database")
+    parser.add_argument(
+        "--workers", default="auto", help="processes importing the cases (default: auto)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--profile", action="store_true", help="also profile one import (printed to stderr)"
@@ -190,7 +201,7 @@ def main() -> None:
             rows = write_status_log(log, cases, seed=1)
         floors = [raw_floor(rows, directory) for _ in range(args.repeat)]
         raw, raw_cpu = min(wall for wall, _ in floors), min(cpu for _, cpu in floors)
-        sqlite = sqlite_import(log, directory, args.repeat)
+        sqlite = sqlite_import(log, directory, args.repeat, args.workers)
         figures: dict[str, Any] = {
             "rows": rows,
             "cases": cases,
@@ -200,13 +211,16 @@ def main() -> None:
             "import_rows_per_s": rows / sqlite["seconds"],
             "import_ratio_to_raw": raw / sqlite["seconds"],
             "import_cpu_ratio_to_raw": raw_cpu / sqlite["cpu_seconds"],
+            "import_workers": sqlite["workers"],
             "import_peak_rss_mb": sqlite["peak_mb"],
+            "import_worker_peak_rss_mb": sqlite["worker_peak_mb"],
         }
         if args.postgres:
-            postgres = postgres_import(log, args.postgres, args.repeat)
+            postgres = postgres_import(log, args.postgres, args.repeat, args.workers)
             figures["postgres_rows_per_s"] = rows / postgres["seconds"]
             figures["postgres_ratio_to_raw"] = raw / postgres["seconds"]
             figures["postgres_peak_rss_mb"] = postgres["peak_mb"]
+            figures["postgres_worker_peak_rss_mb"] = postgres["worker_peak_mb"]
         if args.profile:
             print(profiled_import(log, f"sqlite:///{directory / 'profiled.db'}"), file=sys.stderr)
     figures["benchmark_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

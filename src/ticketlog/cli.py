@@ -48,7 +48,8 @@ from ticketlog.desk import HelpDesk
 from ticketlog.domain.errors import ConfigurationError, InvalidValue, TicketlogError
 from ticketlog.domain.events import DomainEvent, TicketReceived
 from ticketlog.imports import UnreadableFile, import_file, preset_names, resolve_mapping
-from ticketlog.imports.importer import Progress as ImportProgress
+from ticketlog.imports.importer import check_workers
+from ticketlog.imports.shares import Progress as ImportProgress
 from ticketlog.io.console import (
     Column,
     calibration_tables,
@@ -498,6 +499,13 @@ def import_command(
         typer.Option(help="The second file a source needs (e.g. ServiceNow's incidents)."),
     ] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first anomaly.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes that import the cases (default: one per core for a large file).",
+            min=1,
+        ),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Import FILE into STORE: every case a ticket, every change an event, as it happened.
@@ -507,13 +515,20 @@ def import_command(
     """
     with _errors_as_one_line():
         chosen = resolve_mapping(preset, mapping)
+        check_workers(workers, strict=strict, store_kind=parse_store_url(store).kind)
         for path in (file, companion):
             if path is not None and not path.is_file():
                 msg = f"no file {path}"
                 raise UnreadableFile(msg)
         with HelpDesk(store) as desk, _import_progress(as_json) as progress:
             report = import_file(
-                desk, file, chosen, strict=strict, companion=companion, progress=progress
+                desk,
+                file,
+                chosen,
+                strict=strict,
+                companion=companion,
+                progress=progress,
+                workers=workers,
             )
     if as_json:
         _print_json(report.to_json())

@@ -86,11 +86,14 @@ def test_bad_import_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'history.db'}"
     bad_mapping = tmp_path / "bad.toml"
     bad_mapping.write_text('preset = "status-log"\n[time]\nformat = "nonsense"\n', encoding="utf-8")
+    imported = ("import", str(EXAMPLES / "status-log.csv"), "--preset", "status-log")
     cases = {
         "unknown preset": ("import", str(EXAMPLES / "status-log.csv"), "--preset", "nope"),
         "no preset or mapping": ("import", str(EXAMPLES / "status-log.csv")),
         "missing file": ("import", str(tmp_path / "none.csv"), "--preset", "status-log"),
         "bad mapping": ("import", str(EXAMPLES / "status-log.csv"), "--mapping", str(bad_mapping)),
+        "no workers": (*imported, "--workers", "0"),
+        "strict, shared": (*imported, "--workers", "2", "--strict"),
     }
     for name, args in cases.items():
         result = run_cli(*args, "--store", store)

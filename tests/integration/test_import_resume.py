@@ -15,15 +15,17 @@ import pytest
 
 from ticketlog import HelpDesk
 from ticketlog.imports import import_file, preset, ticket_id
+from ticketlog.imports.shares import Share
 from ticketlog.imports.synthetic import write_status_log
 
 CASES = 4000
 IMPORT = (
     "import sys\n"
     "from ticketlog import HelpDesk\n"
-    "from ticketlog.imports import import_file, preset\n"
+    "from ticketlog.imports import import_file, importer, preset\n"
+    "importer.SQLITE_BATCH_EVENTS = 2000  # many batches in each share\n"
     "with HelpDesk(sys.argv[2]) as desk:\n"
-    "    import_file(desk, sys.argv[1], preset('status-log'))\n"
+    "    import_file(desk, sys.argv[1], preset('status-log'), workers=int(sys.argv[3]))\n"
 )
 
 
@@ -42,8 +44,23 @@ def count_rows(path: Path) -> int:
         return 0  # no table yet
 
 
+def settled(path: Path, *, quiet: float = 1.0, limit: float = 30) -> int:
+    """The store's event count once it has stopped growing for ``quiet`` seconds."""
+    deadline = time.monotonic() + limit
+    count, since = count_rows(path), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = count_rows(path)
+        if now != count:
+            count, since = now, time.monotonic()
+    return count
+
+
 @pytest.mark.slow
-def test_a_killed_import_leaves_whole_cases_and_a_rerun_completes_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_killed_import_leaves_whole_cases_and_a_rerun_completes_it(
+    tmp_path: Path, workers: int
+) -> None:
     log = tmp_path / "incidents.csv"
     write_status_log(log, CASES, seed=11)
     whole, killed = tmp_path / "whole.db", tmp_path / "killed.db"
@@ -52,7 +69,7 @@ def test_a_killed_import_leaves_whole_cases_and_a_rerun_completes_it(tmp_path: P
     complete = stored(whole)
 
     process = subprocess.Popen(
-        [sys.executable, "-c", IMPORT, str(log), f"sqlite:///{killed}"],
+        [sys.executable, "-c", IMPORT, str(log), f"sqlite:///{killed}", str(workers)],
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     deadline = time.monotonic() + 120
@@ -61,11 +78,19 @@ def test_a_killed_import_leaves_whole_cases_and_a_rerun_completes_it(tmp_path: P
     process.send_signal(signal.SIGKILL)
     process.wait()
 
+    written = settled(killed)  # a worker of a killed import stops before its next batch
     partial = stored(killed)
-    written = sum(partial.values())
+    assert written == sum(partial.values())
     assert 6000 <= written < sum(complete.values()), "the kill should land midway"
     tickets = {ticket_id("status-log", f"INC{n:07d}").hex for n in range(1, CASES + 1)}
     assert all(partial[ticket] == complete[ticket] for ticket in tickets & set(partial))
+    worker = Share(workers - 1, workers)  # the last share: a worker's, with two processes
+    its_cases = {
+        ticket_id("status-log", case).hex
+        for case in (f"INC{n:07d}" for n in range(1, CASES + 1))
+        if worker.holds(case)
+    }
+    assert its_cases - set(partial), "the last share should be unfinished"
 
     with HelpDesk(f"sqlite:///{killed}") as desk:
         report = import_file(desk, log, preset("status-log"))

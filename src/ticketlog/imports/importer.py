@@ -10,7 +10,9 @@
    the events of many cases are written together through the desk's mapper and recorder
    (:meth:`~ticketlog.desk.HelpDesk.record_new`), each batch one atomic transaction.
    Memory holds only the cases still being read (one at a time for a file grouped by
-   case, the open ones for a file in time order) and one batch.
+   case, the open ones for a file in time order) and one batch. On a file or database
+   store, several processes share this pass, each its share of the cases
+   (:mod:`~ticketlog.imports.shares`).
 4. **Capacity.** Each person's capacity is the most tickets they held at once in the
    history (``AgentProfileChanged`` when above 1), saved in one transaction without
    reading the agents just written back.
@@ -22,6 +24,7 @@ job. A batch is all or nothing, so no case is ever half imported.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -33,21 +36,25 @@ import attrs
 from eventsourcing.persistence import IntegrityError
 
 from ticketlog.domain.agent import Agent
+from ticketlog.domain.errors import InvalidValue
 from ticketlog.domain.events import AgentProfile, TicketEvent
 from ticketlog.imports.interpret import CaseInterpreter, Spells, person_id
 from ticketlog.imports.mapping import ImportMapping
 from ticketlog.imports.readers import source_rows
 from ticketlog.imports.report import ImportReport
 from ticketlog.imports.rows import MalformedRow, Row, RowReader
+from ticketlog.imports.shares import (
+    FORKS,
+    Progress,
+    Share,
+    ShareAbandoned,
+    ShareResult,
+    in_shares,
+)
 from ticketlog.projections.base import collector_paused
 
 if TYPE_CHECKING:
     from ticketlog.desk import HelpDesk
-
-Progress = Callable[[int, int, int], None]
-"""Called as ``progress(rows_read, cases_done, rows_in_file)``: while the file is surveyed
-(the first pass) with no case done and ``rows_in_file`` 0 (not known yet), then as cases
-are imported."""
 
 SURVEY_STEP = 1000
 """Rows between two progress calls of the survey."""
@@ -58,6 +65,11 @@ BATCH_EVENTS = 5000
 SQLITE_BATCH_EVENTS = 20_000
 """On SQLite, where each commit waits for the disk, four times as many (a sixth less wall
 time on 200,000 rows, for 10-25 MB more at the peak)."""
+
+SHARED_ROWS = 10_000
+"""Files of fewer rows are imported by one process (forking would cost more than it saves)."""
+MAX_WORKERS = 8
+"""The most processes an import uses by default (each reads the whole file)."""
 
 _MAX_CAPACITY = 1000
 SURVEYED = frozenset({"case", "person", "team", "tier", "language", "country"})
@@ -97,6 +109,7 @@ def import_file(
     strict: bool = False,
     companion: Path | str | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import the export at ``path`` into ``desk`` under ``mapping``; return the report.
 
@@ -104,6 +117,10 @@ def import_file(
     :func:`~ticketlog.imports.readers.source_rows`). Raises
     :class:`~ticketlog.imports.report.StrictImportError` (with ``strict``) at the
     first anomaly or malformed row, having written nothing of that row's case.
+    ``workers``: how many processes interpret and write the cases (default: one per
+    available core, at most :data:`MAX_WORKERS`, for a file of :data:`SHARED_ROWS` rows or
+    more on a file or database store on Linux; otherwise, and always for a strict import,
+    one).
     """
     path = Path(path)
     reader = RowReader(mapping)
@@ -111,27 +128,61 @@ def import_file(
     companion = None if companion is None else Path(companion)
     with collector_paused():  # much allocated, few cycles (2,646 after 200,000 rows)
         survey = _survey(path, mapping, reader, companion, progress)
+        count = _worker_count(workers, desk, strict=strict, rows=survey.rows)
         people = survey.people
-        report.people = len(people)
+        report.people, report.workers = len(people), count
         joins = (_agent(mapping, name, person).collect_events() for name, person in people.items())
         written = set(desk.record_new({events[0].originator_id: events for events in joins}))
         report.agents_written = len(written)
-        interpreter = CaseInterpreter(
-            source=mapping.source,
-            report=report,
-            defaults=mapping.defaults,
-            agent=_agent_ids(mapping.source),
-        )
-        writer = _Writer(
-            desk, report, SQLITE_BATCH_EVENTS if desk.store.kind == "sqlite" else BATCH_EVENTS
-        )
-        try:
-            for events in _tickets(path, mapping, companion, reader, survey, interpreter, progress):
-                writer.add(events)
-        finally:
-            writer.flush()
-        _record_capacities(desk, mapping, people, interpreter.spells, written)
+
+        def run(share_desk: HelpDesk, share: Share, share_progress: Progress | None) -> ShareResult:
+            share_report = ImportReport(source=mapping.source, strict=strict)
+            interpreter = CaseInterpreter(
+                source=mapping.source,
+                report=share_report,
+                defaults=mapping.defaults,
+                agent=_agent_ids(mapping.source),
+            )
+            cases = _tickets(
+                path, mapping, companion, reader, survey, interpreter, share_progress, share
+            )
+            _write(share_desk, share, share_report, cases)
+            return share_report, interpreter.spells
+
+        cases_report, spells = in_shares(desk, count, run, progress)
+        report.absorb(cases_report)
+        _record_capacities(desk, mapping, people, spells, written)
     return report
+
+
+def _worker_count(workers: int | None, desk: HelpDesk, *, strict: bool, rows: int) -> int:
+    """How many processes import the cases."""
+    check_workers(workers, strict=strict, store_kind=desk.store.kind)
+    if workers is not None:
+        return workers
+    if strict or desk.store.kind == "memory" or not FORKS or rows < SHARED_ROWS:
+        return 1
+    return min(_cores(), MAX_WORKERS)
+
+
+def check_workers(workers: int | None, *, strict: bool, store_kind: str) -> None:
+    """:class:`InvalidValue` unless ``workers`` is ``None`` or a number of processes an
+    import can use (one only for a strict import, an in-memory store, or without fork)."""
+    if workers is None:
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        msg = f"workers must be a whole number of processes, at least 1, not {workers!r}"
+        raise InvalidValue(msg)
+    if workers > 1 and (strict or store_kind == "memory" or not FORKS):
+        why = "a strict import" if strict else f"an import into a {store_kind} store"
+        why = why if FORKS else "an import on this platform"
+        msg = f"{why} runs in one process: workers must be 1, not {workers}"
+        raise InvalidValue(msg)
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0))
 
 
 def _survey(
@@ -202,13 +253,17 @@ def _tickets(  # noqa: PLR0917 - the import's parts, passed once
     survey: _Survey,
     interpreter: CaseInterpreter,
     progress: Progress | None,
+    share: Share,
 ) -> Iterable[list[TicketEvent]]:
-    """Each case's ticket events, as soon as its last row is read."""
+    """Each case's ticket events (of ``share``'s cases), as soon as its last row is read."""
     report = interpreter.report
     pending: dict[str, list[Row]] = {}
     expected = survey.cases
+    shared = share.count > 1
     for line, record in source_rows(path, mapping, companion):
         report.rows += 1
+        if shared and not share.holds(reader.case_in(record)):
+            continue
         try:
             row = reader.row(line, record)
         except MalformedRow as error:
@@ -230,11 +285,26 @@ def _tickets(  # noqa: PLR0917 - the import's parts, passed once
         progress(report.rows, report.cases, survey.rows)
 
 
+def _write(
+    desk: HelpDesk, share: Share, report: ImportReport, cases: Iterable[list[TicketEvent]]
+) -> None:
+    """Write the cases' events in atomic batches of many cases, skipping stored ones."""
+    writer = _Writer(
+        desk, share, report, SQLITE_BATCH_EVENTS if desk.store.kind == "sqlite" else BATCH_EVENTS
+    )
+    try:
+        for events in cases:
+            writer.add(events)
+    finally:
+        writer.flush()
+
+
 @attrs.define
 class _Writer:
     """Collects tickets' events and writes them in atomic batches, skipping stored ones."""
 
     desk: HelpDesk
+    share: Share
     report: ImportReport
     limit: int
     """Events per transaction."""
@@ -250,6 +320,8 @@ class _Writer:
     def flush(self) -> None:
         if not self.batch:
             return
+        if self.share.abandoned():
+            raise ShareAbandoned
         written = self.desk.record_new(self.batch)
         self.report.cases_written += len(written)
         self.report.cases_skipped += len(self.batch) - len(written)

@@ -84,6 +84,11 @@ class Spells:
         self.starts.append(start.timestamp())
         self.ends.append(math.inf if end is None else end.timestamp())
 
+    def extend(self, other: Spells) -> None:
+        """Add the holdings of ``other`` (the same person's, met in another share of cases)."""
+        self.starts.extend(other.starts)
+        self.ends.extend(other.ends)
+
     def most_at_once(self) -> int:
         """The most holdings overlapping (one ending as another starts: not overlapping)."""
         ends: list[float] = []

@@ -29,6 +29,16 @@ class Anomaly:
     count: int = 0
     examples: list[str] = attrs.Factory(list)
     """The first case ids (or ``line N`` for malformed rows) it occurred in."""
+    met_at: list[int] = attrs.field(factory=list, repr=False, eq=False)
+    """Where in the file each example was met (records read by then): merging the reports
+    of several shares of an import keeps the file's first examples."""
+
+    def absorb(self, other: Anomaly) -> None:
+        """Add ``other``, the same kind met in another share of the same file's cases."""
+        self.count += other.count
+        met = sorted(zip(self.met_at + other.met_at, self.examples + other.examples, strict=True))
+        self.met_at = [at for at, _ in met[:EXAMPLES]]
+        self.examples = [where for _, where in met[:EXAMPLES]]
 
     def to_json(self) -> dict[str, Any]:
         """As a JSON-ready dict."""
@@ -51,6 +61,8 @@ class ImportReport:
     agents_written: int = 0
     open_at_end: int = 0
     """Cases still open after their last row."""
+    workers: int = 1
+    """Processes that imported the cases (see :mod:`~ticketlog.imports.shares`)."""
     strict: bool = False
     anomalies: dict[str, Anomaly] = attrs.Factory(dict)
 
@@ -62,9 +74,22 @@ class ImportReport:
         anomaly.count += 1
         if len(anomaly.examples) < EXAMPLES and where not in anomaly.examples:
             anomaly.examples.append(where)
+            anomaly.met_at.append(self.rows)
         if self.strict:
             msg = f"{kind} ({where})"
             raise StrictImportError(msg)
+
+    def absorb(self, share: ImportReport) -> None:
+        """Add ``share``: the report of another share of this import's cases (which read
+        every record too, and met no people)."""
+        self.rows = max(self.rows, share.rows)
+        self.cases += share.cases
+        self.cases_written += share.cases_written
+        self.cases_skipped += share.cases_skipped
+        self.events_written += share.events_written
+        self.open_at_end += share.open_at_end
+        for kind, anomaly in share.anomalies.items():
+            self.anomalies.setdefault(kind, Anomaly(kind)).absorb(anomaly)
 
     def count(self, kind: str) -> int:
         """How often ``kind`` occurred (0 if never)."""
@@ -83,6 +108,7 @@ class ImportReport:
             "people": self.people,
             "agents_written": self.agents_written,
             "open_at_end": self.open_at_end,
+            "workers": self.workers,
             "anomalies": [a.to_json() for a in self.sorted_anomalies()],
         }
 

@@ -142,6 +142,11 @@ class RowReader:
             subset = self._subsets[only] = tuple(p for p in self._named if p[0] in only)
         return subset
 
+    def case_in(self, record: Mapping[str, Any]) -> str | None:
+        """The record's case id, read as :meth:`texts` reads it (``None``: it has none)."""
+        value = record.get(self.columns.case)
+        return None if value is None else str(value).strip() or None
+
     def case_of(self, line: int, texts: Texts) -> str:
         """The row's case id; :class:`MalformedRow` if it has none."""
         case = texts.get("case")

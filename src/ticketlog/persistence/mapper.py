@@ -60,7 +60,7 @@ class EventMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Encode one event."""
         event = cast(DomainEvent, domain_event)
-        state = event.model_dump_json().encode()
+        state = event.__pydantic_serializer__.to_json(event)  # model_dump_json(), as bytes
         if event.class_version > 1:  # the version goes first: see _versioned_json
             state = _version_prefix(event.class_version) + state[1:]
         return StoredEvent(
