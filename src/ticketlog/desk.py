@@ -28,6 +28,7 @@ from collections.abc import (
 from contextlib import closing
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import partial
 from itertools import islice
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
@@ -42,6 +43,7 @@ from eventsourcing.persistence import (
     PersistenceError,
     Recording,
 )
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment, EnvType
 from pydantic import SecretStr
 
@@ -104,7 +106,7 @@ from ticketlog.persistence.mapper import CorruptEvent, EventMapper
 from ticketlog.persistence.reader import LogHealth, LogReader
 from ticketlog.persistence.settings import MemoryStore, PostgresStore, SQLiteStore, resolve_store
 from ticketlog.persistence.snapshots import INTERVAL, AgentSnapshots
-from ticketlog.persistence.sqlite import create_owner_only
+from ticketlog.persistence.sqlite import create_owner_only, insert_rows
 from ticketlog.policies.protocol import PullPolicy, Router
 from ticketlog.policies.registry import pull_policy
 from ticketlog.policies.registry import router as as_router
@@ -1073,15 +1075,21 @@ class HelpDesk(Application[UUID]):
             raise InvalidValue(msg)
         events_given = (event for events in streams.values() for event in events)
         _check_kinds(events_given, (DomainEvent,), "record_new takes streams of events")
-        pending = {
-            stream: [self.mapper.to_stored_event(e) for e in events]
-            for stream, events in streams.items()
-        }
+        mapper = cast(EventMapper, self.mapper)
+        recorder = self.recorder
+        encode: Callable[[DomainEvent], Any]
+        insert: Callable[[list[Any]], object]
+        if isinstance(recorder, SQLiteApplicationRecorder):  # no notification ids needed
+            encode, insert = mapper.to_row, partial(insert_rows, recorder)
+        else:
+            encode, insert = mapper.to_stored_event, recorder.insert_events
+        pending = {stream: [encode(e) for e in events] for stream, events in streams.items()}
         for _ in range(self.max_attempts):
             if not pending:
                 return []
+            batch: list[Any] = [row for rows in pending.values() for row in rows]
             try:
-                self.recorder.insert_events([s for stored in pending.values() for s in stored])
+                insert(batch)
             except IntegrityError:
                 pending = {
                     i: stored

@@ -15,7 +15,7 @@ from ticketlog import HelpDesk, MemoryStore, PostgresStore, SQLiteStore
 from ticketlog.domain.events import DomainEvent
 from ticketlog.imports import ImportReport, import_file, preset
 from ticketlog.imports.interpret import Spells
-from ticketlog.imports.shares import ImportWorkerFailed, Share, ShareResult, in_shares
+from ticketlog.imports.shares import ImportWorkerFailed, Link, Share, ShareResult, in_shares
 from ticketlog.imports.synthetic import write_status_log
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "imports" / "status-log.csv"
@@ -91,7 +91,7 @@ def test_a_shared_import_into_an_encrypted_store_gives_its_workers_the_key(
 
 @pytest.mark.slow
 def test_a_worker_that_dies_fails_the_import_with_its_exit_code(sqlite_store: SQLiteStore) -> None:
-    def run(_desk: HelpDesk, share: Share, _progress: object) -> ShareResult:
+    def run(_desk: HelpDesk, share: Share, _link: Link, _progress: object) -> ShareResult:
         if share.index == 1:
             os._exit(3)
         return ImportReport(source="test"), {}
@@ -106,7 +106,7 @@ class Refused(ValueError):
 
 @pytest.mark.slow
 def test_a_workers_error_is_raised_by_the_import(sqlite_store: SQLiteStore) -> None:
-    def run(_desk: HelpDesk, share: Share, _progress: object) -> ShareResult:
+    def run(_desk: HelpDesk, share: Share, _link: Link, _progress: object) -> ShareResult:
         if share.index == 2:
             msg = "share 2 refused"
             raise Refused(msg)
@@ -120,7 +120,7 @@ def test_a_workers_error_is_raised_by_the_import(sqlite_store: SQLiteStore) -> N
 def test_shares_merge_their_reports_and_holdings(
     sqlite_store: SQLiteStore,
 ) -> None:
-    def run(_desk: HelpDesk, share: Share, _progress: object) -> ShareResult:
+    def run(_desk: HelpDesk, share: Share, _link: Link, _progress: object) -> ShareResult:
         report = ImportReport(source="test", rows=10, cases=share.index + 1)
         report.note("odd", f"case {share.index}")
         held = Spells()

@@ -3,7 +3,7 @@ the number of processes checked."""
 
 from __future__ import annotations
 
-import os
+import itertools
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ticketlog import HelpDesk, InvalidValue, MemoryStore
 from ticketlog.imports import ImportReport, import_file, preset
-from ticketlog.imports.shares import Share
+from ticketlog.imports.shares import LEADER_WEIGHT, Share
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "imports" / "status-log.csv"
 CASE_IDS = st.text(min_size=1, max_size=12)
@@ -54,10 +54,14 @@ def test_merged_share_reports_equal_the_report_of_one_process(
     assert merged.to_json() == single.to_json()
 
 
-def test_a_share_knows_when_its_importing_process_is_gone() -> None:
-    assert not Share(0, 2).abandoned()
-    assert not Share(1, 2, parent=os.getppid()).abandoned()
-    assert Share(1, 2, parent=os.getpid()).abandoned()  # not this process's parent
+@given(st.integers(2, 8), st.lists(CASE_IDS, min_size=200, max_size=400, unique=True))
+def test_the_leaders_share_is_a_little_smaller_than_a_workers(count: int, cases: list[str]) -> None:
+    shares = [Share(index, count) for index in range(count)]
+    spans = [share.high - share.low for share in shares]
+    assert (shares[0].low, shares[-1].high) == (0, 2**32)
+    assert all(a.high == b.low for a, b in itertools.pairwise(shares))
+    assert spans[0] == pytest.approx(spans[1] * LEADER_WEIGHT, rel=1e-6)
+    assert len(set(spans[1:])) <= 2  # workers' spans differ by rounding only
 
 
 @pytest.mark.parametrize("workers", [0, -1, True, 1.5, "2"])

@@ -10,12 +10,14 @@
    the events of many cases are written together through the desk's mapper and recorder
    (:meth:`~ticketlog.desk.HelpDesk.record_new`), each batch one atomic transaction.
    Memory holds only the cases still being read (one at a time for a file grouped by
-   case, the open ones for a file in time order) and one batch. On a file or database
-   store, several processes share this pass, each its share of the cases
-   (:mod:`~ticketlog.imports.shares`).
+   case, the open ones for a file in time order) and one batch.
 4. **Capacity.** Each person's capacity is the most tickets they held at once in the
    history (``AgentProfileChanged`` when above 1), saved in one transaction without
    reading the agents just written back.
+
+On a file or database store, several processes share the passes, each surveying and
+writing its share of the cases (:mod:`~ticketlog.imports.shares`); the importing process
+has everyone join and records the capacities.
 
 Ids come from the source's own (``ticket_id(source, case)``), so a case already in the
 store is skipped: importing twice adds nothing, and after a crash a re-run finishes the
@@ -43,14 +45,7 @@ from ticketlog.imports.mapping import ImportMapping
 from ticketlog.imports.readers import source_rows
 from ticketlog.imports.report import ImportReport
 from ticketlog.imports.rows import MalformedRow, Row, RowReader
-from ticketlog.imports.shares import (
-    FORKS,
-    Progress,
-    Share,
-    ShareAbandoned,
-    ShareResult,
-    in_shares,
-)
+from ticketlog.imports.shares import FORKS, Link, Progress, Share, ShareResult, in_shares
 from ticketlog.projections.base import collector_paused
 
 if TYPE_CHECKING:
@@ -66,8 +61,9 @@ SQLITE_BATCH_EVENTS = 20_000
 """On SQLite, where each commit waits for the disk, four times as many (a sixth less wall
 time on 200,000 rows, for 10-25 MB more at the peak)."""
 
-SHARED_ROWS = 10_000
-"""Files of fewer rows are imported by one process (forking would cost more than it saves)."""
+SHARED_BYTES = 1_000_000
+"""Smaller files are imported by one process (about 10,000 rows of CSV: forking would cost
+more than it saves)."""
 MAX_WORKERS = 8
 """The most processes an import uses by default (each reads the whole file)."""
 
@@ -80,18 +76,37 @@ SURVEYED = frozenset({"case", "person", "team", "tier", "language", "country"})
 class _Person:
     first_at: datetime
     teams: Counter[str] = attrs.Factory(Counter)
+    first_in: dict[str, int] = attrs.Factory(dict)
+    """The line each team was first met on (of two teams met as often, the earlier is home)."""
     tier: int | None = None
     languages: set[str] = attrs.Factory(set)
 
-    def saw(self, at: datetime, team: str | None, tier: int | None, language: str | None) -> None:
+    def saw(
+        self, line: int, at: datetime, team: str | None, tier: int | None, language: str | None
+    ) -> None:
         """One more row naming the person: at ``at``, in ``team``, at ``tier``, in ``language``."""
         self.first_at = min(self.first_at, at)
         if team is not None:
             self.teams[team] += 1
+            self.first_in.setdefault(team, line)
         if tier is not None and (self.tier is None or tier > self.tier):
             self.tier = tier
         if language is not None:
             self.languages.add(language)
+
+    def absorb(self, other: _Person) -> None:
+        """Add what another share of the file's cases saw of the same person."""
+        self.first_at = min(self.first_at, other.first_at)
+        self.teams.update(other.teams)
+        for team, line in other.first_in.items():
+            self.first_in[team] = min(line, self.first_in.get(team, line))
+        if other.tier is not None and (self.tier is None or other.tier > self.tier):
+            self.tier = other.tier
+        self.languages |= other.languages
+
+    def teams_by_rows(self) -> list[str]:
+        """The person's teams, most rows first (ties: the one met first)."""
+        return sorted(self.teams, key=lambda team: (-self.teams[team], self.first_in[team]))
 
 
 @attrs.define
@@ -117,50 +132,85 @@ def import_file(
     :func:`~ticketlog.imports.readers.source_rows`). Raises
     :class:`~ticketlog.imports.report.StrictImportError` (with ``strict``) at the
     first anomaly or malformed row, having written nothing of that row's case.
-    ``workers``: how many processes interpret and write the cases (default: one per
-    available core, at most :data:`MAX_WORKERS`, for a file of :data:`SHARED_ROWS` rows or
-    more on a file or database store on Linux; otherwise, and always for a strict import,
-    one).
+    ``workers``: how many processes share the import (default: one per available core, at
+    most :data:`MAX_WORKERS`, for a file of :data:`SHARED_BYTES` or more on a file or
+    database store on Linux; otherwise, and always for a strict import, one).
     """
-    path = Path(path)
-    reader = RowReader(mapping)
-    report = ImportReport(source=mapping.source, strict=strict)
-    companion = None if companion is None else Path(companion)
+    job = _Import(
+        path=Path(path),
+        mapping=mapping,
+        reader=RowReader(mapping),
+        companion=None if companion is None else Path(companion),
+        strict=strict,
+    )
+    count = _worker_count(workers, desk, strict=strict, size=_size(job.path))
     with collector_paused():  # much allocated, few cycles (2,646 after 200,000 rows)
-        survey = _survey(path, mapping, reader, companion, progress)
-        count = _worker_count(workers, desk, strict=strict, rows=survey.rows)
-        people = survey.people
-        report.people, report.workers = len(people), count
-        joins = (_agent(mapping, name, person).collect_events() for name, person in people.items())
-        written = set(desk.record_new({events[0].originator_id: events for events in joins}))
-        report.agents_written = len(written)
-
-        def run(share_desk: HelpDesk, share: Share, share_progress: Progress | None) -> ShareResult:
-            share_report = ImportReport(source=mapping.source, strict=strict)
-            interpreter = CaseInterpreter(
-                source=mapping.source,
-                report=share_report,
-                defaults=mapping.defaults,
-                agent=_agent_ids(mapping.source),
-            )
-            cases = _tickets(
-                path, mapping, companion, reader, survey, interpreter, share_progress, share
-            )
-            _write(share_desk, share, share_report, cases)
-            return share_report, interpreter.spells
-
-        cases_report, spells = in_shares(desk, count, run, progress)
-        report.absorb(cases_report)
-        _record_capacities(desk, mapping, people, spells, written)
+        cases, spells = in_shares(desk, count, job.share, progress)
+        report = ImportReport(source=mapping.source, strict=strict, workers=count)
+        report.people, report.agents_written = len(job.people), len(job.written)
+        report.absorb(cases)
+        _record_capacities(desk, mapping, job.people, spells, job.written)
     return report
 
 
-def _worker_count(workers: int | None, desk: HelpDesk, *, strict: bool, rows: int) -> int:
-    """How many processes import the cases."""
+@attrs.define
+class _Import:
+    """One import's file and mapping; the leader's people and the agents it wrote."""
+
+    path: Path
+    mapping: ImportMapping
+    reader: RowReader
+    companion: Path | None
+    strict: bool
+    people: dict[str, _Person] = attrs.Factory(dict)
+    written: set[UUID] = attrs.Factory(set)
+
+    def share(
+        self, desk: HelpDesk, share: Share, link: Link, progress: Progress | None
+    ) -> ShareResult:
+        """Import one share of the cases: survey, agents (the leader), tickets."""
+        mapping = self.mapping
+        survey = _survey(self.path, mapping, self.reader, self.companion, progress, share)
+        everyone = link.gather(survey.people)
+        if everyone is not None:  # the leader: everyone joins
+            people = self.people = everyone[0]
+            for others in everyone[1:]:
+                for name, person in others.items():
+                    if name in people:
+                        people[name].absorb(person)
+                    else:
+                        people[name] = person
+            joins = (_agent(mapping, n, person).collect_events() for n, person in people.items())
+            self.written = set(
+                desk.record_new({events[0].originator_id: events for events in joins})
+            )
+            link.release()
+        report = ImportReport(source=mapping.source, strict=self.strict)
+        interpreter = CaseInterpreter(
+            source=mapping.source,
+            report=report,
+            defaults=mapping.defaults,
+            agent=_agent_ids(mapping.source),
+        )
+        cases = _tickets(self, survey, interpreter, progress, share)
+        _write(desk, link, report, cases)
+        return report, interpreter.spells
+
+
+def _size(path: Path) -> int:
+    """The file's size in bytes (0 if it cannot be read: the survey says why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _worker_count(workers: int | None, desk: HelpDesk, *, strict: bool, size: int) -> int:
+    """How many processes share the import."""
     check_workers(workers, strict=strict, store_kind=desk.store.kind)
     if workers is not None:
         return workers
-    if strict or desk.store.kind == "memory" or not FORKS or rows < SHARED_ROWS:
+    if strict or desk.store.kind == "memory" or not FORKS or size < SHARED_BYTES:
         return 1
     return min(_cores(), MAX_WORKERS)
 
@@ -185,18 +235,22 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _survey(
+def _survey(  # noqa: PLR0917 - the import's parts, passed once
     path: Path,
     mapping: ImportMapping,
     reader: RowReader,
     companion: Path | None,
     progress: Progress | None,
+    share: Share,
 ) -> _Survey:
     survey = _Survey()
+    shared = share.count > 1
     for line, record in source_rows(path, mapping, companion):
         survey.rows += 1
         if progress is not None and survey.rows % SURVEY_STEP == 0:
             progress(survey.rows, 0, 0)
+        if shared and not share.holds(reader.case_in(record)):
+            continue
         texts = reader.texts(record, SURVEYED)
         try:
             case = reader.case_of(line, texts)
@@ -210,14 +264,14 @@ def _survey(
         person = survey.people.get(name)
         if person is None:
             person = survey.people[name] = _Person(first_at=at)
-        person.saw(at, texts.get("team"), reader.tier_of(texts), reader.language_of(texts))
+        person.saw(line, at, texts.get("team"), reader.tier_of(texts), reader.language_of(texts))
     return survey
 
 
 def _agent(mapping: ImportMapping, name: str, person: _Person) -> Agent:
     """The person as an agent who joined at their first appearance (the same every time)."""
     defaults = mapping.defaults
-    teams = [team for team, _ in person.teams.most_common()] or [defaults.queue]
+    teams = person.teams_by_rows() or [defaults.queue]
     profile = AgentProfile(
         team=teams[0],
         teams=frozenset(teams[1:]),
@@ -245,11 +299,8 @@ def _agent_ids(source: str) -> Callable[[str], UUID]:
     return agent
 
 
-def _tickets(  # noqa: PLR0917 - the import's parts, passed once
-    path: Path,
-    mapping: ImportMapping,
-    companion: Path | None,
-    reader: RowReader,
+def _tickets(
+    job: _Import,
     survey: _Survey,
     interpreter: CaseInterpreter,
     progress: Progress | None,
@@ -259,8 +310,9 @@ def _tickets(  # noqa: PLR0917 - the import's parts, passed once
     report = interpreter.report
     pending: dict[str, list[Row]] = {}
     expected = survey.cases
+    reader = job.reader
     shared = share.count > 1
-    for line, record in source_rows(path, mapping, companion):
+    for line, record in source_rows(job.path, job.mapping, job.companion):
         report.rows += 1
         if shared and not share.holds(reader.case_in(record)):
             continue
@@ -286,11 +338,11 @@ def _tickets(  # noqa: PLR0917 - the import's parts, passed once
 
 
 def _write(
-    desk: HelpDesk, share: Share, report: ImportReport, cases: Iterable[list[TicketEvent]]
+    desk: HelpDesk, link: Link, report: ImportReport, cases: Iterable[list[TicketEvent]]
 ) -> None:
     """Write the cases' events in atomic batches of many cases, skipping stored ones."""
     writer = _Writer(
-        desk, share, report, SQLITE_BATCH_EVENTS if desk.store.kind == "sqlite" else BATCH_EVENTS
+        desk, link, report, SQLITE_BATCH_EVENTS if desk.store.kind == "sqlite" else BATCH_EVENTS
     )
     try:
         for events in cases:
@@ -304,7 +356,7 @@ class _Writer:
     """Collects tickets' events and writes them in atomic batches, skipping stored ones."""
 
     desk: HelpDesk
-    share: Share
+    link: Link
     report: ImportReport
     limit: int
     """Events per transaction."""
@@ -320,8 +372,7 @@ class _Writer:
     def flush(self) -> None:
         if not self.batch:
             return
-        if self.share.abandoned():
-            raise ShareAbandoned
+        self.link.before_write()
         written = self.desk.record_new(self.batch)
         self.report.cases_written += len(written)
         self.report.cases_skipped += len(self.batch) - len(written)

@@ -1,14 +1,17 @@
-"""An import's cases shared among processes, each interpreting and writing its share.
+"""An import's cases shared among processes, each surveying, interpreting and writing its
+share.
 
-After the survey and the agents, the importing process forks ``count - 1`` workers
-(Linux's ``fork``: they start at once, with everything the survey learned). Every process,
-the importing one included, reads the whole file again but interprets and writes only the
-cases of its :class:`Share` (by a hash of the case id), through its own connection to the
+The importing process (the *leader*) forks ``count - 1`` workers (Linux's ``fork``: they
+start at once). Every process reads the whole file in both passes but handles only the
+cases of its :class:`Share` (by a hash of the case id). After the survey each worker sends
+the leader the people it met; the leader merges them, has everyone join the desk, and
+releases the workers, who write nothing before that (so agents precede their tickets in
+the log). Each process then writes its share's tickets through its own connection to the
 store, in its own atomic batches: a case is whole in the store or absent, as with one
-process, and the store's writers take turns at each commit. Each worker sends back its
-share's report and holdings for the importing process to merge; a worker whose importing
-process has died stops before its next batch, and one that fails makes the import raise
-its error. Re-running an import finishes whatever was cut short.
+process, and the store's writers take turns at each commit. Workers send back their
+share's report and holdings for the leader to merge. A worker whose leader has died stops
+before its next batch; one that fails makes the import raise its error. Re-running an
+import finishes whatever was cut short.
 """
 
 from __future__ import annotations
@@ -52,32 +55,87 @@ class ImportWorkerFailed(HistoryImportError):
 
 
 class ShareAbandoned(Exception):
-    """Raised in a worker whose importing process has died: stop before writing more."""
+    """Raised in a worker whose leader has died: stop before writing more."""
+
+
+LEADER_WEIGHT = 0.9
+"""The leader's share of the cases, against a worker's 1: it also has everyone join and
+records the capacities."""
 
 
 @attrs.frozen
 class Share:
-    """Share ``index`` of ``count`` of an import's cases."""
+    """Share ``index`` of ``count`` of an import's cases (the leader's is share 0)."""
 
     index: int
     count: int
-    parent: int | None = None
-    """A worker's importing process (``None``: this is the importing process)."""
+    low: int = attrs.field(init=False)
+    high: int = attrs.field(init=False)
+    """The share holds the cases whose hash (CRC-32) is in ``[low, high)``."""
+
+    def __attrs_post_init__(self) -> None:
+        weights = [LEADER_WEIGHT, *[1.0] * (self.count - 1)]
+        cuts = [round(sum(weights[:i]) / sum(weights) * 2**32) for i in range(self.count + 1)]
+        object.__setattr__(self, "low", cuts[self.index])
+        object.__setattr__(self, "high", cuts[self.index + 1])
 
     def holds(self, case: str | None) -> bool:
-        """Whether ``case`` is this share's (a record without a case id: the first share's)."""
+        """Whether ``case`` is this share's (a record without a case id: the leader's)."""
         if self.count == 1:
             return True
         if case is None:
             return self.index == 0
-        return zlib.crc32(case.encode()) % self.count == self.index
-
-    def abandoned(self) -> bool:
-        """Whether this is a worker whose importing process has died."""
-        return self.parent is not None and os.getppid() != self.parent
+        return self.low <= zlib.crc32(case.encode()) < self.high
 
 
-ShareRun = Callable[["HelpDesk", Share, Progress | None], ShareResult]
+class Link:
+    """A share's line to the others: the leader's to its workers (none when alone)."""
+
+    def __init__(self, workers: list[tuple[BaseProcess, Connection]] | None = None) -> None:
+        self.workers = workers or []
+
+    def gather(self, mine: Any) -> list[Any] | None:
+        """Everyone's ``mine`` (the leader's first), or ``None`` in a worker (sent on)."""
+        return [mine, *(_received(worker, "survey") for worker in self.workers)]
+
+    def release(self) -> None:
+        """Let the workers write (the leader calls it once the agents are stored)."""
+        for _, connection in self.workers:
+            connection.send(("go", None))
+
+    def before_write(self) -> None:
+        """Called before each batch is written (a worker waits to be released)."""
+
+    def collect(self) -> list[ShareResult]:
+        """The workers' results, or the first one's error raised here."""
+        return [_received(worker, "result") for worker in self.workers]
+
+
+class _WorkerLink(Link):
+    """A worker's line to its leader."""
+
+    def __init__(self, connection: Connection, leader: int) -> None:
+        super().__init__()
+        self.connection = connection
+        self.leader = leader
+        self.released = False
+
+    def gather(self, mine: Any) -> list[Any] | None:
+        self.connection.send(("survey", mine))
+        return None
+
+    def before_write(self) -> None:
+        if not self.released:
+            try:
+                self.connection.recv()
+            except EOFError:
+                raise ShareAbandoned from None
+            self.released = True
+        if os.getppid() != self.leader:
+            raise ShareAbandoned
+
+
+ShareRun = Callable[["HelpDesk", Share, Link, Progress | None], ShareResult]
 """Imports one share's cases into a desk (with progress as the share's own cases go)."""
 
 
@@ -85,46 +143,48 @@ def in_shares(desk: HelpDesk, count: int, run: ShareRun, progress: Progress | No
     """``run`` each of ``count`` shares at once, the first here and each other in a forked
     worker with its own desk on ``desk``'s store; their reports and holdings merged."""
     if count == 1:
-        return run(desk, Share(0, 1), progress)
+        return run(desk, Share(0, 1), Link(), progress)
     context = multiprocessing.get_context("fork")
     done = context.RawArray("q", count)  # cases done per share, for progress
     workers: list[tuple[BaseProcess, Connection]] = []
     try:
         for index in range(1, count):
-            receiving, sending = context.Pipe(duplex=False)
-            share = Share(index, count, parent=os.getpid())
+            mine, theirs = context.Pipe()
             process = context.Process(
-                target=_work, args=(desk.store, share, run, sending, done), daemon=True
+                target=_work,
+                args=(desk.store, Share(index, count), run, theirs, os.getpid(), done),
+                daemon=True,
             )
             process.start()
-            sending.close()
-            workers.append((process, receiving))
+            theirs.close()
+            workers.append((process, mine))
 
         def shared_progress(rows: int, cases: int, total: int) -> None:
             assert progress is not None  # noqa: S101 - passed only then
             done[0] = cases
             progress(rows, sum(done), total)
 
-        report, spells = run(desk, Share(0, count), None if progress is None else shared_progress)
-        for worker, receiving in workers:
-            share_report, share_spells = _result(worker, receiving)
+        link = Link(workers)
+        told = None if progress is None else shared_progress
+        report, spells = run(desk, Share(0, count), link, told)
+        for share_report, share_spells in link.collect():
             report.absorb(share_report)
             for name, held in share_spells.items():
-                mine = spells.setdefault(name, Spells())
-                mine.extend(held)
+                spells.setdefault(name, Spells()).extend(held)
     finally:
         for worker, _ in workers:
             if worker.is_alive():
-                worker.terminate()  # the importing process failed: its workers stop too
+                worker.terminate()  # the leader failed: its workers stop too
             worker.join()
     return report, spells
 
 
-def _work(
+def _work(  # noqa: PLR0917 - a process's target, called once
     store: SQLiteStore | PostgresStore,
     share: Share,
     run: ShareRun,
-    sending: Connection,
+    connection: Connection,
+    leader: int,
     done: Any,
 ) -> None:
     """A worker: import ``share`` through a desk of its own, send back the result."""
@@ -135,29 +195,33 @@ def _work(
 
     try:
         with HelpDesk(store) as desk:
-            result: tuple[str, Any] = ("done", run(desk, share, progress))
+            result: tuple[str, Any] = (
+                "result",
+                run(desk, share, _WorkerLink(connection, leader), progress),
+            )
     except ShareAbandoned:
         return
     except Exception as error:
         result = ("error", error)
     try:
-        sending.send(result)
+        connection.send(result)
     except Exception as error:
-        sending.send(("error", ImportWorkerFailed(f"{type(error).__name__}: {error}")))
+        connection.send(("error", ImportWorkerFailed(f"{type(error).__name__}: {error}")))
 
 
-def _result(worker: BaseProcess, receiving: Connection) -> ShareResult:
-    """A worker's result, or its error raised here."""
+def _received(worker: tuple[BaseProcess, Connection], expected: str) -> Any:
+    """What ``worker`` sends next, which should be ``expected``; its error raised here."""
+    process, connection = worker
     try:
-        status, value = receiving.recv()
+        kind, value = connection.recv()
     except EOFError:
-        worker.join()
+        process.join()
         msg = (
-            f"an import worker stopped (exit code {worker.exitcode}) before it finished; "
+            f"an import worker stopped (exit code {process.exitcode}) before it finished; "
             "what it wrote is whole cases: import the file again to finish"
         )
         raise ImportWorkerFailed(msg) from None
-    if status == "error":
+    if kind == "error":
         raise value
-    result: ShareResult = value
-    return result
+    assert kind == expected, (kind, expected)  # noqa: S101 - the protocol's order
+    return value

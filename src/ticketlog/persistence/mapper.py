@@ -60,15 +60,24 @@ class EventMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Encode one event."""
         event = cast(DomainEvent, domain_event)
-        state = event.__pydantic_serializer__.to_json(event)  # model_dump_json(), as bytes
-        if event.class_version > 1:  # the version goes first: see _versioned_json
-            state = _version_prefix(event.class_version) + state[1:]
         return StoredEvent(
             originator_id=event.originator_id,
             originator_version=event.originator_version,
             topic=event.TOPIC,
-            state=self.seal(state),
+            state=self.state_of(event),
         )
+
+    def to_row(self, event: DomainEvent) -> tuple[str, int, str, bytes]:
+        """Encode one event as a row of the SQLite events table (id in hex, version,
+        topic, state), without eventsourcing's stored event in between."""
+        return event.originator_id.hex, event.originator_version, event.TOPIC, self.state_of(event)
+
+    def state_of(self, event: DomainEvent) -> bytes:
+        """The stored state of ``event``: its JSON (versioned above 1), sealed."""
+        state = event.__pydantic_serializer__.to_json(event)  # model_dump_json(), as bytes
+        if event.class_version > 1:  # the version goes first: see _versioned_json
+            state = _version_prefix(event.class_version) + state[1:]
+        return self.seal(state)
 
     def seal(self, plain: bytes) -> bytes:
         """Compress and encrypt ``plain`` as configured (also used for checkpoints)."""
