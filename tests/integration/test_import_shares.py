@@ -97,7 +97,7 @@ def test_a_worker_that_dies_fails_the_import_with_its_exit_code(sqlite_store: SQ
         return ImportReport(source="test"), {}
 
     with HelpDesk(sqlite_store) as desk, pytest.raises(ImportWorkerFailed, match="exit code 3"):
-        in_shares(desk, 2, run, None)
+        in_shares(desk, [Share(i, 2) for i in range(2)], run, None)
 
 
 class Refused(ValueError):
@@ -113,7 +113,7 @@ def test_a_workers_error_is_raised_by_the_import(sqlite_store: SQLiteStore) -> N
         return ImportReport(source="test"), {}
 
     with HelpDesk(sqlite_store) as desk, pytest.raises(Refused, match="share 2 refused"):
-        in_shares(desk, 3, run, None)
+        in_shares(desk, [Share(i, 3) for i in range(3)], run, None)
 
 
 @pytest.mark.slow
@@ -129,8 +129,8 @@ def test_shares_merge_their_reports_and_holdings(
         return report, {"Ann": held}
 
     with HelpDesk(sqlite_store) as desk:
-        report, spells = in_shares(desk, 3, run, None)
+        report, spells = in_shares(desk, [Share(i, 3) for i in range(3)], run, None)
 
-    assert (report.rows, report.cases, report.count("odd")) == (10, 1 + 2 + 3, 3)
+    assert (report.rows, report.cases, report.count("odd")) == (30, 1 + 2 + 3, 3)
     assert report.anomalies["odd"].examples == ["case 0", "case 1", "case 2"]
     assert spells["Ann"].most_at_once() == 3

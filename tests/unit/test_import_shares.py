@@ -41,12 +41,12 @@ def test_merged_share_reports_equal_the_report_of_one_process(
     share_of: dict[str, int] = {}
     single = ImportReport(source="test")
     shares = [ImportReport(source="test") for _ in range(4)]
-    for row, (kind, case, share) in enumerate(notes, start=1):
+    for line, (kind, case, share) in enumerate(notes, start=2):
         owner = share_of.setdefault(case, share)  # a case belongs to one share
-        for report in (single, *shares):
-            report.rows = row  # every share reads every record
-        single.note(kind, case)
-        shares[owner].note(kind, case)
+        for report in (single, shares[owner]):  # the share reads the record as its own
+            report.rows += 1
+            report.line = line
+            report.note(kind, case)
     merged = shares[0]
     for other in shares[1:]:
         merged.absorb(other)

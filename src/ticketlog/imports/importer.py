@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,10 +42,17 @@ from ticketlog.domain.errors import InvalidValue
 from ticketlog.domain.events import AgentProfile, TicketEvent
 from ticketlog.imports.interpret import CaseInterpreter, Spells, person_id
 from ticketlog.imports.mapping import ImportMapping
-from ticketlog.imports.readers import source_rows
 from ticketlog.imports.report import ImportReport
 from ticketlog.imports.rows import MalformedRow, Row, RowReader
-from ticketlog.imports.shares import FORKS, Link, Progress, Share, ShareResult, in_shares
+from ticketlog.imports.shares import (
+    FORKS,
+    Link,
+    Progress,
+    Share,
+    ShareResult,
+    in_shares,
+    plan_shares,
+)
 from ticketlog.projections.base import collector_paused
 
 if TYPE_CHECKING:
@@ -145,12 +152,18 @@ def import_file(
     )
     count = _worker_count(workers, desk, strict=strict, size=_size(job.path))
     with collector_paused():  # much allocated, few cycles (2,646 after 200,000 rows)
-        cases, spells = in_shares(desk, count, job.share, progress)
-        report = ImportReport(source=mapping.source, strict=strict, workers=count)
+        shares = plan_shares(job, count)
+        cases, spells = in_shares(desk, shares, job.share, progress)
+        report = ImportReport(source=mapping.source, strict=strict, workers=len(shares))
         report.people, report.agents_written = len(job.people), len(job.written)
         report.absorb(cases)
         _record_capacities(desk, mapping, job.people, spells, job.written)
     return report
+
+
+Crossing = dict[str, tuple[int, int]]
+"""Cases with rows in several spans: the share that imports each (its first row's), and
+how many rows it has in all."""
 
 
 @attrs.define
@@ -169,32 +182,67 @@ class _Import:
         self, desk: HelpDesk, share: Share, link: Link, progress: Progress | None
     ) -> ShareResult:
         """Import one share of the cases: survey, agents (the leader), tickets."""
-        mapping = self.mapping
-        survey = _survey(self.path, mapping, self.reader, self.companion, progress, share)
-        everyone = link.gather(survey.people)
-        if everyone is not None:  # the leader: everyone joins
-            people = self.people = everyone[0]
-            for others in everyone[1:]:
-                for name, person in others.items():
-                    if name in people:
-                        people[name].absorb(person)
-                    else:
-                        people[name] = person
-            joins = (_agent(mapping, n, person).collect_events() for n, person in people.items())
-            self.written = set(
-                desk.record_new({events[0].originator_id: events for events in joins})
-            )
+        survey = _survey(self, share, progress)
+        everyone = link.gather(survey)
+        if everyone is None:  # a worker
+            crossing: Crossing = link.told() if share.span else {}
+        else:  # the leader: learns how many rows there are, and everyone joins
+            survey.rows = sum(each.rows for each in everyone)
+            crossing = _crossing([each.cases for each in everyone]) if share.span else {}
+            if share.span:
+                link.tell(crossing)
+            self._join(desk, everyone)
             link.release()
-        report = ImportReport(source=mapping.source, strict=self.strict)
+        expected, foreign = survey.cases, set()
+        for case, (owner, rows) in crossing.items():
+            if owner == share.index:
+                expected[case] = rows
+            elif expected.pop(case, None) is not None:
+                foreign.add(case)
+        report = ImportReport(source=self.mapping.source, strict=self.strict)
         interpreter = CaseInterpreter(
-            source=mapping.source,
+            source=self.mapping.source,
             report=report,
-            defaults=mapping.defaults,
-            agent=_agent_ids(mapping.source),
+            defaults=self.mapping.defaults,
+            agent=_agent_ids(self.mapping.source),
         )
-        cases = _tickets(self, survey, interpreter, progress, share)
-        _write(desk, link, report, cases)
+        plan = _Expected(expected, foreign, survey.rows)
+        _write(desk, link, report, _tickets(self, share, plan, interpreter, progress))
         return report, interpreter.spells
+
+    def _join(self, desk: HelpDesk, surveys: list[_Survey]) -> None:
+        """Everyone all the shares met joins the desk."""
+        people = self.people = surveys[0].people
+        for survey in surveys[1:]:
+            for name, person in survey.people.items():
+                if name in people:
+                    people[name].absorb(person)
+                else:
+                    people[name] = person
+        joins = (_agent(self.mapping, n, person).collect_events() for n, person in people.items())
+        self.written = set(desk.record_new({events[0].originator_id: events for events in joins}))
+
+
+def _crossing(cases: list[Counter[str]]) -> Crossing:
+    """The cases counted in more than one span (``cases``: each span's, in file order)."""
+    first: dict[str, int] = {}
+    crossing: Crossing = {}
+    for index, counted in enumerate(cases):
+        for case, rows in counted.items():
+            owner = first.setdefault(case, index)
+            if owner != index:
+                before = crossing.get(case, (owner, cases[owner][case]))[1]
+                crossing[case] = (owner, before + rows)
+    return crossing
+
+
+@attrs.frozen
+class _Expected:
+    """What a share's second pass expects: rows per case, cases others import, rows in all."""
+
+    rows: Counter[str]
+    foreign: set[str]
+    total: int
 
 
 def _size(path: Path) -> int:
@@ -235,22 +283,14 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _survey(  # noqa: PLR0917 - the import's parts, passed once
-    path: Path,
-    mapping: ImportMapping,
-    reader: RowReader,
-    companion: Path | None,
-    progress: Progress | None,
-    share: Share,
-) -> _Survey:
+def _survey(job: _Import, share: Share, progress: Progress | None) -> _Survey:
+    """The first pass over ``share``'s own records."""
     survey = _Survey()
-    shared = share.count > 1
-    for line, record in source_rows(path, mapping, companion):
+    reader = job.reader
+    for line, record in share.own(job):
         survey.rows += 1
         if progress is not None and survey.rows % SURVEY_STEP == 0:
             progress(survey.rows, 0, 0)
-        if shared and not share.holds(reader.case_in(record)):
-            continue
         texts = reader.texts(record, SURVEYED)
         try:
             case = reader.case_of(line, texts)
@@ -301,40 +341,70 @@ def _agent_ids(source: str) -> Callable[[str], UUID]:
 
 def _tickets(
     job: _Import,
-    survey: _Survey,
+    share: Share,
+    expected: _Expected,
     interpreter: CaseInterpreter,
     progress: Progress | None,
-    share: Share,
-) -> Iterable[list[TicketEvent]]:
-    """Each case's ticket events (of ``share``'s cases), as soon as its last row is read."""
+) -> Iterator[list[TicketEvent]]:
+    """Each of ``share``'s cases' ticket events, as soon as its last row is read."""
     report = interpreter.report
-    pending: dict[str, list[Row]] = {}
-    expected = survey.cases
     reader = job.reader
-    shared = share.count > 1
-    for line, record in source_rows(job.path, job.mapping, job.companion):
+    pending: dict[str, list[Row]] = {}
+    rows_of, foreign = expected.rows, expected.foreign
+    for line, record in share.own(job):
         report.rows += 1
-        if shared and not share.holds(reader.case_in(record)):
-            continue
+        report.line = line
         try:
             row = reader.row(line, record)
         except MalformedRow as error:
             report.note(f"malformed row: {error.reason}", f"line {error.line}")
             continue
+        if row.case in foreign:
+            continue
         rows = pending.setdefault(row.case, [])
         rows.append(row)
-        if len(rows) == expected[row.case]:
+        if len(rows) == rows_of[row.case]:
             del pending[row.case]
             report.cases += 1
             yield interpreter.events(rows)
             if progress is not None:
-                progress(report.rows, report.cases, survey.rows)
+                progress(report.rows, report.cases, expected.total)
+    if pending:
+        yield from _going_on(job, share, pending, expected, interpreter)
     for rows in pending.values():  # only if the file changed between the two passes
         report.note("case with rows the first pass did not see", rows[0].case)
         report.cases += 1
         yield interpreter.events(rows)
     if progress is not None:
-        progress(report.rows, report.cases, survey.rows)
+        progress(report.rows, report.cases, expected.total)
+
+
+def _going_on(
+    job: _Import,
+    share: Share,
+    pending: dict[str, list[Row]],
+    expected: _Expected,
+    interpreter: CaseInterpreter,
+) -> Iterator[list[TicketEvent]]:
+    """The events of ``pending`` cases as their last rows are read past ``share``'s span."""
+    report, reader = interpreter.report, job.reader
+    for line, record in share.beyond(job):
+        case = reader.case_in(record)
+        rows = None if case is None else pending.get(case)
+        if rows is None:
+            continue
+        try:
+            row = reader.row(line, record)
+        except MalformedRow:
+            continue  # reported by the share of its span
+        report.line = line
+        rows.append(row)
+        if len(rows) == expected.rows[row.case]:
+            del pending[row.case]
+            report.cases += 1
+            yield interpreter.events(rows)
+            if not pending:
+                return
 
 
 def _write(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import importlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, iterparse
@@ -78,8 +79,16 @@ def read_records(path: Path, mapping: ImportMapping) -> Records:
         "json": _json,
     }
     read = readers[file_format(path, mapping)]
-    try:
+    with reading(path, mapping):
         yield from read(path, mapping)
+
+
+@contextmanager
+def reading(path: Path, mapping: ImportMapping) -> Iterator[None]:
+    """Errors of reading ``path`` (missing, not in its format or encoding) raised as
+    :class:`UnreadableFile`."""
+    try:
+        yield
     except HistoryImportError:
         raise
     except OSError as error:
@@ -90,18 +99,29 @@ def read_records(path: Path, mapping: ImportMapping) -> Records:
         raise UnreadableFile(msg) from None
 
 
+def csv_delimiter(path: Path, mapping: ImportMapping) -> str:
+    """The mapping's delimiter (a tab for a ``.tsv`` file, unless the mapping names one)."""
+    return "\t" if path.suffix.lower() == ".tsv" and mapping.delimiter == "," else mapping.delimiter
+
+
 def _csv(path: Path, mapping: ImportMapping) -> Records:
-    """Records keyed by the header (as ``csv.DictReader``'s, but without its per-row Python
-    code: a short row lacks the missing keys, a long row's extra values are dropped)."""
-    delimiter = "\t" if path.suffix.lower() == ".tsv" and mapping.delimiter == "," else None
+    delimiter = csv_delimiter(path, mapping)
     with path.open(encoding=mapping.encoding, newline="") as file:
-        reader = csv.reader(file, delimiter=delimiter or mapping.delimiter)
-        header = next(reader, None)
+        heading = csv.reader(file, delimiter=delimiter)
+        header = next(heading, None)
         if header is None:
             return
-        for values in reader:
-            if values:  # a blank line is no record
-                yield reader.line_num, dict(zip(header, values, strict=False))
+        yield from csv_records(file, header, delimiter, heading.line_num)
+
+
+def csv_records(file: Iterable[str], header: Sequence[str], delimiter: str, lines: int) -> Records:
+    """Records keyed by the header (as ``csv.DictReader``'s, but without its per-row Python
+    code: a short row lacks the missing keys, a long row's extra values are dropped), with
+    the line each ends on counting ``lines`` before ``file``."""
+    reader = csv.reader(file, delimiter=delimiter)
+    for values in reader:
+        if values:  # a blank line is no record
+            yield lines + reader.line_num, dict(zip(header, values, strict=False))
 
 
 def _parquet(path: Path, _mapping: ImportMapping) -> Records:

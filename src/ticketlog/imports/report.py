@@ -30,8 +30,8 @@ class Anomaly:
     examples: list[str] = attrs.Factory(list)
     """The first case ids (or ``line N`` for malformed rows) it occurred in."""
     met_at: list[int] = attrs.field(factory=list, repr=False, eq=False)
-    """Where in the file each example was met (records read by then): merging the reports
-    of several shares of an import keeps the file's first examples."""
+    """The line each example was met at: merging the reports of several shares of an
+    import keeps the file's first examples."""
 
     def absorb(self, other: Anomaly) -> None:
         """Add ``other``, the same kind met in another share of the same file's cases."""
@@ -65,6 +65,8 @@ class ImportReport:
     """Processes that imported the cases (see :mod:`~ticketlog.imports.shares`)."""
     strict: bool = False
     anomalies: dict[str, Anomaly] = attrs.Factory(dict)
+    line: int = attrs.field(default=0, repr=False, eq=False)
+    """The line of the file being read (where anomalies are met)."""
 
     def note(self, kind: str, where: str) -> None:
         """Count one anomaly of ``kind`` at ``where`` (a case id, or ``line N``)."""
@@ -74,15 +76,15 @@ class ImportReport:
         anomaly.count += 1
         if len(anomaly.examples) < EXAMPLES and where not in anomaly.examples:
             anomaly.examples.append(where)
-            anomaly.met_at.append(self.rows)
+            anomaly.met_at.append(self.line)
         if self.strict:
             msg = f"{kind} ({where})"
             raise StrictImportError(msg)
 
     def absorb(self, share: ImportReport) -> None:
-        """Add ``share``: the report of another share of this import's cases (which read
-        every record too, and met no people)."""
-        self.rows = max(self.rows, share.rows)
+        """Add ``share``: the report of another share of this import (its own records and
+        cases; it met no people)."""
+        self.rows += share.rows
         self.cases += share.cases
         self.cases_written += share.cases_written
         self.cases_skipped += share.cases_skipped
