@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -47,20 +47,23 @@ class MalformedRow(HistoryImportError):
         self.case = case
 
 
-@attrs.frozen(slots=True)
-class Row:
-    """One source row of a case, in ticketlog's terms (``None``: the row does not say)."""
+class Row(NamedTuple):
+    """One source row of a case, in ticketlog's terms (``None``: the row does not say).
+
+    A named tuple: a file's every row is one, and it is made in half the time of a frozen
+    attrs class.
+    """
 
     line: int
     case: str
     at: datetime
     rule: StateRule
+    attributes: Mapping[str, Any]
+    """``TicketReceived`` fields the row gives (channel, category, language, plan, …)."""
     person: str | None = None
     team: str | None = None
     tier: int | None = None
     priority: Priority | None = None
-    attributes: Mapping[str, Any] = attrs.field(factory=dict)
-    """``TicketReceived`` fields the row gives (channel, category, language, plan, …)."""
     csat: int | None = None
     nps: int | None = None
     notes: Notes = ()
