@@ -19,7 +19,8 @@ many processes imported, and the peak resident memory of the importing process a
 largest worker (measured in a subprocess per run, so runs do not share memory). With
 ``--repeat N`` each timing is the best of N runs, each into a fresh file or schema (on a
 shared machine the best run is the one least disturbed by other work). ``--profile``
-adds one import under cProfile, its functions by cumulative time printed to stderr.
+adds one import in one process under cProfile, its functions by cumulative time printed
+to stderr.
 
     python benchmarks/import.py [--rows 200000] [--repeat 3] [--postgres postgresql://HOST/DB]
         [--workers auto|N] [--json] [--profile]
@@ -68,7 +69,7 @@ from ticketlog import HelpDesk
 from ticketlog.imports import import_file, preset
 with HelpDesk(sys.argv[2]) as desk:
     profile = cProfile.Profile()
-    profile.runcall(import_file, desk, sys.argv[1], preset("status-log"))
+    profile.runcall(import_file, desk, sys.argv[1], preset("status-log"), workers=1)
 pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
 """
 
@@ -119,8 +120,9 @@ def timed_import(log: Path, store: str, workers: str) -> dict[str, Any]:
 
 
 def profiled_import(log: Path, store: str) -> str:
-    """One more import, under cProfile in a fresh process: its functions by cumulative time
-    (the profiler's overhead inflates Python calls: read the shares, not the seconds)."""
+    """One more import, in one process under cProfile (a profile sees no other process):
+    its functions by cumulative time (the profiler's overhead inflates Python calls: read
+    the shares, not the seconds)."""
     return subprocess.run(  # noqa: S603 - this interpreter, a fixed script
         [sys.executable, "-c", _PROFILE, str(log), store],
         check=True,

@@ -9,6 +9,8 @@
 * :mod:`~ticketlog.imports.rows` and :mod:`~ticketlog.imports.interpret` — rows, and a
   case's rows made into a ticket's events;
 * :mod:`~ticketlog.imports.importer` — the two-pass, batched, resumable import;
+* :mod:`~ticketlog.imports.shares` and :mod:`~ticketlog.imports.spans` — an import shared
+  among processes, a CSV file by spans of bytes;
 * :mod:`~ticketlog.imports.report` — the import report.
 """
 
