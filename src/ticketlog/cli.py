@@ -309,8 +309,9 @@ def compare_command(
     _out.print(comparison_table(comparison))
 
 
-def _bar(*columns: ProgressColumn) -> Progress:
-    """A transient progress bar on standard error: description, bar, done/total, ``columns``."""
+def _bar(*columns: ProgressColumn, auto_refresh: bool = True) -> Progress:
+    """A transient progress bar on standard error: description, bar, done/total, ``columns``
+    (``auto_refresh``: redrawn by a thread of rich's, else by its updates)."""
     return Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -318,6 +319,7 @@ def _bar(*columns: ProgressColumn) -> Progress:
         *columns,
         console=_err,
         transient=True,
+        auto_refresh=auto_refresh,
     )
 
 
@@ -541,6 +543,10 @@ def import_command(
         _out.print(records_table(anomalies, _REPORT_COLUMNS, title="anomalies"))
 
 
+REDRAW_EVERY = 0.1
+"""Seconds between two redraws of the import's progress bar."""
+
+
 @contextmanager
 def _import_progress(quiet: bool) -> Iterator[ImportProgress | None]:
     """A progress bar of rows and cases on a terminal's standard error (none with ``--json``)."""
@@ -550,16 +556,28 @@ def _import_progress(quiet: bool) -> Iterator[ImportProgress | None]:
     with _bar(
         TextColumn("rows, {task.fields[cases]:,} cases, {task.fields[rate]:,.0f} rows/s"),
         TimeRemainingColumn(),
+        auto_refresh=False,  # no thread running when the import forks its workers
     ) as bar:
         task = bar.add_task("surveying", total=None, cases=0, rate=0.0)
         started = {"surveying": time.monotonic()}
+        drawn = [0.0]
 
         def progress(rows: int, cases: int, total: int) -> None:
             stage = "surveying" if total == 0 else "importing"  # how many rows: known after
-            start = started.setdefault(stage, time.monotonic())
-            rate = rows / max(time.monotonic() - start, 1e-9)
+            now = time.monotonic()
+            rate = rows / max(now - started.setdefault(stage, now), 1e-9)
             size = None if total == 0 else float(total)
-            bar.update(task, description=stage, total=size, completed=rows, cases=cases, rate=rate)
+            redraw = now - drawn[0] >= REDRAW_EVERY
+            drawn[0] = now if redraw else drawn[0]
+            bar.update(
+                task,
+                description=stage,
+                total=size,
+                completed=rows,
+                cases=cases,
+                rate=rate,
+                refresh=redraw,
+            )
 
         yield progress
 

@@ -183,7 +183,8 @@ class _Import:
     ) -> ShareResult:
         """Import one share of the cases: survey, agents (the leader), tickets."""
         survey = _survey(self, share, progress)
-        everyone = link.gather(survey)
+        sent = survey if share.span else attrs.evolve(survey, cases=Counter())  # ours alone
+        everyone = link.gather(sent)
         if everyone is None:  # a worker
             crossing: Crossing = link.told() if share.span else {}
         else:  # the leader: learns how many rows there are, and everyone joins
