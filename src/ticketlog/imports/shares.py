@@ -63,9 +63,10 @@ class ShareAbandoned(Exception):
     """Raised in a worker whose leader has died: stop before writing more."""
 
 
-LEADER_WEIGHT = 0.85
-"""The leader's share of the cases, against a worker's 1: it also has everyone join and
-records the capacities."""
+LEADER_WEIGHT = 0.95
+"""The leader's share of the cases, against a worker's 1: it also has everyone join (while
+the workers go on) and records the capacities (after them). With 0.85 it waited for its
+worker 0.24-0.42 s of a 3.9 s import of 200,838 rows, with 0.95 0.13 s."""
 
 
 class Source(Protocol):
