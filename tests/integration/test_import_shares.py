@@ -134,3 +134,23 @@ def test_shares_merge_their_reports_and_holdings(
     assert (report.rows, report.cases, report.count("odd")) == (30, 1 + 2 + 3, 3)
     assert report.anomalies["odd"].examples == ["case 0", "case 1", "case 2"]
     assert spells["Ann"].most_at_once() == 3
+
+
+@pytest.mark.slow
+def test_a_workers_error_that_does_not_pickle_is_raised_with_what_it_says(
+    sqlite_store: SQLiteStore,
+) -> None:
+    class Local(ValueError):
+        """Defined in the test: pickle cannot find it by name."""
+
+    def run(_desk: HelpDesk, share: Share, _link: Link, _progress: object) -> ShareResult:
+        if share.index == 1:
+            msg = "share 1 refused"
+            raise Local(msg)
+        return ImportReport(source="test"), {}
+
+    with (
+        HelpDesk(sqlite_store) as desk,
+        pytest.raises(ImportWorkerFailed, match="Local: share 1 refused"),
+    ):
+        in_shares(desk, [Share(i, 2) for i in range(2)], run, None)

@@ -293,8 +293,9 @@ def _work(  # noqa: PLR0917 - a process's target, called once
         result = ("error", error)
     try:
         connection.send(result)
-    except Exception as error:
-        connection.send(("error", ImportWorkerFailed(f"{type(error).__name__}: {error}")))
+    except Exception:  # it does not pickle: send what it says
+        failure = result[1]
+        connection.send(("error", ImportWorkerFailed(f"{type(failure).__name__}: {failure}")))
 
 
 def _received(worker: tuple[BaseProcess, Connection], expected: str) -> Any:
