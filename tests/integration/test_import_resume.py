@@ -43,6 +43,27 @@ def count_rows(path: Path) -> int:
         return 0  # no table yet
 
 
+def running(marker: str) -> list[int]:
+    """The processes whose command line holds ``marker`` (a forked worker keeps its
+    leader's)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker.encode() in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue  # ended meanwhile
+    return found
+
+
+def gone(marker: str, *, limit: float = 30) -> bool:
+    """Whether every process of ``marker`` ends within ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while running(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not running(marker)
+
+
 def settled(path: Path, *, quiet: float = 1.0, limit: float = 30) -> int:
     """The store's event count once it has stopped growing for ``quiet`` seconds."""
     deadline = time.monotonic() + limit
@@ -77,7 +98,8 @@ def test_a_killed_import_leaves_whole_cases_and_a_rerun_completes_it(
     process.send_signal(signal.SIGKILL)
     process.wait()
 
-    written = settled(killed)  # a worker of a killed import stops before its next batch
+    assert gone(str(killed)), "a killed import's workers should stop"
+    written = settled(killed)
     partial = stored(killed)
     assert written == sum(partial.values())
     assert 6000 <= written < sum(complete.values()), "the kill should land midway"

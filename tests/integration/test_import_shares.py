@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 from uuid import UUID
@@ -11,6 +14,7 @@ from uuid import UUID
 import pytest
 
 from tests.integration.test_encryption import KEY
+from tests.integration.test_import_resume import gone
 from ticketlog import HelpDesk, MemoryStore, PostgresStore, SQLiteStore
 from ticketlog.domain.events import DomainEvent
 from ticketlog.imports import ImportReport, import_file, preset
@@ -154,3 +158,33 @@ def test_a_workers_error_that_does_not_pickle_is_raised_with_what_it_says(
         pytest.raises(ImportWorkerFailed, match="Local: share 1 refused"),
     ):
         in_shares(desk, [Share(i, 2) for i in range(2)], run, None)
+
+
+LEADER_DIES = """
+import os, signal, sys
+from ticketlog import HelpDesk
+from ticketlog.imports.shares import Share, in_shares
+
+def run(desk, share, link, progress):
+    if share.index == 0:
+        os.kill(os.getpid(), signal.SIGKILL)  # the leader dies before telling anything
+    link.told()  # the worker waits for the leader's plan
+    raise AssertionError("told by a dead leader")
+
+with HelpDesk(sys.argv[1]) as desk:
+    in_shares(desk, [Share(0, 2), Share(1, 2)], run, None)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_waiting_for_a_leader_that_died_stops(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'orphaned.db'}"
+    leader = subprocess.run(
+        [sys.executable, "-c", LEADER_DIES, store],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        check=False,
+        timeout=60,
+    )
+
+    assert leader.returncode == -signal.SIGKILL
+    assert gone(store), "the worker should see its leader's end of the pipe close"

@@ -17,6 +17,7 @@ import finishes whatever was cut short.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -235,10 +236,11 @@ def in_shares(
     try:
         for share in shares[1:]:
             mine, theirs = context.Pipe()
-            counts = (rows_read, cases_done)
+            leaders = [end for _, end in workers] + [mine]  # the worker closes its copies
             process = context.Process(
                 target=_work,
-                args=(desk.store, share, run, theirs, os.getpid(), counts),
+                args=(desk.store, share, run, (theirs, leaders), os.getpid()),
+                kwargs={"counts": (rows_read, cases_done)},
                 daemon=True,
             )
             process.start()
@@ -265,17 +267,25 @@ def in_shares(
     return report, spells
 
 
-def _work(  # noqa: PLR0917 - a process's target, called once
+def _work(
     store: SQLiteStore | PostgresStore,
     share: Share,
     run: ShareRun,
-    connection: Connection,
+    ends: tuple[Connection, list[Connection]],
     leader: int,
+    *,
     counts: tuple[Any, Any],
 ) -> None:
-    """A worker: import ``share`` through a desk of its own, send back the result."""
+    """A worker: import ``share`` through a desk of its own, send back the result.
+
+    ``ends``: the worker's end of its pipe to the leader, and the leader's ends the fork
+    copied, which it closes at once (while a copy is open, a leader's death closes no pipe,
+    and a worker could wait for it forever)."""
     from ticketlog.desk import HelpDesk  # noqa: PLC0415 - imported already: forked
 
+    connection, leaders = ends
+    for end in leaders:
+        end.close()
     rows_read, cases_done = counts
 
     def progress(rows: int, cases: int, _total: int) -> None:
@@ -291,9 +301,17 @@ def _work(  # noqa: PLR0917 - a process's target, called once
         return
     except Exception as error:
         result = ("error", error)
+    with contextlib.suppress(OSError):  # the leader is gone: nobody to tell
+        _send(connection, result)
+
+
+def _send(connection: Connection, result: tuple[str, Any]) -> None:
+    """Send ``result`` to the leader (an error that does not pickle: what it says)."""
     try:
         connection.send(result)
-    except Exception:  # it does not pickle: send what it says
+    except OSError:
+        raise
+    except Exception:  # it does not pickle
         failure = result[1]
         connection.send(("error", ImportWorkerFailed(f"{type(failure).__name__}: {failure}")))
 
