@@ -297,7 +297,7 @@ def _work(
                 "result",
                 run(desk, share, _WorkerLink(connection, leader), progress),
             )
-    except ShareAbandoned:
+    except (ShareAbandoned, KeyboardInterrupt):  # the leader died, or is interrupted too
         return
     except Exception as error:
         result = ("error", error)
