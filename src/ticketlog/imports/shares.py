@@ -11,8 +11,8 @@ tickets in the log). Each process then writes its tickets through its own connec
 the store, in its own atomic batches: a case is whole in the store or absent, as with one
 process, and the store's writers take turns at each commit. Workers send back their
 share's report and holdings for the leader to merge. A worker whose leader has died stops
-before its next batch; one that fails makes the import raise its error. Re-running an
-import finishes whatever was cut short.
+before its next batch, or at once if it was waiting for the leader; one that fails makes
+the import raise its error. Re-running an import finishes whatever was cut short.
 """
 
 from __future__ import annotations
