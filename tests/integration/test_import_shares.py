@@ -20,6 +20,7 @@ from ticketlog.domain.events import DomainEvent
 from ticketlog.imports import ImportReport, import_file, preset
 from ticketlog.imports.interpret import Spells
 from ticketlog.imports.shares import ImportWorkerFailed, Link, Share, ShareResult, in_shares
+from ticketlog.imports.spans import csv_spans
 from ticketlog.imports.synthetic import write_status_log
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "imports" / "status-log.csv"
@@ -188,3 +189,22 @@ def test_a_worker_waiting_for_a_leader_that_died_stops(tmp_path: Path) -> None:
 
     assert leader.returncode == -signal.SIGKILL
     assert gone(store), "the worker should see its leader's end of the pipe close"
+
+
+@pytest.mark.slow
+def test_a_file_that_cannot_be_cut_is_shared_by_case_and_stores_the_same(
+    store: SQLiteStore | PostgresStore, tmp_path: Path
+) -> None:
+    log = messy_log(tmp_path / "log.csv", time_order=True)
+    single, expected = alone(log)
+    wide = tmp_path / "log-utf16.csv"  # a newline is two bytes: no spans
+    wide.write_text(log.read_text(encoding="utf-8"), encoding="utf-16")
+    mapping = preset("status-log").model_copy(update={"encoding": "utf-16"})
+    assert csv_spans(wide, mapping, [0.5]) is None
+
+    with HelpDesk(store) as desk:
+        shared = import_file(desk, wide, mapping, workers=2)
+        stored = streams(desk)
+
+    assert same_but_workers(shared, single)
+    assert stored == expected
