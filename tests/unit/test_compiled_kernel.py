@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from tests.unit.test_fast_mode import EXAMPLES, IDS, POLICIES, scenarios
 from tests.unit.test_kernel import USER_FILTERS
 from ticketlog.policies import Ordered, PullPolicy
-from ticketlog.policies.reads import KeyedPolicy
 from ticketlog.policies.registry import pull_policy
 from ticketlog.projections import SlaTargets
 from ticketlog.simulation import Scenario, draw_arrivals
 from ticketlog.simulation import kernel as kernel_module
+from ticketlog.simulation.engine import columnar_kernel
 from ticketlog.simulation.kernel import Kernel, runs_columnar
 
 pytestmark = pytest.mark.skipif(
@@ -38,17 +38,8 @@ def kernels(scenario: Scenario, seed: int, policy: PullPolicy) -> Iterator[Kerne
     """Two kernels of the same run, not yet run."""
     drawn = draw_arrivals(scenario, seed=seed)
     assert runs_columnar(policy, drawn, sla=SLA)
-    assert isinstance(policy, KeyedPolicy)
     for _ in range(2):
-        yield Kernel(
-            drawn,
-            scenario.agent_specs(),
-            policy,
-            start=scenario.start,
-            sla=SLA,
-            csat=scenario.csat,
-            escalation=scenario.escalation,
-        )
+        yield columnar_kernel(scenario, drawn, policy, SLA)
 
 
 def assert_same_run(scenario: Scenario, seed: int, policy: PullPolicy) -> None:

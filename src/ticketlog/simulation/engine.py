@@ -347,22 +347,29 @@ def simulate(
     )
 
 
-def _columnar(
+def columnar_kernel(
     staffing: Staffing, drawn: Iterable[Arrival], policy: PullPolicy, sla: SlaTargets
-) -> SimulationResult:
-    """A run of the columnar kernel; its books are made from its log when read."""
-    keyed = policy if isinstance(policy, KeyedPolicy) else None
-    assert keyed is not None  # noqa: S101 - runs_columnar checks it
+) -> Kernel:
+    """The kernel of a columnar run of ``drawn`` under ``policy`` (which
+    :func:`~ticketlog.simulation.kernel.runs_columnar` accepted), not yet run."""
+    assert isinstance(policy, KeyedPolicy)  # noqa: S101 - runs_columnar checks it
     assert isinstance(drawn, Drawn)  # noqa: S101 - and this
-    kernel = Kernel(
+    return Kernel(
         drawn,
         staffing.agent_specs(),
-        keyed,
+        policy,
         start=staffing.start,
         sla=sla,
         csat=staffing.csat,
         escalation=staffing.escalation,
     )
+
+
+def _columnar(
+    staffing: Staffing, drawn: Iterable[Arrival], policy: PullPolicy, sla: SlaTargets
+) -> SimulationResult:
+    """A run of the columnar kernel; its books are made from its log when read."""
+    kernel = columnar_kernel(staffing, drawn, policy, sla)
     end = kernel.run()
 
     def keep_books() -> Books:
