@@ -417,6 +417,14 @@ def test_a_mapping_error_names_the_key_and_its_line(tmp_path: Path) -> None:
         load_mapping(path)
 
 
+def test_a_mapping_naming_an_unknown_encoding_is_a_mapping_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text('preset = "status-log"\nencoding = "nope"\n', encoding="utf-8")
+
+    with pytest.raises(MappingError, match=r"encoding \(line 2\): unknown encoding 'nope'"):
+        load_mapping(path)
+
+
 def test_a_mapping_missing_a_required_column_names_its_table(tmp_path: Path) -> None:
     path = tmp_path / "m.toml"
     path.write_text('source = "x"\n[columns]\ntime = "t"\n', encoding="utf-8")

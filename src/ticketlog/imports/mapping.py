@@ -13,6 +13,7 @@ into events.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -177,6 +178,16 @@ class ImportMapping(BaseModel):
     """The state of a row whose status or activity is not in ``states`` (always reported)."""
     values: Values = Values()
     defaults: Defaults = Defaults()
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            msg = f"unknown encoding {value!r}: use one Python knows, such as 'utf-8' or 'cp1252'"
+            raise ValueError(msg) from None
+        return value
 
     def rule(
         self, status: str | None, substatus: str | None, activity: str | None
