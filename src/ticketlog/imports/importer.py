@@ -187,8 +187,9 @@ class _Import:
         everyone = link.gather(sent)
         if everyone is None:  # a worker
             crossing: Crossing = link.told() if share.span else {}
+            total = survey.rows
         else:  # the leader: learns how many rows there are, and everyone joins
-            survey.rows = sum(each.rows for each in everyone)
+            total = sum(each.rows for each in everyone)
             crossing = _crossing([each.cases for each in everyone]) if share.span else {}
             if share.span:
                 link.tell(crossing)
@@ -207,7 +208,7 @@ class _Import:
             defaults=self.mapping.defaults,
             agent=_agent_ids(self.mapping.source),
         )
-        plan = _Expected(expected, foreign, survey.rows)
+        plan = _Expected(expected, foreign, total)
         _write(desk, link, report, _tickets(self, share, plan, interpreter, progress))
         return report, interpreter.spells
 
